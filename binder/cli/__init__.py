@@ -1,0 +1,96 @@
+"""The ``binder`` command: click commands over the same core as the desktop app.
+
+This is the only place where errors become exit codes: 0 done, 1 verification
+found a problem, 2 usage error or bad input, 3 wrong passphrase or locked.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+import click
+import platformdirs
+
+from binder.cli.common import APP_NAME
+from binder.errors import BinderError
+
+EXIT_INTERNAL = 70
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--binder", "binder_path", type=click.Path(path_type=Path), default=None, hidden=True,
+    help="Binder file for every subcommand.",
+)
+@click.version_option(package_name="incident-binder", prog_name="binder")
+@click.pass_context
+def cli(ctx: click.Context, binder_path: Path | None) -> None:
+    """Incident Binder: the offline binder for leading a security incident.
+
+    Without a command, opens the desktop app on the most recently active incident.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["binder_path"] = binder_path
+    if ctx.invoked_subcommand is None:
+        from binder.cli.app import run_gui
+
+        run_gui(binder_path, screenshot=None)
+
+
+def _register() -> None:
+    # Each area's commands live in their own module; importing attaches them to `cli`.
+    import importlib
+
+    for name in ("foundation", "app", "signer", "incident", "journal", "verify", "roster", "evidence", "workflow", "report"):
+        try:
+            importlib.import_module(f"binder.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"binder.cli.{name}":
+                raise
+
+
+def _log_path() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)) / "binder.log"
+
+
+def _log_internal_error() -> Path | None:
+    # The traceback goes to a log file for us, never to the user's terminal.
+    path = _log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``binder`` console script."""
+    logging.basicConfig(level=logging.WARNING, format="binder: %(message)s")
+    _register()
+    try:
+        rv = cli.main(args=argv, prog_name="binder", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("binder: cancelled; nothing was written", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BinderError as exc:
+        click.echo(f"binder: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("binder: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
+        where = _log_internal_error()
+        detail = f"; details in {where}" if where else ""
+        click.echo(f"binder: internal error ({type(exc).__name__}: {exc}){detail}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,126 @@
+"""What every command shares: the --binder option, secrets, opening and unlocking.
+
+Errors are turned into exit codes in exactly one place, :func:`binder.cli.main`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import platformdirs
+
+from binder import signers, vault
+from binder.errors import Locked
+from binder.signers import SigningSession
+from binder.storage import Binder, open_binder
+
+F = TypeVar("F", bound=Callable[..., Any])
+APP_NAME = "incident-binder"
+
+
+def default_binder_path() -> Path:
+    """``$BINDER_FILE``, else ``default.binder`` in the platform's user data folder."""
+    env = os.environ.get("BINDER_FILE")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "default.binder"
+
+
+def binder_option(func: F) -> F:
+    """Add ``--binder PATH`` to a command."""
+    return click.option(
+        "--binder",
+        "binder_path",
+        type=click.Path(dir_okay=True, path_type=Path),
+        default=None,
+        help="Binder file (default: $BINDER_FILE, else default.binder in your data folder).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """Add ``--json`` to a listing or verify command."""
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(func)
+
+
+def resolve_path(binder_path: Path | None) -> Path:
+    """The binder path a command works on."""
+    if binder_path is not None:
+        return binder_path.expanduser()
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if ctx.obj and ctx.obj.get("binder_path"):
+            return Path(ctx.obj["binder_path"]).expanduser()
+        ctx = ctx.parent
+    return default_binder_path()
+
+
+def use_keyring() -> bool:
+    """False when ``BINDER_NO_KEYRING=1`` asks us to leave the OS keyring alone."""
+    return os.environ.get("BINDER_NO_KEYRING", "") not in ("1", "true", "yes")
+
+
+def get_secret(envvar: str, prompt: str, *, confirm: bool = False) -> str:
+    """A secret from the environment, else a hidden prompt on a terminal.
+
+    Without a terminal and without the variable we stop at once (exit 3):
+    waiting for input that can never come would hang a script.
+    """
+    value = os.environ.get(envvar)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise Locked(f"{prompt} needed: set {envvar} or run this in a terminal")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+
+
+def open_path(binder_path: Path | None) -> Binder:
+    """Open the binder (refusals are clear one-line errors)."""
+    return open_binder(resolve_path(binder_path))
+
+
+def unlock(binder: Binder) -> None:
+    """Unlock: OS keyring first, silently; then the passphrase."""
+    if use_keyring() and vault.unlock_with_keyring(binder):
+        vault.record_access(binder, "unlock", os.environ.get("USER", "") or "unknown", "keyring (CLI)")
+        return
+    vault.unlock_with_passphrase(binder, get_secret("BINDER_PASSPHRASE", "Binder passphrase"))
+    vault.record_access(binder, "unlock", os.environ.get("USER", "") or "unknown", "passphrase (CLI)")
+
+
+def signer_session(binder: Binder, person: str, *, witness: bool = False) -> SigningSession:
+    """Unlock a signer's key with their passphrase (``--as`` or ``--witness``)."""
+    signer = signers.get_signer(binder, person)
+    envvar = "BINDER_WITNESS_PASSPHRASE" if witness else "BINDER_SIGNER_PASSPHRASE"
+    passphrase = get_secret(envvar, f"Passphrase for {signer.person}")
+    session = signers.open_session(binder, signer.person, passphrase)
+    vault.record_access(binder, "signer", signer.person, "witness (CLI)" if witness else "author (CLI)")
+    return session
+
+
+def emit_json(data: Any) -> None:
+    """Print JSON for scripts."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def emit_id(value: Any) -> None:
+    """A command that creates something prints the new id alone on stdout."""
+    click.echo(str(value))
+
+
+def parse_id(value: str, what: str) -> int:
+    """An id typed on the command line."""
+    from binder.errors import BadInput
+
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise BadInput(f"{what} {value!r} is not a number") from None
+    if number <= 0:
+        raise BadInput(f"{what} must be a positive number")
+    return number

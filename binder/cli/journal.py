@@ -1,0 +1,141 @@
+"""`binder journal ...`: append, co-sign, correct, import and list entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from binder import journal as jr
+from binder.cli import cli
+from binder.cli.common import (
+    binder_option, emit_id, emit_json, json_option, open_path, parse_id, signer_session,
+)
+from binder.errors import BadInput
+from binder.incident import get_incident
+from binder.journal import NewEntry
+
+
+@cli.group()
+def journal() -> None:
+    """The signed, append-only incident journal."""
+
+
+@journal.command("add")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.option("--as", "person", required=True, help="Author (an enrolled signer).")
+@click.option("--text", required=True, help="What happened or was done.")
+@click.option("--reason", default="", help="Why (the reasoning behind an action).")
+@click.option("--kind", default="note", help="observation, action, decision, communication or note.")
+@click.option("--occurred-at", default=None, help="When it happened (ISO 8601), if not now.")
+@click.option("--phase", default=None, help="Plan phase this belongs to.")
+@click.option("--source", default="", help="Where the information came from.")
+@click.option("--assets", default="", help="Systems or assets involved.")
+@click.option("--witness", default=None, help="A second person who co-signs now.")
+def journal_add(binder_path, incident_ref, person, text, reason, kind, occurred_at, phase, source,
+                assets, witness) -> None:
+    """Append a signed entry (co-signed when --witness is given); prints its id."""
+    if kind not in jr.USER_KINDS:
+        raise BadInput(f"unknown kind {kind!r}; use one of {', '.join(jr.USER_KINDS)}")
+    new = jr.validate(NewEntry(text=text, reason=reason, kind=kind, occurred_at=occurred_at,
+                               phase=phase, source=source, assets=assets))
+    with open_path(binder_path) as binder:
+        inc = get_incident(binder, incident_ref)
+        author = signer_session(binder, person)
+        wit = signer_session(binder, witness, witness=True) if witness else None
+        entry_id = jr.append(binder, inc.id, author, new, witness=wit)
+    emit_id(entry_id)
+
+
+@journal.command("import")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--as", "person", required=True, help="Author of every imported entry.")
+def journal_import(binder_path, incident_ref, file: Path, person: str) -> None:
+    """Append one signed entry per JSON line (text, reason, kind, occurred_at)."""
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise BadInput(f"no file at {file}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{file} is not UTF-8 text") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read {file}: {exc.strerror}") from None
+    entries = jr.parse_import_lines(lines)
+    with open_path(binder_path) as binder:
+        inc = get_incident(binder, incident_ref)
+        author = signer_session(binder, person)
+        ids = jr.append_many(binder, inc.id, author, entries)
+    click.echo(f"imported {len(ids)} entries ({ids[0]}..{ids[-1]})", err=True)
+
+
+@journal.command("cosign")
+@binder_option
+@click.argument("entry", metavar="ENTRY")
+@click.option("--as", "person", required=True, help="The witness (an enrolled signer).")
+def journal_cosign(binder_path, entry: str, person: str) -> None:
+    """Witness co-signs an entry; prints the co-signature id."""
+    entry_id = parse_id(entry, "entry")
+    with open_path(binder_path) as binder:
+        jr.get_entry(binder, entry_id)
+        witness = signer_session(binder, person)
+        emit_id(jr.cosign(binder, entry_id, witness))
+
+
+@journal.command("correct")
+@binder_option
+@click.argument("entry", metavar="ENTRY")
+@click.option("--as", "person", required=True, help="Author of the correction.")
+@click.option("--text", required=True, help="The corrected statement.")
+@click.option("--reason", required=True, help="Why the original was wrong.")
+def journal_correct(binder_path, entry: str, person: str, text: str, reason: str) -> None:
+    """Append a correction of ENTRY (the original is kept); prints its id."""
+    entry_id = parse_id(entry, "entry")
+    jr.validate(NewEntry(text=text, reason=reason))
+    with open_path(binder_path) as binder:
+        jr.get_entry(binder, entry_id)
+        author = signer_session(binder, person)
+        emit_id(jr.correct(binder, entry_id, author, text, reason))
+
+
+def entry_json(view: jr.EntryView) -> dict:
+    """An entry as `journal list --json` shows it."""
+    e = view.entry
+    return {
+        "id": e.id, "seq": e.seq, "recorded_at": e.recorded_at, "occurred_at": e.occurred_at,
+        "author": e.author, "kind": e.kind, "phase": e.phase, "text": e.text, "reason": e.reason,
+        "corrects": e.corrects, "corrected_by": list(view.corrected_by), "evidence_id": e.evidence_id,
+        "source": e.source, "assets": e.assets, "data": e.data, "prev_hash": e.prev_hash,
+        "hash": e.hash, "signature": e.signature.hex(), "cert_fingerprint": e.cert_fingerprint,
+        "cosigned_by": list(view.cosigners),
+    }
+
+
+@journal.command("list")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@json_option
+def journal_list(binder_path, incident_ref: str, as_json: bool) -> None:
+    """List entries with their signatures."""
+    with open_path(binder_path) as binder:
+        inc = get_incident(binder, incident_ref)
+        total = jr.count_entries(binder, inc.id)
+        views = [v for off in range(0, total, 5000) for v in jr.page(binder, inc.id, off, 5000)]
+    if as_json:
+        emit_json([entry_json(v) for v in views])
+        return
+    for v in views:
+        e = v.entry
+        marks = ["signed"]
+        if v.cosigners:
+            marks.append("co-signed by " + ", ".join(v.cosigners))
+        if v.corrected_by:
+            marks.append("CORRECTED by " + ", ".join(str(i) for i in v.corrected_by))
+        if e.corrects:
+            marks.append(f"corrects {e.corrects}")
+        click.echo(f"[{e.id}] #{e.seq} {e.recorded_at[:19]}Z {e.author} ({e.kind}) {e.text}")
+        if e.reason:
+            click.echo(f"      reason: {e.reason}")
+        click.echo(f"      {'; '.join(marks)}  hash {e.hash[:16]}")

@@ -1,0 +1,65 @@
+"""Every message box goes through here, so tests can answer them without blocking.
+
+Tests set :data:`AUTO_ANSWERS` (or call :func:`install_recorder`) and read
+:data:`SHOWN` to assert what a user would have seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from binder.errors import BinderError, WrongPassphrase
+
+#: (kind, title, text) of every message shown; tests read this.
+SHOWN: list[tuple[str, str, str]] = []
+#: When not None, messages are recorded and answered with this instead of shown modally.
+AUTO_ANSWER: bool | None = None
+
+
+def _show(kind: str, parent: QWidget | None, title: str, text: str,
+          modal: Callable[[], object]) -> object:
+    SHOWN.append((kind, title, text))
+    if AUTO_ANSWER is not None:
+        return AUTO_ANSWER
+    return modal()
+
+
+def error(parent: QWidget | None, title: str, text: str) -> None:
+    """A calm error message: what is wrong and what to do."""
+    _show("error", parent, title, text, lambda: QMessageBox.warning(parent, title, text))
+
+
+def info(parent: QWidget | None, title: str, text: str) -> None:
+    """An information message."""
+    _show("info", parent, title, text, lambda: QMessageBox.information(parent, title, text))
+
+
+def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    """Ask yes/no; True for yes."""
+    answer = _show(
+        "confirm", parent, title, text,
+        lambda: QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes,
+    )
+    return bool(answer)
+
+
+def show_exception(parent: QWidget | None, exc: BaseException, *, title: str = "") -> None:
+    """Turn a core error into a dialog; unexpected errors get a short, honest message."""
+    if isinstance(exc, WrongPassphrase):
+        error(parent, title or "Wrong passphrase", str(exc))
+    elif isinstance(exc, BinderError):
+        error(parent, title or "Cannot do that", str(exc))
+    else:
+        error(parent, title or "Something went wrong",
+              f"An unexpected error stopped this action ({type(exc).__name__}: {exc}). "
+              "Nothing was written.")
+
+
+def install_recorder(answer: bool = True) -> list[tuple[str, str, str]]:
+    """For tests: record messages instead of showing them; returns the record list."""
+    global AUTO_ANSWER
+    AUTO_ANSWER = answer
+    SHOWN.clear()
+    return SHOWN
