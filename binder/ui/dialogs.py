@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from binder.errors import BinderError, WrongPassphrase
@@ -26,21 +27,33 @@ def _show(kind: str, parent: QWidget | None, title: str, text: str,
     return modal()
 
 
+def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
+         buttons: QMessageBox.StandardButton) -> QMessageBox.StandardButton:
+    # Plain text always: a file name or a note containing "<b>" must show as typed.
+    box = QMessageBox(icon, title, text, buttons, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return QMessageBox.StandardButton(box.exec())
+
+
 def error(parent: QWidget | None, title: str, text: str) -> None:
     """A calm error message: what is wrong and what to do."""
-    _show("error", parent, title, text, lambda: QMessageBox.warning(parent, title, text))
+    _show("error", parent, title, text, lambda: _box(
+        parent, QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok))
 
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
     """An information message."""
-    _show("info", parent, title, text, lambda: QMessageBox.information(parent, title, text))
+    _show("info", parent, title, text, lambda: _box(
+        parent, QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok))
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     """Ask yes/no; True for yes."""
     answer = _show(
         "confirm", parent, title, text,
-        lambda: QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes,
+        lambda: _box(parent, QMessageBox.Icon.Question, title, text,
+                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        == QMessageBox.StandardButton.Yes,
     )
     return bool(answer)
 
