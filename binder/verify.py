@@ -125,6 +125,10 @@ def verify_binder(
     progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
     """Check every chain, signature and certificate (and evidence files)."""
+    # Imported here, not at the top: binder.evidence imports this module to
+    # register its checker, and every verify must include that checker.
+    from binder import evidence as _evidence  # noqa: F401
+
     report = VerifyReport()
     certs = _Certs(binder)
     if certs.root is None and binder.conn.execute("SELECT count(*) FROM signer").fetchone()[0]:
