@@ -19,8 +19,8 @@ from binder.storage import Binder, utc_now
 
 INCIDENT_TYPES: tuple[tuple[str, str], ...] = (
     ("skimmer", "Checkout skimmer / card data exposure"),
-    ("admin-takeover", "Admin account takeover"),
-    ("database-leak", "Database leak"),
+    ("admin_takeover", "Admin account takeover"),
+    ("database_leak", "Database leak"),
     ("malware", "Malware or backdoor"),
     ("defacement", "Defacement"),
     ("ddos", "DDoS"),
