@@ -183,13 +183,15 @@ def parse_time(value: str, what: str = "time") -> str:
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # OverflowError: year 1 or 9999 shifted across midnight by a zone offset.
         raise BadInput(
             f"the {what} {value!r} is not a valid time; use ISO 8601, e.g. 2026-11-29T14:05+01:00"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def check_text(value: str, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
@@ -203,8 +205,13 @@ def check_text(value: str, what: str, *, required: bool = False, limit: int = MA
     for ch in value:
         if ch in "\n\t\r":
             continue
-        if unicodedata.category(ch) == "Cc":
+        category = unicodedata.category(ch)
+        if category == "Cc":
             raise BadInput(f"the {what} contains a control character (U+{ord(ch):04X}); remove it")
+        if category == "Cs":
+            # What Python makes of bytes that are not UTF-8 (e.g. a Latin-1 terminal);
+            # it could not be stored or signed.
+            raise BadInput(f"the {what} is not valid UTF-8 text; check the terminal's encoding")
     return value
 
 
@@ -432,15 +439,43 @@ def iter_entries(
         kinds = list(kinds)
         sql += f" AND kind IN ({','.join('?' * len(kinds))})"
         params += kinds
-    for row in binder.conn.execute(sql + " ORDER BY seq", params):
+    # "+seq": let SQLite find the few entries of these kinds through the kind index
+    # and sort them, instead of walking the whole journal in seq order.
+    order = " ORDER BY +seq" if kinds is not None else " ORDER BY seq"
+    for row in binder.conn.execute(sql + order, params):
         yield _row_to_entry(row)
 
 
-def page(binder: Binder, incident_id: int, offset: int, limit: int) -> list[EntryView]:
-    """A slice of the journal with co-signers and corrections, for lazy table models."""
+def _query_sql(query: str) -> tuple[str, list[Any]]:
+    # A plain substring search (case-insensitive for ASCII) over what a reader sees;
+    # LIKE's wildcards in the user's text are escaped so "50%" means 50%.
+    if not query.strip():
+        return "", []
+    like = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    cols = ("text", "reason", "author", "kind", "coalesce(phase, '')")
+    return " AND (" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in cols) + ")", [like] * len(cols)
+
+
+def count_matching(binder: Binder, incident_id: int, query: str = "") -> int:
+    """How many entries of an incident contain ``query`` (all of them for an empty query)."""
+    where, params = _query_sql(query)
+    return binder.conn.execute(
+        f"SELECT count(*) FROM entry WHERE incident_id = ?{where}", [incident_id, *params]
+    ).fetchone()[0]
+
+
+def page(
+    binder: Binder, incident_id: int, offset: int, limit: int, *, query: str = ""
+) -> list[EntryView]:
+    """A slice of the journal with co-signers and corrections, for lazy table models.
+
+    With ``query``, only entries whose text, reasoning, author, kind or phase
+    contain it; ``offset`` then counts matching entries.
+    """
+    where, params = _query_sql(query)
     rows = binder.conn.execute(
-        f"SELECT {_ENTRY_COLUMNS} FROM entry WHERE incident_id = ? ORDER BY seq LIMIT ? OFFSET ?",
-        (incident_id, limit, offset),
+        f"SELECT {_ENTRY_COLUMNS} FROM entry WHERE incident_id = ?{where} ORDER BY seq LIMIT ? OFFSET ?",
+        (incident_id, *params, limit, offset),
     ).fetchall()
     entries = [_row_to_entry(r) for r in rows]
     if not entries:

@@ -240,6 +240,22 @@ def m002_access_drafts_evidence(db: sqlite_utils.Database) -> None:
     _history_triggers(db, ("access_log", "evidence", "readiness"))
 
 
+@MIGRATIONS(name="m003_journal_indexes")
+def m003_journal_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes that keep the app fast on journals of 100k entries.
+
+    Reading one kind of entry in chain order (phases, clocks, closing) and
+    finding the corrections of a page of entries would otherwise scan the
+    whole journal.
+    """
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS entry_kind_seq ON entry (incident_id, kind, seq);
+        CREATE INDEX IF NOT EXISTS entry_corrects ON entry (corrects);
+        """
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 
 
@@ -326,6 +342,13 @@ def translate_sqlite_error(exc: sqlite3.Error, path: Path) -> Exception:
         return ReadOnlyBinder(f"{path} cannot be written (read-only media or no permission)")
     if "not a database" in message or "malformed" in message:
         return NotABinder(f"{path} is damaged or is not a binder file")
+    if "unable to open" in message:
+        # WAL needs to create -wal/-shm beside the file; this is what SQLite says
+        # when the folder or those files cannot be written.
+        return ReadOnlyBinder(
+            f"{path} cannot be opened for writing (read-only media, or no permission on the "
+            "file, its folder or its -wal/-shm files); copy it to a writable folder"
+        )
     return exc
 
 
@@ -388,6 +411,7 @@ def open_binder(path: str | os.PathLike[str]) -> Binder:
     path = Path(path).expanduser()
     _check_is_binder_file(path)
     _check_writable(path)
+    conn: sqlite3.Connection | None = None
     try:
         conn = _connect(path)
         _configure(conn)
@@ -395,8 +419,14 @@ def open_binder(path: str | os.PathLike[str]) -> Binder:
         binder = Binder(path=path, db=db, uuid="")
         _migrate(binder)
         binder.uuid = binder.meta("uuid") or ""
-    except sqlite3.Error as exc:
-        raise translate_sqlite_error(exc, path) from None
+    except BaseException as exc:
+        # Closing lets SQLite remove the -wal/-shm it created: a refusal leaves no trace.
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        if isinstance(exc, sqlite3.Error):
+            raise translate_sqlite_error(exc, path) from None
+        raise
     if not binder.uuid:
         binder.close()
         raise NotABinder(f"{path} is an incomplete binder (no identity); it was never finished")
@@ -406,10 +436,21 @@ def open_binder(path: str | os.PathLike[str]) -> Binder:
 def _migrate(binder: Binder) -> None:
     conn = binder.conn
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current >= SCHEMA_VERSION:
+    if current > SCHEMA_VERSION:
+        # The file header can lag behind the WAL (a newer version migrated it and
+        # was killed before a checkpoint), so the header check alone is not enough.
+        binder.close()
+        raise UnsupportedFormat(
+            f"{binder.path} was written by a newer Incident Binder (schema {current}; this "
+            f"version reads up to {SCHEMA_VERSION}); install the newer version to open it"
+        )
+    if current == SCHEMA_VERSION:
         return
-    MIGRATIONS.apply(binder.db)
-    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS.applied(binder.db))}")
+    # One write transaction: a crash leaves the old schema or the new one, and a
+    # second process opening the same old binder waits instead of migrating twice.
+    with binder.write():
+        MIGRATIONS.apply(binder.db)
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS.applied(binder.db))}")
 
 
 def create_binder(

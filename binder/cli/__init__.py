@@ -44,7 +44,7 @@ def _register() -> None:
     # Each area's commands live in their own module; importing attaches them to `cli`.
     import importlib
 
-    for name in ("foundation", "app", "signer", "incident", "journal", "verify", "roster", "evidence", "workflow", "report"):
+    for name in ("foundation", "app", "signer", "incident", "journal", "verify", "roster", "evidence", "workflow", "report", "bundle", "readiness"):
         try:
             importlib.import_module(f"binder.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -1,0 +1,280 @@
+"""Screenshots of every screen, taken from the app itself: ``python -m binder.ui.screenshots OUTDIR``.
+
+A demo binder with realistic content is built in a temporary folder (nothing
+on the real binder is touched), then each screen is shown at 1366x768 and
+saved as a PNG. The README's pictures come from here, so they stay current.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+SIZE = (1366, 768)
+ORG = "Acme Outdoor Ltd"
+BINDER_PASS = "orange kettle mountain"
+PEOPLE = (
+    ("dana", "Dana Smith", "Incident Lead", "dana signing passphrase"),
+    ("sam", "Sam Okafor", "IT Contact", "sam signing passphrase"),
+    ("lee", "Lee Martin", "Legal Representative", "lee signing passphrase"),
+)
+
+
+def _ago(minutes: float) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(timespec="seconds")
+
+
+def build_demo(folder: Path) -> Path:
+    """A binder like one in real use: roster, signers, incidents, journal, evidence."""
+    from binder import journal, plan, signers, vault
+    from binder.crypto import LIGHT_KDF_FOR_TESTS
+    from binder.incident import open_incident
+    from binder.journal import NewEntry
+    from binder.storage import create_binder
+
+    path = folder / "acme-store.binder"
+    b = create_binder(path, org=ORG)
+    # Light key derivation keeps the throwaway demo quick; real binders use the default.
+    vault.setup_keys(b, BINDER_PASS, kdf=LIGHT_KDF_FOR_TESTS)
+    signers.create_root(b)
+    plan.load_default_plan(b, author="dana")
+    sessions = {}
+    for person, name, role, secret in PEOPLE:
+        signers.enroll(b, person, secret, display_name=name, role=role, kdf=LIGHT_KDF_FOR_TESTS)
+        sessions[person] = signers.open_session(b, person, secret)
+    dana, sam, lee = sessions["dana"], sessions["sam"], sessions["lee"]
+    rev = plan.current_revision(b)
+    _roster(b)
+    import functools
+
+    open_incident = functools.partial(
+        open_incident, severities=tuple(rev.plan.severities),
+        types=tuple(k for k, _ in rev.plan.incident_types))
+
+    old = open_incident(b, dana, title="Admin account takeover via reused password",
+                        detected_at=_ago(60 * 24 * 41), type="admin_takeover", severity="medium",
+                        plan_revision_id=rev.id)
+    journal.append(b, old, dana, NewEntry(text="Admin user 'marketing2' disabled; all admin sessions "
+                                          "revoked; 2FA enforced for every admin.", kind="action"))
+    _try(lambda: __import__("binder.workflow").workflow.close_incident(
+        b, old, dana, "Contained within 2 hours; no customer data accessed"))
+    open_incident(b, dana, title="Drill: Malicious extension update", detected_at=_ago(60 * 24 * 9),
+                  type="malware", severity="high", drill=True, plan_revision_id=rev.id)
+
+    iid = open_incident(b, dana, title="Card skimmer in checkout JavaScript",
+                        detected_at=_ago(290), type="skimmer", severity="critical",
+                        plan_revision_id=rev.id)
+    story = [
+        (285, sam, "observation", "Customer reports two fraudulent charges after buying on our store "
+         "last week; bank says our shop is the common point of purchase.", "Support ticket #4471"),
+        (270, sam, "observation", "Checkout page loads an extra script from cdn-jsdelivr.co (look-alike "
+         "domain) injected in the footer CMS block.", "Seen in page source and HAR file"),
+        (262, dana, "decision", "Treat as a card-data incident; open the response under the plan.",
+         "Look-alike domain plus fraud reports: a skimmer is the likeliest explanation"),
+        (255, dana, "action", "Called hosting support (SLA line); ticket HS-22817 opened for log "
+         "preservation.", ""),
+        (240, sam, "action", "Exported Nginx access logs for the last 30 days to the evidence drive.", ""),
+        (228, sam, "observation", "CMS block 'footer_links' was changed 9 days ago by admin user "
+         "'j.doe' from an IP in a hosting range we do not use.", "admin_user_session table"),
+        (215, dana, "action", "Put the store into maintenance mode.",
+         "Stops further card capture while we clean up; agreed with management by phone"),
+        (205, lee, "communication", "Legal informed; advises to keep the maintenance page neutral and to "
+         "prepare the GDPR Art. 33 notification.", ""),
+        (190, sam, "action", "Removed the injected script from the CMS block; saved the original "
+         "content as evidence first.", ""),
+        (175, sam, "action", "Rotated all admin passwords and API keys; disabled user 'j.doe'.", ""),
+        (160, dana, "observation", "Payment provider confirms 312 cards used on our checkout since "
+         "the change.", "Provider fraud team, phone call"),
+        (140, dana, "communication", "Management briefed: store stays down until the scan is clean; "
+         "estimated 4 more hours.", ""),
+        (120, sam, "observation", "Malware scan of the code base and database finished: no other "
+         "injection found.", "Scanner report attached as evidence"),
+        (95, dana, "action", "Asked the payment provider to flag the 312 cards for reissue.", ""),
+        (60, lee, "communication", "Draft GDPR notification to the supervisory authority reviewed.", ""),
+        (30, sam, "action", "Store back online behind the web application firewall with a CSP that "
+         "blocks unknown script hosts.", "Verified from two networks"),
+        (12, dana, "note", "Next: customer notification text with Communications.", ""),
+    ]
+    ids = []
+    for minutes, who, kind, text, reason in story:
+        ids.append(journal.append(b, iid, who, NewEntry(text=text, kind=kind, reason=reason,
+                                                        occurred_at=_ago(minutes))))
+    journal.cosign(b, ids[6], sam)
+    journal.cosign(b, ids[4], dana)
+    journal.cosign(b, ids[9], dana)
+    journal.correct(b, ids[10], dana, "Payment provider confirms 318 cards used on our checkout "
+                    "since the change (final count).", "The provider's first count missed one day")
+    _workflow(b, iid, dana, sam, lee)
+    _evidence(b, iid, folder, sam, dana)
+    from binder import drafts
+
+    drafts.save_draft(b, iid, "Customer notification: agreed with Comms to send it by email tonight")
+    b.close()
+    return path
+
+
+def _try(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - a demo detail missing is not worth failing over
+        print(f"screenshots: skipped a demo detail ({type(exc).__name__}: {exc})", file=sys.stderr)
+
+
+def _roster(b) -> None:
+    def add() -> None:
+        from binder import roster
+
+        for role, name, email, phone, notes in (
+            ("lead", "Dana Smith", "dana@acme-outdoor.example", "+44 20 7946 0101", "Out of hours: mobile"),
+            ("it", "Sam Okafor", "sam@acme-outdoor.example", "+44 20 7946 0102", "On call weeks 1 and 3"),
+            ("legal", "Lee Martin", "lee@acme-outdoor.example", "+44 20 7946 0103", "Outside counsel: Hart & Co"),
+            ("comms", "Priya Nair", "priya@acme-outdoor.example", "+44 20 7946 0104", ""),
+            ("management", "Alex Berg", "alex@acme-outdoor.example", "+44 20 7946 0105", "CEO"),
+            ("hosting", "HostCo support", "support@hostco.example", "+44 20 7946 0199", "SLA: 1 h response, P1"),
+            ("adobe_support", "Adobe Commerce support", "", "+1 800 555 0100", "Contract ACX-5521"),
+        ):
+            roster.add_contact(b, role=role, name=name, email=email, phone=phone, notes=notes)
+
+    _try(add)
+
+
+def _workflow(b, iid, dana, sam, lee) -> None:
+    from binder import workflow
+
+    _try(lambda: workflow.set_focus_phase(b, iid, dana, "containment"))
+    _try(lambda: workflow.tick_checklist(b, iid, dana, "initial_assessment", 1))
+    _try(lambda: workflow.tick_checklist(b, iid, dana, "initial_assessment", 2))
+    _try(lambda: workflow.tick_checklist(b, iid, sam, "containment", 1))
+    _try(lambda: workflow.record_decision(
+        b, iid, dana, decision="Take the store offline until the skimmer is removed",
+        reason="Every order placed now exposes another card; the SLA allows 6 hours of downtime",
+        options=["Keep the store up and patch live", "Take the store offline"],
+        approved_by="Alex Berg (CEO)", witness=sam))
+    _try(lambda: workflow.record_notification(
+        b, iid, lee, party="Payment provider (fraud team)", channel="phone",
+        message="Skimmer found; 318 cards possibly exposed; list sent by secure mail"))
+    _try(lambda: workflow.add_impact(b, iid, dana, "Lost sales during downtime", "18400", "EUR",
+                                     "4.5 hours at the average Saturday rate"))
+    _try(lambda: workflow.add_impact(b, iid, dana, "Forensic support", "6500", "EUR", "HostCo invoice"))
+
+
+def _evidence(b, iid, folder: Path, sam, dana) -> None:
+    def add() -> None:
+        from binder import evidence
+
+        logs = folder / "nginx-access-2026-11.log"
+        with open(logs, "w", encoding="utf-8") as fh:
+            for i in range(4000):
+                fh.write(f'203.0.113.{i % 250} - - [29/Nov/2026:0{i % 10}:00:00 +0000] '
+                         f'"GET /checkout/ HTTP/1.1" 200 {5120 + i}\n')
+        block = folder / "cms-block-footer_links.html"
+        block.write_text('<div class="footer">…<script src="https://cdn-jsdelivr.co/j.js"></script></div>\n',
+                         encoding="utf-8")
+        first = evidence.register_evidence(
+            b, iid, logs, sam, description="Nginx access logs, last 30 days", witness=dana,
+            source_system="web-01", storage_location="Evidence drive ED-3, safe in office 2.14")
+        evidence.register_evidence(
+            b, iid, block, sam, description="Original content of the infected CMS block",
+            source_system="Magento admin", storage_location="Evidence drive ED-3")
+        evidence.transfer(b, first, sam, received_by="Forensics Lab Ltd", purpose="Analysis",
+                          witness=dana, location="Courier, sealed bag", seal="SB-000193")
+
+    _try(add)
+
+
+def _save(window, out: Path, name: str) -> Path:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(5):
+        QApplication.processEvents()
+    target = out / f"{name}.png"
+    if not window.grab().save(str(target), "PNG"):
+        raise OSError(f"could not write {target}")
+    print(target)
+    return target
+
+
+def take_all(out: Path) -> list[Path]:
+    """Build the demo binder and save one PNG per screen into ``out``."""
+    from binder.crypto import LIGHT_KDF_FOR_TESTS
+    from binder.storage import open_binder
+    from binder.ui import dialogs
+    from binder.ui.app import make_app
+    from binder.ui.main_window import NAV_INCIDENTS, NAV_PLAN, NAV_ROSTER, MainWindow
+
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_app()
+    dialogs.install_recorder(True)  # nothing may wait for a click while we take pictures
+    saved: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="binder-shots-") as tmp:
+        folder = Path(tmp)
+        path = build_demo(folder)
+
+        def window(p: Path, **kwargs) -> MainWindow:
+            w = MainWindow(p, use_keyring=False, kdf=LIGHT_KDF_FOR_TESTS, remember_geometry=False, **kwargs)
+            w.resize(*SIZE)
+            w.show()
+            app.processEvents()
+            return w
+
+        w = window(folder / "new.binder")
+        saved.append(_save(w, out, "welcome"))
+        w.welcome.start_new()
+        w.welcome.org_field.setText(ORG)
+        w.welcome.choose_location()
+        w.welcome.pass1.setText("orange kettle mountain 7")
+        w.welcome.pass2.setText("orange kettle mountain")
+        saved.append(_save(w, out, "welcome-passphrase"))
+        w.welcome.pass2.setText("orange kettle mountain 7")
+        w.welcome.set_passphrase()
+        saved.append(_save(w, out, "welcome-recovery-code"))
+        w.close()
+
+        w = window(path)
+        saved.append(_save(w, out, "unlock"))
+        w.close()
+
+        binder = open_binder(path)
+        from binder import vault
+
+        vault.unlock_with_passphrase(binder, BINDER_PASS)
+        w = window(path, binder=binder)
+        w.sign_in("dana", PEOPLE[0][3])
+        ws = w.workspace
+        saved.append(_save(w, out, "journal"))
+        for index, name in ((0, "guide"), (2, "evidence"), (3, "decisions"), (4, "impact"),
+                            (5, "review"), (6, "report")):
+            ws.show_pane(index)
+            saved.append(_save(w, out, name))
+        ws.show_pane(1)
+        w.navigate(NAV_INCIDENTS)
+        w.incidents_screen.set_status("all")
+        saved.append(_save(w, out, "incidents"))
+        w.navigate(NAV_PLAN)
+        saved.append(_save(w, out, "plan"))
+        w.plan_screen.tabs.setCurrentIndex(1)
+        w.plan_screen.phase_list.setCurrentRow(2)
+        saved.append(_save(w, out, "plan-phases"))
+        w.navigate(NAV_ROSTER)
+        saved.append(_save(w, out, "roster"))
+        w.close()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m binder.ui.screenshots OUTDIR``."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m binder.ui.screenshots OUTDIR", file=sys.stderr)
+        return 2
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    take_all(Path(args[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

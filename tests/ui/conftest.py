@@ -1,0 +1,111 @@
+"""Helpers for driving the real widgets with qtbot.
+
+Message boxes go through binder.ui.dialogs, which records them instead of
+blocking; real dialogs (sign-in, co-sign) are answered by `answer_modal`,
+which acts on the modal dialog once it is up.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from binder.crypto import LIGHT_KDF_FOR_TESTS
+from binder.ui import dialogs
+
+
+def _root_conftest():
+    # Both conftest.py files are top-level modules named "conftest"; pytest keeps only
+    # the nearer one importable, so tests here that `from conftest import LEAD` need
+    # the shared constants re-exported from this file.
+    spec = importlib.util.spec_from_file_location(
+        "binder_tests_root_conftest", Path(__file__).resolve().parent.parent / "conftest.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+_root = _root_conftest()
+PASSPHRASE, LEAD, LEAD_PASS = _root.PASSPHRASE, _root.LEAD, _root.LEAD_PASS
+WITNESS, WITNESS_PASS = _root.WITNESS, _root.WITNESS_PASS
+make_binder, signer_env, Made = _root.make_binder, _root.signer_env, _root.Made
+del _root
+
+# The offscreen platform plugin says this for every top-level window it shows;
+# it is about the test platform, not about our code.
+OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/tests/ui/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+@pytest.fixture(autouse=True)
+def shown_messages(qapp):
+    """Every message box is recorded here instead of blocking the test."""
+    shown = dialogs.install_recorder(True)
+    yield shown
+    dialogs.AUTO_ANSWER = None
+
+
+@pytest.fixture
+def answer_modal(qtbot):
+    """Schedule ``fn(dialog)`` for the next modal dialog; returns a record of calls."""
+    calls: list[str] = []
+
+    def schedule(fn, *, attempts: int = 200) -> None:
+        def poll(left: int = attempts) -> None:
+            dialog = QApplication.activeModalWidget()
+            if dialog is None:
+                if left:
+                    QTimer.singleShot(10, lambda: poll(left - 1))
+                return
+            calls.append(type(dialog).__name__)
+            fn(dialog)
+
+        QTimer.singleShot(0, poll)
+
+    schedule.calls = calls
+    return schedule
+
+
+def activate(qtbot, window) -> None:
+    """Show a window and wait until it is the active one (window shortcuts need that)."""
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+
+
+@pytest.fixture
+def window_for(qtbot):
+    """Build a MainWindow on a binder path (or an open binder) at 1366x768, shown."""
+    from binder.ui.main_window import MainWindow
+
+    def make(path, *, binder=None, **kwargs):
+        kwargs.setdefault("use_keyring", False)
+        kwargs.setdefault("kdf", LIGHT_KDF_FOR_TESTS)
+        kwargs.setdefault("remember_geometry", False)
+        window = MainWindow(path, binder=binder, **kwargs)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        activate(qtbot, window)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def signed_window(window_for, made, incident_id):
+    """The main window on `made`, opened on its incident, alice signed in."""
+    window = window_for(made.path, binder=made.binder)
+    window.sign_in(LEAD, LEAD_PASS)
+    return window
