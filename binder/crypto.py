@@ -5,12 +5,14 @@ apart from damage:
 
 * **Key envelope** (wrapped data keys, signer private keys, the root key)::
 
-      b"IBK" | version (1) | kdf id (1) | kdf params | salt len (1) | salt | nonce (12) | ciphertext+tag
+      b"IBK" | version (1) | kdf id (1) | kdf params | salt len (1) | salt | ct len (u32) | nonce (12) | ciphertext+tag
 
   kdf id 0 = a raw 256-bit key (OS keyring, data key), 1 = Argon2id
   (u32 memory KiB, u32 iterations, u8 lanes), 2 = scrypt (u8 log2 n, u8 r, u8 p).
   Everything before the nonce, plus a caller-chosen context label, is the
   AES-GCM associated data, so parameters cannot be swapped or downgraded.
+  The ciphertext length lets a truncated envelope be told apart from a wrong
+  passphrase (GCM alone cannot tell the two apart).
 
 * **Value envelope** (one encrypted roster field)::
 
@@ -102,14 +104,29 @@ def new_key() -> bytes:
     return secrets.token_bytes(KEY_LEN)
 
 
-def _header(kdf: KdfParams, salt: bytes) -> bytes:
+def _header(kdf: KdfParams, salt: bytes, plaintext_len: int) -> bytes:
     return (
         KEY_MAGIC
         + bytes([KEY_ENVELOPE_VERSION, kdf.kind])
         + kdf.encode()
         + bytes([len(salt)])
         + salt
+        + struct.pack(">I", plaintext_len + 16)
     )
+
+
+def _plausible(params: KdfParams) -> bool:
+    # A damaged or hostile header must not make us allocate gigabytes or crash
+    # the KDF with zero lanes; these bounds are far above anything we write.
+    if params.kind == KDF_ARGON2ID:
+        return (
+            1 <= params.lanes <= 64
+            and 8 * params.lanes <= params.memory_kib <= 4 * 1024 * 1024
+            and 1 <= params.iterations <= 100
+        )
+    if params.kind == KDF_SCRYPT:
+        return 1 <= params.log2_n <= 22 and 1 <= params.r <= 32 and 1 <= params.p <= 16
+    return True
 
 
 def _parse_header(blob: bytes) -> tuple[KdfParams, bytes, int]:
@@ -137,10 +154,14 @@ def _parse_header(blob: bytes) -> tuple[KdfParams, bytes, int]:
         salt_len = blob[pos]
         salt = blob[pos + 1 : pos + 1 + salt_len]
         pos += 1 + salt_len
+        (ct_len,) = struct.unpack_from(">I", blob, pos)
+        pos += 4
     except (struct.error, IndexError):
         raise CorruptEnvelope("the encrypted key is damaged (truncated header)") from None
-    if len(salt) != salt_len or len(blob) < pos + NONCE_LEN + 16:
-        raise CorruptEnvelope("the encrypted key is damaged (truncated)")
+    if len(salt) != salt_len or ct_len < 16 or len(blob) != pos + NONCE_LEN + ct_len:
+        raise CorruptEnvelope("the encrypted key is damaged (truncated or extended)")
+    if not _plausible(params):
+        raise CorruptEnvelope("the encrypted key is damaged (impossible key-derivation parameters)")
     return params, salt, pos
 
 
@@ -150,7 +171,7 @@ def seal_with_passphrase(
     """Encrypt ``plaintext`` under a passphrase-derived key; parameters travel along."""
     salt = os.urandom(16)
     key = derive_key(passphrase, salt, kdf)
-    return _seal(plaintext, key, _header(kdf, salt), context)
+    return _seal(plaintext, key, _header(kdf, salt, len(plaintext)), context)
 
 
 def open_with_passphrase(blob: bytes, passphrase: str, context: str) -> bytes:
@@ -167,7 +188,7 @@ def open_with_passphrase(blob: bytes, passphrase: str, context: str) -> bytes:
 
 def seal_with_key(plaintext: bytes, key: bytes, context: str) -> bytes:
     """Encrypt ``plaintext`` under a raw 256-bit key."""
-    return _seal(plaintext, key, _header(KdfParams(KDF_RAW), b""), context)
+    return _seal(plaintext, key, _header(KdfParams(KDF_RAW), b"", len(plaintext)), context)
 
 
 def open_with_key(blob: bytes, key: bytes, context: str) -> bytes:

@@ -128,6 +128,7 @@ def verify_binder(
     # Imported here, not at the top: binder.evidence imports this module to
     # register its checker, and every verify must include that checker.
     from binder import evidence as _evidence  # noqa: F401
+    from binder import plan_check as _plan_check  # noqa: F401
 
     report = VerifyReport()
     certs = _Certs(binder)
@@ -255,6 +256,10 @@ def _check_incident_row(report: VerifyReport, incident: Incident, doc: dict) -> 
         if facts.get(key) != value:
             report.add(incident.id, None, "incident_changed",
                        f"incident record changed: {key.replace('_', ' ')} differs from the signed opening")
+    # Who opened it is not in the facts but is the opening entry's signed author.
+    if incident.opened_by != doc.get("author"):
+        report.add(incident.id, None, "incident_changed",
+                   "incident record changed: opened by differs from the signed opening")
 
 
 def _check_signature(

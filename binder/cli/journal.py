@@ -9,11 +9,18 @@ import click
 from binder import journal as jr
 from binder.cli import cli
 from binder.cli.common import (
-    binder_option, emit_id, emit_json, json_option, open_path, parse_id, signer_session,
+    binder_option,
+    emit_id,
+    emit_json,
+    json_option,
+    open_path,
+    parse_id,
+    signer_session,
 )
 from binder.errors import BadInput
 from binder.incident import get_incident
 from binder.journal import NewEntry
+from binder.signers import get_signer
 
 
 @cli.group()
@@ -42,6 +49,9 @@ def journal_add(binder_path, incident_ref, person, text, reason, kind, occurred_
                                phase=phase, source=source, assets=assets))
     with open_path(binder_path) as binder:
         inc = get_incident(binder, incident_ref)
+        # Before any passphrase is asked: a self-witness is bad input, not a wrong passphrase.
+        if witness and get_signer(binder, witness).person == get_signer(binder, person).person:
+            raise BadInput("a witness must be a second person, not the author (two-person rule)")
         author = signer_session(binder, person)
         wit = signer_session(binder, witness, witness=True) if witness else None
         entry_id = jr.append(binder, inc.id, author, new, witness=wit)
@@ -56,7 +66,8 @@ def journal_add(binder_path, incident_ref, person, text, reason, kind, occurred_
 def journal_import(binder_path, incident_ref, file: Path, person: str) -> None:
     """Append one signed entry per JSON line (text, reason, kind, occurred_at)."""
     try:
-        lines = file.read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: editors on Windows start UTF-8 files with a byte-order mark.
+        lines = file.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
         raise BadInput(f"no file at {file}") from None
     except UnicodeDecodeError:

@@ -1,0 +1,109 @@
+"""Layering: Qt only inside binder/ui; the core never reaches up into the UI or the CLI."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "binder"
+QT = ("PySide6", "shiboken6")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module an import statement anywhere in the file names (also inside functions)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return modules_named(path.read_text(encoding="utf-8"), package)
+
+
+def modules_named(source: str, package: str) -> set[str]:
+    """Modules imported by ``source`` living in ``package`` (relative imports resolved)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            # `from binder import ui` imports the submodule binder.ui
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module":
+            if node.args and isinstance(node.args[0], ast.Constant):
+                found.add(str(node.args[0].value))
+    return found
+
+
+def _is(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def python_files() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_only_binder_ui_imports_qt():
+    offenders = []
+    for path in python_files():
+        if _is(module_name(path), "binder.ui"):
+            continue
+        for name in imported_modules(path):
+            if any(_is(name, qt) for qt in QT):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    assert not offenders, "Qt outside binder/ui:\n" + "\n".join(offenders)
+
+
+def core_files() -> list[Path]:
+    return [p for p in python_files() if p.parent == PACKAGE and p.name != "__main__.py"]
+
+
+def test_core_never_imports_the_ui_or_the_cli():
+    offenders = []
+    for path in core_files():
+        for name in imported_modules(path):
+            if _is(name, "binder.ui") or _is(name, "binder.cli"):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    assert not offenders, "the core reaches into the UI or CLI:\n" + "\n".join(offenders)
+    assert len(core_files()) >= 10  # the walk really found the core
+
+
+def test_importing_the_core_and_the_cli_loads_no_qt():
+    core = [module_name(p) for p in core_files()]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {core!r}:\n"
+        "    importlib.import_module(name)\n"
+        "from binder.cli import _register\n"
+        "_register()\n"
+        "from binder import verify\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6'))\n"
+        "print(','.join(loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"Qt was loaded by a core or CLI import: {result.stdout}"
+
+
+def test_the_checker_sees_what_it_must():
+    """The walk finds relative, nested, aliased and dynamic imports."""
+    source = (
+        "from .ui import dialogs\n"
+        "from binder import cli as c\n"
+        "import importlib\n"
+        "def later():\n"
+        "    import PySide6.QtWidgets as w\n"
+        "    importlib.import_module('shiboken6')\n"
+    )
+    names = modules_named(source, "binder")
+    assert {"binder.ui", "binder.ui.dialogs", "binder.cli", "PySide6.QtWidgets", "shiboken6"} <= names
+    assert "binder.cli.common" in imported_modules(PACKAGE / "cli" / "journal.py")

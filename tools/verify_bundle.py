@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Check an Incident Binder verification bundle without Incident Binder.
+
+Needs only Python 3.10+ and the ``cryptography`` package. Usage::
+
+    python3 verify_bundle.py BUNDLE.json [--root-fingerprint HEX]
+
+Checks every entry hash, the hash chain, every author and witness signature,
+that every certificate was issued by the bundle's root, and that the incident
+facts match the signed opening entry. Exit 0 when everything holds, 1 when
+anything does not (each problem on its own line), 2 when the file cannot be
+read as a bundle. Compare the printed root fingerprint with the one on the
+PDF report or the paper copy, or pin it with ``--root-fingerprint``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import sys
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+
+FACTS = ("title", "detected_at", "type", "severity", "drill")
+
+
+def load_cert(pem: str) -> tuple[x509.Certificate, str]:
+    """A PEM certificate and its SHA-256 fingerprint (hex of the DER bytes)."""
+    cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    return cert, hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
+
+
+def signature_ok(cert: x509.Certificate, data: bytes, signature: bytes) -> bool:
+    """ECDSA P-256 / SHA-256 check of ``signature`` over ``data``."""
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        return False
+    try:
+        key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def check(bundle: dict, pinned_root: str | None) -> tuple[list[str], dict]:
+    """Return (problems, summary) for a parsed bundle."""
+    problems: list[str] = []
+    if bundle.get("format") != "incident-binder-bundle" or bundle.get("version") != 1:
+        return ["not an incident-binder-bundle version 1"], {}
+    root, root_fp = load_cert(bundle["root_certificate"]["pem"])
+    try:
+        root.verify_directly_issued_by(root)
+    except (ValueError, TypeError, InvalidSignature):
+        problems.append("root certificate is not self-signed")
+    if pinned_root and pinned_root.replace(" ", "").replace(":", "").lower() != root_fp:
+        problems.append(f"root fingerprint {root_fp} is not the one you expected")
+    certs: dict[str, tuple[str, x509.Certificate]] = {}
+    for item in bundle["certificates"]:
+        cert, fp = load_cert(item["pem"])
+        if fp != item["fingerprint"]:
+            problems.append(f"certificate of {item['person']}: fingerprint does not match its bytes")
+            continue
+        try:
+            cert.verify_directly_issued_by(root)
+        except (ValueError, TypeError, InvalidSignature):
+            problems.append(f"certificate of {item['person']}: not issued by this bundle's root")
+            continue
+        certs[fp] = (item["person"], cert)
+
+    incident = bundle["incident"]
+    prev = hashlib.sha256(f"incident-binder genesis {incident['uuid']}".encode()).hexdigest()
+    last_time = ""
+    hashes_by_seq: dict[int, str] = {}
+    author_by_seq: dict[int, str] = {}
+    seen: set[str] = set()
+    for expected_seq, entry in enumerate(bundle["entries"], start=1):
+        where = f"entry {entry.get('seq')}"
+        try:
+            data = base64.b64decode(entry["canonical"], validate=True)
+            signature = base64.b64decode(entry["signature"], validate=True)
+            doc = json.loads(data)
+            if not isinstance(doc, dict):
+                raise ValueError("not an object")
+        except (binascii.Error, ValueError):
+            problems.append(f"{where}: signed content or signature is not readable")
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != entry["hash"]:
+            problems.append(f"{where}: hash does not match the signed content")
+        if digest in seen:
+            problems.append(f"{where}: duplicate of an earlier entry")
+        seen.add(digest)
+        if doc != entry.get("document"):
+            problems.append(f"{where}: the readable document differs from the signed bytes")
+        if doc.get("type") != "entry" or doc.get("incident") != incident["uuid"]:
+            problems.append(f"{where}: not an entry of this incident")
+        if entry["seq"] != expected_seq or doc.get("seq") != expected_seq:
+            problems.append(f"{where}: order broken (expected entry {expected_seq})")
+        if doc.get("prev") != prev:
+            problems.append(f"{where}: chain broken (does not follow the entry before it)")
+        if str(doc.get("recorded_at", "")) < last_time:
+            problems.append(f"{where}: recorded before the entry preceding it")
+        if doc.get("corrects") is not None and doc["corrects"] not in hashes_by_seq.values():
+            problems.append(f"{where}: corrects an entry that is not earlier in this journal")
+        signer = certs.get(str(doc.get("cert")))
+        if signer is None or entry.get("cert") != doc.get("cert"):
+            problems.append(f"{where}: signed with a certificate not in this bundle")
+        else:
+            if signer[0].casefold() != str(doc.get("author", "")).casefold():
+                problems.append(f"{where}: author does not match the signing certificate")
+            if not signature_ok(signer[1], data, signature):
+                problems.append(f"{where}: author signature invalid")
+        if expected_seq == 1:
+            facts = doc.get("data") or {}
+            if doc.get("kind") != "open":
+                problems.append("entry 1: is not the incident's signed opening")
+            for key in FACTS:
+                if facts.get(key) != incident.get(key):
+                    problems.append(f"incident {key} differs from the signed opening")
+            if facts.get("plan_revision") != incident.get("plan_revision_id"):
+                problems.append("incident plan revision differs from the signed opening")
+        hashes_by_seq[expected_seq] = digest
+        author_by_seq[expected_seq] = str(doc.get("author", ""))
+        prev = entry["hash"]
+        last_time = max(last_time, str(doc.get("recorded_at", "")))
+    if bundle.get("head_hash") != prev:
+        problems.append("head hash does not match the last entry")
+    if bundle.get("entry_count") != len(bundle["entries"]):
+        problems.append("entry count does not match the entries listed")
+
+    for co in bundle["cosigns"]:
+        where = f"entry {co.get('entry_seq')}, co-signature"
+        try:
+            data = base64.b64decode(co["canonical"], validate=True)
+            signature = base64.b64decode(co["signature"], validate=True)
+            doc = json.loads(data)
+            if not isinstance(doc, dict):
+                raise ValueError("not an object")
+        except (binascii.Error, ValueError):
+            problems.append(f"{where}: signed content or signature is not readable")
+            continue
+        if doc != co.get("document") or doc.get("type") != "cosign":
+            problems.append(f"{where}: not a co-signature record matching its document")
+        if doc.get("entry") != hashes_by_seq.get(co["entry_seq"]):
+            problems.append(f"{where}: co-signs different content than this entry")
+        if str(doc.get("witness", "")).casefold() == author_by_seq.get(co["entry_seq"], "").casefold():
+            problems.append(f"{where}: the author cannot witness their own entry")
+        signer = certs.get(str(doc.get("cert")))
+        if signer is None:
+            problems.append(f"{where}: signed with a certificate not in this bundle")
+        elif signer[0].casefold() != str(doc.get("witness", "")).casefold():
+            problems.append(f"{where}: witness does not match the signing certificate")
+        elif not signature_ok(signer[1], data, signature):
+            problems.append(f"{where}: witness signature invalid")
+    summary = {"entries": len(bundle["entries"]), "cosigns": len(bundle["cosigns"]),
+               "head": prev, "root": root_fp}
+    return problems, summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(description="Verify an Incident Binder bundle.")
+    parser.add_argument("bundle")
+    parser.add_argument("--root-fingerprint", help="SHA-256 fingerprint the root must have")
+    args = parser.parse_args(argv)
+    try:
+        with open(args.bundle, encoding="utf-8") as fh:
+            bundle = json.load(fh)
+        problems, summary = check(bundle, args.root_fingerprint)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        print(f"verify_bundle: cannot read {args.bundle} as a bundle ({type(exc).__name__}: {exc})",
+              file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(f"PROBLEM {problem}")
+    if problems:
+        print(f"FAILED: {len(problems)} problem(s)")
+        return 1
+    print(f"OK: {summary['entries']} entries and {summary['cosigns']} co-signature(s) verified; "
+          f"head {summary['head']}; root fingerprint {summary['root']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
