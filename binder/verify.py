@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from binder import signers
 from binder.incident import Incident, list_incidents
@@ -66,6 +67,9 @@ class VerifyReport:
     signatures: int = 0
     evidence_files: int = 0
     heads: dict[int, str] = field(default_factory=dict)
+    #: Compare out of band (report, paper copy): a wholly replaced root re-signing
+    #: everything is only caught this way.
+    root_fingerprint: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -85,6 +89,7 @@ class VerifyReport:
             "signatures": self.signatures,
             "evidence_files": self.evidence_files,
             "heads": {str(k): v for k, v in self.heads.items()},
+            "root_fingerprint": self.root_fingerprint,
             "problems": [asdict(p) | {"text": str(p)} for p in self.problems],
             "notes": self.notes,
         }
@@ -132,6 +137,8 @@ def verify_binder(
 
     report = VerifyReport()
     certs = _Certs(binder)
+    if certs.root is not None:
+        report.root_fingerprint = signers.fingerprint(certs.root.public_bytes(Encoding.DER))
     if certs.root is None and binder.conn.execute("SELECT count(*) FROM signer").fetchone()[0]:
         report.add(None, None, "root_missing", "the binder's root certificate is missing")
     incidents = list_incidents(binder)
