@@ -48,8 +48,8 @@ from binder.ui.unlock import SignInDialog, UnlockPage
 
 log = logging.getLogger(__name__)
 
-NAV_INCIDENTS, NAV_WORKSPACE, NAV_PLAN, NAV_ROSTER = range(4)
-NAV_LABELS = ("Incidents", "Current incident", "Plan", "Roster")
+NAV_INCIDENTS, NAV_WORKSPACE, NAV_PLAN, NAV_ROSTER, NAV_READINESS, NAV_ACCESS = range(6)
+NAV_LABELS = ("Incidents", "Current incident", "Plan", "Roster", "Readiness", "Who had access")
 PAGE_WELCOME, PAGE_UNLOCK, PAGE_SHELL = range(3)
 IDLE_EVENTS = {
     QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
@@ -132,6 +132,8 @@ class MainWindow(QMainWindow):
         self.workspace = None
         self.plan_screen = None
         self.roster_screen = None
+        self.readiness_screen = None
+        self.access_screen = None
         self.incidents_screen = None
         self.welcome = None
         self.unlock_page: UnlockPage | None = None
@@ -351,6 +353,23 @@ class MainWindow(QMainWindow):
         if index == NAV_ROSTER and self.roster_screen is None:
             self.roster_screen = self._make_roster()
             self._set_content(NAV_ROSTER, self.roster_screen)
+        if index == NAV_READINESS:
+            if self.readiness_screen is None:
+                from binder.ui.readiness import ReadinessScreen
+
+                self.readiness_screen = ReadinessScreen(
+                    self.binder, self, who_provider=self._current_person)
+                self._set_content(NAV_READINESS, self.readiness_screen)
+            else:
+                self.readiness_screen.refresh()
+        if index == NAV_ACCESS:
+            if self.access_screen is None:
+                from binder.ui.access import AccessLogScreen
+
+                self.access_screen = AccessLogScreen(self.binder, self)
+                self._set_content(NAV_ACCESS, self.access_screen)
+            else:
+                self.access_screen.refresh()
         if index == NAV_INCIDENTS and self.incidents_screen is not None:
             self.incidents_screen.refresh()
         self.content.setCurrentIndex(index)
@@ -608,7 +627,8 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.shutdown()
         self.sign_out()
-        for name in ("workspace", "plan_screen", "roster_screen", "incidents_screen"):
+        for name in ("workspace", "plan_screen", "roster_screen", "incidents_screen",
+                     "readiness_screen", "access_screen"):
             widget = getattr(self, name)
             if widget is not None:
                 widget.deleteLater()

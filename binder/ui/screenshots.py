@@ -204,7 +204,14 @@ def take_all(out: Path) -> list[Path]:
     from binder.storage import open_binder
     from binder.ui import dialogs
     from binder.ui.app import make_app
-    from binder.ui.main_window import NAV_INCIDENTS, NAV_PLAN, NAV_ROSTER, MainWindow
+    from binder.ui.main_window import (
+        NAV_ACCESS,
+        NAV_INCIDENTS,
+        NAV_PLAN,
+        NAV_READINESS,
+        NAV_ROSTER,
+        MainWindow,
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     app = make_app()
@@ -261,6 +268,10 @@ def take_all(out: Path) -> list[Path]:
         saved.append(_save(w, out, "plan-phases"))
         w.navigate(NAV_ROSTER)
         saved.append(_save(w, out, "roster"))
+        w.navigate(NAV_READINESS)
+        saved.append(_save(w, out, "readiness"))
+        w.navigate(NAV_ACCESS)
+        saved.append(_save(w, out, "access"))
         w.close()
     return saved
 
