@@ -143,7 +143,7 @@ def label(evidence_id: int) -> str:
 def parse_evidence_ref(value: str | int) -> int:
     """Accept ``3``, ``E3`` or ``e-3`` as an evidence item reference."""
     text = str(value).strip().upper().removeprefix("E").lstrip("-")
-    if not text.isdigit() or int(text) <= 0:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
         raise BadInput(f"{value!r} is not an evidence item; use its number, e.g. 3 or E3")
     return int(text)
 

@@ -116,7 +116,12 @@ def get_incident(binder: Binder, incident_id: int | str) -> Incident:
     """One incident by id (a number) or uuid."""
     key = str(incident_id).strip()
     if key.isdigit():
-        row = binder.conn.execute(f"SELECT {_COLUMNS} FROM incident WHERE id = ?", (int(key),)).fetchone()
+        # isdigit() also accepts digits such as '²' that int() refuses, and SQLite
+        # integers stop at 2**63 - 1: neither can name an incident.
+        number = int(key) if key.isascii() else -1
+        if not 0 < number < 2**63:
+            raise NotFound(f"there is no incident {incident_id!r}; see `binder incident list`")
+        row = binder.conn.execute(f"SELECT {_COLUMNS} FROM incident WHERE id = ?", (number,)).fetchone()
     else:
         row = binder.conn.execute(f"SELECT {_COLUMNS} FROM incident WHERE uuid = ?", (key,)).fetchone()
     if row is None:

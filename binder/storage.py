@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import uuid as uuidlib
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from sqlite_utils.migrations import Migrations
 
 from binder.errors import (
     AlreadyExists,
+    BadInput,
+    BinderError,
     BinderInUse,
     NotABinder,
     ReadOnlyBinder,
@@ -349,6 +352,19 @@ def translate_sqlite_error(exc: sqlite3.Error, path: Path) -> Exception:
             f"{path} cannot be opened for writing (read-only media, or no permission on the "
             "file, its folder or its -wal/-shm files); copy it to a writable folder"
         )
+    if "disk i/o error" in message:
+        # A full disk often surfaces as an I/O error (the -shm cannot be sized,
+        # a WAL frame cannot be written): SQLite does not pass ENOSPC on.
+        with contextlib.suppress(OSError):
+            if shutil.disk_usage(path.parent).free < 4 * 1024 * 1024:
+                return StorageFull(
+                    f"the disk holding {path} is full; nothing was written. Free some space "
+                    "and try again"
+                )
+        return BinderError(
+            f"{path} cannot be read or written (disk I/O error): the drive may be failing or "
+            "was removed; copy the binder elsewhere (`binder backup`) as soon as you can"
+        )
     return exc
 
 
@@ -506,6 +522,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: 
     Temp file in the same folder, fsync, rename, fsync the folder.
     """
     path = Path(path)
+    if not path.name:  # Path("") is "."; there is no file name to write
+        raise BadInput(f"{path} is a folder, not a file name; give a file name")
     if not overwrite and path.exists():
         raise AlreadyExists(f"{path} already exists; refusing to overwrite it")
     if not path.parent.is_dir():

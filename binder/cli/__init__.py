@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("binder: cancelled; nothing was written", err=True)
         sys.exit(2)
+    except click.UsageError as exc:
+        # One line, like every other refusal (click's own form spans four).
+        where = f"; see `{exc.ctx.command_path} --help`" if exc.ctx else ""
+        click.echo(f"binder: {exc.format_message().rstrip('.')}{where}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -123,4 +123,6 @@ def parse_id(value: str, what: str) -> int:
         raise BadInput(f"{what} {value!r} is not a number") from None
     if number <= 0:
         raise BadInput(f"{what} must be a positive number")
+    if number >= 2**63:  # beyond SQLite's integers: no such record can exist
+        raise BadInput(f"{what} {value!r} is too large to be an id")
     return number

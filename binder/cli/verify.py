@@ -1,9 +1,17 @@
-"""`binder verify`: check every chain, signature and evidence file."""
+"""`binder verify`: check every chain, signature and evidence file.
+
+With ``--against FILE`` it also compares the binder with an earlier export (a
+bundle from `binder export`, or a PDF report with the bundle attached): a
+binder restored from an older copy, or rewritten since, fails.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from binder import signers
 from binder.cli import cli
 from binder.cli.common import binder_option, emit_json, json_option, open_path
 from binder.incident import get_incident
@@ -14,12 +22,23 @@ from binder.verify import verify_binder
 @binder_option
 @click.argument("incident_ref", metavar="[INCIDENT]", required=False)
 @click.option("--skip-files", is_flag=True, help="Do not re-hash evidence files (drive not attached).")
+@click.option("--against", "against", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE",
+              help="An earlier bundle (.json) or report (.pdf): fail if this binder no longer "
+                   "holds everything it saw (rolled back or rewritten). Repeatable.")
 @json_option
-def verify(binder_path, incident_ref: str | None, skip_files: bool, as_json: bool) -> None:
+def verify(binder_path, incident_ref: str | None, skip_files: bool, against: tuple[Path, ...],
+           as_json: bool) -> None:
     """Check every chain, signature and evidence file; exit 1 when anything is wrong."""
+    from binder.rollback import compare_with_export, load_export
+
+    # Read the exports first: an unreadable file is bad input, reported before any work.
+    exports = [load_export(path) for path in against]
     with open_path(binder_path) as binder:
         iid = get_incident(binder, incident_ref).id if incident_ref else None
         report = verify_binder(binder, iid, check_files=not skip_files)
+        for seen in exports:
+            compare_with_export(binder, seen, report)
     if as_json:
         emit_json(report.to_json())
     else:
@@ -28,9 +47,14 @@ def verify(binder_path, incident_ref: str | None, skip_files: bool, as_json: boo
         for note in report.notes:
             click.echo(f"note: {note}")
         verdict = "intact" if report.ok else f"{len(report.problems)} problem(s) found"
+        compared = f", compared with {len(exports)} export(s)" if exports else ""
         click.echo(
             f"{verdict}: {report.incidents} incident(s), {report.entries} entries, "
             f"{report.signatures} signatures, {report.evidence_files} evidence file(s) checked"
+            f"{compared}"
         )
+        if report.root_fingerprint:
+            click.echo(f"root certificate {signers.format_fingerprint(report.root_fingerprint)}"
+                       " (compare with the report's appendix)")
     if not report.ok:
         click.get_current_context().exit(1)

@@ -1,0 +1,125 @@
+"""The packaging files agree with each other and with the code (no build is run here)."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from binder import resources
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+SPEC = PACKAGING / "binder.spec"
+DESKTOP = PACKAGING / "incident-binder.desktop"
+METAINFO = PACKAGING / "com.example.IncidentBinder.metainfo.xml"
+ICONS = ROOT / "resources" / "icons"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+
+
+def desktop_entry() -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+    parser.optionxform = str  # keys are case-sensitive in .desktop files
+    parser.read_string(DESKTOP.read_text(encoding="utf-8"))
+    return parser["Desktop Entry"]
+
+
+def spec_executables() -> set[str]:
+    return set(re.findall(r'EXE\(.*?name="([^"]+)"', SPEC.read_text(encoding="utf-8"), re.S))
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[:24]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_spec_builds_a_console_and_a_windowless_executable():
+    assert spec_executables() == {"binder", "binder-gui"}
+
+
+def test_desktop_entry_launches_the_windowless_executable_with_an_existing_icon():
+    entry = desktop_entry()
+    assert entry["Type"] == "Application"
+    program = entry["Exec"].split()[0]
+    assert program in spec_executables()
+    assert entry["TryExec"] == program
+    assert entry["Terminal"] == "false"
+    icon = entry["Icon"]
+    for size in ICON_SIZES:
+        path = ICONS / f"{icon}-{size}.png"
+        assert path.is_file(), f"missing icon {path.name}"
+        assert png_size(path) == (size, size), f"{path.name} is not {size}x{size}"
+
+
+def test_windows_and_macos_icons_exist_and_are_the_ones_the_spec_uses():
+    spec = SPEC.read_text(encoding="utf-8")
+    for name in ("incident-binder.ico", "incident-binder.icns"):
+        assert (ICONS / name).stat().st_size > 1000
+        assert name in spec
+    # An .ico starts with reserved=0, type=1 (icon), then the number of images.
+    reserved, kind, count = struct.unpack("<HHH", (ICONS / "incident-binder.ico").read_bytes()[:6])
+    assert (reserved, kind) == (0, 1) and count >= 5
+    assert (ICONS / "incident-binder.icns").read_bytes()[:4] == b"icns"
+
+
+def test_metainfo_names_the_desktop_file_icon_executables_and_current_version():
+    root = ET.parse(METAINFO).getroot()
+    assert root.get("type") == "desktop-application"
+    assert root.findtext("id") == METAINFO.name.removesuffix(".metainfo.xml")
+    assert root.findtext("launchable[@type='desktop-id']") == DESKTOP.name
+    assert root.findtext("icon[@type='stock']") == desktop_entry()["Icon"]
+    assert {b.text for b in root.iter("binary")} == spec_executables()
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert root.find("releases/release").get("version") == version
+
+
+def test_frozen_app_finds_resources_where_the_spec_puts_them(monkeypatch, tmp_path):
+    # The spec copies resources/ to <bundle>/resources; PyInstaller sets sys._MEIPASS to the bundle.
+    assert re.search(r'\(str\(ROOT / "resources"\), "resources"\)', SPEC.read_text(encoding="utf-8"))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.resources_dir() == tmp_path / "resources"
+
+
+def test_launcher_runs_the_command_line():
+    proc = subprocess.run([sys.executable, str(PACKAGING / "launch.py"), "--version"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("binder, version ")
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-utils not installed")
+def test_desktop_file_validates():
+    proc = subprocess.run(["desktop-file-validate", str(DESKTOP)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "error" not in proc.stdout, proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("appstreamcli") is None, reason="appstream not installed")
+def test_metainfo_validates():
+    proc = subprocess.run(["appstreamcli", "validate", "--no-net", str(METAINFO)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_windowless_executable_opens_the_app_unless_given_a_command():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("launch", PACKAGING / "launch.py")
+    launch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launch)
+    gui, console = "/opt/binder/binder-gui.exe", "/opt/binder/binder"
+    assert launch.command_line(gui, []) == ["gui"]
+    assert launch.command_line(gui, ["--screenshot", "a.png"]) == ["gui", "--screenshot", "a.png"]
+    assert launch.command_line(gui, ["self-test"]) == ["self-test"]
+    assert launch.command_line(gui, ["--version"]) == ["--version"]
+    assert launch.command_line(console, []) == []
+    assert launch.command_line(console, ["--screenshot", "a.png"]) == ["--screenshot", "a.png"]

@@ -1,0 +1,114 @@
+"""The Report screen, driven with qtbot on a real binder; the PDFs are read back with poppler."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import WITNESS, WITNESS_PASS
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from binder import journal, roster
+from binder.journal import NewEntry
+from binder.ui.report import ReportScreen
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+def pdfsig(path: Path) -> str:
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def screen(qtbot, made, incident_id, shown_messages):
+    widget = ReportScreen(made.binder, incident_id, lambda: made.lead)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 720)
+    widget.show()
+    yield widget
+    if widget.task is not None:
+        widget.task.cancel()
+        qtbot.waitUntil(lambda: widget.task is None, timeout=20000)
+
+
+def export(qtbot, screen, path: Path, button) -> None:
+    screen.path_chooser = lambda title, suggested: path
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy and screen.task is None, timeout=30000)
+
+
+def test_export_shows_preview_and_enables_only_the_lead_signature(qtbot, screen, tmp_path):
+    path = tmp_path / "full.pdf"
+    assert not any(b.isEnabled() for b in screen.sign_buttons.values())
+    export(qtbot, screen, path, screen.full_button)
+    assert path.exists() and screen.last_result.variant == "full"
+    assert f"{screen.last_result.pages} pages" in screen.file_label.text()
+    pages = [w for w in screen.preview.findChildren(QLabel) if w.accessibleName().startswith("Page")]
+    assert len(pages) == min(3, screen.last_result.pages)
+    assert not pages[0].pixmap().isNull()
+    enabled = {role for role, b in screen.sign_buttons.items() if b.isEnabled()}
+    assert enabled == {"lead"}
+    assert "Incident lead: not yet" in screen.signature_state.text()
+    os.makedirs("/tmp/shots", exist_ok=True)
+    screen.grab().save("/tmp/shots/report_screen.png")
+
+
+def test_lead_then_witness_sign_from_the_screen(qtbot, screen, tmp_path, answer_modal,
+                                                shown_messages):
+    path = tmp_path / "full.pdf"
+    export(qtbot, screen, path, screen.full_button)
+    qtbot.mouseClick(screen.sign_buttons["lead"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy and screen.task is None, timeout=30000)
+    assert screen.sign_buttons["witness"].isEnabled()
+    assert not screen.sign_buttons["lead"].isEnabled()
+
+    def witness_signs(dialog):
+        dialog.choose(WITNESS)
+        dialog.passphrase.setText(WITNESS_PASS)
+        dialog.try_sign_in()
+
+    answer_modal(witness_signs)
+    qtbot.mouseClick(screen.sign_buttons["witness"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy and screen.task is None, timeout=30000)
+    assert answer_modal.calls == ["SignInDialog"]
+    assert pdfsig(path).count("Signature is Valid.") == 2
+    assert "Witness: signed ✓" in screen.signature_state.text()
+    assert ("info", "Signed", f"{WITNESS} signed the report as witness.") in shown_messages
+
+
+def test_executive_summary_export(qtbot, screen, tmp_path):
+    path = tmp_path / "summary.pdf"
+    export(qtbot, screen, path, screen.exec_button)
+    assert screen.last_result.variant == "executive"
+    assert "Executive summary" in screen.file_label.text()
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "executive summary" in text
+
+
+def test_cancelled_export_writes_nothing(qtbot, made, incident_id, screen, tmp_path,
+                                         shown_messages):
+    journal.append_many(made.binder, incident_id, made.lead,
+                        [NewEntry(text=f"note {i}") for i in range(1500)])
+    path = tmp_path / "cancelled.pdf"
+    screen.path_chooser = lambda title, suggested: path
+    qtbot.mouseClick(screen.full_button, Qt.MouseButton.LeftButton)
+    screen.task.cancel()
+    qtbot.waitUntil(lambda: not screen.busy and screen.task is None, timeout=30000)
+    assert not path.exists()
+    assert ("info", "Cancelled", "Cancelled; no file was written.") in shown_messages
+    assert screen.full_button.isEnabled()
+
+
+def test_print_plan_fills_the_call_sheet_when_unlocked(qtbot, made, screen, tmp_path,
+                                                       shown_messages):
+    roster.add_contact(made.binder, role="lead", name="First Lead", phone="+49 170 1111111")
+    path = tmp_path / "paper.pdf"
+    export(qtbot, screen, path, screen.plan_button)
+    assert path.exists()
+    kind, title, text = shown_messages[-1]
+    assert title == "Paper binder written" and "1 contacts on the call sheet" in text
+    assert "+49 170 1111111" in subprocess.run(["pdftotext", str(path), "-"],
+                                               capture_output=True, text=True).stdout
