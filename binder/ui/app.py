@@ -7,12 +7,14 @@ foreground so they stay readable on both.
 
 from __future__ import annotations
 
+import html
 import sys
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QToolTip, QWidget
 
 APP_DISPLAY_NAME = "Incident Binder"
 ORG_NAME = "incident-binder"
@@ -70,7 +72,47 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if not icon.isNull():
         app.setWindowIcon(icon)
     _apply_style(app)
+    install_plain_tooltips(app)
     return app
+
+
+def tooltip_html(text: str) -> str:
+    """Rich text that displays ``text`` literally (tags, ampersands and all)."""
+    return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"
+
+
+class PlainTextToolTips(QObject):
+    """Shows every tooltip that looks like HTML as the literal text it is.
+
+    Qt guesses "rich text" for any tooltip that looks like markup, so a
+    contact called ``<b>x</b>`` would turn bold and ``<img src=...>`` would
+    load a file. Tooltips are mostly user text here; one filter for the whole
+    app escapes them, widget tooltips and table-cell tooltips alike.
+    """
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() != QEvent.Type.ToolTip or not isinstance(obj, QWidget):
+            return False
+        view = obj.parent()
+        if isinstance(view, QAbstractItemView) and obj is view.viewport():
+            index = view.indexAt(event.pos())
+            value = index.data(Qt.ItemDataRole.ToolTipRole) if index.isValid() else None
+            text = value if isinstance(value, str) else ""
+        else:
+            text = obj.toolTip()
+        if not text or not GuiQt.mightBeRichText(text):
+            return False  # plain already: Qt shows it as it is
+        QToolTip.showText(event.globalPos(), tooltip_html(text), obj)
+        return True
+
+
+def install_plain_tooltips(app: QApplication) -> None:
+    """Install :class:`PlainTextToolTips` once on the application."""
+    if app.property("binder_plain_tooltips"):
+        return
+    tips = PlainTextToolTips(app)
+    app.installEventFilter(tips)
+    app.setProperty("binder_plain_tooltips", True)
 
 
 def _apply_style(app: QApplication) -> None:
@@ -108,6 +150,7 @@ def chip(text: str, colour: str, parent: QWidget | None = None, *, tooltip: str 
     label.setAccessibleName(text)
     if tooltip:
         label.setToolTip(tooltip)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # user text: never markup
     return label
 
 
@@ -128,6 +171,7 @@ def heading(text: str, level: int = 1, parent: QWidget | None = None) -> QLabel:
     label.setProperty("heading", str(level))
     label.setAccessibleName(text)
     label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # user text: never markup
     return label
 
 
@@ -137,6 +181,7 @@ def muted(text: str, parent: QWidget | None = None) -> QLabel:
     label.setProperty("muted", "1")
     label.setWordWrap(True)
     label.setAccessibleName(text[:80])
+    label.setTextFormat(Qt.TextFormat.PlainText)  # user text: never markup
     return label
 
 

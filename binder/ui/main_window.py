@@ -120,6 +120,9 @@ class MainWindow(QMainWindow):
         lock: AppLock | None = None, remember_geometry: bool = True,
     ):
         super().__init__()
+        from binder.ui.app import install_plain_tooltips
+
+        install_plain_tooltips(QApplication.instance())
         self.binder_path = Path(binder_path).expanduser()
         self.binder: Binder | None = binder
         self.use_keyring = use_keyring

@@ -40,13 +40,13 @@ del _root
 
 # The offscreen platform plugin says this for every top-level window it shows;
 # it is about the test platform, not about our code.
-OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
+OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints", "This plugin does not support raise")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/tests/ui/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+            item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
 
 
 @pytest.fixture(autouse=True)
