@@ -47,6 +47,8 @@ KINDS = (
 #: Kinds a person may choose when writing by hand (the rest are written by the app).
 USER_KINDS = ("observation", "action", "decision", "communication", "note")
 MAX_TEXT = 100_000
+#: Bidirectional embedding, override and isolate controls (not RTL letters).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 IMPORT_BATCH = 1000
 
 
@@ -208,6 +210,13 @@ def check_text(value: str, what: str, *, required: bool = False, limit: int = MA
         category = unicodedata.category(ch)
         if category == "Cc":
             raise BadInput(f"the {what} contains a control character (U+{ord(ch):04X}); remove it")
+        if ch in BIDI_CONTROLS:
+            # Overrides and isolates make text display in another order than it is
+            # stored and signed: a reader could be shown something nobody wrote.
+            raise BadInput(
+                f"the {what} contains an invisible direction override (U+{ord(ch):04X}); remove it "
+                "(right-to-left text itself is fine)"
+            )
         if category == "Cs":
             # What Python makes of bytes that are not UTF-8 (e.g. a Latin-1 terminal);
             # it could not be stored or signed.

@@ -400,18 +400,18 @@ def test_valid_odd_input_is_accepted_and_stored_exactly(cli_binder, argv):
             assert journal.get_entry(b, int(new_id)).text == text
 
 
-def test_right_to_left_override_is_stored_exactly_or_refused(cli_binder):
-    """U+202E can make text display in another order; it must never change what is stored."""
+def test_right_to_left_override_is_refused_but_rtl_text_is_kept(cli_binder):
+    """U+202E would make a signed entry display in another order than it was written."""
     from binder.storage import open_binder
 
     text = "paid 100 \u202e 000,1 diap"
     code, out, err = run_main(["journal", "add", I, "--as", LEAD, "--text", text])
-    assert code in (0, 2), err
-    if code == 0:
-        with open_binder(cli_binder) as b:
-            assert journal.get_entry(b, int(out)).text == text
-    else:
-        assert err.count("\n") == 1 and "U+202E" in err
+    assert code == 2 and err.count("\n") == 1 and "U+202E" in err
+    arabic = "تم عزل الخادم"  # right-to-left letters are ordinary text
+    code, out, err = run_main(["journal", "add", I, "--as", LEAD, "--text", arabic])
+    assert code == 0, err
+    with open_binder(cli_binder) as b:
+        assert journal.get_entry(b, int(out)).text == arabic
 
 
 @pytest.mark.parametrize("name", [
