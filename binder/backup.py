@@ -93,6 +93,8 @@ def backup_binder(
     owned = not isinstance(source, Binder)
     binder = open_binder(source) if owned else source
     try:
+        if not str(dest).strip():
+            raise BadInput("no backup destination given; name a new file or a folder")
         dest = Path(dest).expanduser()
         if dest.is_dir():
             dest = dest / default_backup_name(binder.path)
