@@ -11,7 +11,15 @@ import click
 from binder import plan as plans
 from binder import signers, vault
 from binder.cli import cli
-from binder.cli.common import binder_option, emit_id, emit_json, get_secret, json_option, open_path, resolve_path
+from binder.cli.common import (
+    binder_option,
+    emit_id,
+    emit_json,
+    get_secret,
+    json_option,
+    open_path,
+    resolve_path,
+)
 from binder.errors import BadInput
 from binder.plan_format import default_plan_text, dump_plan, parse_plan
 from binder.storage import atomic_write_bytes, create_binder

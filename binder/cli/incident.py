@@ -9,7 +9,14 @@ import click
 from binder import incident as incidents
 from binder import plan as plans
 from binder.cli import cli
-from binder.cli.common import binder_option, emit_id, emit_json, json_option, open_path, signer_session
+from binder.cli.common import (
+    binder_option,
+    emit_id,
+    emit_json,
+    json_option,
+    open_path,
+    signer_session,
+)
 from binder.errors import NotFound
 
 

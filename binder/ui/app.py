@@ -293,12 +293,6 @@ def utc_text(value: str | None) -> str:
 
 def span_text(seconds: float) -> str:
     """A duration in words for headers: ``3 h 12 min``, ``2 d 4 h``."""
-    seconds = max(0, int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+    from binder.clocks import format_span
+
+    return format_span(seconds)
