@@ -49,8 +49,8 @@ from PySide6.QtWidgets import (
 )
 
 from binder import clocks as clockmod
-from binder import signers, vault, workflow
-from binder.errors import BadInput, BinderError, WrongPassphrase
+from binder import workflow
+from binder.errors import BadInput, BinderError
 from binder.incident import get_incident
 from binder.plan_format import RESPONSIBILITIES
 from binder.signers import SigningSession
@@ -58,7 +58,8 @@ from binder.storage import Binder
 from binder.ui import dialogs
 from binder.ui.app import CHIP_COLOURS, heading, local_text, muted, parse_utc, span_text, utc_text
 from binder.ui.guide import ask_author
-from binder.ui.unlock import busy_cursor, message_label, password_field, show_message
+from binder.ui.unlock import busy_cursor, message_label, show_message
+from binder.ui.witness import WitnessPicker
 
 log = logging.getLogger(__name__)
 SignerProvider = Callable[[], SigningSession | None]
@@ -204,21 +205,9 @@ class SignedDialog(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addLayout(self.form)
 
-        self.witness_box = QGroupBox("Witness (optional, co-signs now)")
-        wform = QFormLayout(self.witness_box)
-        self.witness = QComboBox()
-        self.witness.setAccessibleName("Witness")
-        self.witness.addItem("No witness", None)
-        for s in signers.list_signers(binder):
-            if s.fingerprint != author.signer.fingerprint:
-                label = s.person if s.display_name == s.person else f"{s.display_name} ({s.person})"
-                self.witness.addItem(label, s.person)
-        self.witness_pass = password_field("Witness passphrase",
-                                           "The witness types their own passphrase")
-        wform.addRow("&Witness:", self.witness)
-        wform.addRow("Pass&phrase:", self.witness_pass)
-        self.witness.currentIndexChanged.connect(self._witness_changed)
-        self._witness_changed()
+        self.witness_box = WitnessPicker(binder, author)
+        # The combo and field stay reachable under their old names (tests, shortcuts).
+        self.witness, self.witness_pass = self.witness_box.combo, self.witness_box.passphrase
         self.witness_box.setVisible(witness)
 
         self.message = message_label()
@@ -236,37 +225,15 @@ class SignedDialog(QDialog):
         for widget in self._tail:
             self.layout().addWidget(widget)
 
-    def _witness_changed(self) -> None:
-        has = self.witness.currentData() is not None
-        self.witness_pass.setEnabled(has)
-        if not has:
-            self.witness_pass.clear()
-
     def choose_witness(self, person: str, passphrase: str) -> None:
         """Pick a witness and type their passphrase (tests call this too)."""
-        index = self.witness.findData(person)
-        if index >= 0:
-            self.witness.setCurrentIndex(index)
-        self.witness_pass.setText(passphrase)
+        self.witness_box.choose(person, passphrase)
 
     def try_accept(self) -> bool:
         """Open the witness's key, write the record, close; or say what is wrong."""
-        witness = None
-        person = self.witness.currentData()
-        if person:
-            try:
-                with busy_cursor():
-                    witness = signers.open_session(self.binder, person, self.witness_pass.text())
-                vault.record_access(self.binder, "signer", person, "witness (app)")
-            except WrongPassphrase:
-                show_message(self.message, f"That is not {person}'s passphrase; nothing was "
-                                           "signed. Try again.")
-                self.witness_pass.selectAll()
-                self.witness_pass.setFocus()
-                return False
-            except BinderError as exc:
-                show_message(self.message, str(exc))
-                return False
+        ok, witness = self.witness_box.open_session(self.message)
+        if not ok:
+            return False
         try:
             with busy_cursor():
                 self.entry_id = self.save(self.author, witness)

@@ -43,15 +43,16 @@ from PySide6.QtWidgets import (
 )
 
 from binder import evidence as ev
-from binder import signers, vault
-from binder.errors import BinderError, Cancelled, WrongPassphrase
+from binder import signers
+from binder.errors import BinderError, Cancelled
 from binder.evidence import CustodyEvent, EvidenceItem, RecheckResult
 from binder.signers import SigningSession
 from binder.storage import Binder, open_binder
 from binder.ui import dialogs
 from binder.ui.app import CHIP_COLOURS, heading, muted
 from binder.ui.tasks import run_task
-from binder.ui.unlock import busy_cursor, message_label, password_field, show_message
+from binder.ui.unlock import message_label, show_message
+from binder.ui.witness import WitnessPicker
 
 SignerProvider = Callable[[], SigningSession | None]
 
@@ -253,22 +254,10 @@ class _SignedForm(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addLayout(self.form)
 
-        self.witness_box = QGroupBox("Witness (co-signs now)" if not witness_required
-                                     else "Witness (required, co-signs now)")
-        wform = QFormLayout(self.witness_box)
-        self.witness = QComboBox()
-        self.witness.setAccessibleName("Witness")
-        if not witness_required:
-            self.witness.addItem("No witness", None)
-        for s in signers.list_signers(pane.binder):
-            if s.fingerprint != author.signer.fingerprint:
-                text = s.person if s.display_name == s.person else f"{s.display_name} ({s.person})"
-                self.witness.addItem(text, s.person)
-        self.witness_pass = password_field("Witness passphrase", "The witness types their own passphrase")
-        wform.addRow("&Witness:", self.witness)
-        wform.addRow("Pass&phrase:", self.witness_pass)
-        self.witness.currentIndexChanged.connect(self._witness_changed)
-        self._witness_changed()
+        self.witness_box = WitnessPicker(
+            pane.binder, author, required=witness_required,
+            title=None if witness_required else "Witness (co-signs now)")
+        self.witness, self.witness_pass = self.witness_box.combo, self.witness_box.passphrase
 
         self.signed_as = muted(f"Signed by {author.person}.")
         self.message = message_label()
@@ -286,18 +275,9 @@ class _SignedForm(QDialog):
         for widget in self._tail:
             layout.addWidget(widget)
 
-    def _witness_changed(self) -> None:
-        has = self.witness.currentData() is not None
-        self.witness_pass.setEnabled(has)
-        if not has:
-            self.witness_pass.clear()
-
     def choose_witness(self, person: str, passphrase: str) -> None:
         """Pick a witness and fill their passphrase (keyboard users do the same; tests call this)."""
-        index = self.witness.findData(person)
-        if index >= 0:
-            self.witness.setCurrentIndex(index)
-        self.witness_pass.setText(passphrase)
+        self.witness_box.choose(person, passphrase)
 
     def check(self) -> str | None:
         """Field checks of the concrete form; a message when something is missing."""
@@ -313,23 +293,10 @@ class _SignedForm(QDialog):
         if self.witness_required and not person:
             show_message(self.message, "Choose a witness: closing an item needs a second person.")
             return False
-        self.witness_session = None
-        if person:
-            try:
-                with busy_cursor():
-                    self.witness_session = signers.open_session(
-                        self.pane.binder, person, self.witness_pass.text())
-                vault.record_access(self.pane.binder, "signer", person, "witness (app)")
-            except WrongPassphrase:
-                show_message(self.message, f"That is not {person}'s passphrase; nothing was signed. "
-                                           "Try again.")
-                self.witness_pass.selectAll()
-                self.witness_pass.setFocus()
-                return False
-            except BinderError as exc:
-                show_message(self.message, str(exc))
-                return False
-            self.witness_pass.clear()
+        ok, self.witness_session = self.witness_box.open_session(self.message)
+        if not ok:
+            return False
+        self.witness_pass.clear()
         self.accept()
         return True
 
