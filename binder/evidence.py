@@ -925,6 +925,11 @@ def _verify_evidence(
             report.evidence_files += 1
             report.add(item.incident_id, item.seq, "evidence_changed",
                        f"evidence file altered: {result}")
+        elif result.status == "missing" and item.data.get("stored_copy"):
+            # An external drive may simply not be attached; the copy the binder keeps in
+            # its own evidence folder has no such excuse.
+            report.add(item.incident_id, item.seq, "evidence_copy_missing",
+                       f"the binder's own copy of the evidence is gone: {result}")
         elif result.status == "missing":
             report.notes.append(f"incident {item.incident_id}: evidence {result}")
         else:

@@ -135,6 +135,21 @@ def test_copy_into_evidence_folder_is_checked_instead_of_original(made, incident
     assert verify_binder(made.binder).ok
 
 
+def test_losing_the_binders_own_copy_fails_verify(made, incident_id, log_file):
+    """An evidence drive may be unplugged; the copy kept beside the binder may not vanish."""
+    eid = ev.register_evidence(made.binder, incident_id, log_file, made.lead,
+                               description="log copy", copy_to=ev.evidence_folder(made.binder))
+    Path(ev.get_evidence(made.binder, eid).file).unlink()
+    report = verify_binder(made.binder)
+    assert [p.code for p in report.problems] == ["evidence_copy_missing"]
+    other = ev.register_evidence(made.binder, incident_id, log_file, made.lead, description="live")
+    assert other
+    log_file.unlink()  # the original, not a copy: reported, not a failure
+    report = verify_binder(made.binder)
+    assert [p.code for p in report.problems] == ["evidence_copy_missing"]
+    assert any("file not found" in note for note in report.notes)
+
+
 def test_symlink_records_its_target(made, incident_id, log_file, tmp_path):
     link = tmp_path / "current.log"
     link.symlink_to(log_file.name)
