@@ -31,6 +31,17 @@ from cryptography.hazmat.primitives.serialization import Encoding
 FACTS = ("title", "detected_at", "type", "severity", "drill")
 
 
+
+def _decode_signed(record: dict) -> tuple[bytes, bytes, dict] | None:
+    """(canonical bytes, signature, parsed object) of an entry or co-signature, or None."""
+    try:
+        data = base64.b64decode(record["canonical"], validate=True)
+        signature = base64.b64decode(record["signature"], validate=True)
+        doc = json.loads(data)
+    except (binascii.Error, ValueError):
+        return None
+    return (data, signature, doc) if isinstance(doc, dict) else None
+
 def load_cert(pem: str) -> tuple[x509.Certificate, str]:
     """A PEM certificate and its SHA-256 fingerprint (hex of the DER bytes)."""
     cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
@@ -82,15 +93,11 @@ def check(bundle: dict, pinned_root: str | None) -> tuple[list[str], dict]:
     seen: set[str] = set()
     for expected_seq, entry in enumerate(bundle["entries"], start=1):
         where = f"entry {entry.get('seq')}"
-        try:
-            data = base64.b64decode(entry["canonical"], validate=True)
-            signature = base64.b64decode(entry["signature"], validate=True)
-            doc = json.loads(data)
-            if not isinstance(doc, dict):
-                raise ValueError("not an object")
-        except (binascii.Error, ValueError):
+        decoded = _decode_signed(entry)
+        if decoded is None:
             problems.append(f"{where}: signed content or signature is not readable")
             continue
+        data, signature, doc = decoded
         digest = hashlib.sha256(data).hexdigest()
         if digest != entry["hash"]:
             problems.append(f"{where}: hash does not match the signed content")
@@ -137,15 +144,11 @@ def check(bundle: dict, pinned_root: str | None) -> tuple[list[str], dict]:
 
     for co in bundle["cosigns"]:
         where = f"entry {co.get('entry_seq')}, co-signature"
-        try:
-            data = base64.b64decode(co["canonical"], validate=True)
-            signature = base64.b64decode(co["signature"], validate=True)
-            doc = json.loads(data)
-            if not isinstance(doc, dict):
-                raise ValueError("not an object")
-        except (binascii.Error, ValueError):
+        decoded = _decode_signed(co)
+        if decoded is None:
             problems.append(f"{where}: signed content or signature is not readable")
             continue
+        data, signature, doc = decoded
         if doc != co.get("document") or doc.get("type") != "cosign":
             problems.append(f"{where}: not a co-signature record matching its document")
         if doc.get("entry") != hashes_by_seq.get(co["entry_seq"]):
