@@ -126,3 +126,20 @@ def test_cli_backup_prints_the_path_and_refuses_overwrite(made, run_cli, tmp_pat
     assert again.code == 2 and "refusing to overwrite" in again.err and "Traceback" not in again.err
     listed = run_cli("roster", "list", "--json", env={"BINDER_FILE": str(dest), "BINDER_PASSPHRASE": PASSPHRASE})
     assert listed.code == 0 and "Dana Whitfield" in listed.out
+
+
+def test_cli_backup_with_an_empty_destination_writes_nothing(made, run_cli, tmp_path):
+    """An empty DEST (e.g. an unset shell variable) must not mean 'this folder'."""
+    import subprocess
+    import sys
+
+    work = tmp_path / "cwd"
+    work.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "binder", "backup", ""], cwd=work, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "BINDER_FILE": str(made.path),
+             "BINDER_NO_KEYRING": "1"}, timeout=60,
+    )
+    assert proc.returncode == 2 and "no backup destination" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert list(work.iterdir()) == []

@@ -192,8 +192,9 @@ def roster_history(binder_path: Path | None, as_json: bool, contact_ref: str) ->
 
 @cli.command("backup")
 @binder_option
-@click.argument("dest", type=click.Path(path_type=Path))
-def backup(binder_path: Path | None, dest: Path) -> None:
+# Kept as the string typed: Path("") would quietly become "." (this folder).
+@click.argument("dest", type=click.Path())
+def backup(binder_path: Path | None, dest: str) -> None:
     """Write a consistent, verified copy of the binder to DEST (never overwrites).
 
     Prints the path of the copy. It opens with the same passphrase.
