@@ -166,9 +166,9 @@ class BenchBinder:
     """A freshly made binder with an incident and an unlocked signer."""
 
     path: Path
-    binder: object  # binder.storage.Binder
+    binder: object  # binder.core.storage.database.Binder
     incident_id: int
-    lead: object  # binder.signers.SigningSession
+    lead: object  # binder.core.crypto.signers.SigningSession
     witness: object
 
     def close(self) -> None:
@@ -178,11 +178,12 @@ class BenchBinder:
 
 def make_bench_binder(path: Path, *, entries: int = 0, text_len: int = 160) -> BenchBinder:
     """Create a binder at ``path`` with one incident holding ``entries`` extra entries."""
-    from binder import plan as plans
-    from binder import signers, storage, vault
-    from binder.crypto import LIGHT_KDF_FOR_TESTS
-    from binder.incident import open_incident
-    from binder.journal import append_many
+    from binder.core.crypto import signers, vault
+    from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
+    from binder.core.incident.journal import append_many
+    from binder.core.incident.record import open_incident
+    from binder.core.plan import revisions as plans
+    from binder.core.storage import database as storage
 
     binder = storage.create_binder(path, org="Bench Store")
     vault.setup_keys(binder, BENCH_PASSPHRASE, kdf=LIGHT_KDF_FOR_TESTS)
@@ -203,7 +204,7 @@ def make_bench_binder(path: Path, *, entries: int = 0, text_len: int = 160) -> B
 
 def sample_entries(count: int, *, text_len: int = 160) -> list:
     """``count`` realistic journal entries (varying text, some with reasoning)."""
-    from binder.journal import NewEntry
+    from binder.core.incident.journal import NewEntry
 
     words = ("checked", "nginx", "access", "log", "for", "requests", "to", "/checkout", "from",
              "203.0.113.7", "found", "injected", "script", "in", "design/head/includes", "and",

@@ -56,7 +56,7 @@ def _raw_rows(count: int, start: int = 0) -> list[tuple]:
 
 def append_latency(folder: Path, count: int) -> tuple[list[float], list[float]]:
     """Per-call seconds of ``journal.append`` and of a raw durable insert."""
-    from binder.journal import NewEntry, append
+    from binder.core.incident.journal import NewEntry, append
 
     made = make_bench_binder(folder / "append.binder")
     try:
@@ -89,7 +89,7 @@ def append_latency(folder: Path, count: int) -> tuple[list[float], list[float]]:
 def import_once(folder: Path, size: int, tag: str):
     """(wall, CPU) seconds of append_many of ``size`` entries and of the raw baseline,
     and the binder (still open) it built."""
-    from binder.journal import IMPORT_BATCH, append_many
+    from binder.core.incident.journal import IMPORT_BATCH, append_many
 
     made = make_bench_binder(folder / f"import-{tag}.binder")
     entries = sample_entries(size)
@@ -120,8 +120,8 @@ def verify_once(made) -> tuple[tuple[float, float], tuple[float, float], int]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from binder.signers import certificates_by_fingerprint
-    from binder.verify import verify_binder
+    from binder.core.crypto.signers import certificates_by_fingerprint
+    from binder.core.verify.checks import verify_binder
 
     binder = made.binder
     report_box = {}

@@ -30,7 +30,7 @@ MiB = 1024 * 1024
 
 def _same_text(binder, incident_id: int) -> list[str]:
     """The words our report prints per entry, as plain (escaped) paragraph text."""
-    from binder import journal
+    from binder.core.incident import journal
 
     out = []
     for e in journal.iter_entries(binder, incident_id):
@@ -53,7 +53,7 @@ def _bare(texts: list[str]) -> bytes:
 
 
 def _ours(made, signed: bool):
-    from binder.report import build_report
+    from binder.core.output.report import build_report
 
     if signed:
         return build_report(made.binder, made.incident_id, lead=made.lead, witness=made.witness)
@@ -79,9 +79,9 @@ def _peak_in_child(path: str, incident_id: int, kind: str) -> tuple[float | None
     fresh process keeps memory freed by earlier builds from hiding growth.
     """
     from bench import BENCH_SIGNER, BENCH_SIGNER_PASS, BENCH_WITNESS, BENCH_WITNESS_PASS
-    from binder import signers
-    from binder.report import build_report
-    from binder.storage import open_binder
+    from binder.core.crypto import signers
+    from binder.core.output.report import build_report
+    from binder.core.storage.database import open_binder
 
     binder = open_binder(path)
     try:

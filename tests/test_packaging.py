@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from binder import resources
+from binder.core import resources
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"

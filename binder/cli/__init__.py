@@ -15,7 +15,7 @@ import click
 import platformdirs
 
 from binder.cli.common import APP_NAME
-from binder.errors import BinderError
+from binder.core.errors import BinderError
 
 EXIT_INTERNAL = 70
 
@@ -35,7 +35,7 @@ def cli(ctx: click.Context, binder_path: Path | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["binder_path"] = binder_path
     if ctx.invoked_subcommand is None:
-        from binder.cli.app import run_gui
+        from binder.cli.gui import run_gui
 
         run_gui(binder_path, screenshot=None)
 
@@ -44,7 +44,7 @@ def _register() -> None:
     # Each area's commands live in their own module; importing attaches them to `cli`.
     import importlib
 
-    for name in ("foundation", "app", "signer", "incident", "journal", "verify", "roster", "evidence", "workflow", "report", "bundle", "readiness"):
+    for name in ("setup", "gui", "signer", "incident", "journal", "verify", "roster", "evidence", "response", "report", "export", "readiness"):
         try:
             importlib.import_module(f"binder.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 import click
 import platformdirs
 
-from binder import signers, vault
-from binder.errors import Locked
-from binder.signers import SigningSession
-from binder.storage import Binder, open_binder
+from binder.core.crypto import signers, vault
+from binder.core.crypto.signers import SigningSession
+from binder.core.errors import Locked
+from binder.core.storage.database import Binder, open_binder
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_NAME = "incident-binder"
@@ -115,7 +115,7 @@ def emit_id(value: Any) -> None:
 
 def parse_id(value: str, what: str) -> int:
     """An id typed on the command line."""
-    from binder.errors import BadInput
+    from binder.core.errors import BadInput
 
     try:
         number = int(str(value).strip())

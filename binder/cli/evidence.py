@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from binder import evidence as ev
 from binder.cli import cli
 from binder.cli.common import (
     binder_option,
@@ -18,8 +17,9 @@ from binder.cli.common import (
     open_path,
     signer_session,
 )
-from binder.incident import get_incident
-from binder.journal import check_text
+from binder.core.incident import evidence as ev
+from binder.core.incident.journal import check_text
+from binder.core.incident.record import get_incident
 
 
 class _StderrBar:

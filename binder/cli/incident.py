@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from binder import incident as incidents
-from binder import plan as plans
 from binder.cli import cli
 from binder.cli.common import (
     binder_option,
@@ -17,7 +15,9 @@ from binder.cli.common import (
     open_path,
     signer_session,
 )
-from binder.errors import NotFound
+from binder.core.errors import NotFound
+from binder.core.incident import record as incidents
+from binder.core.plan import revisions as plans
 
 
 @cli.group()

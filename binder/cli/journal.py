@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from binder import journal as jr
 from binder.cli import cli
 from binder.cli.common import (
     binder_option,
@@ -17,10 +16,11 @@ from binder.cli.common import (
     parse_id,
     signer_session,
 )
-from binder.errors import BadInput
-from binder.incident import get_incident
-from binder.journal import NewEntry
-from binder.signers import get_signer
+from binder.core.crypto.signers import get_signer
+from binder.core.errors import BadInput
+from binder.core.incident import journal as jr
+from binder.core.incident.journal import NewEntry
+from binder.core.incident.record import get_incident
 
 
 @cli.group()

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
-from binder import access, readiness
 from binder.cli import cli
 from binder.cli.common import binder_option, emit_id, emit_json, get_secret, json_option, open_path
-from binder.incident import get_incident
-from binder.journal import parse_time
+from binder.core import readiness
+from binder.core.incident import access
+from binder.core.incident.journal import parse_time
+from binder.core.incident.record import get_incident
 
 _LABELS = {readiness.OK: "OK", readiness.DUE_SOON: "DUE SOON", readiness.STALE: "STALE",
            readiness.NEVER: "NEVER"}
@@ -90,7 +91,7 @@ def test_restore(binder_path: Path | None, backup: Path, who: str | None, note: 
     """
     with open_path(binder_path) as binder:
         if not backup.expanduser().is_file():
-            from binder.errors import BadInput
+            from binder.core.errors import BadInput
 
             raise BadInput(f"there is no backup file at {backup}; give the path of a binder backup")
         passphrase = get_secret("BINDER_PASSPHRASE", "Passphrase of the backup")

@@ -8,7 +8,7 @@ import click
 
 from binder.cli import cli
 from binder.cli.common import binder_option, open_path, signer_session, unlock
-from binder.errors import BadInput, Locked
+from binder.core.errors import BadInput, Locked
 
 _ROLES = ("lead", "witness", "legal", "management")
 
@@ -21,7 +21,7 @@ _ROLES = ("lead", "witness", "legal", "management")
               help="Which sign-off place (default: legal, else management).")
 def report_sign(binder_path: Path | None, file: Path, person: str, role: str | None) -> None:
     """Add a sign-off signature to an existing report (earlier signatures stay valid)."""
-    from binder.report import sign_report_file
+    from binder.core.output.report import sign_report_file
 
     with open_path(binder_path) as binder:
         session = signer_session(binder, person)
@@ -60,7 +60,7 @@ def report(binder_path: Path | None, incident_ref: str, output: Path, variant: s
     Legal or management add their signature later with
     `binder report sign FILE.pdf --as PERSON [--role legal|management]`.
     """
-    from binder.report import write_report
+    from binder.core.output.report import write_report
 
     if sign and not person:
         raise BadInput("--sign needs --as PERSON (the incident lead, who signs first)")
@@ -109,7 +109,7 @@ def sign_report(ctx: click.Context, binder_path, file, person, role) -> None:
 def print_plan(binder_path: Path | None, output: Path, plan_name: str | None,
                no_roster: bool) -> None:
     """Write the paper binder: plan, RACI matrix and the roster call sheet."""
-    from binder.print_plan import write_print_plan
+    from binder.core.output.paper import write_print_plan
 
     _check_output(output)
     with open_path(binder_path) as binder:

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import click
 
-from binder import roster, vault
-from binder.backup import backup_binder
 from binder.cli import cli
 from binder.cli.common import (
     binder_option,
@@ -26,7 +24,10 @@ from binder.cli.common import (
     unlock,
     use_keyring,
 )
-from binder.errors import BadInput, BinderError
+from binder.core import roster
+from binder.core.crypto import vault
+from binder.core.errors import BadInput, BinderError
+from binder.core.storage.backup import backup_binder
 
 
 def _who() -> str:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from binder import signers
 from binder.cli import cli
 from binder.cli.common import binder_option, emit_json, json_option, open_path
-from binder.incident import get_incident
-from binder.verify import verify_binder
+from binder.core.crypto import signers
+from binder.core.incident.record import get_incident
+from binder.core.verify.checks import verify_binder
 
 
 @cli.command()
@@ -30,7 +30,7 @@ from binder.verify import verify_binder
 def verify(binder_path, incident_ref: str | None, skip_files: bool, against: tuple[Path, ...],
            as_json: bool) -> None:
     """Check every chain, signature and evidence file; exit 1 when anything is wrong."""
-    from binder.rollback import compare_with_export, load_export
+    from binder.core.verify.rollback import compare_with_export, load_export
 
     # Read the exports first: an unreadable file is bad input, reported before any work.
     exports = [load_export(path) for path in against]

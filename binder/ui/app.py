@@ -124,7 +124,7 @@ def _apply_style(app: QApplication) -> None:
 
 def app_icon() -> QIcon:
     """The app icon from resources/icons, when present."""
-    from binder.resources import resources_dir
+    from binder.core.resources import resources_dir
 
     icon = QIcon()
     folder = resources_dir() / "icons"
@@ -209,7 +209,7 @@ def run_app(path, *, passphrase: str | None, use_keyring: bool, lock=None, scree
     """
     from PySide6.QtCore import QTimer
 
-    from binder.ui.main_window import MainWindow
+    from binder.ui.shell import MainWindow
 
     app = make_app()
     window = MainWindow(path, passphrase=passphrase, use_keyring=use_keyring, lock=lock,
@@ -233,7 +233,7 @@ def run_app(path, *, passphrase: str | None, use_keyring: bool, lock=None, scree
 
 def render_main_window(binder, size: tuple[int, int]) -> tuple[int, int, int]:
     """Build and paint the main window offscreen (self-test); returns width, height, journal rows."""
-    from binder.ui.main_window import MainWindow
+    from binder.ui.shell import MainWindow
 
     app = make_app()
     window = MainWindow(binder.path, binder=binder, use_keyring=False, remember_geometry=False)
@@ -293,6 +293,6 @@ def utc_text(value: str | None) -> str:
 
 def span_text(seconds: float) -> str:
     """A duration in words for headers: ``3 h 12 min``, ``2 d 4 h``."""
-    from binder.clocks import format_span
+    from binder.core.incident.clocks import format_span
 
     return format_span(seconds)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from binder.errors import BinderError, WrongPassphrase
+from binder.core.errors import BinderError, WrongPassphrase
 
 #: (kind, title, text) of every message shown; tests read this.
 SHOWN: list[tuple[str, str, str]] = []

@@ -30,11 +30,13 @@ def _ago(minutes: float) -> str:
 
 def build_demo(folder: Path) -> Path:
     """A binder like one in real use: roster, signers, incidents, journal, evidence."""
-    from binder import journal, plan, signers, vault
-    from binder.crypto import LIGHT_KDF_FOR_TESTS
-    from binder.incident import open_incident
-    from binder.journal import NewEntry
-    from binder.storage import create_binder
+    from binder.core.crypto import signers, vault
+    from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
+    from binder.core.incident import journal, workflow
+    from binder.core.incident.journal import NewEntry
+    from binder.core.incident.record import open_incident
+    from binder.core.plan import revisions as plan
+    from binder.core.storage.database import create_binder
 
     path = folder / "acme-store.binder"
     b = create_binder(path, org=ORG)
@@ -60,7 +62,7 @@ def build_demo(folder: Path) -> Path:
                         plan_revision_id=rev.id)
     journal.append(b, old, dana, NewEntry(text="Admin user 'marketing2' disabled; all admin sessions "
                                           "revoked; 2FA enforced for every admin.", kind="action"))
-    _try(lambda: __import__("binder.workflow").workflow.close_incident(
+    _try(lambda: workflow.close_incident(
         b, old, dana, "Contained within 2 hours; no customer data accessed"))
     open_incident(b, dana, title="Drill: Malicious extension update", detected_at=_ago(60 * 24 * 9),
                   type="malware", severity="high", drill=True, plan_revision_id=rev.id)
@@ -110,7 +112,7 @@ def build_demo(folder: Path) -> Path:
                     "since the change (final count).", "The provider's first count missed one day")
     _workflow(b, iid, dana, sam, lee)
     _evidence(b, iid, folder, sam, dana)
-    from binder import drafts
+    from binder.services import drafts
 
     drafts.save_draft(b, iid, "Customer notification: agreed with Comms to send it by email tonight")
     b.close()
@@ -126,7 +128,7 @@ def _try(fn: Callable[[], object]) -> None:
 
 def _roster(b) -> None:
     def add() -> None:
-        from binder import roster
+        from binder.core import roster
 
         for role, name, email, phone, notes in (
             ("lead", "Dana Smith", "dana@acme-outdoor.example", "+44 20 7946 0101", "Out of hours: mobile"),
@@ -143,7 +145,7 @@ def _roster(b) -> None:
 
 
 def _workflow(b, iid, dana, sam, lee) -> None:
-    from binder import workflow
+    from binder.core.incident import workflow
 
     _try(lambda: workflow.set_focus_phase(b, iid, dana, "containment"))
     _try(lambda: workflow.tick_checklist(b, iid, dana, "initial_assessment", 1))
@@ -164,7 +166,7 @@ def _workflow(b, iid, dana, sam, lee) -> None:
 
 def _evidence(b, iid, folder: Path, sam, dana) -> None:
     def add() -> None:
-        from binder import evidence
+        from binder.core.incident import evidence
 
         logs = folder / "nginx-access-2026-11.log"
         with open(logs, "w", encoding="utf-8") as fh:
@@ -200,11 +202,11 @@ def _save(window, out: Path, name: str) -> Path:
 
 def take_all(out: Path) -> list[Path]:
     """Build the demo binder and save one PNG per screen into ``out``."""
-    from binder.crypto import LIGHT_KDF_FOR_TESTS
-    from binder.storage import open_binder
+    from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
+    from binder.core.storage.database import open_binder
     from binder.ui import dialogs
     from binder.ui.app import make_app
-    from binder.ui.main_window import (
+    from binder.ui.shell import (
         NAV_ACCESS,
         NAV_INCIDENTS,
         NAV_PLAN,
@@ -246,7 +248,7 @@ def take_all(out: Path) -> list[Path]:
         w.close()
 
         binder = open_binder(path)
-        from binder import vault
+        from binder.core.crypto import vault
 
         vault.unlock_with_passphrase(binder, BINDER_PASS)
         w = window(path, binder=binder)

@@ -1,7 +1,7 @@
 """Run core work off the UI thread, with progress, cancel and callbacks.
 
 Core functions that take long accept ``progress(done, total)`` and raise
-:class:`binder.errors.Cancelled` when ``cancelled()`` turns true. A task opens
+:class:`binder.core.errors.Cancelled` when ``cancelled()`` turns true. A task opens
 its own binder connection when it needs one (SQLite connections belong to
 one thread at a time); pass the path, not the window's Binder.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from binder.errors import Cancelled
+from binder.core.errors import Cancelled
 
 
 class _Signals(QObject):

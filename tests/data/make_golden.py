@@ -26,8 +26,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from binder import incident, journal, signers, storage, vault  # noqa: E402
-from binder.crypto import LIGHT_KDF_FOR_TESTS  # noqa: E402
+from binder.core.crypto import signers, vault  # noqa: E402
+from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS  # noqa: E402
+from binder.core.incident import journal  # noqa: E402
+from binder.core.incident import record as incident  # noqa: E402
+from binder.core.storage import database as storage  # noqa: E402
 
 FIRST_SCHEMA_STOP = "m002_access_drafts_evidence"
 PASSPHRASE = "correct horse battery"

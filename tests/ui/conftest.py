@@ -7,36 +7,13 @@ which acts on the modal dialog once it is up.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from binder.crypto import LIGHT_KDF_FOR_TESTS
+from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.ui import dialogs
-
-
-def _root_conftest():
-    # Both conftest.py files are top-level modules named "conftest"; pytest keeps only
-    # the nearer one importable, so tests here that `from conftest import LEAD` need
-    # the shared constants re-exported from this file.
-    spec = importlib.util.spec_from_file_location(
-        "binder_tests_root_conftest", Path(__file__).resolve().parent.parent / "conftest.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-_root = _root_conftest()
-PASSPHRASE, LEAD, LEAD_PASS = _root.PASSPHRASE, _root.LEAD, _root.LEAD_PASS
-WITNESS, WITNESS_PASS = _root.WITNESS, _root.WITNESS_PASS
-make_binder, signer_env, Made = _root.make_binder, _root.signer_env, _root.Made
-del _root
+from tests.helpers import LEAD, LEAD_PASS
 
 # The offscreen platform plugin says this for every top-level window it shows;
 # it is about the test platform, not about our code.
@@ -88,7 +65,7 @@ def activate(qtbot, window) -> None:
 @pytest.fixture
 def window_for(qtbot):
     """Build a MainWindow on a binder path (or an open binder) at 1366x768, shown."""
-    from binder.ui.main_window import MainWindow
+    from binder.ui.shell import MainWindow
 
     def make(path, *, binder=None, **kwargs):
         kwargs.setdefault("use_keyring", False)

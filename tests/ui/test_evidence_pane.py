@@ -6,14 +6,14 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import LEAD, WITNESS, WITNESS_PASS
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from binder import evidence as ev
+from binder.core.incident import evidence as ev
+from binder.core.verify.checks import verify_binder
 from binder.ui import dialogs
-from binder.ui.evidence import EvidencePane, RegisterDialog
-from binder.verify import verify_binder
+from binder.ui.screens.evidence import EvidencePane, RegisterDialog
+from tests.helpers import LEAD, WITNESS, WITNESS_PASS
 
 MiB = 1024 * 1024
 # The offscreen platform cannot pass window size hints on; harmless for these tests.

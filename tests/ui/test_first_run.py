@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from conftest import PASSPHRASE
 from PySide6.QtCore import Qt
 
-from binder import journal as jr
-from binder import signers
-from binder.incident import list_incidents
-from binder.setup_flow import Step
-from binder.storage import open_binder
-from binder.verify import verify_binder
+from binder.core.crypto import signers
+from binder.core.incident import journal as jr
+from binder.core.incident.record import list_incidents
+from binder.core.storage.database import open_binder
+from binder.core.verify.checks import verify_binder
+from binder.services.setup_flow import Step
+from tests.helpers import PASSPHRASE
 
 BINDER_PASS = "orange kettle mountain"
 LEAD_PASS = "blue lantern harbour"
@@ -79,7 +79,7 @@ def test_first_run_to_first_entry(qtbot, window_for, tmp_path):
     window.close()
 
     with open_binder(path) as b:
-        from binder import vault
+        from binder.core.crypto import vault
 
         vault.unlock_with_recovery_code(b, code)
         assert b.meta("org") == "Acme Outdoor"
@@ -128,7 +128,7 @@ def test_recovery_code_sets_a_new_passphrase(qtbot, window_for, made):
     assert window.pages.currentWidget() is window.shell
     window.close()
     with open_binder(made.path) as b:
-        from binder import vault
+        from binder.core.crypto import vault
 
         vault.unlock_with_passphrase(b, "a brand new passphrase")
         kinds = [r[0] for r in b.conn.execute("SELECT detail FROM access_log WHERE kind = 'unlock'")]

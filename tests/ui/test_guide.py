@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import LEAD, WITNESS, WITNESS_PASS
 from PySide6.QtCore import Qt
 
-from binder import clocks, drills, journal, roster, workflow
-from binder import plan as plans
-from binder.incident import open_incident
-from binder.ui.decisions import DecisionsPane, ImpactPane, ReviewPane
-from binder.ui.guide import GuidePane
+from binder.core import roster
+from binder.core.incident import clocks, drills, journal, workflow
+from binder.core.incident.record import open_incident
+from binder.core.plan import revisions as plans
+from binder.ui.screens.decisions import DecisionsPane, ImpactPane, ReviewPane
+from binder.ui.screens.guide import GuidePane
+from tests.helpers import LEAD, WITNESS, WITNESS_PASS
 
 
 def show(qtbot, widget):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from conftest import LEAD, WITNESS, WITNESS_PASS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from binder import drafts
-from binder import journal as jr
-from binder.journal import NewEntry
-from binder.storage import open_binder
-from binder.ui.journal import CosignDialog, JournalModel, JournalPane
+from binder.core.incident import journal as jr
+from binder.core.incident.journal import NewEntry
+from binder.core.storage.database import open_binder
+from binder.services import drafts
+from binder.ui.screens.journal import CosignDialog, JournalModel, JournalPane
+from tests.helpers import LEAD, WITNESS, WITNESS_PASS
 
 
 def _type_entry(qtbot, window, text):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from conftest import LEAD, LEAD_PASS, PASSPHRASE
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -18,14 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder import app_state
-from binder import journal as jr
-from binder.app_state import AppSettings
-from binder.applock import AppLock
-from binder.incident import open_incident
-from binder.journal import NewEntry
-from binder.ui.main_window import NAV_INCIDENTS, NAV_PLAN, NAV_WORKSPACE
-from binder.ui.unlock import SignInDialog
+from binder.core.incident import journal as jr
+from binder.core.incident.journal import NewEntry
+from binder.core.incident.record import open_incident
+from binder.services import settings as app_state
+from binder.services.applock import AppLock
+from binder.services.settings import AppSettings
+from binder.ui.screens.unlock import SignInDialog
+from binder.ui.shell import NAV_INCIDENTS, NAV_PLAN, NAV_WORKSPACE
+from tests.helpers import LEAD, LEAD_PASS, PASSPHRASE
 
 
 def test_opens_on_the_most_recently_active_incident(qtbot, window_for, made, incident_id):
@@ -85,7 +85,7 @@ def test_idle_lock_hides_everything_and_unlocks_again(qtbot, window_for, made, i
     assert made.binder.data_key is None and window.keeper.peek() is None
     assert window.lock_label.text().startswith("Locked")
     assert not window.menuBar().isEnabled()
-    from binder import drafts
+    from binder.services import drafts
 
     assert drafts.load_draft(made.binder, incident_id).text == "typed before the lock"
     qtbot.keyClicks(window.unlock_page.passphrase, PASSPHRASE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from binder import plan as plans
-from binder.ui.plan_screen import PlanScreen, next_responsibility
+from binder.core.plan import revisions as plans
+from binder.ui.screens.plan import PlanScreen, next_responsibility
 
 
 def _cell_centre(grid, activity, role):

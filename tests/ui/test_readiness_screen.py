@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from conftest import PASSPHRASE
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from binder import readiness, vault
-from binder.backup import backup_binder
-from binder.ui.access import AccessLogScreen
+from binder.core import readiness
+from binder.core.crypto import vault
+from binder.core.storage.backup import backup_binder
 from binder.ui.app import CHIP_COLOURS, utc_text
-from binder.ui.readiness import COL_LAST, COL_STATUS, ReadinessScreen
+from binder.ui.screens.access import AccessLogScreen
+from binder.ui.screens.readiness import COL_LAST, COL_STATUS, ReadinessScreen
+from tests.helpers import PASSPHRASE
 
 
 def cell(screen, key: str, column: int, role=Qt.ItemDataRole.DisplayRole):

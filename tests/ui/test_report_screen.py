@@ -7,13 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import WITNESS, WITNESS_PASS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from binder import journal, roster
-from binder.journal import NewEntry
-from binder.ui.report import ReportScreen
+from binder.core import roster
+from binder.core.incident import journal
+from binder.core.incident.journal import NewEntry
+from binder.ui.screens.report import ReportScreen
+from tests.helpers import WITNESS, WITNESS_PASS
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder import roster
-from binder.storage import open_binder
+from binder.core import roster
+from binder.core.storage.database import open_binder
 from binder.ui import dialogs
-from binder.ui.roster import RosterScreen
+from binder.ui.screens.roster import RosterScreen
 
 # The offscreen platform cannot pass a window's size limits on to a window
 # system and says so once per shown window; a real desktop never logs it.
@@ -140,9 +140,8 @@ def test_locked_binder_shows_a_message_and_asks_to_unlock(qtbot, made, shown):
         assert widget.contacts == [] and widget.model.rowCount() == 0
         with qtbot.waitSignal(widget.unlock_requested, timeout=1000):
             qtbot.mouseClick(widget.unlock_button, Qt.MouseButton.LeftButton)
-        from conftest import PASSPHRASE
-
-        from binder import vault
+        from binder.core.crypto import vault
+        from tests.helpers import PASSPHRASE
 
         vault.unlock_with_passphrase(locked, PASSPHRASE)
         widget.refresh()

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder import journal as jr
-from binder import roster, workflow
-from binder.evidence import register_evidence
-from binder.incident import open_incident
-from binder.journal import NewEntry
-from binder.ui.main_window import NAV_ACCESS, NAV_INCIDENTS, NAV_PLAN, NAV_READINESS, NAV_ROSTER
+from binder.core import roster
+from binder.core.incident import journal as jr
+from binder.core.incident import workflow
+from binder.core.incident.evidence import register_evidence
+from binder.core.incident.journal import NewEntry
+from binder.core.incident.record import open_incident
+from binder.ui.shell import NAV_ACCESS, NAV_INCIDENTS, NAV_PLAN, NAV_READINESS, NAV_ROSTER
 
 MARK = "<b>MARK</b><img src='/etc/passwd'>"
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import LEAD, WITNESS, WITNESS_PASS
-
-from binder.ui.unlock import message_label
-from binder.ui.witness import WitnessPicker
+from binder.ui.forms.witness import WitnessPicker
+from binder.ui.screens.unlock import message_label
+from tests.helpers import LEAD, WITNESS, WITNESS_PASS
 
 
 def test_offers_everyone_but_the_author_and_opens_the_witness_key(qtbot, made):

@@ -1,0 +1,610 @@
+"""The guided response on the command line.
+
+`incident show|phase|tick|close|reopen|types`, `decide`, `notify`,
+`notify-decision`, `need-to-know`, `clock ...`, `impact ...`, `review ...` and
+`drill ...`. Each step is a signed journal entry written by the core
+(:mod:`binder.core.incident.workflow`, :mod:`binder.core.incident.clocks`, :mod:`binder.core.incident.drills`); commands
+that create something print the new id alone on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from binder.cli import cli
+from binder.cli.common import (
+    binder_option,
+    emit_id,
+    emit_json,
+    json_option,
+    open_path,
+    parse_id,
+    signer_session,
+    unlock,
+    use_keyring,
+)
+from binder.cli.incident import incident
+from binder.core.crypto import vault
+from binder.core.errors import BadInput, NotFound
+from binder.core.incident import clocks as clockmod
+from binder.core.incident import drills, workflow
+from binder.core.incident import record as incidents
+from binder.core.incident.journal import parse_time
+from binder.core.plan import revisions as plans
+from binder.core.storage.database import Binder
+
+AS_OPTION = click.option("--as", "person", required=True, help="Who does it (an enrolled signer).")
+
+
+def _note(message: str) -> None:
+    # Human confirmations go to stderr so stdout holds only the id for scripts.
+    click.echo(message, err=True)
+
+
+def _try_unlock(binder: Binder) -> None:
+    """Unlock for roster names when that needs no prompt: keyring or BINDER_PASSPHRASE."""
+    if use_keyring() and vault.unlock_with_keyring(binder):
+        return
+    if os.environ.get("BINDER_PASSPHRASE") is not None:
+        unlock(binder)
+
+
+def _incident(binder: Binder, ref: str):
+    return incidents.get_incident(binder, ref)
+
+
+def _two_people(author: str, witness: str | None) -> None:
+    # Said before any passphrase is asked: the two-person rule needs two people.
+    if witness and witness.strip().casefold() == author.strip().casefold():
+        raise BadInput("a witness must be a second person, not the author (two-person rule)")
+
+
+def _witness(binder: Binder, person: str | None):
+    return signer_session(binder, person, witness=True) if person else None
+
+
+# ---------------------------------------------------------------- incident show
+
+
+def _print_state(state: workflow.IncidentState) -> None:
+    inc = state.incident
+    echo = click.echo
+    mark = "  [DRILL]" if inc.drill else ""
+    echo(f"Incident {inc.id}: {inc.title}{mark}")
+    echo(f"  type {inc.type}, severity {inc.severity}, detected {clockmod.short_time(inc.detected_at)}"
+         f", plan {state.plan_name!r} (revision {state.plan_revision_id})")
+    if state.closed:
+        echo(f"  CLOSED {clockmod.short_time(state.closed_at)} by {state.closed_by}")
+    focus = next(p for p in state.phases if p.is_focus)
+    echo(f"  focus: {focus.name} ({focus.key})")
+    if state.drill is not None:
+        d = state.drill
+        echo(f"  drill scenario {d.scenario_key}: {len(d.revealed)} of {len(d.injects)} injects revealed")
+        for inj in d.revealed:
+            echo(f"    inject {inj.number}: {inj.text}")
+    echo("")
+    echo("Phases")
+    for phase in state.phases:
+        star = "*" if phase.is_focus else " "
+        echo(f"{star} {phase.key}  {phase.name}  [{phase.done_count}/{len(phase.checklist)}]")
+        for para in phase.guidance.split("\n\n"):
+            if para.strip():
+                echo(f"      {' '.join(para.split())}")
+        for item in phase.checklist:
+            box = "[x]" if item.done else "[ ]"
+            who = f"  ({item.done_by}, {clockmod.short_time(item.done_at)})" if item.done else ""
+            echo(f"    {box} {item.index + 1}. {item.text}{who}")
+        for owner in phase.owners:
+            names = f": {', '.join(owner.people)}" if owner.people else ""
+            echo(f"    {owner.responsibility:<10} {owner.role_name}{names}")
+    echo("")
+    echo("Clocks")
+    for c in state.clocks:
+        deadline = clockmod.short_time(c.deadline) if c.deadline else "-"
+        echo(f"  {c.status:<10} {c.key:<22} {deadline:<21} {c.name}: {c.describe()}")
+    echo("")
+    echo("Decisions")
+    for d in state.decisions:
+        approved = f" (approved by {d.approved_by})" if d.approved_by else ""
+        echo(f"  {clockmod.short_time(d.at)}  {d.author}: {d.decision}{approved}")
+        echo(f"      because: {d.reason}")
+        if d.options:
+            echo(f"      options: {'; '.join(d.options)}")
+    for nd in state.notify_decisions:
+        verb = "notify" if nd.notify else "do not notify"
+        echo(f"  {clockmod.short_time(nd.at)}  {nd.author}: {verb} {nd.party} — {nd.reason}")
+    if not state.decisions and not state.notify_decisions:
+        echo("  none yet")
+    echo("")
+    echo("Notifications")
+    for n in state.notifications:
+        clock = f" [{n.clock_key}]" if n.clock_key else ""
+        echo(f"  {clockmod.short_time(n.told_at)}  {n.told_by} told {n.party} by {n.channel}{clock}: "
+             f"{n.message}")
+    if not state.notifications:
+        echo("  none yet")
+    if state.need_to_know:
+        echo("  need to know: " + ", ".join(p.name for p in state.need_to_know))
+    if state.impact:
+        echo("")
+        echo("Financial impact")
+        for line in state.impact:
+            echo(f"  {line.category}: {line.amount:f} {line.currency}  {line.note}")
+        for cur, total in state.impact_totals.items():
+            echo(f"  total {total:f} {cur}")
+    if state.reviews:
+        echo("")
+        echo("Reviews")
+        for r in state.reviews:
+            status = (f"accepted as plan revision {r.accepted_revision}" if r.accepted_revision
+                      else "not accepted yet")
+            echo(f"  entry {r.entry_id} by {r.author} ({status}): {r.lessons}")
+            for c in r.changes:
+                echo(f"    - {c.describe()}")
+
+
+@incident.command("show")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.option("--at", "at", default=None, help="Show the clocks as of this time (ISO 8601).")
+@json_option
+def incident_show(binder_path: Path | None, incident_ref: str, at: str | None, as_json: bool) -> None:
+    """Phases with guidance, checklists and owners; decisions; notifications; clocks."""
+    now = parse_time(at, "--at time") if at else None
+    with open_path(binder_path) as binder:
+        _try_unlock(binder)
+        state = workflow.incident_state(binder, _incident(binder, incident_ref).id, now=now)
+    if as_json:
+        emit_json(workflow.state_to_dict(state))
+    else:
+        _print_state(state)
+
+
+@incident.command("phase")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.argument("phase")
+@AS_OPTION
+def incident_phase(binder_path, incident_ref: str, phase: str, person: str) -> None:
+    """Move the focus to PHASE (journaled); prints the entry id."""
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        workflow.check_phase(workflow.incident_plan(binder, inc), phase)
+        author = signer_session(binder, person)
+        emit_id(workflow.set_focus_phase(binder, inc.id, author, phase))
+
+
+@incident.command("tick")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.argument("phase")
+@click.argument("item")
+@click.option("--undo", is_flag=True, help="Untick the item (recorded as a new entry).")
+@AS_OPTION
+def incident_tick(binder_path, incident_ref: str, phase: str, item: str, undo: bool,
+                  person: str) -> None:
+    """Tick checklist ITEM (its number or text) of PHASE; prints the entry id."""
+    ref: int | str = item
+    if item.strip().isdigit():
+        number = int(item)
+        if number < 1:
+            raise BadInput("checklist items are numbered from 1")
+        ref = number - 1
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        plan_phase = workflow.check_phase(workflow.incident_plan(binder, inc), phase)
+        workflow.resolve_item(plan_phase, ref)
+        author = signer_session(binder, person)
+        emit_id(workflow.tick_checklist(binder, inc.id, author, phase, ref, done=not undo))
+
+
+@incident.command("close")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.option("--summary", default="", help="How it ended, in a sentence or two.")
+@click.option("--witness", default=None, help="A second person who co-signs the closing.")
+@AS_OPTION
+def incident_close(binder_path, incident_ref: str, summary: str, witness: str | None,
+                   person: str) -> None:
+    """Close the incident (reviews and impact can still be added); prints the entry id."""
+    _two_people(person, witness)
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        if workflow.incident_state(binder, inc.id).closed:
+            raise BadInput(f"incident {inc.id} is already closed")
+        author = signer_session(binder, person)
+        emit_id(workflow.close_incident(binder, inc.id, author, summary,
+                                        witness=_witness(binder, witness)))
+
+
+@incident.command("reopen")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.option("--reason", required=True, help="Why it is reopened.")
+@AS_OPTION
+def incident_reopen(binder_path, incident_ref: str, reason: str, person: str) -> None:
+    """Reopen a closed incident; prints the entry id."""
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        if not workflow.incident_state(binder, inc.id).closed:
+            raise BadInput(f"incident {inc.id} is not closed")
+        author = signer_session(binder, person)
+        emit_id(workflow.reopen_incident(binder, inc.id, author, reason))
+
+
+@incident.command("types")
+@binder_option
+@click.option("--plan", "plan_name", default=None, help="Plan to read (default: the first).")
+@json_option
+def incident_types(binder_path, plan_name: str | None, as_json: bool) -> None:
+    """List incident types and severities of the plan."""
+    with open_path(binder_path) as binder:
+        try:
+            plan = plans.current_revision(binder, plan_name).plan
+            types, severities = plan.incident_types, plan.severities
+        except NotFound:
+            if plan_name:
+                raise
+            types, severities = incidents.INCIDENT_TYPES, incidents.SEVERITIES
+    if as_json:
+        emit_json({"types": [{"key": k, "label": v} for k, v in types],
+                   "severities": list(severities)})
+        return
+    for key, label in types:
+        click.echo(f"{key:<18} {label}")
+    click.echo(f"severities: {', '.join(severities)}")
+
+
+# ---------------------------------------------------------------- decisions and notifications
+
+
+@cli.command("decide")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+@click.option("--decision", required=True, help="What was decided.")
+@click.option("--reason", required=True, help="The reasoning.")
+@click.option("--option", "options", multiple=True, help="An option that was weighed (repeat).")
+@click.option("--approved-by", default="", help="Who approved it.")
+@click.option("--witness", default=None, help="A second person who co-signs the decision.")
+@click.option("--materiality", is_flag=True,
+              help="This decision finds the incident material (starts SEC 8-K style clocks).")
+def decide(binder_path, incident_ref, person, decision, reason, options, approved_by, witness,
+           materiality) -> None:
+    """Record a decision with its reasoning; prints the entry id."""
+    _two_people(person, witness)
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        author = signer_session(binder, person)
+        emit_id(workflow.record_decision(
+            binder, inc.id, author, decision=decision, reason=reason, options=options,
+            approved_by=approved_by, witness=_witness(binder, witness), materiality=materiality,
+        ))
+
+
+@cli.command("notify")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+@click.option("--party", required=True,
+              help="Who was told, e.g. " + ", ".join(label for _, label in workflow.KNOWN_PARTIES[:4]) + "...")
+@click.option("--channel", required=True, help="How: phone, email, portal, in person...")
+@click.option("--message", required=True, help="What was said.")
+@click.option("--clock", "clock_key", default=None, help="The clock this notification meets.")
+@click.option("--at", "told_at", default=None, help="When they were told (ISO 8601; default now).")
+def notify(binder_path, incident_ref, person, party, channel, message, clock_key, told_at) -> None:
+    """Record who was told what, when and how; prints the entry id."""
+    if told_at:
+        parse_time(told_at, "--at time")
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        workflow.check_clock(binder, inc.id, clock_key)
+        author = signer_session(binder, person)
+        emit_id(workflow.record_notification(
+            binder, inc.id, author, party=party, channel=channel, message=message,
+            told_at=told_at, clock_key=clock_key,
+        ))
+
+
+@cli.command("notify-decision")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+@click.option("--party", required=True, help="The party concerned, e.g. Data protection authority.")
+@click.option("--notify/--dont-notify", "do_notify", required=True,
+              help="Whether the party will be notified.")
+@click.option("--reason", required=True, help="The reasoning (GDPR Art. 33(5): document it).")
+@click.option("--clock", "clock_key", default=None, help="The clock this decision concerns.")
+@click.option("--witness", default=None, help="A second person who co-signs the decision.")
+def notify_decision(binder_path, incident_ref, person, party, do_notify, reason, clock_key,
+                    witness) -> None:
+    """Record a decision to notify a party or not, with its reasoning; prints the entry id."""
+    _two_people(person, witness)
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        workflow.check_clock(binder, inc.id, clock_key)
+        author = signer_session(binder, person)
+        emit_id(workflow.record_notify_decision(
+            binder, inc.id, author, party=party, notify=do_notify, reason=reason,
+            clock_key=clock_key, witness=_witness(binder, witness),
+        ))
+
+
+@cli.command("need-to-know")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+@click.option("--name", required=True, help="The person who may be told.")
+@click.option("--remove", is_flag=True, help="Take the person off the list.")
+@click.option("--reason", default="", help="Why they need to know.")
+def need_to_know(binder_path, incident_ref, person, name, remove, reason) -> None:
+    """Add someone to (or remove them from) the need-to-know list; prints the entry id."""
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        author = signer_session(binder, person)
+        emit_id(workflow.set_need_to_know(binder, inc.id, author, name, allowed=not remove,
+                                          reason=reason))
+
+
+# ---------------------------------------------------------------- clocks
+
+
+@cli.group()
+def clock() -> None:
+    """Regulatory and contractual clocks of an incident."""
+
+
+@clock.command("list")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.option("--at", "at", default=None, help="As of this time (ISO 8601; default now).")
+@json_option
+def clock_list(binder_path, incident_ref, at, as_json) -> None:
+    """List the clocks with deadlines and status."""
+    now = parse_time(at, "--at time") if at else None
+    with open_path(binder_path) as binder:
+        statuses = clockmod.incident_clocks(binder, _incident(binder, incident_ref).id, now=now)
+    if as_json:
+        emit_json([c.to_dict() for c in statuses])
+        return
+    for c in statuses:
+        deadline = clockmod.short_time(c.deadline) if c.deadline else "-"
+        click.echo(f"{c.status:<10} {c.key:<22} {deadline:<21} {c.name}: {c.describe()}")
+
+
+@clock.command("add")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+@click.option("--key", required=True, help="Short key, e.g. acquirer_contract.")
+@click.option("--name", required=True, help="What must be done, e.g. 'Tell the acquirer'.")
+@click.option("--due", required=True, type=int, help="How many units after the start.")
+@click.option("--unit", default="hours", type=click.Choice(clockmod.UNITS), show_default=True)
+@click.option("--starts", default="awareness", type=click.Choice(clockmod.STARTS), show_default=True)
+@click.option("--authority", default="", help="Who must be told.")
+@click.option("--note", default="", help="Where the deadline comes from (contract clause...).")
+def clock_add(binder_path, incident_ref, person, key, name, due, unit, starts, authority, note) -> None:
+    """Add a custom clock (e.g. from a contract) to the incident; prints the entry id."""
+    clockmod.check_spec(clockmod.ClockSpec(key=key, name=name, due=due, unit=unit, starts=starts))
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        author = signer_session(binder, person)
+        emit_id(clockmod.add_clock(binder, inc.id, author, key=key, name=name, due=due, unit=unit,
+                                   starts=starts, authority=authority, note=note))
+
+
+def _switch(binder_path, incident_ref, key, person, reason, enabled: bool) -> None:
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        keys = clockmod.known_clock_keys(binder, inc.id)
+        if key not in keys:
+            raise BadInput(f"there is no clock {key!r} for this incident; clocks: {', '.join(keys)}")
+        author = signer_session(binder, person)
+        emit_id(clockmod.set_clock_enabled(binder, inc.id, author, key, enabled, reason))
+
+
+@clock.command("on")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.argument("key")
+@AS_OPTION
+@click.option("--reason", default="", help="Why it applies.")
+def clock_on(binder_path, incident_ref, key, person, reason) -> None:
+    """Switch a clock on for this incident; prints the entry id."""
+    _switch(binder_path, incident_ref, key, person, reason, True)
+
+
+@clock.command("off")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.argument("key")
+@AS_OPTION
+@click.option("--reason", required=True, help="Why it does not apply.")
+def clock_off(binder_path, incident_ref, key, person, reason) -> None:
+    """Switch a clock off for this incident, saying why; prints the entry id."""
+    _switch(binder_path, incident_ref, key, person, reason, False)
+
+
+@clock.command("aware")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.option("--at", "at", required=True, help="When the organisation became aware (ISO 8601).")
+@AS_OPTION
+@click.option("--reason", default="", help="Why this is the moment of awareness.")
+def clock_aware(binder_path, incident_ref, at, person, reason) -> None:
+    """Restate the moment of awareness the clocks count from; prints the entry id."""
+    parse_time(at, "awareness time")
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        author = signer_session(binder, person)
+        emit_id(clockmod.set_awareness(binder, inc.id, author, at, reason))
+
+
+# ---------------------------------------------------------------- impact and review
+
+
+@cli.group()
+def impact() -> None:
+    """Financial impact of an incident."""
+
+
+@impact.command("add")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+@click.option("--category", required=True, help="e.g. 'Forensic investigation'.")
+@click.option("--amount", required=True, help="e.g. 1250.00 (negative corrects an earlier line).")
+@click.option("--currency", required=True, help="3-letter code, e.g. EUR.")
+@click.option("--note", default="", help="Where the figure comes from.")
+def impact_add(binder_path, incident_ref, person, category, amount, currency, note) -> None:
+    """Add a financial impact line; prints the entry id."""
+    workflow.parse_amount(amount)
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        author = signer_session(binder, person)
+        emit_id(workflow.add_impact(binder, inc.id, author, category, amount, currency, note))
+
+
+@impact.command("list")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@json_option
+def impact_list(binder_path, incident_ref, as_json) -> None:
+    """List impact lines and totals per currency."""
+    with open_path(binder_path) as binder:
+        state = workflow.incident_state(binder, _incident(binder, incident_ref).id)
+    data = workflow.state_to_dict(state)
+    if as_json:
+        emit_json({"lines": data["impact"], "totals": data["impact_totals"]})
+        return
+    for line in data["impact"]:
+        click.echo(f"{line['entry']:>6}  {line['category']:<34} {line['amount']:>14} "
+                   f"{line['currency']}  {line['note']}")
+    for cur, total in data["impact_totals"].items():
+        click.echo(f"{'total':>6}  {'':<34} {total:>14} {cur}")
+
+
+@cli.group()
+def review() -> None:
+    """Post-incident review: lessons learned and plan changes."""
+
+
+@review.command("add")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+@click.option("--lessons", required=True, help="What worked, what was slow, what was missing.")
+@click.option("--change", "changes", multiple=True,
+              help="A proposed plan change (repeat): checklist:PHASE:TEXT, guidance:PHASE:TEXT, "
+                   "raci:ACTIVITY:ROLE:VALUE, or plain words.")
+def review_add(binder_path, incident_ref, person, lessons, changes) -> None:
+    """Record a review; prints the entry id."""
+    parsed = [workflow.parse_change(c) for c in changes]
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        plan = workflow.incident_plan(binder, inc)
+        for change in parsed:
+            workflow.check_change(plan, change)
+        author = signer_session(binder, person)
+        emit_id(workflow.add_review(binder, inc.id, author, lessons, parsed))
+
+
+@review.command("accept")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+@click.option("--review", "review_ref", default=None,
+              help="The review's entry id (default: the latest not yet accepted).")
+def review_accept(binder_path, incident_ref, person, review_ref) -> None:
+    """Turn a review's changes into a new plan revision; prints the revision id."""
+    review_id = parse_id(review_ref, "review entry") if review_ref else None
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        author = signer_session(binder, person)
+        emit_id(workflow.accept_review(binder, inc.id, author, review_id))
+
+
+# ---------------------------------------------------------------- drills
+
+
+@cli.group()
+def drill() -> None:
+    """Drills (tabletop exercises) run from the plan's scenarios."""
+
+
+@drill.command("scenarios")
+@binder_option
+@click.option("--plan", "plan_name", default=None, help="Plan to read (default: the first).")
+@json_option
+def drill_scenarios(binder_path, plan_name, as_json) -> None:
+    """List the drill scenarios of the plan."""
+    with open_path(binder_path) as binder:
+        scenarios = drills.list_scenarios(binder, plan_name)
+    if as_json:
+        emit_json([{"key": s.key, "title": s.title, "incident_type": s.incident_type,
+                    "summary": s.summary, "injects": len(s.injects)} for s in scenarios])
+        return
+    for s in scenarios:
+        click.echo(f"{s.key:<22} {s.title}  ({len(s.injects)} injects)")
+
+
+@drill.command("list")
+@binder_option
+@json_option
+def drill_list(binder_path, as_json) -> None:
+    """List drills only (kept apart from real incidents)."""
+    with open_path(binder_path) as binder:
+        rows = []
+        for inc in incidents.list_incidents(binder):
+            if not inc.drill:
+                continue
+            state = drills.drill_state(binder, inc.id)
+            rows.append({
+                "id": inc.id, "title": inc.title, "detected_at": inc.detected_at,
+                "opened_by": inc.opened_by, "drill": True,
+                "scenario": state.scenario_key if state else None,
+                "injects_revealed": len(state.revealed) if state else 0,
+                "injects_total": len(state.injects) if state else 0,
+            })
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        progress = (f"{r['injects_revealed']}/{r['injects_total']} injects"
+                    if r["scenario"] else "no scenario")
+        click.echo(f"{r['id']:>4}  {r['detected_at'][:16]}  [DRILL] {r['title']}  ({progress})")
+
+
+@drill.command("start")
+@binder_option
+@click.argument("scenario")
+@AS_OPTION
+@click.option("--plan", "plan_name", default=None, help="Plan to run under (default: the first).")
+@click.option("--severity", default=None, help="Severity on the plan's scale.")
+@click.option("--title", default=None, help="Title (default: the scenario's).")
+def drill_start(binder_path, scenario, person, plan_name, severity, title) -> None:
+    """Open a drill incident from SCENARIO; prints the incident id."""
+    with open_path(binder_path) as binder:
+        drills.get_scenario(plans.current_revision(binder, plan_name).plan, scenario)
+        author = signer_session(binder, person)
+        new_id = drills.start_drill(binder, author, scenario, plan_name=plan_name,
+                                    severity=severity, title=title)
+    emit_id(new_id)
+
+
+@drill.command("inject")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@AS_OPTION
+def drill_inject(binder_path, incident_ref, person) -> None:
+    """Reveal the next inject (its text on stderr); prints the entry id."""
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        nxt, total = drills.pending_inject(binder, inc.id)
+        author = signer_session(binder, person)
+        entry_id = drills.reveal_next_inject(binder, inc.id, author)
+    _note(f"Inject {nxt.number} of {total}: {nxt.text}")
+    emit_id(entry_id)

@@ -1,0 +1,1 @@
+"""The core: everything the desktop app and the command line share. Never imports Qt."""

@@ -1,0 +1,1 @@
+"""Envelopes, the data key and its wrappings, and the people who sign."""

@@ -1,0 +1,316 @@
+"""People who sign: the binder's root certificate and each signer's key pair.
+
+Keys are ECDSA P-256 so any PDF reader can check the report signatures. The
+root's private key is wrapped by the binder's data key; each signer's private
+key is wrapped under that person's own passphrase with our envelope (Argon2id +
+AES-GCM), never with PKCS#8's light PBKDF2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from binder.core.crypto import envelope as crypto
+from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
+from binder.core.crypto.vault import check_passphrase_strength, require_unlocked
+from binder.core.errors import BadInput, NotFound, WrongPassphrase
+from binder.core.storage.database import Binder, utc_now
+
+MAX_NAME_LEN = 80
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A person enrolled to sign, with their current certificate."""
+
+    person: str
+    display_name: str
+    role: str
+    fingerprint: str
+    created_at: str
+    cert_der: bytes
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        """The X.509 certificate issued by the binder's root."""
+        return x509.load_der_x509_certificate(self.cert_der)
+
+
+@dataclass(frozen=True)
+class SigningSession:
+    """A signer whose private key is unlocked in memory."""
+
+    signer: Signer
+    private_key: ec.EllipticCurvePrivateKey
+
+    @property
+    def person(self) -> str:
+        """The signer's person name."""
+        return self.signer.person
+
+    def sign(self, data: bytes) -> bytes:
+        """ECDSA P-256 / SHA-256 signature (DER) over ``data``."""
+        return self.private_key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def fingerprint(cert_der: bytes) -> str:
+    """SHA-256 of the certificate, as lowercase hex (what `openssl x509 -fingerprint` hashes)."""
+    return hashlib.sha256(cert_der).hexdigest()
+
+
+def format_fingerprint(fp: str) -> str:
+    """A fingerprint grouped for comparing aloud: ``AB12 CD34 ...``."""
+    fp = fp.upper()
+    return " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
+
+
+def clean_person(person: str) -> str:
+    """Validate a person name used with ``--as`` and ``--witness``."""
+    name = unicodedata.normalize("NFC", person).strip()
+    if not name:
+        raise BadInput("a person's name is empty; give the name they enrolled with")
+    if len(name) > MAX_NAME_LEN:
+        raise BadInput(f"a person's name is longer than {MAX_NAME_LEN} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise BadInput("a person's name contains control characters")
+    return name
+
+
+def _root_context(binder: Binder) -> str:
+    return f"ib-root|{binder.uuid}"
+
+
+def _signer_context(binder: Binder, person: str) -> str:
+    return f"ib-signer|{binder.uuid}|{person.casefold()}"
+
+
+def _name(common: str, org: str, unit: str = "") -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common)]
+    if org:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org[:64]))
+    if unit:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit[:64]))
+    return x509.Name(attrs)
+
+
+def create_root(binder: Binder) -> x509.Certificate:
+    """Create the binder's root certificate (needs the binder unlocked)."""
+    data_key = require_unlocked(binder)
+    org = binder.meta("org") or "Incident Binder"
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name(f"Incident Binder root {binder.uuid[:8]}", org)
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365 * 25))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    with binder.write() as db:
+        db["root"].insert(
+            {
+                "id": 1,
+                "created_at": utc_now(),
+                "cert_der": cert.public_bytes(serialization.Encoding.DER),
+                "key_envelope": crypto.seal_with_key(key_der, data_key, _root_context(binder)),
+            }
+        )
+    return cert
+
+
+def root_certificate(binder: Binder) -> x509.Certificate | None:
+    """The binder's root certificate, or None before it exists."""
+    row = binder.conn.execute("SELECT cert_der FROM root WHERE id = 1").fetchone()
+    return x509.load_der_x509_certificate(row[0]) if row else None
+
+
+def _root_key(binder: Binder) -> ec.EllipticCurvePrivateKey:
+    data_key = require_unlocked(binder)
+    row = binder.conn.execute("SELECT key_envelope FROM root WHERE id = 1").fetchone()
+    if row is None:
+        raise NotFound("this binder has no root certificate yet; run `binder init` again")
+    der = crypto.open_with_key(row[0], data_key, _root_context(binder))
+    key = serialization.load_der_private_key(der, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
+def enroll(
+    binder: Binder,
+    person: str,
+    passphrase: str,
+    *,
+    display_name: str | None = None,
+    role: str = "",
+    kdf: KdfParams = DEFAULT_KDF,
+) -> Signer:
+    """Create ``person``'s key pair and certificate (needs the binder unlocked)."""
+    person = clean_person(person)
+    check_passphrase_strength(passphrase)
+    if find_signer(binder, person) is not None:
+        raise BadInput(f"{person} is already enrolled; each person enrolls once")
+    display = clean_person(display_name or person)
+    root = root_certificate(binder)
+    if root is None:
+        root = create_root(binder)
+    root_key = _root_key(binder)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    org = binder.meta("org") or ""
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(display, org, role))
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=365 * 10))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                crl_sign=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    cert_der = cert.public_bytes(serialization.Encoding.DER)
+    key_der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    envelope = crypto.seal_with_passphrase(key_der, passphrase, _signer_context(binder, person), kdf)
+    created = utc_now()
+    fp = fingerprint(cert_der)
+    with binder.write() as db:
+        signer_id = db["signer"].insert(
+            {"person": person, "display_name": display, "role": role, "created_at": created}
+        ).last_pk
+        db["certificate"].insert(
+            {
+                "fingerprint": fp,
+                "signer_id": signer_id,
+                "created_at": created,
+                "cert_der": cert_der,
+                "key_envelope": envelope,
+            }
+        )
+    return Signer(person, display, role, fp, created, cert_der)
+
+
+_SIGNER_SQL = """
+    SELECT s.person, s.display_name, s.role, c.fingerprint, c.created_at, c.cert_der
+    FROM signer s JOIN certificate c ON c.signer_id = s.id
+"""
+
+
+def find_signer(binder: Binder, person: str) -> Signer | None:
+    """The enrolled signer called ``person`` (case-insensitive), or None."""
+    row = binder.conn.execute(
+        _SIGNER_SQL + " WHERE s.person = ? COLLATE NOCASE ORDER BY c.created_at DESC LIMIT 1",
+        (person.strip(),),
+    ).fetchone()
+    return Signer(*row) if row else None
+
+
+def get_signer(binder: Binder, person: str) -> Signer:
+    """Like :func:`find_signer`, but a clear error when nobody has that name."""
+    signer = find_signer(binder, clean_person(person))
+    if signer is None:
+        known = ", ".join(s.person for s in list_signers(binder)) or "nobody yet"
+        raise NotFound(
+            f"{person!r} is not an enrolled signer (enrolled: {known}); "
+            f"run `binder signer enroll {person!r}` first"
+        )
+    return signer
+
+
+def list_signers(binder: Binder) -> list[Signer]:
+    """Every enrolled signer, in enrolment order."""
+    rows = binder.conn.execute(_SIGNER_SQL + " ORDER BY s.id").fetchall()
+    return [Signer(*row) for row in rows]
+
+
+def certificates_by_fingerprint(binder: Binder) -> dict[str, tuple[str, bytes]]:
+    """fingerprint -> (person, certificate DER), for verification."""
+    rows = binder.conn.execute(
+        "SELECT c.fingerprint, s.person, c.cert_der FROM certificate c JOIN signer s ON s.id = c.signer_id"
+    ).fetchall()
+    return {fp: (person, der) for fp, person, der in rows}
+
+
+def open_session(binder: Binder, person: str, passphrase: str) -> SigningSession:
+    """Unlock ``person``'s private key with their passphrase."""
+    signer = get_signer(binder, person)
+    row = binder.conn.execute(
+        "SELECT key_envelope FROM certificate WHERE fingerprint = ?", (signer.fingerprint,)
+    ).fetchone()
+    try:
+        der = crypto.open_with_passphrase(row[0], passphrase, _signer_context(binder, signer.person))
+    except WrongPassphrase:
+        raise WrongPassphrase(
+            f"wrong passphrase for {signer.person}; nothing was signed. Try again"
+        ) from None
+    key = serialization.load_der_private_key(der, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return SigningSession(signer, key)
+
+
+def verify_signature(cert: x509.Certificate, data: bytes, signature: bytes) -> bool:
+    """True when ``signature`` is a valid ECDSA/SHA-256 signature by ``cert`` over ``data``."""
+    public = cert.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey):
+        return False
+    try:
+        public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def issued_by(cert: x509.Certificate, root: x509.Certificate) -> bool:
+    """True when ``cert`` was issued and signed by ``root``."""
+    if cert.issuer != root.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(root)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True

@@ -1,0 +1,240 @@
+"""The binder's data key and the three ways to unlock it.
+
+One random 256-bit data key encrypts every sensitive value. It is stored only
+wrapped: by the binder passphrase (Argon2id), by a random key kept in the OS
+keyring when one works, and by a one-time recovery code. A keyring that is
+missing, locked or broken is an ordinary situation: we fall back to the
+passphrase and never to plain text.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import socket
+from dataclasses import dataclass
+
+from binder.core.crypto import envelope as crypto
+from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
+from binder.core.errors import BadInput, CorruptEnvelope, Locked, WrongPassphrase
+from binder.core.storage.database import Binder, utc_now
+
+KEYRING_SERVICE = "incident-binder"
+SLOT_PASSPHRASE, SLOT_KEYRING, SLOT_RECOVERY = "passphrase", "keyring", "recovery"
+MIN_PASSPHRASE_LEN = 8
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UnlockOutcome:
+    """How a binder was unlocked: ``keyring``, ``passphrase`` or ``recovery``."""
+
+    method: str
+
+
+def _context(binder: Binder, slot: str) -> str:
+    # Binds each wrapped key to this binder and slot: a slot copied from another
+    # binder, or moved between slots, does not open.
+    return f"ib-datakey|{binder.uuid}|{slot}"
+
+
+def check_passphrase_strength(passphrase: str) -> None:
+    """Refuse passphrases too short to resist guessing."""
+    if len(passphrase) < MIN_PASSPHRASE_LEN:
+        raise BadInput(
+            f"the passphrase is too short: use at least {MIN_PASSPHRASE_LEN} characters "
+            "(a few words work well)"
+        )
+
+
+def setup_keys(binder: Binder, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> str:
+    """Create the data key, wrap it by passphrase and recovery code; return the code.
+
+    The recovery code is returned once and never stored in the clear.
+    """
+    check_passphrase_strength(passphrase)
+    data_key = crypto.new_key()
+    code = crypto.new_recovery_code()
+    now = utc_now()
+    with binder.write() as db:
+        db["keyslot"].insert_all(
+            [
+                {
+                    "kind": SLOT_PASSPHRASE,
+                    "created_at": now,
+                    "envelope": crypto.seal_with_passphrase(
+                        data_key, passphrase, _context(binder, SLOT_PASSPHRASE), kdf
+                    ),
+                },
+                {
+                    "kind": SLOT_RECOVERY,
+                    "created_at": now,
+                    "envelope": crypto.seal_with_passphrase(
+                        data_key,
+                        crypto.normalize_recovery_code(code),
+                        _context(binder, SLOT_RECOVERY),
+                        kdf,
+                    ),
+                },
+            ]
+        )
+    binder.data_key = data_key
+    return code
+
+
+def _slot(binder: Binder, kind: str) -> bytes | None:
+    row = binder.conn.execute("SELECT envelope FROM keyslot WHERE kind = ?", (kind,)).fetchone()
+    return row[0] if row else None
+
+
+def has_keys(binder: Binder) -> bool:
+    """True once the binder has a data key (set-up finished)."""
+    return _slot(binder, SLOT_PASSPHRASE) is not None
+
+
+def _keyring():
+    # Imported lazily: keyring's backend discovery costs time we only pay when used.
+    import keyring
+
+    return keyring
+
+
+def keyring_get(account: str) -> str | None:
+    """Read our secret from the OS keyring; None when there is no usable keyring."""
+    try:
+        return _keyring().get_password(KEYRING_SERVICE, account)
+    except Exception as exc:  # noqa: BLE001 - any backend failure means "no keyring here"
+        log.info("OS keyring unavailable: %s", type(exc).__name__)
+        return None
+
+
+def keyring_set(account: str, secret: str) -> bool:
+    """Store a secret in the OS keyring; False when no usable keyring exists."""
+    try:
+        _keyring().set_password(KEYRING_SERVICE, account, secret)
+        return _keyring().get_password(KEYRING_SERVICE, account) == secret
+    except Exception as exc:  # noqa: BLE001 - fail, null, locked or broken backends
+        log.info("OS keyring unavailable: %s", type(exc).__name__)
+        return False
+
+
+def keyring_delete(account: str) -> None:
+    """Remove our secret from the OS keyring, if it can be reached."""
+    try:
+        _keyring().delete_password(KEYRING_SERVICE, account)
+    except Exception as exc:  # noqa: BLE001
+        log.info("OS keyring: nothing removed (%s)", type(exc).__name__)
+
+
+def unlock_with_keyring(binder: Binder) -> bool:
+    """Try the OS keyring silently; True when it unlocked the binder."""
+    blob = _slot(binder, SLOT_KEYRING)
+    if blob is None:
+        return False
+    secret = keyring_get(binder.uuid)
+    if not secret:
+        return False
+    try:
+        key = base64.b64decode(secret, validate=True)
+        binder.data_key = crypto.open_with_key(blob, key, _context(binder, SLOT_KEYRING))
+    except (ValueError, CorruptEnvelope):
+        log.info("the keyring entry for this binder no longer fits; asking for the passphrase")
+        return False
+    return True
+
+
+def unlock_with_passphrase(binder: Binder, passphrase: str) -> None:
+    """Unlock with the binder passphrase; :class:`WrongPassphrase` leaves it locked."""
+    blob = _slot(binder, SLOT_PASSPHRASE)
+    if blob is None:
+        raise Locked("this binder has no passphrase yet; finish its set-up first")
+    binder.data_key = crypto.open_with_passphrase(blob, passphrase, _context(binder, SLOT_PASSPHRASE))
+
+
+def unlock_with_recovery_code(binder: Binder, code: str) -> None:
+    """Unlock with the recovery code written down at creation."""
+    blob = _slot(binder, SLOT_RECOVERY)
+    if blob is None:
+        raise Locked("this binder has no recovery code")
+    try:
+        binder.data_key = crypto.open_with_passphrase(
+            blob, crypto.normalize_recovery_code(code), _context(binder, SLOT_RECOVERY)
+        )
+    except WrongPassphrase:
+        raise WrongPassphrase("that recovery code does not fit this binder; check each group") from None
+
+
+def unlock(
+    binder: Binder,
+    *,
+    passphrase: str | None = None,
+    recovery_code: str | None = None,
+    use_keyring: bool = True,
+) -> UnlockOutcome:
+    """Unlock in the documented order: keyring, then passphrase, then recovery code."""
+    if binder.unlocked:
+        return UnlockOutcome("already")
+    if use_keyring and unlock_with_keyring(binder):
+        return UnlockOutcome(SLOT_KEYRING)
+    if passphrase is not None:
+        unlock_with_passphrase(binder, passphrase)
+        return UnlockOutcome(SLOT_PASSPHRASE)
+    if recovery_code is not None:
+        unlock_with_recovery_code(binder, recovery_code)
+        return UnlockOutcome(SLOT_RECOVERY)
+    raise Locked("the binder is locked: give its passphrase (or set BINDER_PASSPHRASE)")
+
+
+def require_unlocked(binder: Binder) -> bytes:
+    """The data key, or :class:`Locked` when the binder has not been unlocked."""
+    if binder.data_key is None:
+        raise Locked("the binder is locked: unlock it with its passphrase first")
+    return binder.data_key
+
+
+def change_passphrase(binder: Binder, new_passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> None:
+    """Re-wrap the data key under a new passphrase in one transaction.
+
+    A crash leaves either the old or the new passphrase working, never neither.
+    """
+    key = require_unlocked(binder)
+    check_passphrase_strength(new_passphrase)
+    blob = crypto.seal_with_passphrase(key, new_passphrase, _context(binder, SLOT_PASSPHRASE), kdf)
+    with binder.write() as db:
+        db["keyslot"].upsert(
+            {"kind": SLOT_PASSPHRASE, "created_at": utc_now(), "envelope": blob}, pk="kind"
+        )
+
+
+def remember_on_this_computer(binder: Binder) -> bool:
+    """Keep an unlock key in the OS keyring; False (and nothing stored) without one."""
+    key = require_unlocked(binder)
+    wrap_key = crypto.new_key()
+    if not keyring_set(binder.uuid, base64.b64encode(wrap_key).decode("ascii")):
+        return False
+    blob = crypto.seal_with_key(key, wrap_key, _context(binder, SLOT_KEYRING))
+    with binder.write() as db:
+        db["keyslot"].upsert(
+            {"kind": SLOT_KEYRING, "created_at": utc_now(), "envelope": blob}, pk="kind"
+        )
+    return True
+
+
+def forget_on_this_computer(binder: Binder) -> None:
+    """Remove the keyring unlock: the passphrase is needed from now on."""
+    with binder.write() as db:
+        db.execute("DELETE FROM keyslot WHERE kind = ?", (SLOT_KEYRING,))
+    keyring_delete(binder.uuid)
+
+
+def is_remembered(binder: Binder) -> bool:
+    """True when this binder has a keyring slot (it may still fail on another computer)."""
+    return _slot(binder, SLOT_KEYRING) is not None
+
+
+def record_access(binder: Binder, kind: str, who: str, detail: str = "") -> None:
+    """Note who had access (unlock, signer session): the plan asks for it."""
+    with binder.write() as db:
+        db["access_log"].insert(
+            {"at": utc_now(), "kind": kind, "who": who, "host": socket.gethostname(), "detail": detail}
+        )

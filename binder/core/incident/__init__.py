@@ -1,0 +1,1 @@
+"""An incident and everything recorded in it: journal, workflow, clocks, drills, evidence."""

@@ -1,0 +1,974 @@
+"""The evidence register and its chain of custody.
+
+An evidence item is a file whose SHA-256 was taken when it was collected. The
+facts a chain-of-custody form asks for (NIST SP 800-61, RFC 3227: what, from
+where, why, by whom, when and how, where it is kept) are the ``data`` of one
+signed journal entry of kind ``evidence``; the ``evidence`` table row is an
+index into it and is checked against the signed copy by `verify`. Each later
+hand-over or disposition is another signed entry (kind ``custody``) linked by
+``evidence_id``, so the report, the export bundle and `verify` cover custody
+without knowing about it.
+
+Hashing streams the file through one reusable buffer (constant memory, any
+size), reports ``progress(done, total)`` and stops with :class:`Cancelled` when
+``cancelled()`` turns true. Nothing is written until the hash is complete and
+the file is known not to have changed while it was read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import socket
+import stat
+import uuid as uuidlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from binder.core.crypto.signers import SigningSession, clean_person
+from binder.core.errors import BadInput, Cancelled, IntegrityError, NotFound
+from binder.core.incident import journal
+from binder.core.incident.journal import NewEntry, check_text
+from binder.core.incident.record import get_incident
+from binder.core.storage.database import Binder
+from binder.core.verify import checks as verify
+
+Progress = Callable[[int, int], None]
+IsCancelled = Callable[[], bool]
+
+#: Read size: big enough that per-call overhead vanishes next to hashing,
+#: small enough to stay cache friendly. One buffer is reused for the whole file.
+CHUNK = 4 * 1024 * 1024
+#: Suggested item types (free text is accepted too).
+EVIDENCE_TYPES = (
+    "log", "database dump", "disk image", "memory image", "file copy", "network capture",
+    "screenshot", "configuration", "email", "document", "other",
+)
+DISPOSITIONS = ("returned", "destroyed", "archived")
+SHORT_LIMIT = 300  # one-line fields: names, places, seal numbers
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class CustodyEvent:
+    """One link of an item's chain of custody, as signed."""
+
+    entry_id: int
+    seq: int
+    recorded_at: str
+    time: str
+    action: str  # registered | transfer | returned | destroyed | archived
+    released_by: str
+    received_by: str
+    purpose: str
+    location: str
+    seal: str
+    authority: str
+    rehash: str  # match | not reachable | "" (not checked)
+    author: str
+    witnesses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A registered evidence item with its full custody history."""
+
+    id: int
+    incident_id: int
+    entry_id: int
+    sha256: str
+    size: int
+    path: str  # as stored: absolute, or relative to the binder's folder for copies
+    file: str  # where the file is looked for now (absolute)
+    description: str
+    type: str
+    registered_at: str
+    registered_by: str
+    collected_by: str
+    collected_at: str
+    witnesses: tuple[str, ...]
+    custodian: str
+    location: str
+    disposition: str | None
+    custody: tuple[CustodyEvent, ...]
+    data: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def label(self) -> str:
+        """The item's reference as people write it: ``E3``."""
+        return label(self.id)
+
+    @property
+    def closed(self) -> bool:
+        """True once the item was returned, destroyed or archived."""
+        return self.disposition is not None
+
+
+@dataclass(frozen=True)
+class RecheckResult:
+    """What re-hashing one item's file found."""
+
+    evidence_id: int
+    incident_id: int
+    file: str
+    status: str  # ok | changed | missing | unreadable
+    expected: str
+    actual: str = ""
+    detail: str = ""
+
+    def __str__(self) -> str:
+        head = f"{label(self.evidence_id)} {self.file}"
+        if self.status == "ok":
+            return f"{head}: unchanged"
+        if self.status == "changed":
+            return (f"{head}: CHANGED (SHA-256 is now {self.actual[:16]}..., "
+                    f"registered {self.expected[:16]}...)")
+        if self.status == "missing":
+            return f"{head}: file not found (not checked)"
+        return f"{head}: cannot be read ({self.detail})"
+
+
+def label(evidence_id: int) -> str:
+    """``E3`` for evidence item 3."""
+    return f"E{evidence_id}"
+
+
+def parse_evidence_ref(value: str | int) -> int:
+    """Accept ``3``, ``E3`` or ``e-3`` as an evidence item reference."""
+    text = str(value).strip().upper().removeprefix("E").lstrip("-")
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
+        raise BadInput(f"{value!r} is not an evidence item; use its number, e.g. 3 or E3")
+    return int(text)
+
+
+def human_size(size: int) -> str:
+    """A byte count for people: ``1.5 GiB``."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    size: int
+    mtime_ns: int
+    ino: int
+    dev: int
+
+
+def _snapshot(st: os.stat_result) -> _Snapshot:
+    return _Snapshot(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def _stream(
+    fh, hasher, *, sink=None, base: int, total: int,
+    progress: Progress | None, cancelled: IsCancelled | None,
+) -> int:
+    """Feed an open binary file through ``hasher`` (and ``sink``); returns bytes read."""
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    done = 0
+    while True:
+        if cancelled is not None and cancelled():
+            raise Cancelled("cancelled; nothing was written")
+        n = fh.readinto(buf)
+        if not n:
+            break
+        chunk = view[:n]
+        hasher.update(chunk)
+        if sink is not None:
+            sink.write(chunk)
+        done += n
+        if progress is not None:
+            progress(base + done, total)
+    return done
+
+
+def sha256_file(
+    path: str | os.PathLike[str], *, progress: Progress | None = None,
+    cancelled: IsCancelled | None = None,
+) -> str:
+    """SHA-256 of a file, streamed in constant memory (hex)."""
+    total = os.stat(path).st_size
+    with open(path, "rb", buffering=0) as fh:
+        hasher = hashlib.sha256()
+        _stream(fh, hasher, base=0, total=total, progress=progress, cancelled=cancelled)
+    return hasher.hexdigest()
+
+
+def _unchanged_or_refuse(path: Path, before: _Snapshot, fh, read: int) -> None:
+    # Size and mtime before vs after, on the open file and on the name: a log
+    # that grew, a file rewritten in place, or one swapped by rename all differ.
+    after_fd = _snapshot(os.fstat(fh.fileno()))
+    try:
+        after_name = _snapshot(os.stat(path))
+    except OSError:
+        after_name = None
+    if after_fd != before or after_name != before or read != before.size:
+        raise BadInput(
+            f"{path} changed while it was being hashed (size or modification time differ); "
+            "nothing was registered. Stop whatever writes to it, or copy it first, then try again"
+        )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _short(value: str | None, what: str, *, required: bool = False) -> str:
+    value = "" if value is None else value
+    check_text(value, what, required=required, limit=SHORT_LIMIT)
+    value = value.strip()
+    if "\n" in value or "\r" in value:
+        raise BadInput(f"the {what} must be one line")
+    if required and not value:
+        raise BadInput(f"the {what} is empty")
+    return value
+
+
+def zoned_time(value: str | None, what: str) -> str:
+    """A time kept with its zone offset (custody forms want local time and zone).
+
+    ``None`` means now, in this computer's zone; a time without a zone is
+    taken as local time.
+    """
+    if value is None or not str(value).strip():
+        return datetime.now().astimezone().isoformat(timespec="seconds")
+    journal.parse_time(value, what)  # one place for the "not a valid time" message
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.isoformat(timespec="seconds")
+
+
+def _zone_name(iso: str) -> str:
+    moment = datetime.fromisoformat(iso)
+    return moment.tzname() or ""
+
+
+def _check_witness_person(author: SigningSession, witness: SigningSession | None) -> None:
+    if witness is not None and witness.signer.fingerprint == author.signer.fingerprint:
+        raise BadInput("a witness must be a second person, not the author (two-person rule)")
+
+
+def check_source(path: Path) -> tuple[Path, Path, str | None]:
+    """(as given, absolute; the file to read; the symlink target) or a clear refusal."""
+    if not str(path).strip():
+        raise BadInput("no file given; name the evidence file to register")
+    given = Path(os.path.abspath(os.path.expanduser(path)))
+    link_target = None
+    if given.is_symlink():
+        link_target = os.readlink(given)
+        if not given.exists():
+            raise BadInput(
+                f"{given} is a symbolic link to {link_target}, which does not exist; "
+                "register the file itself"
+            )
+    if not given.exists():
+        raise BadInput(f"no file at {given}; check the path (is the evidence drive attached?)")
+    real = Path(os.path.realpath(given))
+    if real.is_dir():
+        raise BadInput(f"{given} is a folder; register each file in it, or archive it first")
+    mode = os.stat(real).st_mode
+    if not stat.S_ISREG(mode):
+        raise BadInput(f"{given} is not a regular file (a device, socket or pipe); copy it to a file first")
+    if not os.access(real, os.R_OK):
+        raise BadInput(f"{given} cannot be read (permission denied); run as a user who can read it")
+    return given, real, link_target
+
+
+def evidence_folder(binder: Binder) -> Path:
+    """The folder beside the binder that holds copied evidence: ``<binder>.evidence/``."""
+    return binder.path.parent / f"{binder.path.name}.evidence"
+
+
+def resolve_file(binder: Binder, stored_path: str) -> Path:
+    """Where an item's file is looked for: copies are stored relative to the binder's folder."""
+    path = Path(stored_path)
+    return path if path.is_absolute() else binder.path.parent / path
+
+
+def _safe_name(name: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+    return keep.strip("._")[:120] or "file"
+
+
+# --------------------------------------------------------------------------- register
+
+
+def register_evidence(
+    binder: Binder,
+    incident_id: int,
+    path: str | os.PathLike[str],
+    author: SigningSession,
+    *,
+    description: str,
+    witness: SigningSession | None = None,
+    copy_to: str | os.PathLike[str] | None = None,
+    type: str = "file copy",
+    source_system: str = "",
+    source_ip: str = "",
+    source_device: str = "",
+    source_serial: str = "",
+    reason: str = "",
+    covers_from: str | None = None,
+    covers_to: str | None = None,
+    collected_by: str | None = None,
+    collected_at: str | None = None,
+    collected_where: str = "",
+    method: str = "",
+    storage_location: str = "",
+    phase: str | None = None,
+    progress: Progress | None = None,
+    cancelled: IsCancelled | None = None,
+) -> int:
+    """Hash a file and register it as evidence; returns the new evidence id.
+
+    One transaction writes the signed ``evidence`` entry (co-signed when
+    ``witness`` is given) and the register row. With ``copy_to`` (a folder,
+    usually :func:`evidence_folder`) the file is copied there while it is
+    hashed, and the copy is hashed again before anything is recorded; the copy
+    is then the file `verify` re-checks. Bad input raises :class:`BadInput`,
+    ``cancelled()`` raises :class:`Cancelled`; in both cases nothing is written.
+    """
+    incident = get_incident(binder, incident_id)
+    description = check_text(description or "", "description", required=True, limit=2000).strip()
+    type = _short(type, "evidence type", required=True)
+    source = {
+        "hostname": _short(source_system, "source system"),
+        "ip": _short(source_ip, "source IP address"),
+        "make_model": _short(source_device, "source device (make/model)"),
+        "serial": _short(source_serial, "source serial number"),
+    }
+    reason = check_text(reason or "", "reason obtained", limit=2000).strip()
+    collected_by = clean_person(collected_by) if collected_by else author.person
+    collected_at = zoned_time(collected_at, "collected-at time")
+    covers = _time_range(covers_from, covers_to)
+    collected_where = _short(collected_where, "place of collection")
+    method = check_text(method or "", "collection method", limit=2000).strip()
+    storage_location = _short(storage_location, "storage location")
+    _check_witness_person(author, witness)
+    given, real, link_target = check_source(Path(path))
+    host = socket.gethostname()
+    folder = Path(copy_to) if copy_to is not None else None
+    if folder is not None:
+        _prepare_folder(folder)
+        _check_room(folder, real)
+
+    partial: Path | None = None
+    final: Path | None = None
+    try:
+        digest, before, partial = _hash_source(real, folder, progress, cancelled)
+        stored = str(real)
+        copy_info = None
+        if partial is not None:
+            copy_info = {"sha256": digest, "verified": True}
+        if cancelled is not None and cancelled():
+            raise Cancelled("cancelled; nothing was written")
+        with binder.write():
+            new_id = binder.conn.execute(
+                "SELECT COALESCE(MAX(id), 0) + 1 FROM evidence"
+            ).fetchone()[0]
+            if partial is not None:
+                assert folder is not None
+                final = _final_copy_name(folder, new_id, real.name)
+                os.replace(partial, final)
+                partial = None
+                stored = _relative_to_binder(binder, final)
+                copy_info["path"] = stored
+            data: dict[str, Any] = {
+                "item_id": label(new_id),
+                "description": description,
+                "type": type,
+                "sha256": digest,
+                "hash_algorithm": "SHA-256",
+                "size": before.size,
+                "mtime": datetime.fromtimestamp(before.mtime_ns / 1e9).astimezone().isoformat(
+                    timespec="microseconds"),
+                "original_path": str(given),
+                "symlink_target": link_target,
+                "resolved_path": str(real) if link_target is not None else None,
+                "checked_path": stored,
+                "stored_copy": copy_info,
+                "source_system": source,
+                "reason": reason,
+                "covers": covers,
+                "collected_by": collected_by,
+                "collected_at": collected_at,
+                "time_zone": _zone_name(collected_at),
+                "collected_where": collected_where or f"on {host}",
+                "method": method or _default_method(given, host, copy_info),
+                "collected_on_host": host,
+                "storage_location": storage_location or _default_storage(copy_info, real),
+                "custodian": collected_by,
+            }
+            text = (f"Evidence {label(new_id)} registered: {description} ({given.name}, "
+                    f"{human_size(before.size)}, SHA-256 {digest})")
+            entry_id = journal.append(
+                binder, incident.id, author,
+                NewEntry(text=text, kind="evidence", evidence_id=new_id, phase=phase,
+                         source=source["hostname"], data=data),
+                witness=witness,
+            )
+            binder.conn.execute(
+                "INSERT INTO evidence (id, incident_id, entry_id, sha256, size, path, description)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (new_id, incident.id, entry_id, digest, before.size, stored, description),
+            )
+    except BaseException:
+        for leftover in (partial, final):
+            if leftover is not None:
+                _remove_copy(leftover)
+        raise
+    if final is not None:
+        # The copy is the record now; make casual edits fail loudly.
+        with contextlib.suppress(OSError):
+            os.chmod(final, 0o444)
+    return int(new_id)
+
+
+def _time_range(covers_from: str | None, covers_to: str | None) -> dict[str, str] | None:
+    if not covers_from and not covers_to:
+        return None
+    start = zoned_time(covers_from, "covers-from time") if covers_from else ""
+    end = zoned_time(covers_to, "covers-to time") if covers_to else ""
+    if start and end and datetime.fromisoformat(start) > datetime.fromisoformat(end):
+        raise BadInput("the time range covered ends before it starts; swap --covers-from and --covers-to")
+    return {"from": start, "to": end}
+
+
+def _default_method(given: Path, host: str, copy_info: dict | None) -> str:
+    how = f"file read from {given} and hashed with SHA-256 by Incident Binder on {host}"
+    if copy_info is not None:
+        how += "; copied into the binder's evidence folder and the copy hashed again (match)"
+    return how
+
+
+def _default_storage(copy_info: dict | None, real: Path) -> str:
+    if copy_info is not None:
+        return f"evidence folder beside the binder ({copy_info['path']})"
+    return f"left in place at {real}"
+
+
+def _prepare_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot create the evidence folder {folder}: {exc.strerror}") from None
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise BadInput(f"the evidence folder {folder} is not a writable folder")
+
+
+def _check_room(folder: Path, real: Path) -> None:
+    # Refuse up front rather than fail after copying most of a multi-GB image.
+    need = os.stat(real).st_size
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if need > free:
+        raise BadInput(
+            f"not enough free space in {folder} to copy {real.name}: it needs "
+            f"{human_size(need)}, {human_size(free)} is free; free some space or register "
+            "it without copying"
+        )
+
+
+def _final_copy_name(folder: Path, evidence_id: int, name: str) -> Path:
+    target = folder / f"{label(evidence_id)}_{_safe_name(name)}"
+    if target.exists():
+        # A copy left by a registration that never committed (process killed).
+        target = folder / f"{label(evidence_id)}_{uuidlib.uuid4().hex[:6]}_{_safe_name(name)}"
+    return target
+
+
+def _relative_to_binder(binder: Binder, path: Path) -> str:
+    try:
+        return str(path.relative_to(binder.path.parent))
+    except ValueError:
+        return str(path)
+
+
+def _remove_copy(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
+    with contextlib.suppress(FileNotFoundError, OSError):
+        os.unlink(path)
+
+
+def _hash_source(
+    real: Path, folder: Path | None, progress: Progress | None, cancelled: IsCancelled | None,
+) -> tuple[str, _Snapshot, Path | None]:
+    """Hash (and optionally copy) ``real``; returns (digest, stat before, partial copy)."""
+    try:
+        fh = open(real, "rb", buffering=0)  # noqa: SIM115 - closed below, after the checks
+    except PermissionError:
+        raise BadInput(f"{real} cannot be read (permission denied); run as a user who can read it") from None
+    except IsADirectoryError:
+        raise BadInput(f"{real} is a folder; register each file in it") from None
+    except OSError as exc:
+        raise BadInput(f"{real} cannot be opened: {exc.strerror}") from None
+    partial: Path | None = None
+    try:
+        before = _snapshot(os.fstat(fh.fileno()))
+        with contextlib.suppress(AttributeError, OSError):
+            os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        total = before.size * (2 if folder is not None else 1)
+        hasher = hashlib.sha256()
+        if folder is None:
+            read = _read_or_refuse(real, fh, hasher, None, total, progress, cancelled)
+            _unchanged_or_refuse(real, before, fh, read)
+            return hasher.hexdigest(), before, None
+        partial = folder / f".partial-{uuidlib.uuid4().hex[:12]}"
+        try:
+            sink = open(partial, "xb")  # noqa: SIM115
+        except OSError as exc:
+            raise BadInput(f"cannot write into the evidence folder {folder}: {exc.strerror}") from None
+        with sink:
+            try:
+                read = _read_or_refuse(real, fh, hasher, sink, total, progress, cancelled)
+                sink.flush()
+                os.fsync(sink.fileno())
+            except OSError as exc:
+                raise BadInput(f"copying {real} into {folder} failed: {exc.strerror}; nothing was registered") from None
+        _unchanged_or_refuse(real, before, fh, read)
+        digest = hasher.hexdigest()
+        with open(partial, "rb", buffering=0) as check:
+            again = hashlib.sha256()
+            _stream(check, again, base=before.size, total=total, progress=progress, cancelled=cancelled)
+        if again.hexdigest() != digest:
+            raise BadInput(
+                f"the copy of {real} in {folder} does not match the original (disk error?); "
+                "nothing was registered"
+            )
+        return digest, before, partial
+    except BaseException:
+        if partial is not None:
+            _remove_copy(partial)
+        raise
+    finally:
+        fh.close()
+
+
+def _read_or_refuse(real, fh, hasher, sink, total, progress, cancelled) -> int:
+    try:
+        return _stream(fh, hasher, sink=sink, base=0, total=total, progress=progress, cancelled=cancelled)
+    except (Cancelled, BadInput):
+        raise
+    except OSError as exc:
+        if sink is not None and getattr(exc, "errno", None) == 28:
+            raise BadInput("the disk holding the evidence folder is full; nothing was registered") from None
+        raise BadInput(f"reading {real} failed: {exc.strerror or exc}; nothing was registered") from None
+
+
+# --------------------------------------------------------------------------- custody
+
+
+def _item_row(binder: Binder, evidence_id: int) -> tuple[int, int, int, str, int, str, str]:
+    row = binder.conn.execute(
+        "SELECT id, incident_id, entry_id, sha256, size, path, description FROM evidence WHERE id = ?",
+        (evidence_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"there is no evidence item {label(evidence_id)}; see `binder evidence list`")
+    return row
+
+
+def _rehash_at_handover(
+    binder: Binder, evidence_id: int, progress: Progress | None, cancelled: IsCancelled | None,
+) -> dict[str, Any]:
+    item = get_evidence(binder, evidence_id)
+    file = Path(item.file)
+    if not file.is_file():
+        return {"result": "not reachable", "path": item.path}
+    try:
+        digest = sha256_file(file, progress=progress, cancelled=cancelled)
+    except (PermissionError, OSError):
+        return {"result": "not reachable", "path": item.path}
+    if digest != item.sha256:
+        raise IntegrityError(
+            f"{item.label} ({file}) has changed since it was registered: its SHA-256 is now "
+            f"{digest}, registered {item.sha256}; the hand-over was not recorded. Record what "
+            "happened in the journal and run `binder verify`"
+        )
+    return {"result": "match", "sha256": digest, "path": item.path}
+
+
+def transfer(
+    binder: Binder,
+    evidence_id: int,
+    author: SigningSession,
+    *,
+    received_by: str,
+    purpose: str,
+    witness: SigningSession | None = None,
+    location: str = "",
+    seal: str = "",
+    released_by: str | None = None,
+    time: str | None = None,
+    rehash: bool = True,
+    progress: Progress | None = None,
+    cancelled: IsCancelled | None = None,
+) -> int:
+    """Record a hand-over of an item as a signed ``custody`` entry; returns its id.
+
+    ``received_by`` may be anyone (a courier, a forensic lab), not only an
+    enrolled signer. When the file is reachable it is hashed again first; a
+    different hash refuses the transfer with :class:`IntegrityError`.
+    """
+    item = get_evidence(binder, evidence_id)
+    if item.closed:
+        raise BadInput(f"{item.label} was {item.disposition}; a closed item cannot change hands")
+    received_by = _short(received_by, "receiving person", required=True)
+    purpose = check_text(purpose or "", "purpose", required=True, limit=2000).strip()
+    if not purpose:
+        raise BadInput("the purpose is empty; say why the item changes hands")
+    location = _short(location, "new location")
+    seal = _short(seal, "seal or tracking number")
+    released_by = _short(released_by, "releasing person") if released_by else author.person
+    when = zoned_time(time, "hand-over time")
+    _check_witness_person(author, witness)
+    check = _rehash_at_handover(binder, evidence_id, progress, cancelled) if rehash else {
+        "result": "not checked"}
+    if cancelled is not None and cancelled():
+        raise Cancelled("cancelled; nothing was written")
+    data = {
+        "item_id": item.label,
+        "action": "transfer",
+        "released_by": released_by,
+        "received_by": received_by,
+        "previous_custodian": item.custodian,
+        "purpose": purpose,
+        "time": when,
+        "time_zone": _zone_name(when),
+        "location": location or item.location,
+        "seal": seal,
+        "rehash": check,
+    }
+    text = f"Custody of {item.label} passed from {released_by} to {received_by}: {purpose}"
+    return journal.append(
+        binder, item.incident_id, author,
+        NewEntry(text=text, kind="custody", evidence_id=item.id, data=data), witness=witness,
+    )
+
+
+def dispose(
+    binder: Binder,
+    evidence_id: int,
+    author: SigningSession,
+    *,
+    action: str,
+    authority: str,
+    witness: SigningSession | None,
+    note: str = "",
+    location: str = "",
+    time: str | None = None,
+) -> int:
+    """Close an item (returned, destroyed or archived); returns the custody entry id.
+
+    Needs the authority that allowed it and a witness who co-signs.
+    """
+    item = get_evidence(binder, evidence_id)
+    if action not in DISPOSITIONS:
+        raise BadInput(f"unknown disposition {action!r}; use one of {', '.join(DISPOSITIONS)}")
+    if item.closed:
+        raise BadInput(f"{item.label} was already {item.disposition}")
+    authority = _short(authority, "authority", required=True)
+    if witness is None:
+        raise BadInput("closing an evidence item needs a witness who co-signs (--witness)")
+    _check_witness_person(author, witness)
+    note = check_text(note or "", "note", limit=2000).strip()
+    location = _short(location, "location")
+    when = zoned_time(time, "disposition time")
+    data = {
+        "item_id": item.label,
+        "action": action,
+        "disposition": action,
+        "authority": authority,
+        "released_by": author.person,
+        "previous_custodian": item.custodian,
+        "time": when,
+        "time_zone": _zone_name(when),
+        "location": location,
+        "note": note,
+    }
+    text = f"Evidence {item.label} {action} on the authority of {authority}"
+    if note:
+        text += f": {note}"
+    return journal.append(
+        binder, item.incident_id, author,
+        NewEntry(text=text, kind="custody", evidence_id=item.id, data=data), witness=witness,
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _signed(canonical: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(canonical)
+    except (ValueError, UnicodeDecodeError, TypeError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _cosigners(binder: Binder, entry_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(entry_ids), 500):
+        part = entry_ids[start : start + 500]
+        for entry_id, witness in binder.conn.execute(
+            f"SELECT entry_id, witness FROM cosign WHERE entry_id IN ({','.join('?' * len(part))}) "
+            "ORDER BY id", part,
+        ):
+            out.setdefault(entry_id, []).append(witness)
+    return out
+
+
+def _items(binder: Binder, where: str, params: tuple) -> list[EvidenceItem]:
+    rows = binder.conn.execute(
+        "SELECT id, incident_id, entry_id, sha256, size, path, description FROM evidence "
+        f"WHERE {where} ORDER BY id", params,
+    ).fetchall()
+    if not rows:
+        return []
+    incidents = sorted({r[1] for r in rows})
+    ids = {r[0] for r in rows}
+    entries: dict[int, list] = {}
+    for incident in incidents:
+        for e in journal.iter_entries(binder, incident, kinds=("evidence", "custody")):
+            if e.evidence_id in ids:
+                entries.setdefault(e.evidence_id, []).append(e)
+    cos = _cosigners(binder, [e.id for group in entries.values() for e in group])
+    return [_build_item(binder, row, entries.get(row[0], []), cos) for row in rows]
+
+
+def _build_item(binder: Binder, row, entries: list, cos: dict[int, list[str]]) -> EvidenceItem:
+    eid, incident_id, entry_id, sha, size, path, description = row
+    reg = next((e for e in entries if e.id == entry_id), None)
+    data = dict(reg.data) if reg is not None else {}
+    events: list[CustodyEvent] = []
+    custodian = data.get("custodian") or data.get("collected_by", "")
+    location = data.get("storage_location", "")
+    disposition = None
+    if reg is not None:
+        events.append(CustodyEvent(
+            entry_id=reg.id, seq=reg.seq, recorded_at=reg.recorded_at,
+            time=data.get("collected_at", ""), action="registered", released_by="",
+            received_by=custodian, purpose=data.get("reason", ""), location=location,
+            seal="", authority="", rehash="", author=reg.author,
+            witnesses=tuple(cos.get(reg.id, ())),
+        ))
+    for e in entries:
+        if e.kind != "custody":
+            continue
+        d = e.data
+        action = d.get("action", "transfer")
+        rehash = (d.get("rehash") or {}).get("result", "")
+        if action in DISPOSITIONS:
+            disposition = action
+            received = ""
+        else:
+            received = d.get("received_by", "")
+            custodian = received or custodian
+        location = d.get("location") or location
+        events.append(CustodyEvent(
+            entry_id=e.id, seq=e.seq, recorded_at=e.recorded_at, time=d.get("time", ""),
+            action=action, released_by=d.get("released_by", ""), received_by=received,
+            purpose=d.get("purpose", "") or d.get("note", ""), location=d.get("location", ""),
+            seal=d.get("seal", ""), authority=d.get("authority", ""),
+            rehash="" if rehash == "not checked" else rehash, author=e.author,
+            witnesses=tuple(cos.get(e.id, ())),
+        ))
+    return EvidenceItem(
+        id=eid, incident_id=incident_id, entry_id=entry_id, sha256=sha, size=size, path=path,
+        file=str(resolve_file(binder, path)), description=description,
+        type=data.get("type", ""), registered_at=reg.recorded_at if reg else "",
+        registered_by=reg.author if reg else "", collected_by=data.get("collected_by", ""),
+        collected_at=data.get("collected_at", ""),
+        witnesses=tuple(cos.get(entry_id, ())), custodian=custodian, location=location,
+        disposition=disposition, custody=tuple(events), data=data,
+    )
+
+
+def list_evidence(binder: Binder, incident_id: int) -> list[EvidenceItem]:
+    """Every item registered for an incident, in registration order, with custody history."""
+    incident = get_incident(binder, incident_id)
+    return _items(binder, "incident_id = ?", (incident.id,))
+
+
+def get_evidence(binder: Binder, evidence_id: int) -> EvidenceItem:
+    """One evidence item by id."""
+    items = _items(binder, "id = ?", (int(evidence_id),))
+    if not items:
+        raise NotFound(f"there is no evidence item {label(evidence_id)}; see `binder evidence list`")
+    return items[0]
+
+
+# --------------------------------------------------------------------------- re-check
+
+
+@dataclass(frozen=True)
+class _Signed:
+    id: int
+    incident_id: int
+    seq: int | None
+    row: tuple
+    data: dict  # the registration data as signed (not the possibly edited column)
+    entry_kind: str | None
+    entry_evidence: int | None
+    entry_incident: int | None
+
+
+def _signed_items(binder: Binder, incident_id: int | None) -> Iterator[_Signed]:
+    sql = ("SELECT v.id, v.incident_id, v.entry_id, v.sha256, v.size, v.path, v.description, "
+           "e.seq, e.kind, e.evidence_id, e.incident_id, e.canonical "
+           "FROM evidence v LEFT JOIN entry e ON e.id = v.entry_id")
+    params: tuple = ()
+    if incident_id is not None:
+        sql += " WHERE v.incident_id = ?"
+        params = (incident_id,)
+    for r in binder.conn.execute(sql + " ORDER BY v.id", params).fetchall():
+        doc = _signed(r[11]) if r[11] is not None else {}
+        data = doc.get("data") if isinstance(doc.get("data"), dict) else {}
+        yield _Signed(r[0], r[1], r[7], tuple(r[:7]), data, r[8], r[9], r[10])
+
+
+def _check_one(
+    binder: Binder, item: _Signed, *, base: int, total: int,
+    progress: Progress | None, cancelled: IsCancelled | None,
+) -> RecheckResult:
+    expected = str(item.data.get("sha256") or item.row[3])
+    stored = str(item.data.get("checked_path") or item.row[5])
+    file = resolve_file(binder, stored)
+    if not file.exists():
+        return RecheckResult(item.id, item.incident_id, str(file), "missing", expected)
+    try:
+        with open(file, "rb", buffering=0) as fh:
+            hasher = hashlib.sha256()
+            _stream(fh, hasher, base=base, total=total, progress=progress, cancelled=cancelled)
+    except OSError as exc:
+        return RecheckResult(item.id, item.incident_id, str(file), "unreadable", expected,
+                             detail=exc.strerror or str(exc))
+    actual = hasher.hexdigest()
+    status = "ok" if actual == expected else "changed"
+    return RecheckResult(item.id, item.incident_id, str(file), status, expected, actual)
+
+
+def recheck(
+    binder: Binder, incident_id: int | None = None, *,
+    progress: Progress | None = None, cancelled: IsCancelled | None = None,
+) -> list[RecheckResult]:
+    """Hash every registered file again against its signed SHA-256.
+
+    Returns one result per item (ok, changed, missing or unreadable). The
+    expected hash comes from the signed registration, not the index row, so an
+    edited row cannot hide an edited file.
+    """
+    if incident_id is not None:
+        incident_id = get_incident(binder, incident_id).id
+    items = list(_signed_items(binder, incident_id))
+    sizes = []
+    for item in items:
+        file = resolve_file(binder, str(item.data.get("checked_path") or item.row[5]))
+        try:
+            sizes.append(os.stat(file).st_size)
+        except OSError:
+            sizes.append(0)
+    total = sum(sizes)
+    results: list[RecheckResult] = []
+    base = 0
+    for item, size in zip(items, sizes, strict=True):
+        results.append(_check_one(binder, item, base=base, total=total, progress=progress,
+                                  cancelled=cancelled))
+        base += size
+    if progress is not None:
+        progress(total, total)
+    return results
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def _verify_evidence(
+    binder: Binder, report: verify.VerifyReport, incident_id: int | None, check_files: bool,
+) -> None:
+    """`verify` checker: register rows against their signed entries, then the files."""
+    items = list(_signed_items(binder, incident_id))
+    for item in items:
+        _check_row(report, item)
+    _check_unindexed(binder, report, incident_id)
+    if not items:
+        return
+    if not check_files:
+        report.notes.append(f"{len(items)} evidence file(s) not re-hashed (file checks skipped)")
+        return
+    for item in items:
+        result = _check_one(binder, item, base=0, total=0, progress=None, cancelled=None)
+        if result.status == "ok":
+            report.evidence_files += 1
+        elif result.status == "changed":
+            report.evidence_files += 1
+            report.add(item.incident_id, item.seq, "evidence_changed",
+                       f"evidence file altered: {result}")
+        elif result.status == "missing" and item.data.get("stored_copy"):
+            # An external drive may simply not be attached; the copy the binder keeps in
+            # its own evidence folder has no such excuse.
+            report.add(item.incident_id, item.seq, "evidence_copy_missing",
+                       f"the binder's own copy of the evidence is gone: {result}")
+        elif result.status == "missing":
+            report.notes.append(f"incident {item.incident_id}: evidence {result}")
+        else:
+            report.notes.append(f"incident {item.incident_id}: evidence {result}")
+
+
+def _check_row(report: verify.VerifyReport, item: _Signed) -> None:
+    iid, lab = item.incident_id, label(item.id)
+    if item.entry_kind is None:
+        report.add(iid, None, "evidence_entry_missing",
+                   f"evidence {lab}: its signed registration entry is gone")
+        return
+    if item.entry_kind != "evidence" or item.entry_evidence != item.id or item.entry_incident != iid:
+        report.add(iid, item.seq, "evidence_record_changed",
+                   f"evidence {lab}: register row points at an entry that does not register it")
+        return
+    _, _, _, sha, size, path, description = item.row
+    for key, value, what in (
+        ("sha256", sha, "SHA-256"), ("size", size, "size"),
+        ("checked_path", path, "file path"), ("description", description, "description"),
+    ):
+        if item.data.get(key) != value:
+            report.add(iid, item.seq, "evidence_record_changed",
+                       f"evidence {lab}: register {what} differs from the signed registration")
+
+
+def _check_unindexed(binder: Binder, report: verify.VerifyReport, incident_id: int | None) -> None:
+    sql = ("SELECT e.incident_id, e.seq, e.evidence_id FROM entry e WHERE e.kind = 'evidence' "
+           "AND e.evidence_id IS NOT NULL AND NOT EXISTS "
+           "(SELECT 1 FROM evidence v WHERE v.id = e.evidence_id AND v.entry_id = e.id)")
+    params: tuple = ()
+    if incident_id is not None:
+        sql += " AND e.incident_id = ?"
+        params = (incident_id,)
+    for iid, seq, evid in binder.conn.execute(sql, params):
+        report.add(iid, seq, "evidence_record_missing",
+                   f"evidence {label(evid)}: signed registration has no register row (row deleted)")
+
+
+if _verify_evidence not in verify.EXTRA_CHECKS:
+    verify.EXTRA_CHECKS.append(_verify_evidence)

@@ -1,0 +1,899 @@
+"""The guided response: phases, checklists, owners, decisions, notifications, impact, review.
+
+Every step is an ordinary signed journal entry whose ``data`` carries its
+structure, so the report and `verify` cover it without knowing about it. The
+state of an incident (focus phase, ticked items, decisions, the notifications
+register, clocks, impact, reviews, closed or not) is derived by reading those
+entries; nothing here updates a row.
+
+Entry shapes (``kind``: ``data``):
+
+- ``phase``: ``{"action": "focus", "phase": key}``
+- ``checklist``: ``{"phase": key, "item": index, "text": item, "done": bool}``
+- ``decision``: ``{"action": "decision", "decision", "options", "approved_by",
+  "materiality"}`` or ``{"action": "notify_decision", "party", "notify", "clock_key"}``
+- ``notification``: ``{"action": "told", "party", "channel", "message",
+  "told_at", "told_by", "clock_key"}`` or ``{"action": "need_to_know",
+  "name", "allowed"}``
+- ``impact``: ``{"category", "amount" (decimal string), "currency", "note"}``
+- ``review``: ``{"action": "add", "lessons", "changes": [...]}`` or
+  ``{"action": "accept", "review_entry", "plan_revision", "plan_name"}``
+- ``close``: ``{"action": "close" | "reopen"}``
+- ``clock`` and ``drill``: see :mod:`binder.core.incident.clocks` and :mod:`binder.core.incident.drills`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from binder.core.crypto.signers import SigningSession
+from binder.core.errors import BadInput, NotFound
+from binder.core.incident import clocks as clockmod
+from binder.core.incident import journal
+from binder.core.incident.journal import Entry, NewEntry, check_text, parse_time
+from binder.core.incident.record import Incident, get_incident
+from binder.core.plan.format import RESPONSIBILITIES, Plan
+from binder.core.storage.database import Binder
+
+#: The usual parties of a store incident: (key, label). Any other party may be named too.
+KNOWN_PARTIES: tuple[tuple[str, str], ...] = (
+    ("acquirer", "Acquirer / payment provider"),
+    ("card_brands", "Card brands (Visa, Mastercard, ...)"),
+    ("dpa", "Data protection authority"),
+    ("counsel", "Counsel"),
+    ("insurer", "Cyber insurer"),
+    ("law_enforcement", "Law enforcement"),
+    ("hosting", "Hosting provider"),
+    ("customers", "Customers"),
+)
+#: Suggested financial impact categories (free text is accepted too).
+IMPACT_CATEGORIES = (
+    "Forensic investigation",
+    "Legal and counsel",
+    "Regulatory fines",
+    "Card brand assessments",
+    "Card reissue and fraud",
+    "Lost revenue (downtime)",
+    "Customer notification and support",
+    "Remediation and recovery",
+    "Other",
+)
+CHANGE_KINDS = ("checklist", "guidance", "raci", "note")
+MAX_AMOUNT = Decimal("1e13")
+WORKFLOW_KINDS = ("phase", "checklist", "decision", "notification", "impact", "review", "close")
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One checklist line and who ticked it, when (None when open)."""
+
+    index: int
+    text: str
+    done: bool
+    done_by: str | None = None
+    done_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A role's responsibility in a phase, with the roster's names for it."""
+
+    role_key: str
+    role_name: str
+    responsibility: str
+    people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActivityOwners:
+    """One RACI activity a phase covers, with every role that has a part in it."""
+
+    key: str
+    name: str
+    owners: tuple[Owner, ...]
+
+
+@dataclass(frozen=True)
+class PhaseStatus:
+    """A phase of the plan as it stands in one incident."""
+
+    key: str
+    name: str
+    guidance: str
+    checklist: tuple[ChecklistItem, ...]
+    owners: tuple[Owner, ...]
+    activities: tuple[ActivityOwners, ...]
+    is_focus: bool
+
+    @property
+    def done_count(self) -> int:
+        """How many checklist items are ticked."""
+        return sum(1 for item in self.checklist if item.done)
+
+    def owners_with(self, responsibility: str) -> tuple[Owner, ...]:
+        """The roles with one responsibility (Owner, Implements, Advises, Updates)."""
+        return tuple(o for o in self.owners if o.responsibility == responsibility)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A recorded decision with its reasoning."""
+
+    entry_id: int
+    at: str
+    author: str
+    decision: str
+    reason: str
+    options: tuple[str, ...]
+    approved_by: str
+    witnesses: tuple[str, ...]
+    materiality: bool = False
+
+
+@dataclass(frozen=True)
+class NotifyDecision:
+    """Whether to notify a party, and why (GDPR Art. 33(5) asks that it be documented)."""
+
+    entry_id: int
+    at: str
+    author: str
+    party: str
+    notify: bool
+    reason: str
+    clock_key: str | None
+    witnesses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Who was told what, when, how and by whom."""
+
+    entry_id: int
+    told_at: str
+    told_by: str
+    party: str
+    channel: str
+    message: str
+    clock_key: str | None
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class NeedToKnow:
+    """A person who may be told about the incident while it is not under control."""
+
+    name: str
+    reason: str
+    added_by: str
+    added_at: str
+
+
+@dataclass(frozen=True)
+class ImpactLine:
+    """One line of financial impact."""
+
+    entry_id: int
+    at: str
+    author: str
+    category: str
+    amount: Decimal
+    currency: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """A change a review proposes to the plan.
+
+    ``checklist`` adds ``text`` to a phase's checklist; ``guidance`` appends a
+    paragraph to a phase's guidance; ``raci`` sets one cell (``activity``,
+    ``role``, ``value``); ``note`` is a change in words that a person applies
+    by editing the plan (it is kept in the revision note).
+    """
+
+    kind: str
+    text: str = ""
+    phase: str = ""
+    activity: str = ""
+    role: str = ""
+    value: str = ""
+
+    def describe(self, plan: Plan | None = None) -> str:
+        """The change in one line (with the plan's names for keys when ``plan`` is given)."""
+
+        def name(find, key: str) -> str:
+            try:
+                return find(key).name if plan is not None else key
+            except BadInput:
+                return key
+
+        if self.kind in ("checklist", "guidance"):
+            phase = name(plan.phase, self.phase) if plan is not None else self.phase
+            return f"add to the {phase} {self.kind}: {self.text}"
+        if self.kind == "raci":
+            activity = name(plan.activity, self.activity) if plan is not None else self.activity
+            role = name(plan.role, self.role) if plan is not None else self.role
+            return f"set RACI “{activity}” / {role} to {self.value}"
+        return self.text
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain JSON values."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if v or k == "kind"}
+
+
+@dataclass(frozen=True)
+class Review:
+    """A post-incident review: lessons and proposed plan changes."""
+
+    entry_id: int
+    at: str
+    author: str
+    lessons: str
+    changes: tuple[PlanChange, ...]
+    accepted_revision: int | None = None
+    accepted_by: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    """Everything the phase guide, decisions and review panes show, derived from the journal."""
+
+    incident: Incident
+    plan_name: str
+    plan_revision_id: int | None
+    focus_phase: str
+    phases: tuple[PhaseStatus, ...]
+    decisions: tuple[Decision, ...]
+    notify_decisions: tuple[NotifyDecision, ...]
+    notifications: tuple[Notification, ...]
+    need_to_know: tuple[NeedToKnow, ...]
+    clocks: tuple[clockmod.ClockStatus, ...]
+    impact: tuple[ImpactLine, ...]
+    reviews: tuple[Review, ...]
+    closed: bool
+    closed_at: str | None
+    closed_by: str | None
+    drill: Any = None  # binder.core.incident.drills.DrillState for a drill run from a scenario
+
+    @property
+    def impact_totals(self) -> dict[str, Decimal]:
+        """Total impact per currency."""
+        totals: dict[str, Decimal] = {}
+        for line in self.impact:
+            totals[line.currency] = totals.get(line.currency, Decimal(0)) + line.amount
+        return totals
+
+    @property
+    def nearest_clock(self) -> clockmod.ClockStatus | None:
+        """The running clock with the earliest deadline."""
+        return clockmod.nearest(self.clocks)
+
+    def phase(self, key: str) -> PhaseStatus:
+        """One phase by key."""
+        for phase in self.phases:
+            if phase.key == key:
+                return phase
+        raise BadInput(f"unknown phase {key!r}; use one of {', '.join(p.key for p in self.phases)}")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def incident_plan(binder: Binder, incident: Incident) -> Plan:
+    """The plan revision the incident runs under (the current plan when none was recorded)."""
+    from binder.core.plan import revisions as plans
+
+    if incident.plan_revision_id is not None:
+        return plans.get_revision(binder, incident.plan_revision_id).plan
+    try:
+        return plans.current_revision(binder).plan
+    except NotFound:
+        from binder.core.plan.format import default_plan
+
+        return default_plan()
+
+
+def _plan_revision(binder: Binder, incident: Incident):
+    from binder.core.plan import revisions as plans
+
+    if incident.plan_revision_id is not None:
+        return plans.get_revision(binder, incident.plan_revision_id)
+    try:
+        return plans.current_revision(binder)
+    except NotFound:
+        return None
+
+
+def roster_names(binder: Binder) -> dict[str, tuple[str, ...]]:
+    """Role key -> contact names in escalation order; empty when locked or no roster."""
+    if not getattr(binder, "unlocked", False):
+        return {}
+    try:
+        from binder.core import roster
+    except ImportError:
+        return {}
+    list_contacts = getattr(roster, "list_contacts", None)
+    if list_contacts is None:
+        return {}
+    names: dict[str, list[str]] = {}
+    for contact in list_contacts(binder):
+        if getattr(contact, "removed", False):
+            continue
+        names.setdefault(contact.role, []).append(contact.name)
+    return {k: tuple(v) for k, v in names.items()}
+
+
+def _owners(plan: Plan, raci: Sequence[tuple[str, str]], people: dict[str, tuple[str, ...]]
+            ) -> tuple[Owner, ...]:
+    rank = {name: i for i, name in enumerate(RESPONSIBILITIES)}
+    cells = [(role_key, value) for role_key, value in raci if value != "None"]
+    order = {r.key: i for i, r in enumerate(plan.roles)}
+    cells.sort(key=lambda c: (rank[c[1]], order.get(c[0], 99)))
+    return tuple(
+        Owner(role_key, plan.role(role_key).name, value, people.get(role_key, ()))
+        for role_key, value in cells
+    )
+
+
+def _at(entry: Entry) -> str:
+    return entry.occurred_at or entry.recorded_at
+
+
+def _witnesses(binder: Binder, entry_id: int) -> tuple[str, ...]:
+    return tuple(c.witness for c in journal.cosigns_for(binder, entry_id))
+
+
+def incident_state(binder: Binder, incident_id: int | str, now: datetime | str | None = None
+                   ) -> IncidentState:
+    """The whole guided-response state of an incident at ``now`` (default: now)."""
+    incident = get_incident(binder, incident_id)
+    revision = _plan_revision(binder, incident)
+    plan = revision.plan if revision is not None else incident_plan(binder, incident)
+    people = roster_names(binder)
+
+    focus = plan.phases[0].key
+    ticks: dict[tuple[str, int], tuple[bool, str, str]] = {}
+    decisions: list[Decision] = []
+    notify_decisions: list[NotifyDecision] = []
+    notifications: list[Notification] = []
+    need: dict[str, NeedToKnow] = {}
+    impact: list[ImpactLine] = []
+    reviews: dict[int, Review] = {}
+    closed, closed_at, closed_by = False, None, None
+    phase_keys = {p.key for p in plan.phases}
+
+    for entry in journal.iter_entries(binder, incident.id, kinds=WORKFLOW_KINDS):
+        data = entry.data or {}
+        action = data.get("action")
+        if entry.kind == "phase" and action == "focus" and data.get("phase") in phase_keys:
+            focus = data["phase"]
+        elif entry.kind == "checklist" and "item" in data:
+            ticks[(data.get("phase"), int(data["item"]))] = (
+                bool(data.get("done")), entry.author, _at(entry))
+        elif entry.kind == "decision" and action == "decision":
+            decisions.append(Decision(
+                entry.id, _at(entry), entry.author, data.get("decision", entry.text), entry.reason,
+                tuple(data.get("options", ())), data.get("approved_by", ""),
+                _witnesses(binder, entry.id), bool(data.get("materiality")),
+            ))
+        elif entry.kind == "decision" and action == "notify_decision":
+            notify_decisions.append(NotifyDecision(
+                entry.id, _at(entry), entry.author, data.get("party", ""), bool(data.get("notify")),
+                entry.reason, data.get("clock_key"), _witnesses(binder, entry.id),
+            ))
+        elif entry.kind == "notification" and action == "told":
+            notifications.append(Notification(
+                entry.id, data.get("told_at") or entry.recorded_at, entry.author,
+                data.get("party", ""), data.get("channel", ""), data.get("message", ""),
+                data.get("clock_key"), entry.recorded_at,
+            ))
+        elif entry.kind == "notification" and action == "need_to_know":
+            name = data.get("name", "")
+            if data.get("allowed", True):
+                need[name.casefold()] = NeedToKnow(name, entry.reason, entry.author, _at(entry))
+            else:
+                need.pop(name.casefold(), None)
+        elif entry.kind == "impact":
+            try:
+                amount = Decimal(data.get("amount", "0"))
+            except InvalidOperation:
+                continue
+            impact.append(ImpactLine(
+                entry.id, _at(entry), entry.author, data.get("category", ""), amount,
+                data.get("currency", ""), data.get("note", ""),
+            ))
+        elif entry.kind == "review" and action == "add":
+            changes = tuple(PlanChange(**c) for c in data.get("changes", ()))
+            reviews[entry.id] = Review(entry.id, _at(entry), entry.author,
+                                       data.get("lessons", ""), changes)
+        elif entry.kind == "review" and action == "accept":
+            target = reviews.get(data.get("review_entry"))
+            if target is not None:
+                reviews[target.entry_id] = dataclasses.replace(
+                    target, accepted_revision=data.get("plan_revision"), accepted_by=entry.author)
+        elif entry.kind == "close":
+            closed = action == "close"
+            closed_at, closed_by = (_at(entry), entry.author) if closed else (None, None)
+
+    phases = []
+    for phase in plan.phases:
+        items = []
+        for i, text in enumerate(phase.checklist):
+            done, by, when = ticks.get((phase.key, i), (False, None, None))
+            items.append(ChecklistItem(i, text, done, by if done else None, when if done else None))
+        owners_map = plan.owners_for_phase(phase.key)
+        owners = tuple(
+            Owner(role_key, plan.role(role_key).name, resp, people.get(role_key, ()))
+            for resp in RESPONSIBILITIES[:-1] for role_key in owners_map[resp]
+        )
+        acts = tuple(
+            ActivityOwners(a, plan.activity(a).name, _owners(plan, plan.activity(a).raci, people))
+            for a in phase.activities
+        )
+        phases.append(PhaseStatus(phase.key, phase.name, phase.guidance, tuple(items), owners,
+                                  acts, phase.key == focus))
+
+    from binder.core.incident import drills
+
+    return IncidentState(
+        incident=incident,
+        plan_name=revision.plan_name if revision is not None else plan.name,
+        plan_revision_id=revision.id if revision is not None else None,
+        focus_phase=focus,
+        phases=tuple(phases),
+        decisions=tuple(decisions),
+        notify_decisions=tuple(notify_decisions),
+        notifications=tuple(notifications),
+        need_to_know=tuple(need.values()),
+        clocks=tuple(clockmod.incident_clocks(binder, incident.id, now=now, plan=plan)),
+        impact=tuple(impact),
+        reviews=tuple(reviews.values()),
+        closed=closed,
+        closed_at=closed_at,
+        closed_by=closed_by,
+        drill=drills.drill_state(binder, incident.id, plan=plan, now=now) if incident.drill else None,
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _one_line(value: str, what: str, *, required: bool = True, limit: int = 300) -> str:
+    check_text(value, what, required=required, limit=limit)
+    if "\n" in value or "\r" in value:
+        raise BadInput(f"the {what} must be one line")
+    return value.strip()
+
+
+def check_phase(plan: Plan, phase_key: str):
+    """The plan's phase with this key; BadInput naming the valid keys otherwise."""
+    for phase in plan.phases:
+        if phase.key == phase_key:
+            return phase
+    raise BadInput(
+        f"unknown phase {phase_key!r}; use one of {', '.join(p.key for p in plan.phases)}"
+    )
+
+
+def _focus(binder: Binder, incident_id: int) -> str | None:
+    focus = None
+    for entry in journal.iter_entries(binder, incident_id, kinds=("phase",)):
+        if (entry.data or {}).get("action") == "focus":
+            focus = entry.data.get("phase")
+    return focus
+
+
+def _append(binder: Binder, incident_id: int, author: SigningSession, new: NewEntry,
+            witness: SigningSession | None = None) -> int:
+    if new.phase is None:
+        new = dataclasses.replace(new, phase=_focus(binder, incident_id))
+    return journal.append(binder, incident_id, author, new, witness=witness)
+
+
+def set_focus_phase(binder: Binder, incident_id: int, author: SigningSession, phase_key: str) -> int:
+    """Move the incident's focus to a phase (other phases stay workable); returns the entry id."""
+    incident = get_incident(binder, incident_id)
+    phase = check_phase(incident_plan(binder, incident), phase_key)
+    return journal.append(binder, incident.id, author, NewEntry(
+        text=f"Focus moved to phase: {phase.name}", kind="phase", phase=phase.key,
+        data={"action": "focus", "phase": phase.key},
+    ))
+
+
+def resolve_item(phase, item: int | str) -> int:
+    """A checklist item's index from an index (0-based) or its text (or a unique part of it)."""
+    count = len(phase.checklist)
+    if isinstance(item, bool):
+        raise BadInput("give a checklist item number or its text")
+    if isinstance(item, int):
+        if not 0 <= item < count:
+            raise BadInput(
+                f"phase {phase.key!r} has checklist items 1 to {count}; there is no item {item + 1}"
+            )
+        return item
+    wanted = " ".join(str(item).split()).casefold()
+    if not wanted:
+        raise BadInput("the checklist item is empty; give its number or its text")
+    texts = [" ".join(t.split()).casefold() for t in phase.checklist]
+    if wanted in texts:
+        return texts.index(wanted)
+    hits = [i for i, t in enumerate(texts) if wanted in t]
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        raise BadInput(
+            f"{len(hits)} items of phase {phase.key!r} match {str(item)[:40]!r} "
+            f"(items {', '.join(str(h + 1) for h in hits)}); give the item number"
+        )
+    raise BadInput(
+        f"no checklist item of phase {phase.key!r} matches {str(item)[:40]!r}; "
+        f"see `binder incident show` for the numbers"
+    )
+
+
+def tick_checklist(binder: Binder, incident_id: int, author: SigningSession, phase_key: str,
+                   item: int | str, done: bool = True) -> int:
+    """Tick (or untick, ``done=False``) a checklist item; the entry records who and when."""
+    state = incident_state(binder, incident_id)
+    plan_phase = check_phase(incident_plan(binder, state.incident), phase_key)
+    index = resolve_item(plan_phase, item)
+    current = state.phase(phase_key).checklist[index]
+    if current.done == done:
+        if done:
+            raise BadInput(f"item {index + 1} is already ticked (by {current.done_by})")
+        raise BadInput(f"item {index + 1} is not ticked")
+    text = plan_phase.checklist[index]
+    verb = "Done" if done else "Not done after all"
+    return journal.append(binder, state.incident.id, author, NewEntry(
+        text=f"{verb}: {text}", kind="checklist", phase=phase_key,
+        data={"phase": phase_key, "item": index, "text": text, "done": bool(done)},
+    ))
+
+
+def record_decision(
+    binder: Binder, incident_id: int, author: SigningSession, *, decision: str, reason: str,
+    options: Sequence[str] = (), approved_by: str = "", witness: SigningSession | None = None,
+    materiality: bool = False,
+) -> int:
+    """Record a decision with the options weighed, the reasoning and who approved it.
+
+    ``materiality=True`` marks the decision that the incident is material, which
+    starts clocks counted from the materiality decision (SEC 8-K).
+    """
+    decision = check_text(decision, "decision", required=True, limit=2000).strip()
+    check_text(reason, "reasoning", required=True)
+    opts = [_one_line(o, "option", limit=500) for o in options]
+    if any(not o for o in opts):
+        raise BadInput("an option is empty; leave it out or describe it")
+    approved_by = _one_line(approved_by, "approver", required=False, limit=200)
+    incident = get_incident(binder, incident_id)
+    return _append(binder, incident.id, author, NewEntry(
+        text=f"Decision: {decision}", kind="decision", reason=reason.strip(),
+        data={"action": "decision", "decision": decision, "options": opts,
+              "approved_by": approved_by, "materiality": bool(materiality)},
+    ), witness)
+
+
+def check_clock(binder: Binder, incident_id: int, clock_key: str | None) -> str | None:
+    """The clock key when the incident has such a clock (None stays None)."""
+    if not clock_key:
+        return None
+    keys = clockmod.known_clock_keys(binder, incident_id)
+    if clock_key not in keys:
+        raise BadInput(f"there is no clock {clock_key!r}; clocks: {', '.join(keys) or 'none'}")
+    return clock_key
+
+
+def record_notify_decision(
+    binder: Binder, incident_id: int, author: SigningSession, *, party: str, notify: bool,
+    reason: str, clock_key: str | None = None, witness: SigningSession | None = None,
+) -> int:
+    """Record whether a party will be notified, and why.
+
+    A decision not to notify that names a clock marks the clock "not needed"
+    (with the reasoning) until someone is told or the decision is reversed.
+    """
+    party = _one_line(party, "party", limit=200)
+    check_text(reason, "reasoning", required=True)
+    incident = get_incident(binder, incident_id)
+    clock_key = check_clock(binder, incident.id, clock_key)
+    verb = "Will notify" if notify else "Will not notify"
+    return _append(binder, incident.id, author, NewEntry(
+        text=f"{verb} {party}", kind="decision", reason=reason.strip(),
+        data={"action": "notify_decision", "party": party, "notify": bool(notify),
+              "clock_key": clock_key},
+    ), witness)
+
+
+def record_notification(
+    binder: Binder, incident_id: int, author: SigningSession, *, party: str, channel: str,
+    message: str, told_at: str | None = None, clock_key: str | None = None,
+) -> int:
+    """Record that ``party`` was told ``message`` by ``channel`` (by the author).
+
+    With ``clock_key`` the notification meets that clock (on time or late).
+    """
+    party = _one_line(party, "party", limit=200)
+    channel = _one_line(channel, "channel", limit=200)
+    message = check_text(message, "message", required=True, limit=20_000).strip()
+    when = parse_time(told_at, "told-at time") if told_at else None
+    incident = get_incident(binder, incident_id)
+    clock_key = check_clock(binder, incident.id, clock_key)
+    from binder.core.storage.database import utc_now
+
+    when = when or utc_now()
+    return _append(binder, incident.id, author, NewEntry(
+        text=f"Told {party} ({channel}): {message}", kind="notification", occurred_at=when,
+        data={"action": "told", "party": party, "channel": channel, "message": message,
+              "told_at": when, "told_by": author.person, "clock_key": clock_key},
+    ))
+
+
+def set_need_to_know(binder: Binder, incident_id: int, author: SigningSession, name: str, *,
+                     allowed: bool = True, reason: str = "") -> int:
+    """Add a person to (or take them off) the list of who may be told."""
+    name = _one_line(name, "name", limit=200)
+    check_text(reason, "reason")
+    incident = get_incident(binder, incident_id)
+    text = f"{name} may be told (need to know)" if allowed else f"{name} taken off the need-to-know list"
+    return _append(binder, incident.id, author, NewEntry(
+        text=text, kind="notification", reason=reason,
+        data={"action": "need_to_know", "name": name, "allowed": bool(allowed)},
+    ))
+
+
+def parse_amount(value: str | int | Decimal) -> Decimal:
+    """A money amount from text: plain decimal notation, at most 4 decimals."""
+    if isinstance(value, float) or isinstance(value, bool):
+        raise BadInput("give the amount as text, e.g. 1250.00 (not a floating-point number)")
+    text = str(value).strip().replace("_", "")
+    if not text:
+        raise BadInput("the amount is empty; give a number such as 1250.00")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise BadInput(f"the amount {text[:40]!r} is not a number; write it like 1250.00") from None
+    if not amount.is_finite() or "e" in text.lower():
+        raise BadInput(f"the amount {text[:40]!r} is not a plain number; write it like 1250.00")
+    if amount.as_tuple().exponent < -4:
+        raise BadInput("the amount has more than 4 decimal places; round it")
+    if abs(amount) >= MAX_AMOUNT:
+        raise BadInput("the amount is implausibly large; check it")
+    return amount
+
+
+def add_impact(binder: Binder, incident_id: int, author: SigningSession, category: str,
+               amount: str | int | Decimal, currency: str, note: str = "") -> int:
+    """Add one financial impact line (negative amounts correct earlier lines)."""
+    category = _one_line(category, "category", limit=200)
+    value = parse_amount(amount)
+    code = str(currency).strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise BadInput(f"the currency {str(currency)[:20]!r} is not a 3-letter code such as EUR or USD")
+    check_text(note, "note", limit=4000)
+    incident = get_incident(binder, incident_id)
+    text = format(value, "f")
+    return _append(binder, incident.id, author, NewEntry(
+        text=f"Financial impact: {category} {text} {code}" + (f" ({note.strip()})" if note.strip() else ""),
+        kind="impact",
+        data={"category": category, "amount": text, "currency": code, "note": note.strip()},
+    ))
+
+
+def parse_change(text: str) -> PlanChange:
+    """A plan change from its one-line form.
+
+    ``checklist:PHASE:TEXT``, ``guidance:PHASE:TEXT``, ``raci:ACTIVITY:ROLE:VALUE``;
+    anything else is a change in words (``note``).
+    """
+    head, sep, rest = text.partition(":")
+    head = head.strip().casefold()
+    if sep and head in ("checklist", "guidance"):
+        phase, sep2, body = rest.partition(":")
+        if not sep2:
+            raise BadInput(f"write a {head} change as {head}:PHASE:TEXT")
+        return PlanChange(kind=head, phase=phase.strip(), text=body.strip())
+    if sep and head == "raci":
+        parts = [p.strip() for p in rest.split(":")]
+        if len(parts) != 3:
+            raise BadInput("write a RACI change as raci:ACTIVITY:ROLE:VALUE")
+        return PlanChange(kind="raci", activity=parts[0], role=parts[1], value=parts[2])
+    return PlanChange(kind="note", text=text.strip())
+
+
+def apply_changes(plan: Plan, changes: Sequence[PlanChange]) -> Plan:
+    """The plan with a review's changes applied (notes change nothing)."""
+    for change in changes:
+        if change.kind in ("checklist", "guidance"):
+            phase = check_phase(plan, change.phase)
+            if change.kind == "checklist":
+                if change.text in phase.checklist:
+                    continue
+                new_phase = dataclasses.replace(phase, checklist=phase.checklist + (change.text,))
+            else:
+                guidance = (phase.guidance.rstrip() + "\n\n" + change.text).strip()
+                new_phase = dataclasses.replace(phase, guidance=guidance)
+            plan = dataclasses.replace(
+                plan, phases=tuple(new_phase if p.key == phase.key else p for p in plan.phases))
+        elif change.kind == "raci":
+            plan = plan.with_raci(change.activity, change.role, change.value)
+    return plan
+
+
+def check_change(plan: Plan, change: PlanChange) -> PlanChange:
+    """Refuse a plan change that cannot be applied to ``plan``."""
+    if change.kind not in CHANGE_KINDS:
+        raise BadInput(f"unknown plan change {change.kind!r}; use one of {', '.join(CHANGE_KINDS)}")
+    if change.kind in ("checklist", "guidance", "note"):
+        limit = 4000 if change.kind != "checklist" else 500
+        if change.kind == "checklist":
+            _one_line(change.text, "checklist item", limit=limit)
+        else:
+            check_text(change.text, f"{change.kind} text", required=True, limit=limit)
+    apply_changes(plan, [change])  # names an unknown phase, activity, role or value
+    return change
+
+
+def add_review(binder: Binder, incident_id: int, author: SigningSession, lessons: str,
+               proposed_plan_changes: Sequence[PlanChange | str] = ()) -> int:
+    """Record a post-incident review: lessons learned and proposed plan changes."""
+    check_text(lessons, "lessons learned", required=True)
+    incident = get_incident(binder, incident_id)
+    plan = incident_plan(binder, incident)
+    changes = [
+        check_change(plan, c if isinstance(c, PlanChange) else parse_change(c))
+        for c in proposed_plan_changes
+    ]
+    return _append(binder, incident.id, author, NewEntry(
+        text=f"Review: {lessons.strip()[:200]}", kind="review",
+        reason=f"{len(changes)} proposed plan change(s)",
+        data={"action": "add", "lessons": lessons.strip(), "changes": [c.to_dict() for c in changes]},
+    ))
+
+
+def accept_review(binder: Binder, incident_id: int, author: SigningSession,
+                  review_id: int | None = None) -> int:
+    """Apply a review's changes to the latest revision of the incident's plan.
+
+    Writes a new plan revision and a signed ``review`` entry naming it, in one
+    transaction; returns the new revision id. Without ``review_id`` the latest
+    review not yet accepted is used.
+    """
+    from binder.core.plan import revisions as plans
+
+    state = incident_state(binder, incident_id)
+    open_reviews = [r for r in state.reviews if r.accepted_revision is None]
+    if review_id is None:
+        if not open_reviews:
+            raise BadInput("there is no review waiting to be accepted; add one with `binder review add`")
+        review = open_reviews[-1]
+    else:
+        review = next((r for r in state.reviews if r.entry_id == review_id), None)
+        if review is None:
+            raise BadInput(f"entry {review_id} is not a review of incident {state.incident.id}")
+        if review.accepted_revision is not None:
+            raise BadInput(
+                f"review {review_id} was already accepted (plan revision {review.accepted_revision})"
+            )
+    base = plans.current_revision(binder, state.plan_name)
+    new_plan = apply_changes(base.plan, review.changes)
+    words = "; ".join(c.describe() for c in review.changes) or "no changes"
+    note = f"From the review of incident {state.incident.id} ({state.incident.title}): {words}"
+    with binder.write():
+        revision_id = plans.save_revision(binder, new_plan, author=author.person, note=note[:2000],
+                                          plan_name=state.plan_name)
+        journal.append(binder, state.incident.id, author, NewEntry(
+            text=f"Review accepted: plan {state.plan_name!r} revision {revision_id}",
+            kind="review", reason=words[:2000],
+            data={"action": "accept", "review_entry": review.entry_id,
+                  "plan_revision": revision_id, "plan_name": state.plan_name},
+        ))
+    return revision_id
+
+
+def close_incident(binder: Binder, incident_id: int, author: SigningSession, summary: str = "",
+                   witness: SigningSession | None = None) -> int:
+    """Close the incident (a signed entry; reviews and impact can still be added)."""
+    check_text(summary, "summary")
+    state = incident_state(binder, incident_id)
+    if state.closed:
+        raise BadInput(f"incident {state.incident.id} is already closed")
+    return journal.append(binder, state.incident.id, author, NewEntry(
+        text="Incident closed" + (f": {summary.strip()}" if summary.strip() else ""),
+        kind="close", reason=summary.strip(), data={"action": "close"},
+    ), witness=witness)
+
+
+def reopen_incident(binder: Binder, incident_id: int, author: SigningSession, reason: str) -> int:
+    """Reopen a closed incident, saying why."""
+    check_text(reason, "reason", required=True)
+    state = incident_state(binder, incident_id)
+    if not state.closed:
+        raise BadInput(f"incident {state.incident.id} is not closed")
+    return journal.append(binder, state.incident.id, author, NewEntry(
+        text="Incident reopened", kind="close", reason=reason.strip(), data={"action": "reopen"},
+    ))
+
+
+# ---------------------------------------------------------------- export
+
+
+def state_to_dict(state: IncidentState) -> dict[str, Any]:
+    """The state as plain JSON values (what `binder incident show --json` prints)."""
+    inc = state.incident
+    return {
+        "incident": {
+            "id": inc.id, "uuid": inc.uuid, "title": inc.title, "type": inc.type,
+            "severity": inc.severity, "drill": inc.drill, "detected_at": inc.detected_at,
+            "opened_at": inc.opened_at, "opened_by": inc.opened_by,
+        },
+        "plan": {"name": state.plan_name, "revision_id": state.plan_revision_id},
+        "closed": state.closed,
+        "closed_at": state.closed_at,
+        "closed_by": state.closed_by,
+        "focus_phase": state.focus_phase,
+        "phases": [
+            {
+                "key": p.key, "name": p.name, "focus": p.is_focus, "guidance": p.guidance,
+                "done": p.done_count, "total": len(p.checklist),
+                "checklist": [
+                    {"number": i.index + 1, "text": i.text, "done": i.done,
+                     "done_by": i.done_by, "done_at": i.done_at}
+                    for i in p.checklist
+                ],
+                "owners": [
+                    {"role": o.role_key, "role_name": o.role_name,
+                     "responsibility": o.responsibility, "people": list(o.people)}
+                    for o in p.owners
+                ],
+                "activities": [
+                    {"key": a.key, "name": a.name,
+                     "raci": {o.role_key: o.responsibility for o in a.owners}}
+                    for a in p.activities
+                ],
+            }
+            for p in state.phases
+        ],
+        "decisions": [
+            {"entry": d.entry_id, "at": d.at, "by": d.author, "decision": d.decision,
+             "reason": d.reason, "options": list(d.options), "approved_by": d.approved_by,
+             "witnesses": list(d.witnesses), "materiality": d.materiality}
+            for d in state.decisions
+        ],
+        "notify_decisions": [
+            {"entry": d.entry_id, "at": d.at, "by": d.author, "party": d.party,
+             "notify": d.notify, "reason": d.reason, "clock": d.clock_key}
+            for d in state.notify_decisions
+        ],
+        "notifications": [
+            {"entry": n.entry_id, "told_at": n.told_at, "told_by": n.told_by, "party": n.party,
+             "channel": n.channel, "message": n.message, "clock": n.clock_key}
+            for n in state.notifications
+        ],
+        "need_to_know": [
+            {"name": p.name, "reason": p.reason, "added_by": p.added_by, "added_at": p.added_at}
+            for p in state.need_to_know
+        ],
+        "clocks": [c.to_dict() for c in state.clocks],
+        "impact": [
+            {"entry": i.entry_id, "at": i.at, "by": i.author, "category": i.category,
+             "amount": format(i.amount, "f"), "currency": i.currency, "note": i.note}
+            for i in state.impact
+        ],
+        "impact_totals": {k: format(v, "f") for k, v in state.impact_totals.items()},
+        "reviews": [
+            {"entry": r.entry_id, "at": r.at, "by": r.author, "lessons": r.lessons,
+             "changes": [c.to_dict() for c in r.changes],
+             "accepted_revision": r.accepted_revision, "accepted_by": r.accepted_by}
+            for r in state.reviews
+        ],
+        "drill": state.drill.to_dict() if state.drill is not None else None,
+    }

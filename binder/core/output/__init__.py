@@ -1,0 +1,1 @@
+"""What leaves the binder: reports, the paper binder, PDF signatures, the bundle."""

@@ -1,0 +1,366 @@
+"""The reportlab layer shared by the incident report and the paper binder.
+
+Three things here matter beyond looks:
+
+* :func:`esc` is the only way user text enters Paragraph markup. reportlab's
+  mini-language would otherwise read files (``<img src=...>``) and restyle text
+  (``<font ...>``); escaped, such text prints exactly as typed.
+* :class:`LazyStory` feeds platypus from a generator, so a 10k-entry journal
+  never exists as 10k flowables at once.
+* "Page X of Y" is drawn in one pass: every page references a form XObject
+  that is filled with the total only after the last page.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+from binder.core.errors import Cancelled, NotFound
+from binder.core.resources import resources_dir
+
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+FONT_ITALIC = "DejaVuSans-Oblique"
+FONT_MONO = "DejaVuSansMono"
+_FONT_FILES = {
+    FONT: "DejaVuSans.ttf",
+    FONT_BOLD: "DejaVuSans-Bold.ttf",
+    FONT_ITALIC: "DejaVuSans-Oblique.ttf",
+    FONT_MONO: "DejaVuSansMono.ttf",
+}
+
+INK = colors.HexColor("#1f2933")
+MUTED = colors.HexColor("#616e7c")
+RULE = colors.HexColor("#cbd2d9")
+ACCENT = colors.HexColor("#1d4e89")
+SHADE = colors.HexColor("#f0f4f8")
+GOOD = colors.HexColor("#2f7d32")
+BAD = colors.HexColor("#b3261e")
+WARN = colors.HexColor("#a15c00")
+DRILL_RED = colors.HexColor("#c62828")
+
+PAGE = A4
+MARGIN = 18 * mm
+
+
+def register_fonts() -> None:
+    """Register the bundled DejaVu fonts with reportlab (once per process)."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    folder = resources_dir() / "fonts"
+    for name, filename in _FONT_FILES.items():
+        path = folder / filename
+        if not path.is_file():
+            raise NotFound(
+                f"the bundled font {filename} is missing ({folder}); the installation is "
+                "incomplete, reinstall it"
+            )
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    # No bold-oblique is bundled; bold reads better than a fake slant.
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
+                                  boldItalic=FONT_BOLD)
+    pdfmetrics.registerFontFamily(FONT_MONO, normal=FONT_MONO, bold=FONT_MONO,
+                                  italic=FONT_MONO, boldItalic=FONT_MONO)
+
+
+def esc(text: object) -> str:
+    """User text made safe for Paragraph markup; line breaks are kept."""
+    if text is None:
+        return ""
+    value = escape(str(text))
+    # Line breaks and tabs would otherwise collapse into single spaces.
+    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>").replace(
+        "\t", "&nbsp;&nbsp;&nbsp;&nbsp;"
+    )
+
+
+def fmt_time(iso: str | None, *, seconds: bool = False) -> str:
+    """A stored UTC ISO time as ``2026-11-29 14:05 UTC``; empty for None."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return escape(str(iso))  # callers put this into markup
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles both documents use."""
+    register_fonts()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=INK)
+    out = {
+        "body": base,
+        "para": ParagraphStyle("para", parent=base, spaceAfter=4),
+        "cellhead": ParagraphStyle("cellhead", parent=base, fontSize=7.5, leading=9.5),
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "cellb": ParagraphStyle("cellb", parent=base, fontName=FONT_BOLD, fontSize=8.5,
+                                leading=10.5),
+        "celltime": ParagraphStyle("celltime", parent=base, fontSize=7.5, leading=10),
+        "cellsmall": ParagraphStyle("cellsmall", parent=base, fontSize=7.5, leading=9,
+                                    textColor=MUTED),
+        "mono": ParagraphStyle("mono", parent=base, fontName=FONT_MONO, fontSize=8, leading=10),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20,
+                             spaceBefore=4, spaceAfter=8, textColor=ACCENT, keepWithNext=1),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=12, leading=15,
+                             spaceBefore=10, spaceAfter=4, textColor=ACCENT, keepWithNext=1),
+        "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=10, leading=13,
+                             spaceBefore=6, spaceAfter=2, keepWithNext=1),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=24,
+                                leading=30, textColor=INK, spaceAfter=6),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=13, leading=17,
+                                   textColor=MUTED, spaceAfter=16),
+        "drill": ParagraphStyle("drill", parent=base, fontName=FONT_BOLD, fontSize=14,
+                                leading=18, textColor=colors.white, alignment=TA_CENTER),
+        "entry": ParagraphStyle("entry", parent=base, fontSize=9.5, leading=11.8, leftIndent=10,
+                                firstLineIndent=-10, spaceBefore=5),
+        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=20, firstLineIndent=-8,
+                                 spaceAfter=1),
+    }
+    return out
+
+
+class LazyStory:
+    """A list-like front over a flowable generator, as much as platypus needs.
+
+    Platypus treats its story as a list it consumes from the front (index 0,
+    ``del``, inserting split parts back). Only a small window is materialised;
+    ``len`` is non-zero exactly while flowables remain.
+    """
+
+    WINDOW = 48  # enough for any keep-with-next run in our documents
+
+    def __init__(self, flowables: Iterable[Flowable]):
+        self._source: Iterator[Flowable] = iter(flowables)
+        self._buffer: list[Flowable] = []
+        self._done = False
+
+    def _fill(self, n: int) -> None:
+        while len(self._buffer) < n and not self._done:
+            try:
+                self._buffer.append(next(self._source))
+            except StopIteration:
+                self._done = True
+
+    def __len__(self) -> int:
+        self._fill(self.WINDOW)
+        return len(self._buffer)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            stop = index.stop if index.stop is not None else self.WINDOW
+            self._fill(stop)
+        else:
+            self._fill(index + 1)
+        return self._buffer[index]
+
+    def __setitem__(self, index, value) -> None:
+        self._buffer[index] = value
+
+    def __delitem__(self, index) -> None:
+        if isinstance(index, slice):
+            self._fill(index.stop if index.stop is not None else self.WINDOW)
+        else:
+            self._fill(index + 1)
+        del self._buffer[index]
+
+    def insert(self, index: int, value: Flowable) -> None:
+        """Put a flowable back (platypus does this with split parts)."""
+        self._buffer.insert(index, value)
+
+
+class Marker(Flowable):
+    """A zero-size flowable that runs a callback with the canvas when placed."""
+
+    def __init__(self, callback: Callable[[object], None]):
+        super().__init__()
+        self.callback = callback
+        self.width = self.height = 0
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        return 0, 0
+
+    def draw(self) -> None:
+        self.callback(self.canv)
+
+
+@dataclass(frozen=True)
+class PageDecor:
+    """What every page carries around its content."""
+
+    header_left: str
+    header_right: str
+    footer_left: str
+    drill: bool = False
+    confidential_label: str = "CONFIDENTIAL"
+
+
+class DecoratedDoc(BaseDocTemplate):
+    """A one-frame document with header, footer, "Page X of Y" and optional marks.
+
+    ``confidential_on()``/``confidential_off()`` bracket content (via
+    :class:`Marker`) whose pages must say CONFIDENTIAL; a drill puts DRILL on
+    every page.
+    """
+
+    TOTAL_FORM = "ibPageTotal"
+
+    def __init__(self, buffer: io.BytesIO, decor: PageDecor, *, title: str, author: str,
+                 subject: str = "", pagesize=PAGE):
+        register_fonts()
+        super().__init__(
+            buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
+            topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm, title=title,
+            author=author, subject=subject, creator="Incident Binder", producer="Incident Binder",
+        )
+        self.decor = decor
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate("page", [frame], onPage=self._page_begin,
+                                            onPageEnd=self._page_end)])
+        self._confidential = False
+        self._confidential_page = False
+        self.pages = 0
+
+    # Callbacks used through Marker flowables.
+    def confidential_on(self, _canvas=None) -> None:
+        """From here on, pages carry the confidential mark."""
+        self._confidential = True
+        self._confidential_page = True
+
+    def confidential_off(self, _canvas=None) -> None:
+        """Content after this no longer needs the mark (the current page keeps it)."""
+        self._confidential = False
+
+    def _page_begin(self, canv, doc) -> None:
+        self.pages = doc.page
+        self._confidential_page = self._confidential
+        width, height = self.pagesize
+        if self.decor.drill:
+            canv.saveState()
+            canv.setFillColor(DRILL_RED)
+            canv.setFillAlpha(0.09)
+            canv.setFont(FONT_BOLD, 120)
+            canv.translate(width / 2, height / 2)
+            canv.rotate(35)
+            canv.drawCentredString(0, -40, "DRILL")
+            canv.restoreState()
+
+    def _page_end(self, canv, doc) -> None:
+        width, height = self.pagesize
+        left, right = self.leftMargin, width - self.rightMargin
+        top = height - MARGIN + 2 * mm
+        canv.saveState()
+        canv.setStrokeColor(RULE)
+        canv.setLineWidth(0.5)
+        canv.line(left, top - 4 * mm, right, top - 4 * mm)
+        canv.setFillColor(MUTED)
+        canv.setFont(FONT, 7.5)
+        right_text = self.decor.header_right
+        right_w = canv.stringWidth(right_text, FONT, 7.5)
+        canv.drawRightString(right, top - 2.5 * mm, right_text)
+        marks = []
+        if self.decor.drill:
+            marks.append("DRILL")
+        if self._confidential_page:
+            marks.append(self.decor.confidential_label)
+        mark_text = "  ".join(marks)
+        mark_w = canv.stringWidth(mark_text, FONT_BOLD, 8) + 8 if mark_text else 0
+        room = right - left - right_w - mark_w - 12
+        canv.drawString(left + mark_w, top - 2.5 * mm, _fit(canv, self.decor.header_left, FONT, 7.5, room))
+        if mark_text:
+            canv.setFillColor(DRILL_RED if self.decor.drill else BAD)
+            canv.setFont(FONT_BOLD, 8)
+            canv.drawString(left, top - 2.5 * mm, mark_text)
+        bottom = MARGIN - 2 * mm
+        canv.setStrokeColor(RULE)
+        canv.line(left, bottom + 4 * mm, right, bottom + 4 * mm)
+        canv.setFillColor(MUTED)
+        canv.setFont(FONT, 7.5)
+        # "Page X of " now; the total goes into a form filled after the last page.
+        total_w = canv.stringWidth("9999", FONT, 7.5)
+        prefix = f"Page {doc.page} of "
+        prefix_w = canv.stringWidth(prefix, FONT, 7.5)
+        x = right - total_w - prefix_w
+        end = x - 12
+        if self._confidential_page:
+            canv.setFillColor(BAD)
+            canv.setFont(FONT_BOLD, 8)
+            canv.drawRightString(end, bottom, self.decor.confidential_label)
+            end -= canv.stringWidth(self.decor.confidential_label, FONT_BOLD, 8) + 12
+            canv.setFillColor(MUTED)
+            canv.setFont(FONT, 7.5)
+        canv.drawString(left, bottom, _fit(canv, self.decor.footer_left, FONT, 7.5, end - left))
+        canv.drawString(x, bottom, prefix)
+        canv.translate(x + prefix_w, bottom)
+        canv.doForm(self.TOTAL_FORM)
+        canv.restoreState()
+
+    def finish(self) -> None:
+        """Fill the page-total form and write the file (after ``build`` with saving held)."""
+        canv = self.canv
+        canv.beginForm(self.TOTAL_FORM)
+        canv.setFont(FONT, 7.5)
+        canv.setFillColor(MUTED)
+        canv.drawString(0, 0, str(self.pages))
+        canv.endForm()
+        canv.save()
+
+
+def _fit(canv, text: str, font: str, size: float, width: float) -> str:
+    """Shorten ``text`` with an ellipsis so it fits ``width`` points."""
+    if canv.stringWidth(text, font, size) <= width:
+        return text
+    while text and canv.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def render(flowables: Iterable[Flowable], decor: PageDecor, *, title: str, author: str,
+           subject: str = "", pagesize=PAGE) -> tuple[bytes, DecoratedDoc]:
+    """Lay out a (lazily generated) story into PDF bytes."""
+    buffer = io.BytesIO()
+    doc = DecoratedDoc(buffer, decor, title=title, author=author, subject=subject,
+                       pagesize=pagesize)
+    doc._doSave = 0  # hold the save until the page total is known
+    doc.build(LazyStory(_bind(flowables, doc)))
+    doc.finish()
+    return buffer.getvalue(), doc
+
+
+def _bind(flowables: Iterable, doc: DecoratedDoc) -> Iterator[Flowable]:
+    # Story generators may yield callables that need the document (marks).
+    for item in flowables:
+        yield Marker(lambda canv, fn=item: fn(doc)) if callable(item) and not isinstance(
+            item, Flowable) else item
+
+
+def checker(cancelled: Callable[[], bool] | None) -> Callable[[], None]:
+    """A function that raises :class:`Cancelled` once ``cancelled()`` is true."""
+
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled("cancelled; no file was written")
+
+    return check
+
+
+__all__ = [
+    "ACCENT", "BAD", "DRILL_RED", "FONT", "FONT_BOLD", "FONT_ITALIC", "FONT_MONO", "GOOD", "INK",
+    "MUTED", "PAGE", "RULE", "SHADE", "WARN", "DecoratedDoc", "LazyStory", "Marker", "PageDecor",
+    "checker", "esc", "fmt_time", "landscape", "register_fonts", "render", "styles",
+]

@@ -1,0 +1,1 @@
+"""The response plan: its data, its text form and its stored revisions."""

@@ -1,0 +1,463 @@
+"""The encrypted contact roster: who to call, in which order, for every role.
+
+Each contact is a stable id plus append-only revisions. Sensitive fields
+(name, email, phone, IM, notes, SLA / contract reference) are stored only as
+AES-256-GCM ciphertext whose associated data names the table, column, row
+(``contact_id/revision``) and key version, so a ciphertext copied into another
+row or column does not decrypt. Role and escalation order stay in clear so a
+call sheet can be ordered without the key. Searching happens on decrypted
+values in memory; nothing derived from them is written anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid as uuidlib
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from binder.core.crypto import envelope as crypto
+from binder.core.crypto import vault
+from binder.core.errors import BadInput, CorruptEnvelope, NotFound
+from binder.core.storage.database import Binder, utc_now
+
+if TYPE_CHECKING:
+    from binder.core.plan.format import Plan
+
+TABLE = "contact_revision"
+SENSITIVE = ("name", "email", "phone", "im", "notes", "sla")
+KEY_VERSION = 1
+MAX_ESCALATION = 99
+LIMITS = {"name": 200, "email": 254, "phone": 64, "im": 200, "notes": 4000, "sla": 1000}
+LABELS = {
+    "name": "name",
+    "email": "email",
+    "phone": "phone number",
+    "im": "IM handle",
+    "notes": "notes",
+    "sla": "SLA / contract reference",
+}
+# Ciphertext length would otherwise reveal each value's exact length (a short
+# phone number vs. a long one); padding to a block hides all but the rough size.
+_PAD_BLOCK = 32
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+_PHONE_CHARS = re.compile(r"^[0-9+()./#*,; xXeEtT-]+$")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One revision of a contact, decrypted. ``removed`` marks a removal revision."""
+
+    id: str
+    revision: int
+    role: str
+    escalation: int
+    external: bool
+    name: str
+    email: str
+    phone: str
+    im: str
+    notes: str
+    sla: str
+    recorded_at: str
+    removed: bool
+
+    def matches(self, needle: str) -> bool:
+        """True when ``needle`` (already case-folded) appears in any field."""
+        fields = (self.role, self.name, self.email, self.phone, self.im, self.notes, self.sla)
+        return any(needle in value.casefold() for value in fields)
+
+
+@dataclass(frozen=True)
+class CallSheetGroup:
+    """The contacts for one role, in escalation order (first to call first)."""
+
+    role: str
+    role_name: str
+    external: bool
+    contacts: tuple[Contact, ...]
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _clean_text(value: str, field: str, *, multiline: bool = False) -> str:
+    if not isinstance(value, str):
+        raise BadInput(f"the {LABELS[field]} must be text")
+    value = unicodedata.normalize("NFC", value).strip()
+    if len(value) > LIMITS[field]:
+        raise BadInput(f"the {LABELS[field]} is longer than {LIMITS[field]} characters; shorten it")
+    allowed = "\n\t" if multiline else ""
+    for ch in value:
+        if ch in allowed:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            raise BadInput(
+                f"the {LABELS[field]} contains a control character (U+{ord(ch):04X}); remove it"
+            )
+    return value
+
+
+def _clean_email(value: str) -> str:
+    value = _clean_text(value, "email")
+    # The value itself stays out of the message: messages can end up in logs.
+    if value and not _EMAIL.match(value):
+        raise BadInput("the email is not an address like name@example.com; check it")
+    return value
+
+
+def _clean_phone(value: str) -> str:
+    value = _clean_text(value, "phone")
+    if value and (not _PHONE_CHARS.match(value) or sum(c.isdigit() for c in value) < 3):
+        raise BadInput(
+            "the phone number should hold digits, spaces, + - ( ) and an optional 'ext'; check it"
+        )
+    return value
+
+
+def _clean_escalation(value: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadInput("the escalation order must be a whole number (1 = call first)") from None
+    if isinstance(value, float) and value != number:
+        raise BadInput("the escalation order must be a whole number (1 = call first)")
+    if not 1 <= number <= MAX_ESCALATION:
+        raise BadInput(f"the escalation order must be between 1 and {MAX_ESCALATION} (1 = call first)")
+    return number
+
+
+def _current_plan(binder: Binder) -> Plan:
+    from binder.core.plan import revisions as plans
+
+    try:
+        return plans.current_revision(binder).plan
+    except NotFound:
+        raise BadInput("this binder has no plan yet, so it has no roles; import a plan first") from None
+
+
+def _role_token(text: str) -> str:
+    # "Communications/PR", "communications / pr" and "law-enforcement" all count as typed right.
+    return "".join(text.split()).casefold().replace("-", "_")
+
+
+def resolve_role(plan: Plan, role: str):
+    """The plan's Role for a key (``lead``) or a name (``Incident Lead``), any case."""
+    if not isinstance(role, str) or not role.strip():
+        raise BadInput("the role is empty; give a role from the plan (e.g. 'Incident Lead')")
+    wanted = _role_token(role)
+    for candidate in plan.roles:
+        if wanted in (_role_token(candidate.key), _role_token(candidate.name)):
+            return candidate
+    choices = ", ".join(f"{r.key} ({r.name})" for r in plan.roles) or "none"
+    shown = role.strip()[:60]
+    raise BadInput(f"unknown role {shown!r}; the plan's roles are: {choices}")
+
+
+# ---------------------------------------------------------------- encryption
+
+
+def _row(contact_id: str, revision: int) -> str:
+    return f"{contact_id}/{revision}"
+
+
+def _aad(column: str, contact_id: str, revision: int, key_version: int) -> bytes:
+    return crypto.value_aad(TABLE, column, _row(contact_id, revision), key_version)
+
+
+def _seal(key: bytes, column: str, value: str, contact_id: str, revision: int) -> bytes:
+    raw = value.encode("utf-8")
+    # NUL is refused in every field (a control character), so trailing NULs are only padding.
+    padded = value + "\0" * (-len(raw) % _PAD_BLOCK or (_PAD_BLOCK if not raw else 0))
+    return crypto.encrypt_value(
+        key, padded, _aad(column, contact_id, revision, KEY_VERSION), KEY_VERSION
+    )
+
+
+def _unseal(key: bytes, column: str, blob: bytes | None, contact_id: str, revision: int,
+            key_version: int) -> str:
+    if blob is None:
+        return ""
+    try:
+        plain = crypto.decrypt_value(key, bytes(blob), _aad(column, contact_id, revision, key_version))
+    except CorruptEnvelope:
+        raise CorruptEnvelope(
+            f"the {LABELS[column]} of contact {contact_id} (revision {revision}) does not decrypt: "
+            "it was moved from another row or altered; restore the binder from a backup"
+        ) from None
+    return plain.rstrip("\0")
+
+
+_COLUMNS = (
+    "contact_id, revision, recorded_at, role, escalation, external, removed, key_version, "
+    + ", ".join(SENSITIVE)
+)
+
+
+def _decrypt_row(key: bytes, row: tuple) -> Contact:
+    contact_id, revision, recorded_at, role, escalation, external, removed, key_version = row[:8]
+    values = {
+        column: _unseal(key, column, blob, contact_id, revision, key_version)
+        for column, blob in zip(SENSITIVE, row[8:], strict=True)
+    }
+    return Contact(
+        id=contact_id,
+        revision=revision,
+        role=role,
+        escalation=escalation,
+        external=bool(external),
+        recorded_at=recorded_at,
+        removed=bool(removed),
+        **values,
+    )
+
+
+def _insert_revision(binder: Binder, key: bytes, contact: Contact) -> None:
+    row = {
+        "contact_id": contact.id,
+        "revision": contact.revision,
+        "recorded_at": contact.recorded_at,
+        "role": contact.role,
+        "escalation": contact.escalation,
+        "external": int(contact.external),
+        "removed": int(contact.removed),
+        "key_version": KEY_VERSION,
+    }
+    for column in SENSITIVE:
+        row[column] = _seal(key, column, getattr(contact, column), contact.id, contact.revision)
+    with binder.write() as db:
+        db[TABLE].insert(row)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def resolve_contact_id(binder: Binder, text: str) -> str:
+    """A contact id from its full form or a unique prefix (at least 4 characters)."""
+    needle = (text or "").strip().lower()
+    if len(needle) < 4 or not re.fullmatch(r"[0-9a-f-]+", needle):
+        raise BadInput("a contact id is the hex id shown by `binder roster list` (at least 4 characters)")
+    rows = binder.conn.execute(
+        "SELECT id FROM contact WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 2",
+        (needle, needle.replace("_", "\\_").replace("%", "\\%") + "%"),
+    ).fetchall()
+    if not rows:
+        raise NotFound(f"there is no contact {needle}; `binder roster list --all` shows every id")
+    exact = [r[0] for r in rows if r[0] == needle]
+    if exact:
+        return exact[0]
+    if len(rows) > 1:
+        raise BadInput(f"the id {needle} fits several contacts; give more characters")
+    return rows[0][0]
+
+
+def add_contact(
+    binder: Binder,
+    *,
+    role: str,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    im: str = "",
+    escalation: int = 1,
+    notes: str = "",
+    sla: str = "",
+    external: bool | None = None,
+) -> str:
+    """Add a contact (needs the binder unlocked); returns the new contact id.
+
+    ``external`` defaults to what the plan says about the role.
+    """
+    key = vault.require_unlocked(binder)
+    role_obj = resolve_role(_current_plan(binder), role)
+    clean_name = _clean_text(name, "name")
+    if not clean_name:
+        raise BadInput("the contact's name is empty; give a name (a person or a service desk)")
+    contact = Contact(
+        id=str(uuidlib.uuid4()),
+        revision=1,
+        role=role_obj.key,
+        escalation=_clean_escalation(escalation),
+        external=bool(role_obj.external if external is None else external),
+        name=clean_name,
+        email=_clean_email(email),
+        phone=_clean_phone(phone),
+        im=_clean_text(im, "im"),
+        notes=_clean_text(notes, "notes", multiline=True),
+        sla=_clean_text(sla, "sla", multiline=True),
+        recorded_at=utc_now(),
+        removed=False,
+    )
+    with binder.write() as db:
+        db["contact"].insert({"id": contact.id, "created_at": contact.recorded_at})
+        _insert_revision(binder, key, contact)
+    return contact.id
+
+
+def _latest_row(binder: Binder, contact_id: str) -> tuple:
+    row = binder.conn.execute(
+        f"SELECT {_COLUMNS} FROM {TABLE} WHERE contact_id = ? ORDER BY revision DESC LIMIT 1",
+        (contact_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"there is no contact {contact_id}")
+    return row
+
+
+def get_contact(binder: Binder, contact_id: str) -> Contact:
+    """The latest revision of one contact (decrypted; needs the binder unlocked)."""
+    key = vault.require_unlocked(binder)
+    return _decrypt_row(key, _latest_row(binder, resolve_contact_id(binder, contact_id)))
+
+
+def edit_contact(
+    binder: Binder,
+    contact_id: str,
+    *,
+    role: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    im: str | None = None,
+    escalation: int | None = None,
+    notes: str | None = None,
+    sla: str | None = None,
+    external: bool | None = None,
+) -> int:
+    """Record a new revision with the given fields changed (None = unchanged).
+
+    Returns the new revision number. Earlier revisions stay in the history.
+    """
+    key = vault.require_unlocked(binder)
+    current = get_contact(binder, contact_id)
+    if current.removed:
+        raise BadInput(f"contact {current.id} was removed; add a new contact instead")
+    changes: dict[str, object] = {}
+    if role is not None:
+        role_obj = resolve_role(_current_plan(binder), role)
+        changes["role"] = role_obj.key
+        if external is None and role_obj.key != current.role:
+            changes["external"] = bool(role_obj.external)
+    if name is not None:
+        changes["name"] = _clean_text(name, "name")
+        if not changes["name"]:
+            raise BadInput("the contact's name cannot be emptied; remove the contact instead")
+    if email is not None:
+        changes["email"] = _clean_email(email)
+    if phone is not None:
+        changes["phone"] = _clean_phone(phone)
+    if im is not None:
+        changes["im"] = _clean_text(im, "im")
+    if escalation is not None:
+        changes["escalation"] = _clean_escalation(escalation)
+    if notes is not None:
+        changes["notes"] = _clean_text(notes, "notes", multiline=True)
+    if sla is not None:
+        changes["sla"] = _clean_text(sla, "sla", multiline=True)
+    if external is not None:
+        changes["external"] = bool(external)
+    updated = replace(current, revision=current.revision + 1, recorded_at=utc_now(), **changes)
+    if all(getattr(updated, f) == getattr(current, f) for f in changes):
+        raise BadInput("nothing to change: every given value equals the current one")
+    _insert_revision(binder, key, updated)
+    return updated.revision
+
+
+def remove_contact(binder: Binder, contact_id: str) -> int:
+    """Remove a contact from the roster; its earlier revisions stay as history.
+
+    Returns the number of the removal revision.
+    """
+    key = vault.require_unlocked(binder)
+    current = get_contact(binder, contact_id)
+    if current.removed:
+        raise BadInput(f"contact {current.id} is already removed")
+    removal = replace(current, revision=current.revision + 1, recorded_at=utc_now(), removed=True)
+    _insert_revision(binder, key, removal)
+    return removal.revision
+
+
+def _role_order(plan: Plan | None) -> dict[str, int]:
+    return {r.key: i for i, r in enumerate(plan.roles)} if plan is not None else {}
+
+
+def _sort_key(order: dict[str, int]):
+    def key(c: Contact) -> tuple:
+        return (order.get(c.role, len(order)), c.role, c.escalation, c.name.casefold(), c.id)
+
+    return key
+
+
+def list_contacts(binder: Binder, include_removed: bool = False) -> list[Contact]:
+    """The latest revision of every contact, decrypted, by role (plan order) then escalation.
+
+    Raises :class:`~binder.core.errors.Locked` when the binder is locked.
+    """
+    key = vault.require_unlocked(binder)
+    rows = binder.conn.execute(
+        f"""SELECT {_COLUMNS} FROM {TABLE} r
+            WHERE revision = (SELECT max(revision) FROM {TABLE} WHERE contact_id = r.contact_id)"""
+        + ("" if include_removed else " AND removed = 0")
+    ).fetchall()
+    contacts = [_decrypt_row(key, row) for row in rows]
+    from binder.core.plan import revisions as plans
+
+    try:
+        plan = plans.current_revision(binder).plan
+    except NotFound:
+        plan = None
+    return sorted(contacts, key=_sort_key(_role_order(plan)))
+
+
+def call_sheet(binder: Binder, plan: Plan | None = None) -> list[CallSheetGroup]:
+    """Who to call, per role in the plan's order, each role's contacts by escalation.
+
+    Every plan role appears (an empty group shows a gap to fill); contacts whose
+    role is not in the plan come last under their role key.
+    """
+    if plan is None:
+        plan = _current_plan(binder)
+    contacts = list_contacts(binder)
+    by_role: dict[str, list[Contact]] = {}
+    for c in contacts:
+        by_role.setdefault(c.role, []).append(c)
+    order = _sort_key(_role_order(plan))
+    groups = [
+        CallSheetGroup(r.key, r.name, bool(r.external), tuple(sorted(by_role.pop(r.key, []), key=order)))
+        for r in plan.roles
+    ]
+    for role_key in sorted(by_role):
+        members = tuple(sorted(by_role[role_key], key=order))
+        groups.append(CallSheetGroup(role_key, role_key, any(c.external for c in members), members))
+    return groups
+
+
+def contact_history(binder: Binder, contact_id: str) -> list[Contact]:
+    """Every revision of one contact, oldest first (decrypted; needs the binder unlocked)."""
+    key = vault.require_unlocked(binder)
+    cid = resolve_contact_id(binder, contact_id)
+    rows = binder.conn.execute(
+        f"SELECT {_COLUMNS} FROM {TABLE} WHERE contact_id = ? ORDER BY revision", (cid,)
+    ).fetchall()
+    return [_decrypt_row(key, row) for row in rows]
+
+
+def search(binder: Binder, query: str, include_removed: bool = False) -> list[Contact]:
+    """Contacts with ``query`` in any field (case-insensitive), searched in memory only."""
+    needle = " ".join((query or "").split()).casefold()
+    contacts = list_contacts(binder, include_removed=include_removed)
+    if not needle:
+        return contacts
+    names = {k: v.casefold() for k, v in role_names(binder).items()}
+    return [c for c in contacts if c.matches(needle) or needle in names.get(c.role, "")]
+
+
+def role_names(binder: Binder) -> dict[str, str]:
+    """Role key -> display name from the current plan (empty without a plan)."""
+    from binder.core.plan import revisions as plans
+
+    try:
+        return {r.key: r.name for r in plans.current_revision(binder).plan.roles}
+    except NotFound:
+        return {}

@@ -1,0 +1,1 @@
+"""The binder file itself: opening, migrations, durable writes, backups."""

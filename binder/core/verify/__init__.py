@@ -1,0 +1,1 @@
+"""Checking stored history, and comparing it with what an earlier export saw."""

@@ -1,0 +1,341 @@
+"""Verification of everything stored: chains, signatures, certificates, evidence.
+
+Each problem is named by incident, entry number and cause, so an auditor can
+point at it. The canonical bytes stored with each entry let us say *which*
+column was altered; the signature over those bytes says whether they are
+authentic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from binder.core.crypto import signers
+from binder.core.incident.journal import genesis_hash
+from binder.core.incident.record import Incident, list_incidents
+from binder.core.storage.database import Binder
+
+# Column -> (canonical key, cause named to the user).
+_FIELD_CAUSES = {
+    "recorded_at": ("recorded_at", "time moved (recorded-at changed)"),
+    "occurred_at": ("occurred_at", "time moved (occurred-at changed)"),
+    "author": ("author", "author changed"),
+    "cert_fingerprint": ("cert", "signer certificate reference changed"),
+    "kind": ("kind", "kind changed"),
+    "phase": ("phase", "phase changed"),
+    "text": ("text", "text changed"),
+    "reason": ("reason", "reasoning changed"),
+    "evidence_id": ("evidence", "evidence link changed"),
+    "source": ("source", "source changed"),
+    "assets": ("assets", "assets changed"),
+    "prev_hash": ("prev", "chain link changed"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing verification found wrong."""
+
+    incident: int | None
+    entry: int | None  # the entry's number (seq) within its incident
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.incident is not None:
+            where.append(f"incident {self.incident}")
+        if self.entry is not None:
+            where.append(f"entry {self.entry}")
+        return f"{', '.join(where) or 'binder'}: {self.message}"
+
+
+@dataclass
+class VerifyReport:
+    """What `verify` checked and what it found."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    incidents: int = 0
+    entries: int = 0
+    signatures: int = 0
+    evidence_files: int = 0
+    heads: dict[int, str] = field(default_factory=dict)
+    #: Compare out of band (report, paper copy): a wholly replaced root re-signing
+    #: everything is only caught this way.
+    root_fingerprint: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    def add(self, incident: int | None, entry: int | None, code: str, message: str) -> None:
+        """Record a problem."""
+        self.problems.append(Problem(incident, entry, code, message))
+
+    def to_json(self) -> dict:
+        """A machine-readable form for `verify --json`."""
+        return {
+            "ok": self.ok,
+            "incidents": self.incidents,
+            "entries": self.entries,
+            "signatures": self.signatures,
+            "evidence_files": self.evidence_files,
+            "heads": {str(k): v for k, v in self.heads.items()},
+            "root_fingerprint": self.root_fingerprint,
+            "problems": [asdict(p) | {"text": str(p)} for p in self.problems],
+            "notes": self.notes,
+        }
+
+
+class _Certs:
+    """Certificates of this binder, checked against its root once each."""
+
+    def __init__(self, binder: Binder):
+        self.root = signers.root_certificate(binder)
+        self.known = signers.certificates_by_fingerprint(binder)
+        self._cache: dict[str, tuple[str, x509.Certificate | None, str | None]] = {}
+
+    def lookup(self, fp: str) -> tuple[str, x509.Certificate | None, str | None]:
+        """(person, certificate, error cause or None)."""
+        if fp in self._cache:
+            return self._cache[fp]
+        if fp not in self.known:
+            result = ("", None, "unknown signer (certificate not enrolled in this binder)")
+        else:
+            person, der = self.known[fp]
+            cert = x509.load_der_x509_certificate(der)
+            if hashlib.sha256(der).hexdigest() != fp:
+                result = (person, None, "certificate swapped (fingerprint does not match)")
+            elif self.root is None or not signers.issued_by(cert, self.root):
+                result = (person, None, "certificate not from this binder's root")
+            else:
+                result = (person, cert, None)
+        self._cache[fp] = result
+        return result
+
+
+def verify_binder(
+    binder: Binder,
+    incident_id: int | None = None,
+    *,
+    check_files: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyReport:
+    """Check every chain, signature and certificate (and evidence files)."""
+    # Imported here, not at the top: binder.core.incident.evidence imports this module to
+    # register its checker, and every verify must include that checker.
+    from binder.core.incident import evidence as _evidence  # noqa: F401
+    from binder.core.verify import plans as _plan_check  # noqa: F401
+
+    report = VerifyReport()
+    certs = _Certs(binder)
+    if certs.root is not None:
+        report.root_fingerprint = signers.fingerprint(certs.root.public_bytes(Encoding.DER))
+    if certs.root is None and binder.conn.execute("SELECT count(*) FROM signer").fetchone()[0]:
+        report.add(None, None, "root_missing", "the binder's root certificate is missing")
+    incidents = list_incidents(binder)
+    if incident_id is not None:
+        incidents = [i for i in incidents if i.id == incident_id]
+    total = binder.conn.execute("SELECT count(*) FROM entry").fetchone()[0] or 1
+    done = 0
+    for incident in sorted(incidents, key=lambda i: i.id):
+        report.incidents += 1
+        done = _verify_incident(binder, incident, certs, report, done, total, progress)
+    _verify_orphans(binder, report, {i.id for i in incidents}, incident_id)
+    _verify_evidence(binder, report, incident_id, check_files)
+    return report
+
+
+def _verify_incident(
+    binder: Binder, incident: Incident, certs: _Certs, report: VerifyReport,
+    done: int, total: int, progress: Callable[[int, int], None] | None,
+) -> int:
+    iid = incident.id
+    prev_hash = genesis_hash(incident.uuid)
+    prev_time = ""
+    expected_seq = 1
+    hashes_seen: dict[str, int] = {}
+    hash_by_id: dict[int, str] = {}
+    authors: dict[int, str] = {}
+    rows = binder.conn.execute(
+        """SELECT id, seq, recorded_at, occurred_at, author, cert_fingerprint, kind, phase, text,
+                  reason, corrects, evidence_id, source, assets, data, prev_hash, hash, canonical,
+                  signature
+           FROM entry WHERE incident_id = ? ORDER BY seq, id""",
+        (iid,),
+    )
+    first_doc = None
+    for row in rows:
+        (eid, seq, recorded_at, occurred_at, author, cert_fp, kind, phase, text, reason,
+         corrects, evidence_id, source, assets, data, prev_col, hash_col, canonical, signature) = row
+        report.entries += 1
+        done += 1
+        if progress and done % 500 == 0:
+            progress(done, total)
+        columns = {
+            "recorded_at": recorded_at, "occurred_at": occurred_at, "author": author,
+            "cert_fingerprint": cert_fp, "kind": kind, "phase": phase, "text": text,
+            "reason": reason, "evidence_id": evidence_id, "source": source, "assets": assets,
+            "prev_hash": prev_col,
+        }
+        if seq != expected_seq:
+            if seq > expected_seq:
+                missing = ", ".join(str(n) for n in range(expected_seq, min(seq, expected_seq + 5)))
+                report.add(iid, expected_seq, "entry_missing",
+                           f"entry missing (numbers {missing}{'...' if seq - expected_seq > 5 else ''} are gone)")
+            else:
+                report.add(iid, seq, "entry_duplicated", "entry number appears twice")
+        expected_seq = seq + 1
+        try:
+            doc = json.loads(canonical)
+            if not isinstance(doc, dict):
+                raise ValueError
+        except (ValueError, UnicodeDecodeError, TypeError):
+            report.add(iid, seq, "canonical_damaged", "signed content is damaged (not readable)")
+            prev_hash, prev_time = hash_col, recorded_at
+            continue
+        if seq == 1:
+            first_doc = doc
+        digest = hashlib.sha256(canonical).hexdigest()
+        if digest != hash_col:
+            report.add(iid, seq, "hash_mismatch", "signed content altered (hash does not match)")
+        if digest in hashes_seen:
+            report.add(iid, seq, "entry_duplicated",
+                       f"duplicate of entry {hashes_seen[digest]} (same signed content)")
+        hashes_seen.setdefault(digest, seq)
+        hash_by_id[eid] = digest
+        authors[eid] = author
+        # Which column no longer matches what was signed?
+        for column, (key, cause) in _FIELD_CAUSES.items():
+            if doc.get(key) != columns[column]:
+                report.add(iid, seq, f"{column}_changed", cause)
+        try:
+            if json.loads(data or "{}") != doc.get("data"):
+                report.add(iid, seq, "data_changed", "structured data changed")
+        except ValueError:
+            report.add(iid, seq, "data_changed", "structured data damaged")
+        if doc.get("incident") != incident.uuid:
+            report.add(iid, seq, "moved", "entry belongs to another incident (moved here)")
+        if doc.get("seq") != seq:
+            report.add(iid, seq, "order_broken", f"order broken (signed as entry {doc.get('seq')})")
+        if doc.get("prev") != prev_hash:
+            report.add(iid, seq, "chain_broken",
+                       "order broken (does not follow the entry before it: reordered, inserted or one removed)")
+        if doc.get("recorded_at", "") < prev_time:
+            report.add(iid, seq, "time_backwards", "time moved (recorded before the entry preceding it)")
+        if corrects is not None:
+            target = hash_by_id.get(corrects)
+            if target is None or doc.get("corrects") != target:
+                report.add(iid, seq, "correction_link", "correction points at a different entry than signed")
+        elif doc.get("corrects") is not None:
+            report.add(iid, seq, "correction_link", "correction link removed")
+        _check_signature(report, certs, iid, seq, doc.get("cert", ""), doc.get("author"), canonical, signature, "author")
+        prev_hash = hash_col
+        prev_time = max(prev_time, doc.get("recorded_at", "") or "")
+    report.heads[iid] = prev_hash
+    if first_doc is None:
+        if report.entries == 0 or expected_seq == 1:
+            report.add(iid, None, "no_opening", "the incident has no journal (its opening entry is missing)")
+    else:
+        _check_incident_row(report, incident, first_doc)
+    _verify_cosigns(binder, report, certs, iid, hash_by_id, authors)
+    return done
+
+
+def _check_incident_row(report: VerifyReport, incident: Incident, doc: dict) -> None:
+    facts = doc.get("data") or {}
+    if doc.get("kind") != "open":
+        report.add(incident.id, 1, "no_opening", "the first entry is not the incident's opening")
+        return
+    for key, value in (
+        ("title", incident.title), ("detected_at", incident.detected_at), ("type", incident.type),
+        ("severity", incident.severity), ("drill", incident.drill),
+        ("plan_revision", incident.plan_revision_id),
+    ):
+        if facts.get(key) != value:
+            report.add(incident.id, None, "incident_changed",
+                       f"incident record changed: {key.replace('_', ' ')} differs from the signed opening")
+    # Who opened it is not in the facts but is the opening entry's signed author.
+    if incident.opened_by != doc.get("author"):
+        report.add(incident.id, None, "incident_changed",
+                   "incident record changed: opened by differs from the signed opening")
+
+
+def _check_signature(
+    report: VerifyReport, certs: _Certs, iid: int, seq: int | None, fp: str, person: str | None,
+    canonical: bytes, signature: bytes, role: str, cosign_label: str = "",
+) -> None:
+    report.signatures += 1
+    signer_person, cert, cause = certs.lookup(fp)
+    prefix = f"{cosign_label}: " if cosign_label else ""
+    if cause:
+        report.add(iid, seq, "unknown_signer" if "unknown" in cause else "bad_certificate", prefix + cause)
+        return
+    if person is None or signer_person.casefold() != str(person).casefold():
+        report.add(iid, seq, "signer_mismatch", f"{prefix}{role} does not match the signing certificate")
+    assert cert is not None
+    if not signers.verify_signature(cert, canonical, signature):
+        report.add(iid, seq, "signature_invalid", f"{prefix}{role} signature invalid")
+
+
+def _verify_cosigns(
+    binder: Binder, report: VerifyReport, certs: _Certs, iid: int,
+    hash_by_id: dict[int, str], authors: dict[int, str],
+) -> None:
+    seq_by_id = dict(binder.conn.execute("SELECT id, seq FROM entry WHERE incident_id = ?", (iid,)))
+    rows = binder.conn.execute(
+        """SELECT c.entry_id, c.entry_hash, c.witness, c.cert_fingerprint, c.signed_at, c.canonical,
+                  c.signature FROM cosign c JOIN entry e ON e.id = c.entry_id
+           WHERE e.incident_id = ? ORDER BY c.id""",
+        (iid,),
+    )
+    for entry_id, entry_hash, witness, fp, signed_at, canonical, signature in rows:
+        seq = seq_by_id.get(entry_id)
+        label = f"co-signature by {witness}"
+        try:
+            doc = json.loads(canonical)
+        except (ValueError, UnicodeDecodeError):
+            report.add(iid, seq, "cosign_damaged", f"{label}: signed content damaged")
+            continue
+        if doc.get("type") != "cosign":
+            report.add(iid, seq, "cosign_forged", f"{label}: not a co-signature record")
+            continue
+        if doc.get("entry") != hash_by_id.get(entry_id) or entry_hash != doc.get("entry"):
+            report.add(iid, seq, "cosign_mismatch", f"{label}: co-signs different content than this entry")
+        if doc.get("witness") != witness or doc.get("cert") != fp or doc.get("signed_at") != signed_at:
+            report.add(iid, seq, "cosign_changed", f"{label}: witness record changed after signing")
+        if str(doc.get("witness", "")).casefold() == authors.get(entry_id, "").casefold():
+            report.add(iid, seq, "cosign_self", f"{label}: the author cannot witness their own entry")
+        _check_signature(report, certs, iid, seq, doc.get("cert", ""), doc.get("witness"),
+                         canonical, signature, "witness", label)
+
+
+def _verify_orphans(binder: Binder, report: VerifyReport, ids: set[int], only: int | None) -> None:
+    if only is not None:
+        return
+    for (iid,) in binder.conn.execute(
+        "SELECT DISTINCT incident_id FROM entry WHERE incident_id NOT IN (SELECT id FROM incident)"
+    ):
+        report.add(iid, None, "incident_missing", "entries exist for an incident record that is gone")
+    orphan = binder.conn.execute(
+        "SELECT count(*) FROM cosign WHERE entry_id NOT IN (SELECT id FROM entry)"
+    ).fetchone()[0]
+    if orphan:
+        report.add(None, None, "cosign_orphan", f"{orphan} co-signature(s) refer to entries that are gone")
+
+
+#: Extra checkers (evidence files) register here so this module stays free of them.
+EXTRA_CHECKS: list[Callable[[Binder, VerifyReport, int | None, bool], None]] = []
+
+
+def _verify_evidence(binder: Binder, report: VerifyReport, incident_id: int | None, check_files: bool) -> None:
+    for check in EXTRA_CHECKS:
+        check(binder, report, incident_id, check_files)

@@ -1,0 +1,256 @@
+"""Comparing a binder with what an earlier export saw: rollback and rewrite detection.
+
+A binder checks itself (chains, signatures, certificates), but a whole binder
+restored from an older copy, or re-signed from end to end under a root of the
+attacker's own, is consistent in itself. What gives it away is an export made
+earlier and held by someone else: the verification bundle (``binder export``)
+or the PDF report, which carries the same bundle as an attached file. Each
+records the binder and incident it came from, the hash of every entry, the
+journal head, the root certificate and the plan revision. Every later state
+of an honest binder still holds all of that, unchanged, as a prefix.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from binder.core.errors import BadInput, UnsupportedFormat
+from binder.core.storage.database import Binder
+from binder.core.verify import checks as verify
+
+BUNDLE_FORMAT = "incident-binder-bundle"
+BUNDLE_VERSION = 1
+MAX_EXPORT_BYTES = 2 * 1024 * 1024 * 1024  # a bundle of 100k entries is far below this
+
+
+@dataclass(frozen=True)
+class ExportSeen:
+    """What one earlier export recorded about one incident."""
+
+    source: str  # "bundle" or "report": how messages name it
+    path: str
+    exported_at: str
+    binder_uuid: str
+    incident_uuid: str
+    incident_title: str
+    entry_count: int
+    head_hash: str
+    entry_hashes: tuple[str, ...]  # by position: entry 1 first
+    cosign_hashes: tuple[tuple[int, str, str], ...]  # (entry seq, witness, sha256 of signed bytes)
+    root_fingerprint: str
+    certificate_fingerprints: tuple[tuple[str, str], ...]  # (person, fingerprint)
+    plan_revision: tuple[int, str, int, str] | None  # (id, plan name, number, sha256)
+
+
+def _refuse(path: Path, why: str) -> BadInput:
+    return BadInput(f"{path} {why}; give a bundle from `binder export` or a report from `binder report`")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_EXPORT_BYTES:
+            raise _refuse(path, "is too large to be an export")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"no file at {path}; name the bundle or report to compare with") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path} is a folder; name the bundle (.json) or report (.pdf) file") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _bundle_from_pdf(path: Path, data: bytes) -> bytes:
+    from binder.core.output import (
+        signing as pdfsign,  # pyHanko is loaded only when a report is given
+    )
+
+    try:
+        files = pdfsign.attachments(data)
+    except Exception:  # noqa: BLE001 - any parser failure means "not a readable report"
+        raise _refuse(path, "is a PDF that cannot be read") from None
+    for name in sorted(files, key=lambda n: (not n.endswith(".json"), n)):
+        blob = files[name]
+        if b'"' + BUNDLE_FORMAT.encode() + b'"' in blob[:4096]:
+            return blob
+    raise _refuse(path, "is a PDF without an attached verification bundle")
+
+
+def load_export(path: str | os.PathLike[str]) -> ExportSeen:
+    """Read a bundle (JSON) or a report (PDF with the bundle attached).
+
+    Raises :class:`BadInput` for anything else, naming the file.
+    """
+    path = Path(path).expanduser()
+    data = _read(path)
+    source = "bundle"
+    if data.lstrip()[:5] == b"%PDF-":
+        source = "report"
+        data = _bundle_from_pdf(path, data)
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        raise _refuse(path, "is neither a verification bundle (JSON) nor a PDF report") from None
+    if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT:
+        raise _refuse(path, "is JSON but not a verification bundle")
+    version = doc.get("version")
+    if not isinstance(version, int) or version > BUNDLE_VERSION:
+        raise UnsupportedFormat(
+            f"{path} is a bundle of format version {version!r}; this version reads up to "
+            f"{BUNDLE_VERSION} (a newer Incident Binder wrote it)"
+        )
+    try:
+        return _parse(doc, source, str(path))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _refuse(path, "is a damaged verification bundle (fields missing or malformed)") from None
+
+
+def _signed_hash(b64: str) -> str:
+    return hashlib.sha256(base64.b64decode(b64, validate=True)).hexdigest()
+
+
+def _parse(doc: dict[str, Any], source: str, path: str) -> ExportSeen:
+    entries = sorted(doc["entries"], key=lambda e: int(e["seq"]))
+    # The hash of the signed bytes themselves, not the "hash" field next to them:
+    # the bytes are what the author signed.
+    hashes = tuple(_signed_hash(e["canonical"]) for e in entries)
+    count = int(doc["entry_count"])
+    head = str(doc["head_hash"])
+    if count != len(hashes) or (hashes and head != hashes[-1]):
+        raise ValueError("entry count or head does not match the entries")
+    seq_by_id = {int(e["id"]): int(e["seq"]) for e in entries}
+    cosigns = tuple(
+        (int(c.get("entry_seq") or seq_by_id.get(int(c["entry_id"]), 0)),
+         str((c.get("document") or {}).get("witness", "")), _signed_hash(c["canonical"]))
+        for c in doc.get("cosigns", [])
+    )
+    plan = doc.get("plan_revision")
+    plan_revision = None
+    if plan:
+        plan_revision = (int(plan["id"]), str(plan["plan"]), int(plan["number"]), str(plan["sha256"]))
+    return ExportSeen(
+        source=source,
+        path=path,
+        exported_at=str(doc.get("exported_at", "")),
+        binder_uuid=str(doc["binder"]["uuid"]),
+        incident_uuid=str(doc["incident"]["uuid"]),
+        incident_title=str(doc["incident"].get("title", "")),
+        entry_count=count,
+        head_hash=head,
+        entry_hashes=hashes,
+        cosign_hashes=cosigns,
+        root_fingerprint=str(doc["root_certificate"]["fingerprint"]),
+        certificate_fingerprints=tuple(
+            (str(c.get("person", "")), str(c["fingerprint"])) for c in doc.get("certificates", [])
+        ),
+        plan_revision=plan_revision,
+    )
+
+
+def compare_with_export(binder: Binder, seen: ExportSeen, report: verify.VerifyReport) -> int | None:
+    """Add a problem to ``report`` for every way the binder departs from ``seen``.
+
+    Returns the binder's id of the incident the export describes (None when
+    it is not in this binder). The binder passes when it still holds, unchanged
+    and in order, every entry and co-signature the export saw, under the same
+    root certificate and plan revision; entries added since are fine.
+    """
+    what = f"the {seen.source}"
+    conn = binder.conn
+    if seen.binder_uuid != binder.uuid:
+        report.add(None, None, "other_binder",
+                   f"{what} {seen.path} was exported from another binder (id {seen.binder_uuid}), "
+                   f"not this one (id {binder.uuid}); this file was replaced, or the wrong {seen.source} was given")
+    row = conn.execute("SELECT id FROM incident WHERE uuid = ?", (seen.incident_uuid,)).fetchone()
+    if row is None:
+        report.add(None, None, "incident_gone",
+                   f"{what} describes incident {seen.incident_title!r} (uuid {seen.incident_uuid}), "
+                   "which is not in this binder (rolled back to before it was opened, or deleted)")
+        _compare_root(binder, seen, report, None)
+        return None
+    iid = int(row[0])
+    here = [
+        (seq, hashlib.sha256(bytes(canonical)).hexdigest())
+        for seq, canonical in conn.execute(
+            "SELECT seq, canonical FROM entry WHERE incident_id = ? ORDER BY seq, id", (iid,)
+        )
+    ]
+    count = len(here)
+    if count < seen.entry_count:
+        report.add(iid, None, "rolled_back",
+                   f"rolled back: {what} saw {seen.entry_count} entries ending in {seen.head_hash}, "
+                   f"this binder has {count}")
+    # Entries up to here are the ones the export saw, unchanged; past it, the
+    # problems above already say everything is different or gone.
+    same_until = min(count, seen.entry_count)
+    for position, (then, (seq, now)) in enumerate(zip(seen.entry_hashes, here, strict=False), start=1):
+        if then != now:
+            report.add(iid, seq, "history_rewritten",
+                       f"differs from entry {position} as {what} saw it (hash {then[:16]}... there, "
+                       f"{now[:16]}... here): history was rewritten after the export")
+            same_until = position - 1
+            break
+    _compare_cosigns(binder, seen, report, iid, same_until)
+    _compare_root(binder, seen, report, iid)
+    _compare_plan(binder, seen, report, iid)
+    if count >= seen.entry_count:
+        report.notes.append(
+            f"incident {iid}: compared with {what} {seen.path} (exported {seen.exported_at}): "
+            f"it saw {seen.entry_count} entries ending in {seen.head_hash[:16]}..., "
+            f"this binder has {count}"
+        )
+    return iid
+
+
+def _compare_cosigns(
+    binder: Binder, seen: ExportSeen, report: verify.VerifyReport, iid: int, same_until: int
+) -> None:
+    present = {
+        hashlib.sha256(bytes(canonical)).hexdigest()
+        for (canonical,) in binder.conn.execute(
+            "SELECT c.canonical FROM cosign c JOIN entry e ON e.id = c.entry_id WHERE e.incident_id = ?",
+            (iid,),
+        )
+    }
+    for seq, witness, digest in seen.cosign_hashes:
+        if seq <= same_until and digest not in present:
+            report.add(iid, seq or None, "cosign_gone",
+                       f"the co-signature by {witness or 'a witness'} that the {seen.source} saw is gone")
+
+
+def _compare_root(binder: Binder, seen: ExportSeen, report: verify.VerifyReport, iid: int | None) -> None:
+    row = binder.conn.execute("SELECT cert_der FROM root WHERE id = 1").fetchone()
+    here = hashlib.sha256(bytes(row[0])).hexdigest() if row else None
+    if here != seen.root_fingerprint:
+        report.add(iid, None, "root_changed",
+                   f"the root certificate is not the one the {seen.source} saw (fingerprint "
+                   f"{seen.root_fingerprint[:16]}... there, {(here or 'none')[:16]}... here): "
+                   "every signature may have been re-made under another root")
+    known = {fp for (fp,) in binder.conn.execute("SELECT fingerprint FROM certificate")}
+    for person, fp in seen.certificate_fingerprints:
+        if fp not in known:
+            report.add(iid, None, "certificate_gone",
+                       f"the certificate of {person or 'a signer'} that the {seen.source} saw "
+                       f"({fp[:16]}...) is no longer in this binder")
+
+
+def _compare_plan(binder: Binder, seen: ExportSeen, report: verify.VerifyReport, iid: int) -> None:
+    if seen.plan_revision is None:
+        return
+    rev_id, name, number, digest = seen.plan_revision
+    row = binder.conn.execute("SELECT sha256, content FROM plan_revision WHERE id = ?", (rev_id,)).fetchone()
+    if row is None:
+        report.add(iid, None, "plan_revision_changed",
+                   f"plan {name!r} revision {number}, which the {seen.source} cites, is gone")
+        return
+    content = row[1].encode("utf-8") if isinstance(row[1], str) else bytes(row[1])
+    if hashlib.sha256(content).hexdigest() != digest:
+        report.add(iid, None, "plan_revision_changed",
+                   f"plan {name!r} revision {number} is not the text the {seen.source} cites "
+                   "(its SHA-256 differs): the plan was edited after the export")

@@ -1,0 +1,368 @@
+"""The phase guide: every phase of the plan, its guidance, checklist and owners.
+
+Phases run side by side, so any phase can be opened and worked; one of them
+is the focus (the header shows it). Ticking a checklist item writes a signed
+journal entry through :mod:`binder.core.incident.workflow`; the pane then re-reads the state
+from the journal, so what is on screen is always what was recorded. For a
+drill run from a scenario, a banner lets the facilitator reveal the injects.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from binder.core.crypto.signers import SigningSession
+from binder.core.errors import BinderError
+from binder.core.incident import drills, workflow
+from binder.core.storage.database import Binder
+from binder.ui import dialogs
+from binder.ui.app import chip, heading, local_text, muted, utc_text
+from binder.ui.screens.unlock import busy_cursor
+
+SignerProvider = Callable[[], SigningSession | None]
+
+RESPONSIBILITY_WORDS = {
+    "Owner": "Owns it",
+    "Implements": "Does it",
+    "Advises": "Advises",
+    "Updates": "Kept updated",
+}
+
+
+def ask_author(parent: QWidget, signer_provider: SignerProvider, what: str) -> SigningSession | None:
+    """The signed-in person, or None after telling them to sign in first."""
+    session = signer_provider()
+    if session is None:
+        dialogs.info(parent, "Sign in to sign",
+                     f"{what} is a signed journal entry. Sign in with your own passphrase "
+                     "first, then try again.")
+    return session
+
+
+def owners_html(phase: workflow.PhaseStatus) -> str:
+    """Who does what in a phase, as escaped rich text (roster names when unlocked)."""
+    rows = []
+    for responsibility, words in RESPONSIBILITY_WORDS.items():
+        owners = phase.owners_with(responsibility)
+        if not owners:
+            continue
+        names = []
+        for owner in owners:
+            who = html.escape(owner.role_name)
+            if owner.people:
+                who += f" (<b>{html.escape(', '.join(owner.people))}</b>)"
+            names.append(who)
+        rows.append(
+            "<tr><td style='padding:2px 12px 2px 0; white-space:nowrap; color:palette(text)'>"
+            f"<i>{html.escape(words)}</i></td><td style='padding:2px 0'>{'; '.join(names)}</td></tr>"
+        )
+    if not rows:
+        return "<p><i>No RACI activity is linked to this phase.</i></p>"
+    activities = ", ".join(html.escape(a.name) for a in phase.activities)
+    return (f"<p style='margin-bottom:4px'>RACI activities: {activities}</p>"
+            f"<table cellspacing='0'>{''.join(rows)}</table>")
+
+
+def guidance_html(phase: workflow.PhaseStatus) -> str:
+    """The phase's guidance paragraphs and owners as escaped rich text."""
+    paras = [p for p in phase.guidance.split("\n\n") if p.strip()]
+    body = "".join(
+        f"<p>{html.escape(' '.join(p.split()))}</p>" for p in paras
+    ) or "<p><i>No guidance written for this phase.</i></p>"
+    return f"{body}<h4 style='margin-top:14px'>Who does what</h4>{owners_html(phase)}"
+
+
+class GuidePane(QWidget):
+    """The Guide tab: phase list, guidance and owners, checklist, drill injects."""
+
+    entry_added = Signal(int)
+
+    def __init__(self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.binder = binder
+        self.incident_id = incident_id
+        self.signer_provider = signer_provider
+        self.state: workflow.IncidentState | None = None
+        self._filling = False
+        self.setAccessibleName("Phase guide")
+
+        # -- drill banner (shown only for drills run from a scenario)
+        self.drill_banner = QFrame()
+        self.drill_banner.setObjectName("card")
+        banner = QHBoxLayout(self.drill_banner)
+        banner.setContentsMargins(10, 6, 10, 6)
+        banner.addWidget(chip("DRILL", "drill"), 0, Qt.AlignmentFlag.AlignTop)
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        self.drill_text = muted("")
+        self.drill_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.drill_text.setAccessibleName("Drill scenario")
+        self.inject_text = QLabel("")
+        self.inject_text.setWordWrap(True)
+        self.inject_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.inject_text.setAccessibleName("Latest inject")
+        bold = QFont(self.inject_text.font())
+        bold.setBold(True)
+        self.inject_text.setFont(bold)
+        texts.addWidget(self.drill_text)
+        texts.addWidget(self.inject_text)
+        banner.addLayout(texts, 1)
+        self.reveal_button = QPushButton("Reveal next inject")
+        self.reveal_button.setAccessibleName("Reveal next inject")
+        self.reveal_button.setToolTip("The facilitator reveals the next event of the scenario")
+        self.reveal_button.clicked.connect(self.reveal_inject)
+        banner.addWidget(self.reveal_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.drill_banner.hide()
+
+        # -- phases
+        left = QWidget()
+        lbox = QVBoxLayout(left)
+        lbox.setContentsMargins(0, 0, 0, 0)
+        lbox.addWidget(heading("Phases", 2))
+        self.phases = QListWidget()
+        self.phases.setAccessibleName("Phases")
+        self.phases.setWordWrap(True)
+        self.phases.setSpacing(3)
+        self.phases.setToolTip("Phases run side by side: open any of them. "
+                               "The focus phase is marked ★.")
+        self.phases.currentRowChanged.connect(lambda _row: self._show_phase())
+        lbox.addWidget(self.phases, 1)
+        self.focus_button = QPushButton("Make this the &focus phase")
+        self.focus_button.setAccessibleName("Make this the focus phase")
+        self.focus_button.clicked.connect(self.make_focus)
+        lbox.addWidget(self.focus_button)
+
+        # -- guidance and owners
+        middle = QWidget()
+        mbox = QVBoxLayout(middle)
+        mbox.setContentsMargins(0, 0, 0, 0)
+        title_row = QHBoxLayout()
+        self.phase_title = heading("", 2)
+        title_row.addWidget(self.phase_title, 1)
+        self.focus_chip = chip("Focus", "phase", tooltip="The phase in focus now")
+        title_row.addWidget(self.focus_chip, 0, Qt.AlignmentFlag.AlignTop)
+        mbox.addLayout(title_row)
+        self.guidance = QTextBrowser()
+        self.guidance.setAccessibleName("Guidance and owners")
+        self.guidance.setOpenLinks(False)
+        mbox.addWidget(self.guidance, 1)
+
+        # -- checklist
+        right = QWidget()
+        rbox = QVBoxLayout(right)
+        rbox.setContentsMargins(0, 0, 0, 0)
+        check_row = QHBoxLayout()
+        check_row.addWidget(heading("Checklist", 2))
+        check_row.addStretch()
+        self.progress = QLabel("")
+        self.progress.setProperty("muted", "1")
+        self.progress.setAccessibleName("Checklist progress")
+        check_row.addWidget(self.progress)
+        rbox.addLayout(check_row)
+        self.checklist = QListWidget()
+        self.checklist.setAccessibleName("Checklist")
+        self.checklist.setWordWrap(True)
+        self.checklist.setSpacing(2)
+        self.checklist.itemChanged.connect(self._item_changed)
+        rbox.addWidget(self.checklist, 1)
+        rbox.addWidget(muted("Space ticks the selected item. Each tick is signed and "
+                             "journaled with your name and the time."))
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        for w in (left, middle, right):
+            self.splitter.addWidget(w)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 3)
+        self.splitter.setSizes([250, 430, 600])
+        self.splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.drill_banner)
+        layout.addWidget(self.splitter, 1)
+        self.refresh()
+
+    # ------------------------------------------------------------------ reading
+
+    def refresh(self) -> None:
+        """Re-read the incident's state from the journal and redraw."""
+        try:
+            self.state = workflow.incident_state(self.binder, self.incident_id)
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="Cannot read the phase guide")
+            return
+        current = self.current_phase_key() or self.state.focus_phase
+        self._filling = True
+        self.phases.blockSignals(True)
+        self.phases.clear()
+        for phase in self.state.phases:
+            mark = "★ " if phase.is_focus else ""
+            item = QListWidgetItem(f"{mark}{phase.name}\n{phase.done_count} of "
+                                   f"{len(phase.checklist)} done")
+            item.setData(Qt.ItemDataRole.UserRole, phase.key)
+            item.setToolTip(f"{phase.name} ({phase.key})" + (" — focus phase" if phase.is_focus else ""))
+            if phase.is_focus:
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
+            self.phases.addItem(item)
+            if phase.key == current:
+                self.phases.setCurrentItem(item)
+        self.phases.blockSignals(False)
+        self._filling = False
+        self._show_phase()
+        self._show_drill()
+
+    def current_phase_key(self) -> str | None:
+        """The key of the phase on screen."""
+        item = self.phases.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def select_phase(self, key: str) -> None:
+        """Show a phase (keyboard users click or arrow; tests call this)."""
+        for row in range(self.phases.count()):
+            if self.phases.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.phases.setCurrentRow(row)
+                return
+
+    def _show_phase(self) -> None:
+        if self.state is None:
+            return
+        key = self.current_phase_key()
+        if key is None:
+            return
+        phase = self.state.phase(key)
+        self.phase_title.setText(phase.name)
+        self.focus_chip.setVisible(phase.is_focus)
+        self.focus_button.setEnabled(not phase.is_focus)
+        self.guidance.setHtml(guidance_html(phase))
+        self.progress.setText(f"{phase.done_count} of {len(phase.checklist)} done")
+        row = self.checklist.currentRow()
+        self._filling = True
+        self.checklist.clear()
+        for item in phase.checklist:
+            self.checklist.addItem(self._checklist_item(item))
+        self._filling = False
+        if 0 <= row < self.checklist.count():
+            self.checklist.setCurrentRow(row)
+
+    @staticmethod
+    def _checklist_item(item: workflow.ChecklistItem) -> QListWidgetItem:
+        text = f"{item.index + 1}. {item.text}"
+        if item.done:
+            text += f"\n      ✓ {item.done_by}, {local_text(item.done_at, seconds=False)}"
+        widget_item = QListWidgetItem(text)
+        widget_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                             | Qt.ItemFlag.ItemIsUserCheckable)
+        widget_item.setCheckState(Qt.CheckState.Checked if item.done else Qt.CheckState.Unchecked)
+        widget_item.setData(Qt.ItemDataRole.UserRole, item.index)
+        if item.done:
+            widget_item.setToolTip(f"Ticked by {item.done_by} at {utc_text(item.done_at)}")
+        return widget_item
+
+    def _show_drill(self) -> None:
+        drill = self.state.drill if self.state is not None else None
+        self.drill_banner.setVisible(drill is not None)
+        if drill is None:
+            return
+        revealed = drill.revealed
+        self.drill_text.setText(f"Scenario: {drill.title}. {drill.summary}".strip())
+        if revealed:
+            last = revealed[-1]
+            self.inject_text.setText(f"Inject {last.number} of {len(drill.injects)}: {last.text}")
+        else:
+            self.inject_text.setText(f"No inject revealed yet ({len(drill.injects)} planned).")
+        nxt = drill.next_inject
+        self.reveal_button.setEnabled(nxt is not None)
+        if nxt is not None:
+            self.reveal_button.setText(f"Reveal inject {nxt.number} of {len(drill.injects)}")
+            self.reveal_button.setToolTip(
+                f"Planned {nxt.after_minutes} min into the drill ({local_text(nxt.due_at, seconds=False)})")
+        else:
+            self.reveal_button.setText("All injects revealed")
+
+    # ------------------------------------------------------------------ writing
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        if self._filling:
+            return
+        done = item.checkState() == Qt.CheckState.Checked
+        self.tick(self.current_phase_key(), item.data(Qt.ItemDataRole.UserRole), done)
+
+    def tick(self, phase_key: str | None, index: int, done: bool = True) -> int | None:
+        """Tick (or untick) a checklist item as the signed-in person; returns the entry id."""
+        entry_id = None
+        session = ask_author(self, self.signer_provider, "Ticking a checklist item")
+        if session is not None and phase_key is not None:
+            try:
+                with busy_cursor():
+                    entry_id = workflow.tick_checklist(self.binder, self.incident_id, session,
+                                                       phase_key, index, done)
+            except BinderError as exc:
+                dialogs.show_exception(self, exc, title="Not recorded")
+        # Redraw from the journal either way: a refused tick springs back.
+        self.refresh()
+        if entry_id is not None:
+            self.entry_added.emit(entry_id)
+        return entry_id
+
+    def make_focus(self) -> int | None:
+        """Move the incident's focus to the phase on screen (journaled)."""
+        key = self.current_phase_key()
+        if key is None:
+            return None
+        session = ask_author(self, self.signer_provider, "Moving the focus phase")
+        if session is None:
+            return None
+        try:
+            entry_id = workflow.set_focus_phase(self.binder, self.incident_id, session, key)
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="Focus not moved")
+            return None
+        self.refresh()
+        self.entry_added.emit(entry_id)
+        self._notify_workspace()
+        return entry_id
+
+    def reveal_inject(self) -> int | None:
+        """Reveal the drill's next inject (journaled)."""
+        session = ask_author(self, self.signer_provider, "Revealing an inject")
+        if session is None:
+            return None
+        try:
+            entry_id = drills.reveal_next_inject(self.binder, self.incident_id, session)
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="No inject revealed")
+            return None
+        self.refresh()
+        self.entry_added.emit(entry_id)
+        return entry_id
+
+    def _notify_workspace(self) -> None:
+        # The workspace header shows the focus phase; let it redraw if it can.
+        parent = self.parent()
+        while parent is not None:
+            update = getattr(parent, "update_header", None)
+            if callable(update):
+                update()
+                return
+            parent = parent.parent()
+

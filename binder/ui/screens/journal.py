@@ -1,0 +1,903 @@
+"""The incident journal in the app: a lazy table, quick entry, co-sign, correct, verify.
+
+The table model never loads the whole journal: it asks the core for pages of
+entries as the view scrolls (``canFetchMore``/``fetchMore``), newest first, so
+an incident with 100k entries opens as fast as one with ten. What the lead
+types is saved as a draft on every pause, so a crash or a closed window loses
+nothing; the text stays in the box when adding fails.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDateTime,
+    QModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from binder.core.crypto import signers
+from binder.core.crypto.signers import SigningSession
+from binder.core.errors import BinderError, WrongPassphrase
+from binder.core.incident import journal as jr
+from binder.core.incident.journal import EntryView, NewEntry
+from binder.core.storage.database import Binder, open_binder, utc_now
+from binder.services import drafts
+from binder.services.settings import SessionKeeper
+from binder.ui import dialogs
+from binder.ui.app import heading, local_text, muted, utc_text
+from binder.ui.screens.unlock import SignInDialog, busy_cursor, message_label, show_message
+
+SignerProvider = Callable[[], SigningSession | None]
+
+_ROOT = QModelIndex()  # "no parent": the table is flat
+BADGE_COLOURS = {
+    "signed": ("#166534", "#dcfce7"),
+    "cosigned": ("#1e3a8a", "#dbeafe"),
+    "corrected": ("#92400e", "#fef3c7"),
+    "correction": ("#6b21a8", "#f3e8ff"),
+}
+
+
+class JournalModel(QAbstractTableModel):
+    """An incident's journal, newest entry first, fetched lazily in pages."""
+
+    COLUMNS = ("#", "When", "Author", "Kind", "Entry", "Signatures")
+    SEQ, WHEN, AUTHOR, KIND, TEXT, BADGES = range(6)
+    ViewRole = Qt.ItemDataRole.UserRole + 1
+    BadgesRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, binder: Binder, incident_id: int, parent=None, *, chunk: int = 400):
+        super().__init__(parent)
+        self.binder = binder
+        self.incident_id = incident_id
+        self.chunk = chunk
+        self.query = ""
+        self._rows: list[EntryView] = []
+        # How many matching entries (oldest first) the model knows of. Entries added
+        # later only ever come after them, so page offsets stay valid while we scroll.
+        self._known = jr.count_matching(binder, incident_id)
+
+    # -- size and lazy fetching -----------------------------------------------------------
+    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def total(self) -> int:
+        """How many entries match (loaded or not)."""
+        return self._known
+
+    def canFetchMore(self, parent=_ROOT) -> bool:  # noqa: N802 - Qt API
+        return not parent.isValid() and len(self._rows) < self._known
+
+    def fetchMore(self, parent=_ROOT) -> None:  # noqa: N802 - Qt API
+        if parent.isValid():
+            return
+        loaded = len(self._rows)
+        remaining = self._known - loaded
+        if remaining <= 0:
+            return
+        count = min(self.chunk, remaining)
+        views = jr.page(self.binder, self.incident_id, remaining - count, count, query=self.query)
+        views.reverse()
+        if not views:
+            self._known = loaded
+            return
+        self.beginInsertRows(QModelIndex(), loaded, loaded + len(views) - 1)
+        self._rows.extend(views)
+        self.endInsertRows()
+
+    def set_query(self, query: str) -> None:
+        """Show only entries containing ``query`` (empty: all), reloading from the newest."""
+        self.beginResetModel()
+        self.query = query.strip()
+        self._rows = []
+        self._known = jr.count_matching(self.binder, self.incident_id, self.query)
+        self.endResetModel()
+        self.fetchMore()
+
+    def refresh_new(self) -> list[int]:
+        """Take in entries added since the last look (ours or another program's).
+
+        Returns the ids of the new entries; corrected originals are restyled too.
+        """
+        now = jr.count_matching(self.binder, self.incident_id, self.query)
+        if now <= self._known:
+            return []
+        views = jr.page(self.binder, self.incident_id, self._known, now - self._known, query=self.query)
+        views.reverse()
+        self.beginInsertRows(QModelIndex(), 0, len(views) - 1)
+        self._rows[0:0] = views
+        self._known = now
+        self.endInsertRows()
+        for view in views:
+            if view.entry.corrects is not None:
+                self.refresh_entry(view.entry.corrects)
+        return [v.entry.id for v in views]
+
+    def refresh_entry(self, entry_id: int) -> None:
+        """Re-read one loaded entry (after a co-signature or a correction)."""
+        row = self.row_of(entry_id)
+        if row < 0:
+            return
+        seq = self._rows[row].entry.seq
+        fresh = jr.page(self.binder, self.incident_id, seq - 1, 1)
+        if fresh and fresh[0].entry.id == entry_id:
+            self._rows[row] = fresh[0]
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+
+    def row_of(self, entry_id: int) -> int:
+        """The row showing ``entry_id`` among loaded rows, or -1."""
+        for row, view in enumerate(self._rows):
+            if view.entry.id == entry_id:
+                return row
+        return -1
+
+    def view_at(self, row: int) -> EntryView | None:
+        """The entry shown in ``row``."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    # -- presentation -----------------------------------------------------------------------
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            if section == self.WHEN:
+                return "When it happened (as stated) or was recorded, in local time; hover for UTC"
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        view = self._rows[index.row()]
+        e = view.entry
+        col = index.column()
+        corrected = bool(view.corrected_by)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.SEQ:
+                return str(e.seq)
+            if col == self.WHEN:
+                return local_text(e.occurred_at or e.recorded_at)
+            if col == self.AUTHOR:
+                return e.author
+            if col == self.KIND:
+                return e.kind
+            if col == self.TEXT:
+                first = e.text.strip().splitlines()[0] if e.text.strip() else ""
+                if e.kind == "correction" and e.corrects is not None:
+                    first = f"Correction: {first}"
+                return first + (f"  — why: {e.reason.splitlines()[0]}" if e.reason.strip() else "")
+            if col == self.BADGES:
+                return ", ".join(text for text, _ in badges(view, self.seq_of))
+        if role == self.ViewRole:
+            return view
+        if role == self.BadgesRole and col == self.BADGES:
+            return badges(view, self.seq_of)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.WHEN:
+                lines = [f"Recorded {local_text(e.recorded_at)} local = {utc_text(e.recorded_at)}"]
+                if e.occurred_at:
+                    lines.insert(0, f"Happened {local_text(e.occurred_at)} local = {utc_text(e.occurred_at)}")
+                return "\n".join(lines)
+            if col == self.TEXT:
+                return e.text if not e.reason else f"{e.text}\n\nWhy: {e.reason}"
+            if col == self.BADGES:
+                return ", ".join(text for text, _ in badges(view, self.seq_of))
+        if role == Qt.ItemDataRole.FontRole and corrected and col != self.BADGES:
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and corrected and col != self.BADGES:
+            return QBrush(QColor("#8a8a8a"))
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            text = self.data(index, Qt.ItemDataRole.DisplayRole)
+            return f"{text} (corrected)" if corrected else text
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == self.SEQ:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def seq_of(self, entry_id: int) -> int | None:
+        """The number of an entry in this incident (for "corrected by #N")."""
+        row = self.row_of(entry_id)
+        if row >= 0:
+            return self._rows[row].entry.seq
+        try:
+            return jr.get_entry(self.binder, entry_id).seq
+        except BinderError:
+            return None
+
+
+def badges(view: EntryView, seq_of: Callable[[int], int | None]) -> list[tuple[str, str]]:
+    """The badges of an entry: (text, kind) pairs for signed, co-signed, corrected."""
+    out = [("signed", "signed")]
+    for witness in view.cosigners:
+        out.append((f"co-signed: {witness}", "cosigned"))
+    e = view.entry
+    if e.corrects is not None:
+        out.append((f"corrects #{seq_of(e.corrects) or '?'}", "correction"))
+    for fix in view.corrected_by:
+        out.append((f"corrected by #{seq_of(fix) or '?'}", "corrected"))
+    return out
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints an entry's badges as small rounded pills."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        items = index.data(JournalModel.BadgesRole)
+        if not items:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        x = option.rect.x() + 4
+        h = metrics.height() + 4
+        y = option.rect.y() + (option.rect.height() - h) / 2
+        for text, kind in items:
+            fg, bg = BADGE_COLOURS.get(kind, ("#333333", "#eeeeee"))
+            w = metrics.horizontalAdvance(text) + 12
+            if x + w > option.rect.right():
+                break
+            rect = QRectF(x, y, w, h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(bg))
+            painter.drawRoundedRect(rect, h / 2, h / 2)
+            painter.setPen(QColor(fg))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            x += w + 4
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
+        items = index.data(JournalModel.BadgesRole) or []
+        metrics = QFontMetrics(option.font)
+        width = sum(metrics.horizontalAdvance(t) + 16 for t, _ in items) + 8
+        return QSize(width, metrics.height() + 10)
+
+
+def entry_html(view: EntryView, binder: Binder) -> str:
+    """The full entry for the detail panel; every user value is escaped."""
+    e = view.entry
+    esc = html.escape
+    rows = [
+        f"<h3 style='margin:0'>#{e.seq} · {esc(e.kind)}</h3>",
+        f"<p style='margin-top:4px'>by <b>{esc(e.author)}</b><br>"
+        f"recorded <span title='{esc(utc_text(e.recorded_at))}'>{esc(local_text(e.recorded_at))}</span>"
+        f" <small>({esc(utc_text(e.recorded_at))})</small>",
+    ]
+    if e.occurred_at:
+        rows.append(
+            f"<br>happened {esc(local_text(e.occurred_at))} <small>({esc(utc_text(e.occurred_at))})</small>"
+        )
+    rows.append("</p>")
+    if e.phase:
+        rows.append(f"<p>Phase: {esc(e.phase)}</p>")
+    body = esc(e.text).replace("\n", "<br>")
+    style = "text-decoration: line-through; color: #8a8a8a" if view.corrected_by else ""
+    rows.append(f"<p style='{style}'>{body}</p>")
+    if e.reason:
+        rows.append(f"<p><i>Why:</i> {esc(e.reason).replace(chr(10), '<br>')}</p>")
+    if e.source:
+        rows.append(f"<p><i>Source:</i> {esc(e.source)}</p>")
+    if e.assets:
+        rows.append(f"<p><i>Assets:</i> {esc(e.assets)}</p>")
+    if view.corrected_by:
+        fixes = ", ".join(f"entry id {i}" for i in view.corrected_by)
+        rows.append(f"<p><b>Corrected</b> by {esc(fixes)}; the original stays as written.</p>")
+    rows.append("<hr><p><small>")
+    rows.append(f"Signed by {esc(e.author)} · certificate {esc(signers.format_fingerprint(e.cert_fingerprint)[:29])}…<br>")
+    for c in jr.cosigns_for(binder, e.id):
+        rows.append(
+            f"Co-signed by {esc(c.witness)} {esc(local_text(c.signed_at))} "
+            f"· certificate {esc(signers.format_fingerprint(c.cert_fingerprint)[:29])}…<br>"
+        )
+    rows.append(f"Entry hash {esc(e.hash[:32])}…</small></p>")
+    return "".join(rows)
+
+
+class QuickEntry(QFrame):
+    """The always-visible entry box of an incident: Ctrl+Enter adds, drafts are kept."""
+
+    added = Signal(int)
+    DRAFT_DELAY_MS = 500
+
+    def __init__(
+        self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
+        parent: QWidget | None = None, *, phase_provider: Callable[[], str | None] | None = None,
+    ):
+        super().__init__(parent)
+        self.binder = binder
+        self.incident_id = incident_id
+        self.signer_provider = signer_provider
+        self.phase_provider = phase_provider
+        self.setObjectName("quickEntry")
+        self.setAccessibleName("New journal entry")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+
+        self.text = QPlainTextEdit()
+        self.text.setAccessibleName("Entry text")
+        self.text.setPlaceholderText(
+            "What happened, or what was done? Ctrl+Enter adds it to the journal (signed)."
+        )
+        self.text.setTabChangesFocus(True)
+        self.text.setFixedHeight(62)
+        self.add_button = QPushButton("Add entry\nCtrl+Enter")
+        self.add_button.setAccessibleName("Add entry")
+        self.add_button.setToolTip("Sign and add to the journal (Ctrl+Enter)")
+        self.add_button.setMinimumWidth(120)
+        self.add_button.setFixedHeight(62)
+        self.add_button.clicked.connect(self.add_entry)
+
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Entry kind")
+        for k in jr.USER_KINDS:
+            self.kind.addItem(k.capitalize(), k)
+        self.kind.setCurrentIndex(self.kind.findData("observation"))
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Why (reasoning)")
+        self.reason.setPlaceholderText("Why? (reasoning, optional)")
+        self.earlier = QCheckBox("Happened at")
+        self.earlier.setAccessibleName("Happened earlier than now")
+        self.earlier.setToolTip("Tick to state when it happened, if not just now (local time)")
+        self.when = QDateTimeEdit(QDateTime.currentDateTime())
+        self.when.setAccessibleName("When it happened (local time)")
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setEnabled(False)
+        self.earlier.toggled.connect(self.when.setEnabled)
+        self.draft_status = QLabel("")
+        self.draft_status.setProperty("muted", "1")
+        self.draft_status.setAccessibleName("Draft status")
+        self.message = message_label()
+
+        top = QHBoxLayout()
+        top.addWidget(self.text, 1)
+        top.addWidget(self.add_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("Kind"))
+        bottom.addWidget(self.kind)
+        bottom.addWidget(self.reason, 1)
+        bottom.addWidget(self.earlier)
+        bottom.addWidget(self.when)
+        bottom.addWidget(self.draft_status)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
+        layout.addWidget(self.message)
+
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(self.DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self._restore_draft()
+        self.text.textChanged.connect(self._draft_timer.start)
+        self.reason.textChanged.connect(self._draft_timer.start)
+
+    def _restore_draft(self) -> None:
+        draft = drafts.load_draft(self.binder, self.incident_id)
+        if draft is None:
+            return
+        self.text.setPlainText(draft.text)
+        self.reason.setText(draft.reason)
+        self.draft_status.setText(f"Draft restored ({local_text(draft.updated_at, seconds=False)})")
+
+    def focus_text(self) -> None:
+        """Put the cursor in the entry box (Ctrl+N)."""
+        self.text.setFocus()
+        cursor = self.text.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        self.text.setTextCursor(cursor)
+
+    def save_draft(self) -> bool:
+        """Save what is typed now; False (and a note) when it could not be saved."""
+        self._draft_timer.stop()
+        try:
+            drafts.save_draft(self.binder, self.incident_id, self.text.toPlainText(), self.reason.text())
+        except BinderError as exc:
+            self.draft_status.setText("Draft not saved")
+            self.draft_status.setToolTip(str(exc))
+            return False
+        has_text = bool(self.text.toPlainText().strip() or self.reason.text().strip())
+        self.draft_status.setText("Draft saved" if has_text else "")
+        self.draft_status.setToolTip("Kept in the binder until the entry is added")
+        return True
+
+    def flush(self) -> None:
+        """Save a pending draft now (closing, locking, switching incident)."""
+        if self._draft_timer.isActive():
+            self.save_draft()
+
+    def add_entry(self) -> int | None:
+        """Sign and add the typed entry; on any failure the text stays where it is."""
+        text = self.text.toPlainText()
+        if not text.strip():
+            show_message(self.message, "Write what happened first; the entry is empty.")
+            self.text.setFocus()
+            return None
+        self.save_draft()  # whatever happens next, the words are on disk
+        occurred = None
+        if self.earlier.isChecked():
+            occurred = self.when.dateTime().toString(Qt.DateFormat.ISODate)
+        new = NewEntry(
+            text=text, kind=self.kind.currentData(), reason=self.reason.text(),
+            occurred_at=occurred, phase=self.phase_provider() if self.phase_provider else None,
+        )
+        try:
+            new = jr.validate(new)
+        except BinderError as exc:
+            show_message(self.message, f"Not added: {exc}. Your text is kept.")
+            return None
+        session = self.signer_provider()
+        if session is None:
+            show_message(self.message, "Not added: nobody is signed in to sign it. Your text is kept.")
+            return None
+        try:
+            entry_id = jr.append(self.binder, self.incident_id, session, new)
+        except BinderError as exc:
+            show_message(self.message, f"Not added: {exc}. Your text is kept (saved as a draft).")
+            return None
+        self.text.blockSignals(True)
+        self.reason.blockSignals(True)
+        self.text.clear()
+        self.reason.clear()
+        self.text.blockSignals(False)
+        self.reason.blockSignals(False)
+        self.earlier.setChecked(False)
+        self.when.setDateTime(QDateTime.currentDateTime())
+        try:
+            drafts.clear_draft(self.binder, self.incident_id)
+        except BinderError:
+            pass  # a stale draft only means the text reappears next time; the entry is safe
+        show_message(self.message, "")
+        self.draft_status.setText(f"Added #{jr.get_entry(self.binder, entry_id).seq} as {session.person}")
+        self.added.emit(entry_id)
+        return entry_id
+
+
+class CosignDialog(SignInDialog):
+    """The witness picks their name and types their passphrase to co-sign an entry."""
+
+    def __init__(self, binder: Binder, view: EntryView, parent=None, *,
+                 keeper: SessionKeeper | None = None):
+        e = view.entry
+        kept = keeper.peek() if keeper is not None else None
+        excluded = (e.author, *view.cosigners)
+        if kept is not None and kept.person.casefold() in {p.casefold() for p in excluded}:
+            kept = None
+        minutes = keeper.minutes if keeper is not None else 5
+        super().__init__(
+            binder, parent, title=f"Co-sign entry #{e.seq}",
+            explanation=(
+                f"{e.author} wrote: “{_clip(e.text, 180)}”. A second person confirms it "
+                "with their own key (two-person rule)."
+            ),
+            exclude=excluded, preferred=kept.person if kept else None,
+            keep_label=f"Keep me signed in as witness for {minutes} minutes",
+        )
+        self.view = view
+        self.keeper = keeper
+        self.kept = kept
+        self.ok_button.setText("Co-sign")
+        self.ok_button.setAccessibleName("Co-sign")
+        if kept is not None:
+            self.passphrase.setPlaceholderText(f"{kept.person} is still signed in: just press Co-sign")
+
+    def try_sign_in(self) -> bool:
+        """Use the kept witness session when it is theirs and no passphrase was typed."""
+        person = self.person.currentData()
+        if self.kept is not None and person == self.kept.person and not self.passphrase.text():
+            self.session = self.kept
+            self.accept()
+            return True
+        return super().try_sign_in()
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+class CorrectDialog(QDialog):
+    """Write a correction of an entry: new text and why the original was wrong."""
+
+    def __init__(self, view: EntryView, parent=None):
+        super().__init__(parent)
+        e = view.entry
+        self.setWindowTitle(f"Correct entry #{e.seq}")
+        self.setAccessibleName(f"Correct entry #{e.seq}")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(f"Correct entry #{e.seq}", 2))
+        layout.addWidget(muted(
+            "Nothing is edited or deleted: the original stays, struck through, and this "
+            "correction is added beside it with your signature."
+        ))
+        form = QFormLayout()
+        original = QLabel(_clip(e.text, 300))
+        original.setWordWrap(True)
+        original.setAccessibleName("Original text")
+        form.addRow("Original", original)
+        self.text = QPlainTextEdit(e.text)
+        self.text.setAccessibleName("Corrected text")
+        self.text.setTabChangesFocus(True)
+        form.addRow("Corrected text", self.text)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Why the original was wrong")
+        self.reason.setPlaceholderText("Required: why the original was wrong")
+        form.addRow("Why", self.reason)
+        layout.addLayout(form)
+        self.message = message_label()
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add correction")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Add correction")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _check(self) -> None:
+        if not self.text.toPlainText().strip():
+            show_message(self.message, "The corrected text is empty.")
+        elif not self.reason.text().strip():
+            show_message(self.message, "Say why the original was wrong; a correction needs a reason.")
+        else:
+            self.accept()
+
+
+class VerifyDialog(QDialog):
+    """What verification found: a green "intact" or each problem by entry and cause."""
+
+    def __init__(self, report, parent=None, *, scope: str = "this incident"):
+        super().__init__(parent)
+        self.setWindowTitle("Verification")
+        self.setAccessibleName("Verification result")
+        self.setMinimumSize(560, 320)
+        layout = QVBoxLayout(self)
+        if report.ok:
+            title = heading("Intact: nothing was changed", 2)
+            title.setProperty("ok", "1")
+        else:
+            count = len(report.problems)
+            title = heading(f"{count} problem{'s' if count != 1 else ''} found", 2)
+            title.setProperty("error", "1")
+        layout.addWidget(title)
+        layout.addWidget(muted(
+            f"Checked {scope}: {report.entries:,} entries, {report.signatures:,} signatures"
+            + (f", {report.evidence_files:,} evidence files" if report.evidence_files else "")
+            + ". Every hash, chain link, signature and certificate was recomputed."
+        ))
+        self.findings = QListWidget()
+        self.findings.setAccessibleName("Findings")
+        for p in report.problems:
+            self.findings.addItem(str(p))
+        for note in report.notes:
+            self.findings.addItem(f"Note: {note}")
+        if report.ok and not report.notes:
+            for iid, head in report.heads.items():
+                self.findings.addItem(f"Incident {iid}: journal head {head[:16]}…")
+        layout.addWidget(self.findings)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.accept)
+        close.button(QDialogButtonBox.StandardButton.Close).setAccessibleName("Close")
+        layout.addWidget(close)
+
+
+class JournalPane(QWidget):
+    """The Journal tab: filter, the lazy table, the selected entry in full, actions."""
+
+    entry_selected = Signal(int)
+    sessions_changed = Signal()  # a witness signed in or out
+
+    def __init__(
+        self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
+        parent: QWidget | None = None, *, witness_keeper: SessionKeeper | None = None,
+    ):
+        super().__init__(parent)
+        self.binder = binder
+        self.incident_id = incident_id
+        self.signer_provider = signer_provider
+        self.witness_keeper = witness_keeper
+        self.last_report = None
+        self._verify_task = None
+        self.setAccessibleName("Journal")
+
+        self.filter = QLineEdit()
+        self.filter.setAccessibleName("Filter entries")
+        self.filter.setPlaceholderText("Filter: text, author, kind or phase (Ctrl+F)")
+        self.filter.setClearButtonEnabled(True)
+        self.count = QLabel("")
+        self.count.setAccessibleName("Entry count")
+        self.cosign_button = QPushButton("Co-sign…")
+        self.cosign_button.setAccessibleName("Co-sign the selected entry")
+        self.cosign_button.setToolTip("A witness co-signs the selected entry (Ctrl+Shift+S)")
+        self.correct_button = QPushButton("Correct…")
+        self.correct_button.setAccessibleName("Correct the selected entry")
+        self.correct_button.setToolTip("Add a correction of the selected entry")
+        self.verify_button = QPushButton("Verify")
+        self.verify_button.setAccessibleName("Verify the journal")
+        self.verify_button.setToolTip("Recompute every hash and signature (Ctrl+Shift+V)")
+        self.verify_status = QLabel("")
+        self.verify_status.setAccessibleName("Last verification")
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter, 2)
+        bar.addWidget(self.count)
+        bar.addStretch(1)
+        bar.addWidget(self.verify_status)
+        bar.addWidget(self.cosign_button)
+        bar.addWidget(self.correct_button)
+        bar.addWidget(self.verify_button)
+
+        self.model = JournalModel(binder, incident_id, self)
+        self.view = QTableView()
+        self.view.setAccessibleName("Journal entries")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setShowGrid(False)
+        self.view.setItemDelegateForColumn(JournalModel.BADGES, BadgeDelegate(self.view))
+        vh = self.view.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # fixed rows: no per-row measuring
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 12)
+        hh = self.view.horizontalHeader()
+        hh.setHighlightSections(False)
+        for col, width in ((JournalModel.SEQ, 52), (JournalModel.WHEN, 150),
+                           (JournalModel.AUTHOR, 90), (JournalModel.KIND, 100),
+                           (JournalModel.BADGES, 200)):
+            hh.resizeSection(col, width)
+        hh.setSectionResizeMode(JournalModel.TEXT, QHeaderView.ResizeMode.Stretch)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.doubleClicked.connect(lambda _i: self.detail.setFocus())
+
+        self.detail = QTextBrowser()
+        self.detail.setAccessibleName("Selected entry")
+        self.detail.setOpenLinks(False)
+        self.detail.setPlaceholderText("Select an entry to read it in full, with its signatures.")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([760, 330])
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(250)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.filter.textChanged.connect(self._filter_timer.start)
+        self.cosign_button.clicked.connect(self.cosign_selected)
+        self.correct_button.clicked.connect(self.correct_selected)
+        self.verify_button.clicked.connect(self.verify)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.model.rowsInserted.connect(self._update_count)
+        self.model.modelReset.connect(self._update_count)
+        self.model.fetchMore()
+        self._update_count()
+        if self.model.rowCount():
+            self.view.selectRow(0)
+
+    # -- selection and display --------------------------------------------------------------
+    def _update_count(self, *args) -> None:
+        total = self.model.total()
+        if self.model.query:
+            self.count.setText(f"{total:,} matching")
+        else:
+            self.count.setText(f"{total:,} entr{'y' if total == 1 else 'ies'}")
+
+    def _apply_filter(self) -> None:
+        self.model.set_query(self.filter.text())
+        if self.model.rowCount():
+            self.view.selectRow(0)
+        else:
+            self.detail.clear()
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        view = self.model.view_at(current.row())
+        if view is None:
+            self.detail.clear()
+            return
+        self.detail.setHtml(entry_html(view, self.binder))
+        self.entry_selected.emit(view.entry.id)
+
+    def selected_view(self) -> EntryView | None:
+        """The entry under the cursor, if any."""
+        index = self.view.currentIndex()
+        return self.model.view_at(index.row()) if index.isValid() else None
+
+    def select_entry(self, entry_id: int) -> None:
+        """Make an entry current and visible."""
+        row = self.model.row_of(entry_id)
+        if row >= 0:
+            self.view.selectRow(row)
+            self.view.scrollTo(self.model.index(row, 0))
+
+    def refresh(self) -> list[int]:
+        """Take in entries added elsewhere (another pane, the CLI)."""
+        new = self.model.refresh_new()
+        self._update_count()
+        current = self.selected_view()
+        if current is not None:
+            self.detail.setHtml(entry_html(current, self.binder))
+        return new
+
+    def entry_added(self, entry_id: int) -> None:
+        """A new entry was written: show it and make it current (ready to co-sign)."""
+        self.refresh()
+        self.select_entry(entry_id)
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        self.view.selectRow(index.row())
+        menu = QMenu(self)
+        menu.addAction("Co-sign…", self.cosign_selected)
+        menu.addAction("Correct…", self.correct_selected)
+        menu.addSeparator()
+        menu.addAction("Copy text", self._copy_text)
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def _copy_text(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        view = self.selected_view()
+        if view is not None:
+            QGuiApplication.clipboard().setText(view.entry.text)
+
+    # -- actions ----------------------------------------------------------------------------
+    def cosign_selected(self) -> bool:
+        """A witness co-signs the selected entry; True when it was co-signed."""
+        view = self.selected_view()
+        if view is None:
+            dialogs.info(self, "Co-sign", "Select the entry to co-sign first.")
+            return False
+        dialog = CosignDialog(self.binder, view, self, keeper=self.witness_keeper)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
+            return False
+        witness = dialog.session
+        try:
+            jr.cosign(self.binder, view.entry.id, witness)
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="Not co-signed")
+            return False
+        from binder.core.crypto import vault
+
+        vault.record_access(self.binder, "signer", witness.person, "witness (app)")
+        if self.witness_keeper is not None:
+            if dialog.keep.isChecked():
+                self.witness_keeper.put(witness)
+            else:
+                self.witness_keeper.clear()
+        self.sessions_changed.emit()
+        self.model.refresh_entry(view.entry.id)
+        self.select_entry(view.entry.id)
+        return True
+
+    def correct_selected(self) -> int | None:
+        """Add a correction of the selected entry; returns the correction's id."""
+        view = self.selected_view()
+        if view is None:
+            dialogs.info(self, "Correct", "Select the entry to correct first.")
+            return None
+        dialog = CorrectDialog(view, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        session = self.signer_provider()
+        if session is None:
+            return None
+        try:
+            with busy_cursor():
+                fix = jr.correct(self.binder, view.entry.id, session, dialog.text.toPlainText(),
+                                 dialog.reason.text())
+        except (BinderError, WrongPassphrase) as exc:
+            dialogs.show_exception(self, exc, title="Correction not added")
+            return None
+        self.entry_added(fix)
+        return fix
+
+    def verify(self) -> None:
+        """Verify this incident off the UI thread and show what was found."""
+        if self._verify_task is not None:
+            return
+        path, incident_id = self.binder.path, self.incident_id
+        self.verify_button.setEnabled(False)
+        self.verify_status.setText("Verifying…")
+
+        def work(progress, cancelled):
+            from binder.core.verify.checks import verify_binder
+
+            with open_binder(path) as b:  # a connection of this worker thread's own
+                return verify_binder(b, incident_id, progress=progress)
+
+        def done(report) -> None:
+            self._verify_task = None
+            self.verify_button.setEnabled(True)
+            self.last_report = report
+            when = local_text(utc_now(), date=False)
+            if report.ok:
+                self.verify_status.setText(f"✔ Intact at {when}")
+                self.verify_status.setProperty("ok", "1")
+                self.verify_status.setProperty("error", "0")
+            else:
+                self.verify_status.setText(f"✖ {len(report.problems)} problem(s) at {when}")
+                self.verify_status.setProperty("error", "1")
+                self.verify_status.setProperty("ok", "0")
+            self.verify_status.style().unpolish(self.verify_status)
+            self.verify_status.style().polish(self.verify_status)
+            self.result_dialog = VerifyDialog(report, self)
+            self.result_dialog.show()
+
+        def failed(exc) -> None:
+            self._verify_task = None
+            self.verify_button.setEnabled(True)
+            self.verify_status.setText("")
+            from binder.core.errors import Cancelled
+
+            if not isinstance(exc, Cancelled):
+                dialogs.show_exception(self, exc, title="Verification did not run")
+
+        from binder.ui.tasks import run_task
+
+        self._verify_task = run_task(self, work, label="Verifying the journal…",
+                                     on_success=done, on_failure=failed)

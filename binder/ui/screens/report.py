@@ -1,0 +1,356 @@
+"""The Report screen: export the full report or the executive summary, sign it, print the plan.
+
+Building a report and signing it run off the UI thread with progress and
+Cancel (:func:`binder.ui.tasks.run_task`); each task opens its own binder
+connection. The preview shows the first pages as images when poppler's
+``pdftoppm`` is installed, and an outline of the file otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from binder.core.crypto.signers import SigningSession
+from binder.core.errors import BinderError, Cancelled
+from binder.core.incident.record import get_incident
+from binder.core.output import signing as pdfsign
+from binder.core.storage.database import Binder, open_binder
+from binder.ui import dialogs
+from binder.ui.app import heading, muted
+from binder.ui.screens.unlock import SignInDialog
+from binder.ui.tasks import run_task
+
+SignerProvider = Callable[[], SigningSession | None]
+PathChooser = Callable[[str, str], Path | None]
+PREVIEW_PAGES = 3
+PREVIEW_DPI = 60
+PREVIEW_HEIGHT = 420  # pixels: three pages side by side on a laptop screen
+_ROLE_TEXT = {"lead": "incident lead", "witness": "witness", "legal": "legal",
+              "management": "management"}
+
+
+def _pdftoppm() -> str | None:
+    return shutil.which("pdftoppm")
+
+
+def render_preview(pdf: Path, pages: int = PREVIEW_PAGES, dpi: int = PREVIEW_DPI) -> list[bytes]:
+    """PNG images of the first pages (empty when pdftoppm is missing or fails)."""
+    tool = _pdftoppm()
+    if tool is None:
+        return []
+    with tempfile.TemporaryDirectory(prefix="binder-preview-") as folder:
+        try:
+            subprocess.run([tool, "-png", "-r", str(dpi), "-f", "1", "-l", str(pages), str(pdf),
+                            str(Path(folder) / "page")], check=True, capture_output=True,
+                           timeout=120)
+        except (OSError, subprocess.SubprocessError):
+            return []
+        return [p.read_bytes() for p in sorted(Path(folder).glob("page*.png"))]
+
+
+class ReportScreen(QWidget):
+    """Export, preview and sign the incident report; print the paper binder."""
+
+    def __init__(self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.binder = binder
+        self.incident_id = incident_id
+        self.signer_provider = signer_provider
+        self.path_chooser: PathChooser = self._ask_path
+        self.current: Path | None = None  # the report on screen
+        self.last_result = None  # the last ReportResult (tests wait for it)
+        self.task = None
+        self.busy = False
+        self.setAccessibleName("Report")
+
+        incident = get_incident(binder, incident_id)
+        self.incident = incident
+        intro = ("The full report is for legal: every journal entry, signature and evidence "
+                 "item. The executive summary is a few pages for management. Both carry the "
+                 "verification bundle and four signature places.")
+        if incident.drill:
+            intro += " This is a drill: every page will say DRILL."
+
+        self.full_button = QPushButton("Export full report…")
+        self.full_button.setAccessibleName("Export full report")
+        self.full_button.clicked.connect(lambda: self.export("full"))
+        self.exec_button = QPushButton("Export executive summary…")
+        self.exec_button.setAccessibleName("Export executive summary")
+        self.exec_button.clicked.connect(lambda: self.export("executive"))
+        self.plan_button = QPushButton("Print plan…")
+        self.plan_button.setAccessibleName("Print plan")
+        self.plan_button.setToolTip("The paper binder: plan, RACI matrix and roster call sheet")
+        self.plan_button.clicked.connect(self.print_plan)
+
+        self.sign_buttons: dict[str, QPushButton] = {}
+        sign_box = QGroupBox("Sign the report on screen")
+        sign_grid = QGridLayout(sign_box)
+        for i, role in enumerate(pdfsign.FIELD_FOR_ROLE):
+            button = QPushButton(f"Sign as {_ROLE_TEXT[role]}…")
+            button.setAccessibleName(f"Sign as {_ROLE_TEXT[role]}")
+            button.clicked.connect(lambda _=False, r=role: self.sign(r))
+            self.sign_buttons[role] = button
+            sign_grid.addWidget(button, i // 2, i % 2)
+        self.signature_state = muted("Export a report first; then the lead signs, then the "
+                                     "witness, and later legal and management.")
+        self.signature_state.setAccessibleName("Signatures")
+        sign_grid.addWidget(self.signature_state, 2, 0, 1, 2)
+
+        self.file_label = muted("No report exported in this session.")
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_label.setAccessibleName("Report file")
+
+        self.preview = QWidget()
+        self.preview_layout = QHBoxLayout(self.preview)
+        self.preview_layout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.preview_note = muted("The first pages appear here after an export.")
+        self.preview_layout.addWidget(self.preview_note)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.preview)
+        scroll.setAccessibleName("Preview")
+        scroll.setMinimumHeight(PREVIEW_HEIGHT + 30)
+
+        buttons = QHBoxLayout()
+        for b in (self.full_button, self.exec_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.plan_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Report", 2))
+        layout.addWidget(muted(intro))
+        layout.addLayout(buttons)
+        layout.addWidget(self.file_label)
+        layout.addWidget(sign_box)
+        layout.addWidget(scroll, 1)
+        self._update_signatures()
+
+    # -- helpers -------------------------------------------------------------
+
+    def _ask_path(self, title: str, suggested: str) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(self, title, suggested, "PDF files (*.pdf)")
+        if not name:
+            return None
+        path = Path(name)
+        return path if path.suffix.lower() == ".pdf" else path.with_suffix(".pdf")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for b in (self.full_button, self.exec_button, self.plan_button):
+            b.setEnabled(not busy)
+        self._update_signatures()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.task = None
+        if isinstance(exc, Cancelled):
+            dialogs.info(self, "Cancelled", "Cancelled; no file was written.")
+            return
+        dialogs.show_exception(self, exc)
+
+    def _fields(self) -> dict[str, bool]:
+        if self.current is None or not self.current.exists():
+            return {}
+        try:
+            return {f.name: f.signed for f in pdfsign.signature_fields(self.current.read_bytes())}
+        except (OSError, BinderError):
+            return {}
+
+    def _update_signatures(self) -> None:
+        fields = self._fields()
+        lead_signed = fields.get(pdfsign.FIELD_FOR_ROLE["lead"], False)
+        for role, button in self.sign_buttons.items():
+            field = pdfsign.FIELD_FOR_ROLE[role]
+            free = field in fields and not fields[field]
+            # The lead signs first; the others sign what the lead has signed.
+            button.setEnabled(not self.busy and free and (role == "lead" or lead_signed))
+        if fields:
+            parts = [f"{pdfsign.LABEL_FOR_ROLE[role]}: "
+                     f"{'signed ✓' if fields.get(field) else 'not yet'}"
+                     for role, field in pdfsign.FIELD_FOR_ROLE.items()]
+            self.signature_state.setText(" · ".join(parts))
+            self.signature_state.setAccessibleName("Signatures: " + ", ".join(parts))
+
+    def _worker_binder(self) -> Binder:
+        # Each task has its own connection; the data key is shared so the call
+        # sheet can be decrypted when the window is unlocked.
+        worker = open_binder(self.binder.path)
+        worker.data_key = self.binder.data_key
+        return worker
+
+    # -- export --------------------------------------------------------------
+
+    def export(self, variant: str) -> None:
+        """Choose a file, then build the report in the background."""
+        if self.busy:
+            return
+        stem = "report" if variant == "full" else "executive-summary"
+        suggested = f"incident-{self.incident.id}-{stem}.pdf"
+        title = "Export full report" if variant == "full" else "Export executive summary"
+        path = self.path_chooser(title, suggested)
+        if path is None:
+            return
+        incident_id = self.incident_id
+
+        def work(progress, cancelled):
+            from binder.core.output.report import write_report
+
+            worker = self._worker_binder()
+            try:
+                result = write_report(worker, incident_id, path, variant=variant,
+                                      progress=progress, cancelled=cancelled)
+            finally:
+                worker.close()
+            return path, result, render_preview(path)
+
+        self._set_busy(True)
+        label = "Building the full report…" if variant == "full" else "Building the summary…"
+        self.task = run_task(self, work, label=label, on_success=self._exported,
+                             on_failure=self._failed)
+
+    def _exported(self, outcome) -> None:
+        path, result, images = outcome
+        self.task = None
+        self.current = path
+        self.last_result = result
+        kind = "Full report" if result.variant == "full" else "Executive summary"
+        entries = f"{result.entries} journal entr{'y' if result.entries == 1 else 'ies'}"
+        self.file_label.setText(f"{kind}: {path} ({result.pages} pages, {entries}, unsigned)")
+        self._show_preview(images)
+        self._set_busy(False)
+
+    def _show_preview(self, images: list[bytes]) -> None:
+        while self.preview_layout.count():
+            item = self.preview_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.preview_note = None
+        if not images:
+            text = ("Preview needs poppler's pdftoppm, which is not installed; open the file "
+                    "in a PDF reader to look at it.")
+            if self.last_result is not None:
+                text += (f"\n\nThe file has {self.last_result.pages} pages: cover, summary, "
+                         "timeline, decisions, deadlines, notifications"
+                         + (", journal, evidence, impact, review" if self.last_result.variant ==
+                            "full" else ", next steps")
+                         + ", sign-off and verification appendix.")
+            note = muted(text)
+            self.preview_layout.addWidget(note)
+            return
+        for number, data in enumerate(images, start=1):
+            pixmap = QPixmap()
+            pixmap.loadFromData(data, "PNG")
+            if pixmap.height() > PREVIEW_HEIGHT:
+                pixmap = pixmap.scaledToHeight(PREVIEW_HEIGHT,
+                                               Qt.TransformationMode.SmoothTransformation)
+            frame = QLabel()
+            frame.setPixmap(pixmap)
+            # A fixed size: the row scrolls sideways instead of cropping pages.
+            frame.setFixedSize(pixmap.size() + QSize(2, 2))
+            frame.setFrameShape(QFrame.Shape.Box)
+            frame.setAccessibleName(f"Page {number}")
+            self.preview_layout.addWidget(frame)
+
+    # -- signing -------------------------------------------------------------
+
+    def _session_for(self, role: str) -> SigningSession | None:
+        current = self.signer_provider()
+        if role == "lead" and current is not None:
+            return current
+        exclude = (current.person,) if current is not None and role != "lead" else ()
+        dialog = SignInDialog(
+            self.binder, self, title=f"Sign the report as {_ROLE_TEXT[role]}",
+            explanation="The signature is embedded in the PDF as a further revision; earlier "
+                        "signatures stay valid.",
+            exclude=exclude,
+        )
+        if not dialog.exec():
+            return None
+        return dialog.session
+
+    def sign(self, role: str, session: SigningSession | None = None) -> None:
+        """Sign the report on screen in ``role``'s place (asks who signs when needed)."""
+        if self.busy or self.current is None:
+            return
+        session = session or self._session_for(role)
+        if session is None:
+            return
+        path = self.current
+
+        def work(progress, cancelled):
+            from binder.core.output.report import sign_report_file
+
+            if cancelled():
+                raise Cancelled("cancelled; nothing was signed")
+            worker = self._worker_binder()
+            try:
+                sign_report_file(worker, path, session, role)
+            finally:
+                worker.close()
+            return session.person, role, render_preview(path)
+
+        self._set_busy(True)
+        self.task = run_task(self, work, label="Signing the report…", on_success=self._signed,
+                             on_failure=self._failed)
+
+    def _signed(self, outcome) -> None:
+        person, role, images = outcome
+        self.task = None
+        self._show_preview(images)
+        self._set_busy(False)
+        dialogs.info(self, "Signed", f"{person} signed the report as {_ROLE_TEXT[role]}.")
+
+    # -- paper binder --------------------------------------------------------
+
+    def print_plan(self) -> None:
+        """Write the paper binder (the call sheet is filled when the binder is unlocked)."""
+        if self.busy:
+            return
+        path = self.path_chooser("Print plan", "incident-response-binder.pdf")
+        if path is None:
+            return
+
+        def work(progress, cancelled):
+            from binder.core.output.paper import write_print_plan
+
+            worker = self._worker_binder()
+            try:
+                if cancelled():
+                    raise Cancelled("cancelled; no file was written")
+                return path, write_print_plan(worker, path)
+            finally:
+                worker.close()
+
+        self._set_busy(True)
+        self.task = run_task(self, work, label="Preparing the paper binder…",
+                             on_success=self._plan_printed, on_failure=self._failed)
+
+    def _plan_printed(self, outcome) -> None:
+        path, result = outcome
+        self.task = None
+        self._set_busy(False)
+        roster = (f"{result.contacts} contacts on the call sheet (CONFIDENTIAL)" if result.contacts
+                  else "an empty call sheet to fill in by hand")
+        dialogs.info(self, "Paper binder written",
+                     f"{path}: {result.pages} pages, plan revision {result.revision}, {roster}.")

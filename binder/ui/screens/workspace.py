@@ -1,0 +1,331 @@
+"""The incident workspace: a header with what matters now, the panes, and quick entry.
+
+The quick-entry box sits below the panes, so an entry can be written (Ctrl+Enter)
+whatever pane is open. Panes other than the journal are built the first time
+they are shown, which keeps opening an incident fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from binder.core.crypto.signers import SigningSession
+from binder.core.errors import BinderError
+from binder.core.incident import journal as jr
+from binder.core.incident.record import get_incident
+from binder.core.plan import revisions as plans
+from binder.core.storage.database import Binder
+from binder.services.settings import SessionKeeper
+from binder.ui.app import chip, heading, local_text, muted, parse_utc, set_chip, span_text, utc_text
+from binder.ui.screens.journal import JournalPane, QuickEntry
+
+log = logging.getLogger(__name__)
+SignerProvider = Callable[[], SigningSession | None]
+
+#: (tab title, module, class) in tab order; Ctrl+1..7 follow this order.
+PANES = (
+    ("Guide", "guide", "GuidePane"),
+    ("Journal", "journal", "JournalPane"),
+    ("Evidence", "evidence", "EvidencePane"),
+    ("Decisions && notifications", "decisions", "DecisionsPane"),
+    ("Impact", "decisions", "ImpactPane"),
+    ("Review", "decisions", "ReviewPane"),
+    ("Report", "report", "ReportScreen"),
+)
+JOURNAL_TAB = 1
+EVIDENCE_TAB = 2
+
+
+def load_class(module: str, name: str):
+    """A widget class from ``binder.ui.<module>``, or None while it is not part of this build."""
+    try:
+        mod = importlib.import_module(f"binder.ui.screens.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"binder.ui.screens.{module}":
+            return None
+        log.warning("pane %s.%s cannot be loaded: %s", module, name, exc)
+        return None
+    except Exception as exc:  # noqa: BLE001 - one broken pane must not take the app down
+        log.warning("pane %s.%s cannot be loaded: %s", module, name, exc)
+        return None
+    return getattr(mod, name, None)
+
+
+class Placeholder(QWidget):
+    """Stands in for a pane until it is built (or when it is not in this build)."""
+
+    def __init__(self, title: str, text: str = ""):
+        super().__init__()
+        self.setAccessibleName(title)
+        layout = QVBoxLayout(self)
+        layout.addStretch()
+        label = muted(text or f"{title} opens here.")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(label)
+        layout.addStretch()
+
+
+class IncidentWorkspace(QWidget):
+    """Everything about one incident."""
+
+    entry_added = Signal(int)
+    sessions_changed = Signal()
+
+    def __init__(
+        self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
+        parent: QWidget | None = None, *, witness_keeper: SessionKeeper | None = None,
+    ):
+        super().__init__(parent)
+        self.binder = binder
+        self.incident_id = incident_id
+        self.incident = get_incident(binder, incident_id)
+        self.signer_provider = signer_provider
+        self.witness_keeper = witness_keeper
+        self.setAccessibleName(f"Incident: {self.incident.title}")
+        try:
+            self.plan = plans.get_revision(binder, self.incident.plan_revision_id).plan \
+                if self.incident.plan_revision_id else plans.current_revision(binder).plan
+        except BinderError:
+            self.plan = None
+        self.nearest_deadline = None
+        self.focus_phase: tuple[str, str] | None = None  # (key, name)
+
+        self._build_header()
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Incident panes")
+        self.tabs.setDocumentMode(True)
+        self.panes: dict[int, QWidget] = {}
+        for i, (title, _module, _cls) in enumerate(PANES):
+            self.tabs.addTab(Placeholder(title.replace("&&", "&")), title)
+            self.tabs.setTabToolTip(i, f"{title.replace('&&', '&')} (Ctrl+{i + 1})")
+        self.journal = JournalPane(binder, incident_id, signer_provider, self,
+                                   witness_keeper=witness_keeper)
+        self._install(JOURNAL_TAB, self.journal)
+        self.journal.sessions_changed.connect(self.sessions_changed)
+        self.quick = QuickEntry(binder, incident_id, signer_provider, self,
+                                phase_provider=lambda: self.focus_phase[0] if self.focus_phase else None)
+        self.quick.added.connect(self._entry_added)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.header)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.quick)
+        self.tabs.setCurrentIndex(JOURNAL_TAB)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(15_000)
+        self._tick.timeout.connect(self.tick)
+        self._tick.start()
+        self.update_header()
+
+    # -- header -----------------------------------------------------------------------------
+    def _build_header(self) -> None:
+        inc = self.incident
+        self.header = QFrame()
+        self.header.setObjectName("header")
+        grid = QVBoxLayout(self.header)
+        grid.setContentsMargins(4, 0, 4, 6)
+        grid.setSpacing(4)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        self.title = heading(inc.title)
+        self.title.setWordWrap(False)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setMinimumWidth(200)
+        self.title.setToolTip(inc.title)
+        top.addWidget(self.title, 1)
+        if inc.drill:
+            top.addWidget(chip("DRILL", "drill", tooltip="A practice exercise, marked as such everywhere"))
+        self.severity = chip(inc.severity.upper(), inc.severity, tooltip="Severity")
+        top.addWidget(self.severity)
+        grid.addLayout(top)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        self.facts = QLabel("")
+        self.facts.setProperty("muted", "1")
+        self.facts.setAccessibleName("Incident facts")
+        self.facts.setMinimumWidth(200)
+        bottom.addWidget(self.facts, 1)
+        self.phase_chip = chip("", "phase", tooltip="The phase in focus now (phases can run side by side)")
+        bottom.addWidget(self.phase_chip)
+        self.deadline_chip = chip("", "grey")
+        bottom.addWidget(self.deadline_chip)
+        grid.addLayout(bottom)
+
+    def update_header(self) -> None:
+        """Refresh the time since detection, focus phase and nearest deadline."""
+        inc = self.incident
+        detected = parse_utc(inc.detected_at)
+        since = (datetime.now(UTC) - detected).total_seconds()
+        type_label = inc.type
+        if self.plan is not None:
+            try:
+                type_label = self.plan.incident_type_label(inc.type)
+            except BinderError:
+                pass
+        self.facts.setText(
+            f"{type_label} · detected {local_text(inc.detected_at, seconds=False)} "
+            f"({span_text(since)} ago)"
+        )
+        self.facts.setToolTip(f"Detected {utc_text(inc.detected_at)}; opened by {inc.opened_by}")
+        self.focus_phase = self._read_focus_phase()
+        if self.focus_phase:
+            name = self.focus_phase[1]
+            short = name if len(name) <= 34 else name[:33] + "…"
+            set_chip(self.phase_chip, f"Focus: {short}", "phase")
+            self.phase_chip.setToolTip(f"Focus: {name} (phases can run side by side)")
+        self.phase_chip.setVisible(bool(self.focus_phase))
+        self.nearest_deadline = self._read_deadline()
+        d = self.nearest_deadline
+        if d is not None:
+            set_chip(self.deadline_chip, f"{d.name}: {d.describe()}", d.colour)
+            self.deadline_chip.setToolTip(f"Deadline {local_text(d.deadline)} ({utc_text(d.deadline)}) — {d.due_text}")
+        self.deadline_chip.setVisible(d is not None)
+
+    def _read_focus_phase(self) -> tuple[str, str] | None:
+        last = None
+        for entry in jr.iter_entries(self.binder, self.incident_id, kinds=("phase",)):
+            last = entry
+        if last is None:
+            return None
+        key = (last.data or {}).get("phase") or last.phase
+        if not key:
+            return None
+        name = key
+        if self.plan is not None:
+            try:
+                name = self.plan.phase(key).name
+            except BinderError:
+                pass
+        return key, name
+
+    def _read_deadline(self):
+        try:
+            from binder.core.incident import clocks
+        except ImportError:
+            return None
+        try:
+            return clocks.nearest(clocks.incident_clocks(self.binder, self.incident_id, plan=self.plan))
+        except Exception as exc:  # noqa: BLE001 - the header must not fail over a clock
+            log.info("no deadline shown: %s", exc)
+            return None
+
+    def tick(self) -> None:
+        """Periodic refresh: header times and entries written by other programs."""
+        self.update_header()
+        if self.tabs.currentIndex() == JOURNAL_TAB:
+            self.journal.refresh()
+
+    # -- panes ------------------------------------------------------------------------------
+    def _install(self, index: int, widget: QWidget) -> None:
+        title = self.tabs.tabText(index)
+        tip = self.tabs.tabToolTip(index)
+        old = self.tabs.widget(index)
+        blocked = self.tabs.blockSignals(True)
+        current = self.tabs.currentIndex()
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, widget, title)
+        self.tabs.setTabToolTip(index, tip)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(blocked)
+        if old is not None:
+            old.deleteLater()
+        self.panes[index] = widget
+
+    def pane(self, index: int) -> QWidget:
+        """The pane at ``index``, built on first use."""
+        if index not in self.panes:
+            title, module, cls_name = PANES[index]
+            cls = load_class(module, cls_name)
+            if cls is None:
+                widget: QWidget = Placeholder(title.replace("&&", "&"),
+                                              f"{title.replace('&&', '&')} is not part of this build yet.")
+            else:
+                try:
+                    widget = cls(self.binder, self.incident_id, self.signer_provider, self)
+                except Exception as exc:  # noqa: BLE001 - show the failure in place, keep working
+                    log.warning("pane %s failed: %s", cls_name, exc)
+                    widget = Placeholder(title.replace("&&", "&"), f"This pane could not open: {exc}")
+            self._install(index, widget)
+        return self.panes[index]
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.pane(index)
+        if index == JOURNAL_TAB:
+            self.journal.refresh()
+        elif hasattr(widget, "refresh"):
+            try:
+                widget.refresh()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("pane refresh failed: %s", exc)
+        self.update_header()
+
+    def show_pane(self, index: int) -> None:
+        """Switch to pane ``index`` (0-based; Ctrl+1 is 0)."""
+        if 0 <= index < self.tabs.count():
+            self.pane(index)
+            self.tabs.setCurrentIndex(index)
+
+    def next_pane(self, step: int = 1) -> None:
+        """Ctrl+Tab / Ctrl+Shift+Tab."""
+        self.show_pane((self.tabs.currentIndex() + step) % self.tabs.count())
+
+    # -- actions ----------------------------------------------------------------------------
+    def _entry_added(self, entry_id: int) -> None:
+        self.journal.entry_added(entry_id)
+        self.update_header()
+        self.entry_added.emit(entry_id)
+        self.sessions_changed.emit()
+
+    def add_entry(self) -> int | None:
+        """Ctrl+Enter: add what is in the quick-entry box."""
+        return self.quick.add_entry()
+
+    def focus_entry(self) -> None:
+        """Ctrl+N: start a new entry."""
+        self.quick.focus_text()
+
+    def cosign(self) -> bool:
+        """Ctrl+Shift+S: co-sign the selected journal entry."""
+        self.show_pane(JOURNAL_TAB)
+        return self.journal.cosign_selected()
+
+    def new_evidence(self) -> None:
+        """Ctrl+E: register evidence in the Evidence pane."""
+        self.show_pane(EVIDENCE_TAB)
+        pane = self.panes.get(EVIDENCE_TAB)
+        for name in ("new_evidence", "choose_files", "add_evidence"):
+            action = getattr(pane, name, None)
+            if callable(action):
+                action()
+                return
+
+    def verify(self) -> None:
+        """Ctrl+Shift+V: verify this incident."""
+        self.show_pane(JOURNAL_TAB)
+        self.journal.verify()
+
+    def flush(self) -> None:
+        """Save any pending draft (closing, locking, switching away)."""
+        self.quick.flush()
+
+    def shutdown(self) -> None:
+        """Stop timers and save drafts before the workspace goes away."""
+        self._tick.stop()
+        self.flush()

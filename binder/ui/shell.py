@@ -1,0 +1,759 @@
+"""The main window: first run, unlock, and the app shell around incidents, plan and roster.
+
+One window per binder (an OS lock beside the file keeps a second window out).
+The window owns the binder connection and the signer sessions; screens call
+core functions through it. Idle for too long, it locks: signer sessions are
+dropped, the data key leaves memory, and the unlock page covers everything.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSpinBox,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from binder.core.crypto import vault
+from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
+from binder.core.crypto.signers import SigningSession
+from binder.core.errors import BinderError, BinderInUse
+from binder.core.incident.record import most_recent_incident
+from binder.core.storage.database import Binder, open_binder
+from binder.services import settings as app_state
+from binder.services.applock import AppLock
+from binder.services.settings import AppSettings, SessionKeeper
+from binder.services.setup_flow import Next, SetupResult
+from binder.ui import dialogs
+from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME, heading, muted, set_chip
+from binder.ui.screens.unlock import SignInDialog, UnlockPage
+
+log = logging.getLogger(__name__)
+
+NAV_INCIDENTS, NAV_WORKSPACE, NAV_PLAN, NAV_ROSTER, NAV_READINESS, NAV_ACCESS = range(6)
+NAV_LABELS = ("Incidents", "Current incident", "Plan", "Roster", "Readiness", "Who had access")
+PAGE_WELCOME, PAGE_UNLOCK, PAGE_SHELL = range(3)
+IDLE_EVENTS = {
+    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+    QEvent.Type.Wheel, QEvent.Type.TouchBegin,
+}
+
+
+class IdleWatcher(QObject):
+    """Notes the time of the last keyboard or mouse input anywhere in the app."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.last = time.monotonic()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in IDLE_EVENTS:
+            self.last = time.monotonic()
+        return False
+
+    def idle_seconds(self) -> float:
+        """Seconds since the last input."""
+        return time.monotonic() - self.last
+
+
+class SettingsDialog(QDialog):
+    """Idle lock and signer-session length (stored in the binder: a team decision)."""
+
+    def __init__(self, settings: AppSettings, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Settings", 2))
+        form = QFormLayout()
+        self.idle = QSpinBox()
+        self.idle.setRange(*app_state.LIMITS[app_state.IDLE_LOCK_MINUTES])
+        self.idle.setSuffix(" min")
+        self.idle.setSpecialValueText("never")
+        self.idle.setValue(settings.idle_lock_minutes)
+        self.idle.setAccessibleName("Lock after this many idle minutes")
+        self.session = QSpinBox()
+        self.session.setRange(*app_state.LIMITS[app_state.SIGNER_SESSION_MINUTES])
+        self.session.setSuffix(" min")
+        self.session.setValue(settings.signer_session_minutes)
+        self.session.setAccessibleName("Signers stay signed in for")
+        form.addRow("Lock when idle for", self.idle)
+        form.addRow("Signers stay signed in for", self.session)
+        layout.addLayout(form)
+        layout.addWidget(muted("Stored in the binder, so the whole team's copy behaves the same."))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> AppSettings:
+        """What was chosen."""
+        return AppSettings(self.idle.value(), self.session.value())
+
+
+class MainWindow(QMainWindow):
+    """The Incident Binder window."""
+
+    def __init__(
+        self, binder_path: str | Path, *, binder: Binder | None = None,
+        passphrase: str | None = None, use_keyring: bool = True, kdf: KdfParams = DEFAULT_KDF,
+        lock: AppLock | None = None, remember_geometry: bool = True,
+    ):
+        super().__init__()
+        from binder.ui.app import install_plain_tooltips
+
+        install_plain_tooltips(QApplication.instance())
+        self.binder_path = Path(binder_path).expanduser()
+        self.binder: Binder | None = binder
+        self.use_keyring = use_keyring
+        self.kdf = kdf
+        self.applock = lock
+        self.remember_geometry = remember_geometry
+        self.settings = AppSettings(**{"idle_lock_minutes": 15, "signer_session_minutes": 5})
+        self.keeper = SessionKeeper(self.settings.signer_session_minutes)
+        self.witness_keeper = SessionKeeper(self.settings.signer_session_minutes)
+        self.workspace = None
+        self.plan_screen = None
+        self.roster_screen = None
+        self.readiness_screen = None
+        self.access_screen = None
+        self.incidents_screen = None
+        self.welcome = None
+        self.unlock_page: UnlockPage | None = None
+        self.setWindowTitle(APP_DISPLAY_NAME)
+        self.setAccessibleName(APP_DISPLAY_NAME)
+        self.setMinimumSize(1024, 640)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(QWidget())  # welcome, built when needed
+        self.pages.addWidget(QWidget())  # unlock, built when needed
+        self.shell = self._build_shell()
+        self.pages.addWidget(self.shell)
+        self.setCentralWidget(self.pages)
+        self._build_actions()
+        self._build_status_bar()
+        self._restore_geometry()
+
+        self.idle = IdleWatcher(self)
+        QApplication.instance().installEventFilter(self.idle)
+        self._timer = QTimer(self)
+        self._timer.setInterval(5000)
+        self._timer.timeout.connect(self.tick)
+        self._timer.start()
+        self._start(passphrase)
+
+    # =========================================================================== start-up
+    def _start(self, passphrase: str | None) -> None:
+        if self.binder is None and not self.binder_path.exists():
+            self.show_welcome()
+            return
+        if self.binder is None:
+            try:
+                self._take_lock(self.binder_path)
+                self.binder = open_binder(self.binder_path)
+            except BinderError as exc:
+                self.show_welcome(str(exc))
+                return
+        if not self.binder.unlocked:
+            if self.use_keyring and vault.unlock_with_keyring(self.binder):
+                vault.record_access(self.binder, "unlock", _who(), "keyring (app)")
+            elif passphrase:
+                try:
+                    vault.unlock_with_passphrase(self.binder, passphrase)
+                    vault.record_access(self.binder, "unlock", _who(), "passphrase (app)")
+                except BinderError as exc:
+                    log.info("the given passphrase did not unlock: %s", exc)
+        if self.binder.unlocked:
+            self._enter_shell(open_recent=True)
+        else:
+            self.show_unlock()
+
+    def _take_lock(self, path: Path) -> None:
+        if self.applock is not None and self.applock.binder_path == path and self.applock.held:
+            return
+        new = AppLock(path).acquire()  # BinderInUse: another window has it
+        if self.applock is not None:
+            self.applock.release()
+        self.applock = new
+
+    def show_welcome(self, message: str = "") -> None:
+        """First run (or the chosen binder could not be opened)."""
+        from binder.ui.screens.welcome import WelcomeWizard
+
+        if self.welcome is None:
+            self.welcome = WelcomeWizard(self.binder_path, self, kdf=self.kdf)
+            self.welcome.finished.connect(self._setup_finished)
+            self._replace_page(PAGE_WELCOME, self.welcome)
+        if message:
+            from binder.ui.screens.unlock import show_message
+
+            show_message(self.welcome.welcome_message, message)
+        self.pages.setCurrentIndex(PAGE_WELCOME)
+        self.menuBar().setEnabled(False)
+        self._update_status()
+
+    def _replace_page(self, index: int, widget: QWidget) -> None:
+        old = self.pages.widget(index)
+        self.pages.removeWidget(old)
+        old.deleteLater()
+        self.pages.insertWidget(index, widget)
+
+    def _setup_finished(self, result: SetupResult) -> None:
+        assert self.welcome is not None
+        flow = self.welcome.flow
+        try:
+            self._take_lock(result.path)
+        except BinderInUse as exc:
+            dialogs.error(self, "Binder in use", str(exc))
+            return
+        self.binder_path = result.path
+        if result.next is Next.UNLOCK:
+            self.binder = open_binder(result.path)
+            self.show_unlock()
+            return
+        self.binder = flow.take_binder()
+        if flow.lead_session is not None:
+            self._load_settings()
+            self.keeper.put(flow.lead_session)
+        self._enter_shell(open_recent=False)
+        if result.next is Next.DRILL and result.drill_incident_id is not None:
+            self.open_incident(result.drill_incident_id)
+            self.workspace.focus_entry()
+        elif result.next is Next.ROSTER:
+            self.navigate(NAV_ROSTER)
+
+    def show_unlock(self) -> None:
+        """Cover everything with the unlock page."""
+        assert self.binder is not None
+        if self.unlock_page is None:
+            self.unlock_page = UnlockPage(self.binder, self, use_keyring=self.use_keyring)
+            self.unlock_page.unlocked.connect(self._unlocked)
+            self.unlock_page.open_other.connect(self.open_other_binder)
+            self._replace_page(PAGE_UNLOCK, self.unlock_page)
+        else:
+            self.unlock_page.set_binder(self.binder)
+        self.pages.setCurrentIndex(PAGE_UNLOCK)
+        self.menuBar().setEnabled(False)
+        self.unlock_page.focus()
+        self._update_status()
+
+    def _unlocked(self, how: str) -> None:
+        first_time = self.incidents_screen is None
+        self._enter_shell(open_recent=first_time)
+
+    def unlock_with(self, passphrase: str) -> bool:
+        """Unlock from code (tests and screenshots type into the page instead when they can)."""
+        assert self.unlock_page is not None
+        self.unlock_page.passphrase.setText(passphrase)
+        return self.unlock_page.try_passphrase()
+
+    # =========================================================================== the shell
+    def _build_shell(self) -> QWidget:
+        shell = QWidget()
+        row = QHBoxLayout(shell)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Navigation")
+        self.nav.setFixedWidth(190)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
+        for label in NAV_LABELS:
+            item = QListWidgetItem(label)
+            item.setToolTip(label)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        self.content = QStackedWidget()
+        for label in NAV_LABELS:
+            self.content.addWidget(QLabel(label))
+        row.addWidget(self.nav)
+        inner = QVBoxLayout()
+        inner.setContentsMargins(12, 10, 12, 6)
+        inner.addWidget(self.content)
+        row.addLayout(inner, 1)
+        return shell
+
+    def _load_settings(self) -> None:
+        assert self.binder is not None
+        self.settings = app_state.load_settings(self.binder)
+        self.keeper.minutes = self.settings.signer_session_minutes
+        self.witness_keeper.minutes = self.settings.signer_session_minutes
+
+    def _enter_shell(self, *, open_recent: bool) -> None:
+        assert self.binder is not None and self.binder.unlocked
+        self._load_settings()
+        self.idle.last = time.monotonic()
+        if self.incidents_screen is None:
+            from binder.ui.screens.incidents import IncidentsScreen
+
+            self.incidents_screen = IncidentsScreen(self.binder, self.signer_provider, self)
+            self.incidents_screen.open_requested.connect(self.open_incident)
+            self._set_content(NAV_INCIDENTS, self.incidents_screen)
+        else:
+            self.incidents_screen.refresh()
+        if self.roster_screen is not None and hasattr(self.roster_screen, "refresh"):
+            self.roster_screen.refresh()
+        self.pages.setCurrentIndex(PAGE_SHELL)
+        self.menuBar().setEnabled(True)
+        self.setWindowTitle(f"{self.binder.path.stem} — {APP_DISPLAY_NAME}")
+        recent = most_recent_incident(self.binder) if open_recent else None
+        if recent is not None:
+            self.open_incident(recent.id)
+        elif self.workspace is not None:
+            self.navigate(self.nav.currentRow() if self.nav.currentRow() >= 0 else NAV_WORKSPACE)
+        else:
+            self.navigate(NAV_INCIDENTS)
+        self._update_actions()
+        self._update_status()
+
+    def _set_content(self, index: int, widget: QWidget) -> None:
+        old = self.content.widget(index)
+        current = self.content.currentIndex()
+        self.content.removeWidget(old)
+        old.deleteLater()
+        self.content.insertWidget(index, widget)
+        self.content.setCurrentIndex(current)
+
+    def navigate(self, index: int) -> None:
+        """Show Incidents, the current incident, Plan or Roster."""
+        if index == NAV_WORKSPACE and self.workspace is None:
+            index = NAV_INCIDENTS
+        self.nav.setCurrentRow(index)
+        self._nav_changed(index)
+
+    def _nav_changed(self, index: int) -> None:
+        if index < 0 or self.binder is None or not self.binder.unlocked:
+            return
+        if index == NAV_WORKSPACE and self.workspace is None:
+            self.nav.setCurrentRow(NAV_INCIDENTS)
+            return
+        if index == NAV_PLAN and self.plan_screen is None:
+            from binder.ui.screens.plan import PlanScreen
+
+            self.plan_screen = PlanScreen(self.binder, self, author_provider=self._current_person)
+            self._set_content(NAV_PLAN, self.plan_screen)
+        if index == NAV_ROSTER and self.roster_screen is None:
+            self.roster_screen = self._make_roster()
+            self._set_content(NAV_ROSTER, self.roster_screen)
+        if index == NAV_READINESS:
+            if self.readiness_screen is None:
+                from binder.ui.screens.readiness import ReadinessScreen
+
+                self.readiness_screen = ReadinessScreen(
+                    self.binder, self, who_provider=self._current_person)
+                self._set_content(NAV_READINESS, self.readiness_screen)
+            else:
+                self.readiness_screen.refresh()
+        if index == NAV_ACCESS:
+            if self.access_screen is None:
+                from binder.ui.screens.access import AccessLogScreen
+
+                self.access_screen = AccessLogScreen(self.binder, self)
+                self._set_content(NAV_ACCESS, self.access_screen)
+            else:
+                self.access_screen.refresh()
+        if index == NAV_INCIDENTS and self.incidents_screen is not None:
+            self.incidents_screen.refresh()
+        self.content.setCurrentIndex(index)
+        self._update_actions()
+
+    def _make_roster(self) -> QWidget:
+        from binder.ui.screens.workspace import Placeholder, load_class
+
+        cls = load_class("roster", "RosterScreen")
+        if cls is None:
+            return Placeholder("Roster", "The roster is not part of this build yet.")
+        try:
+            widget = cls(self.binder, self)
+        except Exception as exc:  # noqa: BLE001 - keep the rest of the app usable
+            log.warning("roster failed: %s", exc)
+            return Placeholder("Roster", f"The roster could not open: {exc}")
+        signal = getattr(widget, "unlock_requested", None)
+        if signal is not None:
+            signal.connect(self.lock_now)
+        return widget
+
+    def open_incident(self, incident_id: int) -> None:
+        """Show an incident's workspace (replacing the one shown before)."""
+        from binder.ui.screens.workspace import IncidentWorkspace
+
+        assert self.binder is not None
+        if self.workspace is not None and self.workspace.incident_id == incident_id:
+            self.navigate(NAV_WORKSPACE)
+            return
+        try:
+            workspace = IncidentWorkspace(self.binder, incident_id, self.signer_provider, self,
+                                          witness_keeper=self.witness_keeper)
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="Cannot open the incident")
+            return
+        if self.workspace is not None:
+            self.workspace.shutdown()
+        workspace.sessions_changed.connect(self._update_status)
+        self.workspace = workspace
+        self._set_content(NAV_WORKSPACE, workspace)
+        item = self.nav.item(NAV_WORKSPACE)
+        item.setText(_clip(workspace.incident.label, 22))
+        item.setToolTip(workspace.incident.label)
+        self.navigate(NAV_WORKSPACE)
+        workspace.tabs.currentWidget().setFocus()
+
+    # =========================================================================== signing
+    def signer_provider(self) -> SigningSession | None:
+        """The person at the keyboard, signed in; asks once, then keeps them for a few minutes."""
+        session = self.keeper.take()
+        if session is not None:
+            self._update_status()
+            return session
+        if self.binder is None:
+            return None
+        dialog = SignInDialog(
+            self.binder, self, title="Sign in to sign",
+            explanation=(
+                "Your signature goes on what you write. You stay signed in for "
+                f"{self.keeper.minutes} minutes after your last signature."
+            ),
+            preferred=getattr(self, "_last_person", None),
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
+            return None
+        return self._signed_in(dialog.session)
+
+    def sign_in(self, person: str, passphrase: str) -> SigningSession:
+        """Sign in without the dialog (scripted screenshots, the first-run lead)."""
+        from binder.core.crypto import signers
+
+        assert self.binder is not None
+        return self._signed_in(signers.open_session(self.binder, person, passphrase))
+
+    def _signed_in(self, session: SigningSession) -> SigningSession:
+        assert self.binder is not None
+        self.keeper.put(session)
+        self._last_person = session.person
+        vault.record_access(self.binder, "signer", session.person, "signed in (app)")
+        self._update_status()
+        return session
+
+    def sign_out(self) -> None:
+        """End the signer sessions now."""
+        self.keeper.clear()
+        self.witness_keeper.clear()
+        self._update_status()
+
+    def _current_person(self) -> str:
+        session = self.keeper.peek()
+        return session.person if session else _who()
+
+    # =========================================================================== locking
+    def lock_now(self) -> None:
+        """Lock: save drafts, drop signer sessions and the data key, show the unlock page."""
+        if self.binder is None or self.pages.currentIndex() != PAGE_SHELL:
+            return
+        if self.workspace is not None:
+            self.workspace.flush()
+        self.sign_out()
+        if self.roster_screen is not None:
+            # The roster shows decrypted contacts: it goes, and is rebuilt after unlocking.
+            self.roster_screen.deleteLater()
+            self.roster_screen = None
+            self._set_content(NAV_ROSTER, QLabel("Roster"))
+            if self.nav.currentRow() == NAV_ROSTER:
+                self.nav.blockSignals(True)
+                self.nav.setCurrentRow(NAV_INCIDENTS)
+                self.nav.blockSignals(False)
+                self.content.setCurrentIndex(NAV_INCIDENTS)
+        self.binder.data_key = None
+        self.show_unlock()
+
+    def tick(self) -> None:
+        """Every few seconds: idle lock and the status bar."""
+        minutes = self.settings.idle_lock_minutes
+        if minutes and self.pages.currentIndex() == PAGE_SHELL and \
+                self.idle.idle_seconds() >= minutes * 60:
+            self.lock_now()
+        self._update_status()
+
+    # =========================================================================== actions
+    def _action(self, menu, text: str, slot, shortcuts=(), *, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        self.act_new_incident = self._action(m, "New incident…", self._new_incident, ("Ctrl+Shift+N",))
+        self._action(m, "Open another binder…", self.open_other_binder, ("Ctrl+O",))
+        m.addSeparator()
+        self._action(m, "Settings…", self.edit_settings)
+        self.act_lock = self._action(m, "Lock now", self.lock_now, ("Ctrl+L",),
+                                     tip="Lock the binder and sign everyone out")
+        m.addSeparator()
+        self._action(m, "Quit", self.close, ("Ctrl+Q",))
+
+        m = bar.addMenu("&Incident")
+        ws = self._with_workspace
+        self.act_new_entry = self._action(m, "New entry", ws("focus_entry"), ("Ctrl+N",),
+                                          tip="Start writing a journal entry")
+        self.act_add_entry = self._action(m, "Add entry", ws("add_entry"),
+                                          ("Ctrl+Return", "Ctrl+Enter"),
+                                          tip="Sign and add the entry being written")
+        self.act_cosign = self._action(m, "Co-sign selected entry…", ws("cosign"), ("Ctrl+Shift+S",))
+        self.act_evidence = self._action(m, "New evidence…", ws("new_evidence"), ("Ctrl+E",))
+        self.act_verify = self._action(m, "Verify this incident", ws("verify"), ("Ctrl+Shift+V",))
+        self.act_find = self._action(m, "Find in journal", self._find, ("Ctrl+F",))
+        m.addSeparator()
+        self.act_next = self._action(m, "Next pane", lambda: self._pane_step(1), ("Ctrl+Tab",))
+        self.act_prev = self._action(m, "Previous pane", lambda: self._pane_step(-1),
+                                     ("Ctrl+Shift+Tab", "Ctrl+Backtab"))
+        from binder.ui.screens.workspace import PANES
+
+        panes = m.addMenu("Go to pane")
+        self.pane_actions = []
+        for i, (title, _m, _c) in enumerate(PANES):
+            self.pane_actions.append(
+                self._action(panes, title.replace("&&", "&&"), lambda i=i: self._show_pane(i),
+                             (f"Ctrl+{i + 1}",))
+            )
+        self.workspace_actions = [self.act_new_entry, self.act_add_entry, self.act_cosign,
+                                  self.act_evidence, self.act_verify, self.act_find, self.act_next,
+                                  self.act_prev, *self.pane_actions]
+
+        m = bar.addMenu("&People")
+        self._action(m, "Sign in…", self._sign_in_dialog)
+        self._action(m, "Sign out", self.sign_out)
+
+        m = bar.addMenu("&Go")
+        for i, label in enumerate(NAV_LABELS):
+            self._action(m, label, lambda i=i: self.navigate(i), (f"Alt+{i + 1}",))
+
+        m = bar.addMenu("&Help")
+        self._action(m, "Keyboard shortcuts", self._show_shortcuts, ("F1",))
+        self._action(m, "About Incident Binder", self._about)
+
+    def _with_workspace(self, name: str):
+        def run():
+            if self.workspace is None:
+                return
+            if self.content.currentIndex() != NAV_WORKSPACE:
+                self.navigate(NAV_WORKSPACE)
+            getattr(self.workspace, name)()
+
+        return run
+
+    def _update_actions(self) -> None:
+        on = self.workspace is not None and self.content.currentIndex() == NAV_WORKSPACE
+        for action in self.workspace_actions:
+            action.setEnabled(on)
+        # Ctrl+N starts an entry whenever an incident is open, from any screen.
+        self.act_new_entry.setEnabled(self.workspace is not None)
+
+    def _pane_step(self, step: int) -> None:
+        if self.workspace is not None:
+            self.workspace.next_pane(step)
+
+    def _show_pane(self, index: int) -> None:
+        if self.workspace is not None:
+            self.workspace.show_pane(index)
+
+    def _find(self) -> None:
+        if self.workspace is not None:
+            self.workspace.show_pane(1)
+            self.workspace.journal.filter.setFocus()
+            self.workspace.journal.filter.selectAll()
+
+    def _new_incident(self) -> None:
+        if self.incidents_screen is None:
+            return
+        self.navigate(NAV_INCIDENTS)
+        self.incidents_screen.new_incident()
+
+    def _sign_in_dialog(self) -> None:
+        self.keeper.clear()
+        self.signer_provider()
+
+    def open_other_binder(self) -> None:
+        """Switch to another binder file."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a binder", str(self.binder_path.parent),
+                                              "Binders (*.binder);;All files (*)")
+        if path:
+            self.switch_binder(Path(path))
+
+    def switch_binder(self, path: Path) -> bool:
+        """Close this binder and open ``path`` (it is unlocked next)."""
+        try:
+            lock = AppLock(path).acquire()
+            try:
+                new = open_binder(path)
+            except BaseException:
+                lock.release()
+                raise
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="Cannot open that binder")
+            return False
+        self._close_binder()
+        self.applock = lock
+        self.binder, self.binder_path = new, path
+        self.show_unlock()
+        return True
+
+    def _close_binder(self) -> None:
+        if self.workspace is not None:
+            self.workspace.shutdown()
+        self.sign_out()
+        for name in ("workspace", "plan_screen", "roster_screen", "incidents_screen",
+                     "readiness_screen", "access_screen"):
+            widget = getattr(self, name)
+            if widget is not None:
+                widget.deleteLater()
+            setattr(self, name, None)
+        for i, label in enumerate(NAV_LABELS):
+            self._set_content(i, QLabel(label))
+            self.nav.item(i).setText(label)
+        if self.binder is not None:
+            self.binder.close()
+            self.binder = None
+        if self.applock is not None:
+            self.applock.release()
+            self.applock = None
+
+    def edit_settings(self) -> None:
+        """Change idle lock and signer-session length."""
+        if self.binder is None:
+            return
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            app_state.save_settings(self.binder, dialog.values())
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="Settings not saved")
+            return
+        self._load_settings()
+        self._update_status()
+
+    def _show_shortcuts(self) -> None:
+        dialogs.info(self, "Keyboard shortcuts", "\n".join((
+            "Ctrl+N  new journal entry          Ctrl+Enter  add it (signed)",
+            "Ctrl+Shift+S  co-sign selected     Ctrl+E  new evidence",
+            "Ctrl+Shift+V  verify               Ctrl+F  find in journal",
+            "Ctrl+1…7 / Ctrl+Tab  switch pane   Alt+1…4  incidents, incident, plan, roster",
+            "Ctrl+Shift+N  new incident         Ctrl+L  lock now",
+        )))
+
+    def _about(self) -> None:
+        dialogs.info(self, "About Incident Binder",
+                     "Incident Binder: the offline binder for leading a security incident.")
+
+    # =========================================================================== status bar
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.lock_label = QLabel("")
+        self.lock_label.setAccessibleName("Lock state")
+        self.signer_label = QLabel("")
+        self.signer_label.setAccessibleName("Signer session")
+        self.sign_out_button = QToolButton()
+        self.sign_out_button.setText("Sign out")
+        self.sign_out_button.setAccessibleName("Sign out")
+        self.sign_out_button.setAutoRaise(True)
+        self.sign_out_button.clicked.connect(self.sign_out)
+        self.deadline_label = QLabel("")
+        self.deadline_label.setAccessibleName("Nearest deadline")
+        bar.addPermanentWidget(self.deadline_label)
+        bar.addPermanentWidget(self.signer_label)
+        bar.addPermanentWidget(self.sign_out_button)
+        bar.addPermanentWidget(self.lock_label)
+
+    def _update_status(self) -> None:
+        locked = self.binder is None or not self.binder.unlocked
+        if self.binder is None:
+            self.lock_label.setText("No binder open")
+        elif locked:
+            self.lock_label.setText(f"Locked · {self.binder.path.name}")
+        else:
+            minutes = self.settings.idle_lock_minutes
+            when = f"locks after {minutes} min idle" if minutes else "idle lock off"
+            self.lock_label.setText(f"Unlocked · {self.binder.path.name} · {when}")
+        session = self.keeper.peek()
+        witness = self.witness_keeper.peek()
+        if session is not None:
+            left = max(1, round(self.keeper.remaining() / 60))
+            text = f"Signed in: {session.person} ({left} min left)"
+        else:
+            text = "Nobody signed in"
+        if witness is not None:
+            text += f" · witness {witness.person} ({max(1, round(self.witness_keeper.remaining() / 60))} min)"
+        self.signer_label.setText(text)
+        self.sign_out_button.setVisible(session is not None or witness is not None)
+        d = self.workspace.nearest_deadline if (self.workspace is not None and not locked) else None
+        if d is not None:
+            set_chip(self.deadline_label, f"{d.name}: {d.describe()}", d.colour)
+        self.deadline_label.setVisible(d is not None)
+
+    # =========================================================================== closing
+    def _restore_geometry(self) -> None:
+        settings = QSettings(ORG_NAME, APP_DISPLAY_NAME)
+        geometry = settings.value("window/geometry") if self.remember_geometry else None
+        if geometry is not None and self.restoreGeometry(geometry):
+            state = settings.value("window/state")
+            if state is not None:
+                self.restoreState(state)
+            return
+        screen = QApplication.primaryScreen()
+        size = screen.availableGeometry().size() if screen else None
+        width = min(1366, size.width()) if size else 1366
+        height = min(768, size.height()) if size else 768
+        self.resize(width, height)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self.remember_geometry:
+            settings = QSettings(ORG_NAME, APP_DISPLAY_NAME)
+            settings.setValue("window/geometry", self.saveGeometry())
+            settings.setValue("window/state", self.saveState())
+        self._timer.stop()
+        QApplication.instance().removeEventFilter(self.idle)
+        if self.welcome is not None and self.binder is None:
+            self.welcome.flow.cancel()
+        self._close_binder()
+        super().closeEvent(event)
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001
+        return "unknown"
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

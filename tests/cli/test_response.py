@@ -1,0 +1,268 @@
+"""The guided-response commands, run as the real `binder` command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from binder.core.incident import journal, workflow
+from binder.core.incident.record import list_incidents
+from binder.core.plan import revisions as plans
+from binder.core.storage.database import open_binder
+from tests.helpers import LEAD, WITNESS, signer_env
+
+
+@pytest.fixture
+def cli(made, run_cli):
+    """Run `binder` against the test binder with every secret in the environment."""
+    made.binder.close()
+    env = {**signer_env(), "BINDER_FILE": str(made.path)}
+
+    def run(*args, extra=None):
+        return run_cli(*args, env={**env, **(extra or {})})
+
+    run.path = made.path
+    return run
+
+
+def opened(cli, *extra) -> str:
+    result = cli("incident", "open", "--title", "Skimmer on checkout", "--type", "skimmer",
+                 "--detected-at", "2026-03-02T09:00Z", "--as", LEAD, *extra)
+    assert result.code == 0, result.err
+    return result.out.strip()
+
+
+def count(path, incident_id) -> int:
+    binder = open_binder(path)
+    try:
+        return journal.count_entries(binder, int(incident_id))
+    finally:
+        binder.close()
+
+
+def assert_refused(result, *words):
+    assert result.code == 2, result
+    assert result.out == ""
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.err, result.err
+    for word in words:
+        assert word in lines[0]
+
+
+def test_open_refuses_an_invalid_detected_at(cli):
+    result = cli("incident", "open", "--title", "x", "--detected-at", "last tuesday", "--as", LEAD)
+    assert_refused(result, "not a valid time")
+    binder = open_binder(cli.path)
+    try:
+        assert list_incidents(binder) == []
+    finally:
+        binder.close()
+
+
+def test_phase_and_tick(cli):
+    iid = opened(cli)
+    moved = cli("incident", "phase", iid, "containment", "--as", LEAD)
+    assert moved.code == 0 and moved.out.strip().isdigit()
+
+    before = count(cli.path, iid)
+    assert_refused(cli("incident", "phase", iid, "contain", "--as", LEAD),
+                   "unknown phase 'contain'", "containment", "evidence_preservation")
+    assert_refused(cli("incident", "tick", iid, "nope", "1", "--as", LEAD), "unknown phase")
+    assert_refused(cli("incident", "tick", iid, "containment", "99", "--as", LEAD), "1 to 13")
+    assert count(cli.path, iid) == before
+
+    ticked = cli("incident", "tick", iid, "containment", "12", "--as", WITNESS,
+                 extra={"BINDER_SIGNER_PASSPHRASE": signer_env()["BINDER_WITNESS_PASSPHRASE"]})
+    assert ticked.code == 0 and ticked.out.strip().isdigit(), ticked.err
+    by_text = cli("incident", "tick", iid, "containment", "Enforce two-factor", "--as", LEAD)
+    assert by_text.code == 0, by_text.err
+    assert_refused(cli("incident", "tick", iid, "containment", "12", "--as", LEAD), "already ticked")
+
+    data = json.loads(cli("incident", "show", iid, "--json").out)
+    assert data["focus_phase"] == "containment"
+    phase = next(p for p in data["phases"] if p["key"] == "containment")
+    assert phase["focus"] and phase["done"] == 2 and phase["total"] == 13
+    item = phase["checklist"][11]
+    assert item["done"] and item["done_by"] == WITNESS and "crypt key" in item["text"]
+    assert item["done_at"].endswith("Z")
+    assert phase["owners"][0] == {"role": "lead", "role_name": "Incident Lead",
+                                  "responsibility": "Owner", "people": []}
+    assert phase["guidance"]
+
+    undo = cli("incident", "tick", iid, "containment", "12", "--undo", "--as", LEAD)
+    assert undo.code == 0
+    data = json.loads(cli("incident", "show", iid, "--json").out)
+    assert next(p for p in data["phases"] if p["key"] == "containment")["done"] == 1
+
+
+def test_decide_notify_and_show_json(cli):
+    iid = opened(cli)
+    decided = cli("decide", iid, "--as", LEAD, "--decision", "Take the store offline",
+                  "--reason", "The skimmer is live", "--option", "Offline",
+                  "--option", "Stay up, admin restricted", "--approved-by", "CEO",
+                  "--witness", WITNESS)
+    assert decided.code == 0 and decided.out.strip().isdigit(), decided.err
+    told = cli("notify", iid, "--as", LEAD, "--party", "Data protection authority",
+               "--channel", "portal", "--message", "Initial notification <ref 42>",
+               "--clock", "gdpr_art33", "--at", "2026-03-04T10:00+01:00")
+    assert told.code == 0 and told.out.strip().isdigit(), told.err
+    quiet = cli("notify-decision", iid, "--as", LEAD, "--party", "Customers", "--dont-notify",
+                "--reason", "No card data reached; hosted fields")
+    assert quiet.code == 0, quiet.err
+    need = cli("need-to-know", iid, "--as", LEAD, "--name", "Ivan (IT)", "--reason", "admin")
+    assert need.code == 0 and need.out.strip().isdigit(), need.err
+
+    before = count(cli.path, iid)
+    assert_refused(cli("notify", iid, "--as", LEAD, "--party", "x", "--channel", "y",
+                       "--message", "z", "--clock", "gdpr"), "no clock 'gdpr'")
+    assert_refused(cli("notify", iid, "--as", LEAD, "--party", "x", "--channel", "y",
+                       "--message", "z", "--at", "soon"), "not a valid time")
+    assert_refused(cli("decide", iid, "--as", LEAD, "--decision", "x", "--reason", "y",
+                       "--witness", LEAD), "second person")
+    assert count(cli.path, iid) == before
+
+    data = json.loads(cli("incident", "show", iid, "--json", "--at", "2026-03-03T12:00Z").out)
+    [decision] = data["decisions"]
+    assert decision["decision"] == "Take the store offline"
+    assert decision["options"] == ["Offline", "Stay up, admin restricted"]
+    assert (decision["approved_by"], decision["witnesses"]) == ("CEO", [WITNESS])
+    [note] = data["notifications"]
+    assert note["message"] == "Initial notification <ref 42>"
+    assert (note["told_at"], note["told_by"], note["clock"]) == (
+        "2026-03-04T09:00:00.000000Z", LEAD, "gdpr_art33")
+    assert data["notify_decisions"][0]["notify"] is False
+    assert [p["name"] for p in data["need_to_know"]] == ["Ivan (IT)"]
+    clocks = {c["key"]: c for c in data["clocks"]}
+    assert clocks["gdpr_art33"]["deadline"] == "2026-03-05T09:00:00.000000Z"
+    assert clocks["gdpr_art33"]["status"] == "met"
+    assert clocks["sec_8k"]["deadline"] is None
+    assert clocks["mastercard"]["status"] == "off"
+
+    text = cli("incident", "show", iid, "--at", "2026-03-03T12:00Z")
+    assert text.code == 0
+    assert "Take the store offline" in text.out and "Data protection authority" in text.out
+    assert "2026-03-05 09:00 UTC" in text.out
+    assert "Preserve before you change" in text.out
+
+
+def test_clock_commands(cli):
+    iid = opened(cli)
+    on = cli("clock", "on", iid, "mastercard", "--as", LEAD)
+    assert on.code == 0 and on.out.strip().isdigit(), on.err
+    added = cli("clock", "add", iid, "--as", LEAD, "--key", "acquirer_contract", "--name",
+                "Tell the acquirer", "--due", "2", "--unit", "business_days")
+    assert added.code == 0, added.err
+    aware = cli("clock", "aware", iid, "--at", "2026-03-06T10:00Z", "--as", LEAD)
+    assert aware.code == 0, aware.err
+    assert_refused(cli("clock", "off", iid, "amex", "--as", LEAD, "--reason", "n/a"), "no clock")
+    assert_refused(cli("clock", "aware", iid, "--at", "yesterday-ish", "--as", LEAD),
+                   "not a valid time")
+    listed = json.loads(cli("clock", "list", iid, "--json", "--at", "2026-03-06T11:00Z").out)
+    clocks = {c["key"]: c for c in listed}
+    assert clocks["acquirer_contract"]["deadline"] == "2026-03-10T10:00:00.000000Z"
+    assert clocks["mastercard"]["deadline"] == "2026-03-07T10:00:00.000000Z"
+    assert clocks["mastercard"]["status"] == "ok"
+    assert listed[0]["key"] == "mastercard"
+
+
+def test_impact_review_and_accept(cli):
+    iid = opened(cli)
+    line = cli("impact", "add", iid, "--as", LEAD, "--category", "Forensic investigation",
+               "--amount", "12000.50", "--currency", "eur", "--note", "PFI quote")
+    assert line.code == 0 and line.out.strip().isdigit(), line.err
+    assert_refused(cli("impact", "add", iid, "--as", LEAD, "--category", "x", "--amount",
+                       "twelve", "--currency", "EUR"), "not a number")
+    listed = json.loads(cli("impact", "list", iid, "--json").out)
+    assert listed["totals"] == {"EUR": "12000.50"}
+
+    assert_refused(cli("review", "add", iid, "--as", LEAD, "--lessons", "x", "--change",
+                       "checklist:nope:Do it"), "unknown phase 'nope'")
+    reviewed = cli("review", "add", iid, "--as", LEAD, "--lessons", "Logs rotated too soon",
+                   "--change", "checklist:evidence_preservation:Ask the CDN for logs on day one",
+                   "--change", "Call the forensic firm earlier")
+    assert reviewed.code == 0, reviewed.err
+    accepted = cli("review", "accept", iid, "--as", LEAD)
+    assert accepted.code == 0, accepted.err
+    revision_id = int(accepted.out.strip())
+    binder = open_binder(cli.path)
+    try:
+        assert plans.current_revision(binder).id == revision_id
+        checklist = plans.get_revision(binder, revision_id).plan.phase("evidence_preservation").checklist
+        assert checklist[-1] == "Ask the CDN for logs on day one"
+    finally:
+        binder.close()
+    assert_refused(cli("review", "accept", iid, "--as", LEAD), "no review waiting")
+
+
+def test_close_and_types(cli):
+    iid = opened(cli)
+    closed = cli("incident", "close", iid, "--as", LEAD, "--summary", "Skimmer removed")
+    assert closed.code == 0 and closed.out.strip().isdigit(), closed.err
+    assert_refused(cli("incident", "close", iid, "--as", LEAD), "already closed")
+    data = json.loads(cli("incident", "show", iid, "--json").out)
+    assert data["closed"] and data["closed_by"] == LEAD
+    reopened = cli("incident", "reopen", iid, "--as", LEAD, "--reason", "It came back")
+    assert reopened.code == 0 and reopened.out.strip().isdigit(), reopened.err
+    assert_refused(cli("incident", "reopen", iid, "--as", LEAD, "--reason", "x"), "not closed")
+    assert json.loads(cli("incident", "show", iid, "--json").out)["closed"] is False
+    types = json.loads(cli("incident", "types", "--json").out)
+    assert {"key": "skimmer", "label": "Checkout skimmer / card data exposure"} in types["types"]
+    assert types["severities"] == ["low", "medium", "high", "critical"]
+
+
+def test_drill_from_a_scenario(cli):
+    scenarios = json.loads(cli("drill", "scenarios", "--json").out)
+    assert "skimmer_cms" in [s["key"] for s in scenarios]
+    assert_refused(cli("drill", "start", "nope", "--as", LEAD), "unknown drill scenario")
+    started = cli("drill", "start", "skimmer_cms", "--as", LEAD)
+    assert started.code == 0, started.err
+    did = started.out.strip()
+    assert did.isdigit()
+    inject = cli("drill", "inject", did, "--as", LEAD)
+    assert inject.code == 0 and inject.out.strip().isdigit(), inject.err
+    assert "Inject 1 of" in inject.err
+
+    listed = json.loads(cli("incident", "list", "--json").out)
+    assert [i["drill"] for i in listed if str(i["id"]) == did] == [True]
+    data = json.loads(cli("incident", "show", did, "--json").out)
+    assert data["incident"]["drill"] is True
+    assert data["drill"]["scenario"] == "skimmer_cms"
+    assert len(data["drill"]["revealed"]) == 1
+    assert "[DRILL]" in cli("incident", "show", did).out
+
+    real = opened(cli)
+    assert_refused(cli("drill", "inject", real, "--as", LEAD), "not a drill")
+    only_drills = json.loads(cli("drill", "list", "--json").out)
+    assert [(str(d["id"]), d["scenario"], d["injects_revealed"]) for d in only_drills] == [
+        (did, "skimmer_cms", 1)]
+
+
+def test_show_names_roster_people_when_unlocked(made, run_cli):
+    from binder.core import roster
+
+    roster.add_contact(made.binder, role="lead", name="Alice Anders")
+    made.binder.close()
+    env = {**signer_env(), "BINDER_FILE": str(made.path)}
+    iid = run_cli("incident", "open", "--title", "t", "--as", LEAD, env=env).out.strip()
+    unlocked = json.loads(run_cli("incident", "show", iid, "--json", env=env).out)
+    owner = unlocked["phases"][0]["owners"][0]
+    assert owner["people"] == ["Alice Anders"]
+    no_secret = {"BINDER_FILE": str(made.path)}
+    locked = run_cli("incident", "show", iid, "--json", env=no_secret)
+    assert locked.code == 0, locked.err
+    assert json.loads(locked.out)["phases"][0]["owners"][0]["people"] == []
+
+
+def test_workflow_entries_verify(cli):
+    iid = opened(cli)
+    cli("incident", "tick", iid, "initial_assessment", "1", "--as", LEAD)
+    cli("notify", iid, "--as", LEAD, "--party", "Counsel", "--channel", "phone", "--message", "hi")
+    result = cli("verify", iid)
+    assert result.code == 0, result.out + result.err
+    binder = open_binder(cli.path)
+    try:
+        state = workflow.incident_state(binder, int(iid))
+        assert state.phases[0].checklist[0].done
+    finally:
+        binder.close()
