@@ -1,4 +1,11 @@
-"""How tests/data/binder-v1.binder was made (run it again only on purpose).
+"""How the golden binders in tests/data/ were made (run it again only on purpose).
+
+- ``binder-v1.binder``: the first schema (1 migration).
+- ``binder-v3.binder``: the schema of the first release (3 migrations), made by
+  ``make_v3`` with the code of that release (commit bbafbc1): every kind of
+  record the release could write (roster, plan revision, decisions,
+  notifications, clocks, evidence and custody, impact, review, a closed
+  incident, a drill, readiness, access log, a draft).
 
 The file is a binder at the FIRST schema (only migration ``m001_initial``
 applied), holding what a user of that version could have written: a data key
@@ -37,6 +44,7 @@ PASSPHRASE = "correct horse battery"
 LEAD, LEAD_PASS = "alice", "alice-passphrase"
 WITNESS, WITNESS_PASS = "bob", "bob-passphrase"
 V1_PATH = HERE / "binder-v1.binder"
+V3_PATH = HERE / "binder-v3.binder"
 
 
 def make_v1(path: Path) -> None:
@@ -69,15 +77,89 @@ def make_v1(path: Path) -> None:
     conn.close()
 
 
+def make_v3(path: Path) -> None:
+    """Write a first-release binder (schema 3) holding every kind of record."""
+    from binder.core import readiness, roster
+    from binder.core.incident import clocks, drills, evidence, workflow
+    from binder.core.plan import revisions as plans
+    from binder.services import drafts
+
+    binder = storage.create_binder(path, org="Golden Store v3")
+    vault.setup_keys(binder, PASSPHRASE, kdf=LIGHT_KDF_FOR_TESTS)
+    signers.create_root(binder)
+    plans.load_default_plan(binder, author=LEAD)
+    signers.enroll(binder, LEAD, LEAD_PASS, display_name="Alice Ångström", role="Incident Lead",
+                   kdf=LIGHT_KDF_FOR_TESTS)
+    signers.enroll(binder, WITNESS, WITNESS_PASS, display_name="Bob Brown", role="IT Contact",
+                   kdf=LIGHT_KDF_FOR_TESTS)
+    lead = signers.open_session(binder, LEAD, LEAD_PASS)
+    witness = signers.open_session(binder, WITNESS, WITNESS_PASS)
+    roster.add_contact(binder, role="lead", name="Alice Ångström", email="alice@example.test",
+                       phone="+44 20 7946 0001", escalation=1)
+    dpo = roster.add_contact(binder, role="legal", name="Dana Data-Protection",
+                             email="dpo@example.test", phone="+44 20 7946 0002", escalation=1,
+                             notes="Data protection officer")
+    roster.edit_contact(binder, dpo, phone="+44 20 7946 0003")
+    gone = roster.add_contact(binder, role="hosting", name="Old Host Ltd", phone="+1 555 0100")
+    roster.remove_contact(binder, gone)
+    rev = plans.current_revision(binder)
+    iid = incident.open_incident(
+        binder, lead, title="Card skimmer in checkout (golden v3)", type="skimmer",
+        severity="high", detected_at="2026-03-02T07:58:00+01:00", plan_revision_id=rev.id)
+    journal.append(binder, iid, lead, journal.NewEntry(
+        text="Injected <script src=//evil.test/x.js> & card form found", kind="observation",
+        occurred_at="2026-03-02T07:40:00+01:00", source="customer e-mail"), witness=witness)
+    clocks.set_awareness(binder, iid, lead, "2026-03-02T08:15:00+01:00", "Confirmed by IT")
+    workflow.set_focus_phase(binder, iid, lead, "containment")
+    workflow.tick_checklist(binder, iid, lead, "initial_assessment", 1)
+    workflow.record_decision(binder, iid, lead, decision="Keep the store online behind the WAF",
+                             reason="SLA; evidence still being gathered",
+                             options=["take offline", "stay online"], approved_by="Management",
+                             witness=witness)
+    workflow.record_notification(binder, iid, lead, party="Acquirer", channel="phone",
+                                 message="Suspected card data exposure", clock_key="gdpr_art33")
+    workflow.add_impact(binder, iid, lead, "Forensic investigator", "12500.50", "EUR",
+                        "estimate")
+    workflow.add_impact(binder, iid, lead, "Forensic investigator", "-500.50", "EUR",
+                        "correction")
+    log = path.parent / "golden-access.log"
+    log.write_text("203.0.113.9 - - GET /checkout\n")
+    item = evidence.register_evidence(binder, iid, log, lead, description="Nginx access log",
+                                      source_system="web01", witness=witness)
+    evidence.transfer(binder, item, lead, received_by=WITNESS, purpose="Analysis",
+                      seal="SEAL-0001", witness=witness)
+    log.unlink()  # the original is elsewhere on the machine that made it: a note, not a failure
+    workflow.add_review(binder, iid, lead, "Watch checkout templates for changes",
+                        ["add checklist evidence_preservation: Hash the checkout templates"])
+    first = journal.append(binder, iid, lead, journal.NewEntry(text="Removd the script", kind="action"))
+    journal.correct(binder, first, lead, "Removed the script from the header template", "typo")
+    journal.cosign(binder, first, witness)
+    closed = incident.open_incident(binder, lead, title="Admin password reuse", type="admin_takeover",
+                                    severity="medium", plan_revision_id=rev.id)
+    workflow.close_incident(binder, closed, lead, "Contained within 2 hours")
+    drills.start_drill(binder, lead, "skimmer_cms")
+    readiness.record_done(binder, "response_team", "Alice Ångström", "Roster reviewed")
+    vault.record_access(binder, "unlock", LEAD, "passphrase (golden)")
+    drafts.save_draft(binder, iid, "half-typed note", "")
+    binder.close()
+    conn = sqlite3.connect(path)
+    conn.execute("VACUUM")
+    conn.close()
+
+
 def main(argv: list[str]) -> int:
-    """Create the golden files (refuses to overwrite without --force)."""
-    if V1_PATH.exists():
-        if "--force" not in argv:
-            print(f"{V1_PATH} exists; pass --force to make a new one", file=sys.stderr)
-            return 2
-        V1_PATH.unlink()
-    make_v1(V1_PATH)
-    print(f"wrote {V1_PATH} ({V1_PATH.stat().st_size} bytes)")
+    """Create the golden files named on the command line (v1, v3); never overwrites silently."""
+    makers = {"v1": (V1_PATH, make_v1), "v3": (V3_PATH, make_v3)}
+    wanted = [a for a in argv if a in makers] or ["v1"]
+    for name in wanted:
+        target, make = makers[name]
+        if target.exists():
+            if "--force" not in argv:
+                print(f"{target} exists; pass --force to make a new one", file=sys.stderr)
+                return 2
+            target.unlink()
+        make(target)
+        print(f"wrote {target} ({target.stat().st_size} bytes)")
     return 0
 
 
