@@ -15,41 +15,10 @@ import click
 import platformdirs
 
 from binder.cli.common import APP_NAME
+from binder.cli.root import cli
 from binder.core.errors import BinderError
 
 EXIT_INTERNAL = 70
-
-
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--binder", "binder_path", type=click.Path(path_type=Path), default=None, hidden=True,
-    help="Binder file for every subcommand.",
-)
-@click.version_option(package_name="incident-binder", prog_name="binder")
-@click.pass_context
-def cli(ctx: click.Context, binder_path: Path | None) -> None:
-    """Incident Binder: the offline binder for leading a security incident.
-
-    Without a command, opens the desktop app on the most recently active incident.
-    """
-    ctx.ensure_object(dict)
-    ctx.obj["binder_path"] = binder_path
-    if ctx.invoked_subcommand is None:
-        from binder.cli.gui import run_gui
-
-        run_gui(binder_path, screenshot=None)
-
-
-def _register() -> None:
-    # Each area's commands live in their own module; importing attaches them to `cli`.
-    import importlib
-
-    for name in ("setup", "gui", "signer", "incident", "journal", "verify", "roster", "evidence", "response", "report", "export", "readiness"):
-        try:
-            importlib.import_module(f"binder.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"binder.cli.{name}":
-                raise
 
 
 def _log_path() -> Path:
@@ -71,7 +40,6 @@ def _log_internal_error() -> Path | None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``binder`` console script."""
     logging.basicConfig(level=logging.WARNING, format="binder: %(message)s")
-    _register()
     try:
         rv = cli.main(args=argv, prog_name="binder", standalone_mode=False)
     except click.exceptions.Abort:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import (
     binder_option,
     emit_id,
@@ -17,6 +16,7 @@ from binder.cli.common import (
     open_path,
     signer_session,
 )
+from binder.cli.root import cli
 from binder.core.incident import evidence as ev
 from binder.core.incident.journal import check_text
 from binder.core.incident.record import get_incident

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import binder_option, open_path
+from binder.cli.root import cli
 from binder.core.crypto import signers
 from binder.core.incident.record import get_incident
 from binder.core.output import bundle as bundles

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import binder_option, resolve_path, use_keyring
+from binder.cli.root import cli
 from binder.core.errors import BadInput, BinderError, BinderInUse
 
 SCREENSHOT_SIZE = (1366, 768)

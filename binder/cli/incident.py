@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import (
     binder_option,
     emit_id,
@@ -15,6 +14,7 @@ from binder.cli.common import (
     open_path,
     signer_session,
 )
+from binder.cli.root import cli
 from binder.core.errors import NotFound
 from binder.core.incident import record as incidents
 from binder.core.plan import revisions as plans

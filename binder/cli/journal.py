@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import (
     binder_option,
     emit_id,
@@ -16,6 +15,7 @@ from binder.cli.common import (
     parse_id,
     signer_session,
 )
+from binder.cli.root import cli
 from binder.core.crypto.signers import get_signer
 from binder.core.errors import BadInput
 from binder.core.incident import journal as jr

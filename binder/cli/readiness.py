@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import binder_option, emit_id, emit_json, get_secret, json_option, open_path
+from binder.cli.root import cli
 from binder.core import readiness
 from binder.core.incident import access
 from binder.core.incident.journal import parse_time

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import binder_option, open_path, signer_session, unlock
+from binder.cli.root import cli
 from binder.core.errors import BadInput, Locked
 
 _ROLES = ("lead", "witness", "legal", "management")

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import (
     binder_option,
     emit_id,
@@ -27,6 +26,7 @@ from binder.cli.common import (
     use_keyring,
 )
 from binder.cli.incident import incident
+from binder.cli.root import cli
 from binder.core.crypto import vault
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import clocks as clockmod

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import (
     binder_option,
     emit_id,
@@ -24,6 +23,7 @@ from binder.cli.common import (
     unlock,
     use_keyring,
 )
+from binder.cli.root import cli
 from binder.core import roster
 from binder.core.crypto import vault
 from binder.core.errors import BadInput, BinderError

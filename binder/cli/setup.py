@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import (
     binder_option,
     emit_id,
@@ -18,6 +17,7 @@ from binder.cli.common import (
     open_path,
     resolve_path,
 )
+from binder.cli.root import cli
 from binder.core.crypto import signers, vault
 from binder.core.errors import BadInput
 from binder.core.plan import revisions as plans

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from binder.cli import cli
 from binder.cli.common import binder_option, emit_json, get_secret, json_option, open_path, unlock
+from binder.cli.root import cli
 from binder.core.crypto import signers
 
 

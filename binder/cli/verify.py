@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import binder_option, emit_json, json_option, open_path
+from binder.cli.root import cli
 from binder.core.crypto import signers
 from binder.core.incident.record import get_incident
 from binder.core.verify.checks import verify_binder

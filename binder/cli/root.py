@@ -1,0 +1,89 @@
+"""The root ``binder`` command group, which loads each area's commands on first use.
+
+A script calls `binder incident list` many times a minute; importing every
+command module (and through them reportlab, pyHanko, Qt ...) for each call made
+a short command ten times slower than Python's own start. So the group knows
+its commands by name and imports a command's module only when that command is
+asked for; `binder --help` imports them all to show their help text.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+# Command name -> the modules (under binder.cli) that attach it and its subcommands
+# to `cli`. A new top-level command is added here; tests/cli/test_commands.py checks
+# that this table and the modules agree.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "init": ("setup",),
+    "plan": ("setup",),
+    "gui": ("gui",),
+    "self-test": ("gui",),
+    "signer": ("signer",),
+    # `incident` is declared in incident.py; its response verbs (show, phase ...) in response.py.
+    "incident": ("incident", "response"),
+    "journal": ("journal",),
+    "verify": ("verify",),
+    "roster": ("roster",),
+    "backup": ("roster",),
+    "unlock": ("roster",),
+    "passphrase": ("roster",),
+    "keyring": ("roster",),
+    "evidence": ("evidence",),
+    "decide": ("response",),
+    "notify": ("response",),
+    "notify-decision": ("response",),
+    "need-to-know": ("response",),
+    "clock": ("response",),
+    "impact": ("response",),
+    "review": ("response",),
+    "drill": ("response",),
+    "report": ("report",),
+    "sign-report": ("report",),
+    "print-plan": ("report",),
+    "export": ("export",),
+    "readiness": ("readiness",),
+    "access-log": ("readiness",),
+}
+
+
+def load_command_modules(name: str) -> None:
+    """Import the modules that define command ``name`` (a missing one fails loudly)."""
+    for module in COMMANDS[name]:
+        importlib.import_module(f"binder.cli.{module}")
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when first used, listed without importing."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            load_command_modules(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--binder", "binder_path", type=click.Path(path_type=Path), default=None, hidden=True,
+    help="Binder file for every subcommand.",
+)
+@click.version_option(package_name="incident-binder", prog_name="binder")
+@click.pass_context
+def cli(ctx: click.Context, binder_path: Path | None) -> None:
+    """Incident Binder: the offline binder for leading a security incident.
+
+    Without a command, opens the desktop app on the most recently active incident.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["binder_path"] = binder_path
+    if ctx.invoked_subcommand is None:
+        from binder.cli.gui import run_gui
+
+        run_gui(binder_path, screenshot=None)

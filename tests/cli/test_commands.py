@@ -1,0 +1,56 @@
+"""The command table the lazy root group loads from, and `binder --help` built from it."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import click
+
+import binder.cli
+from binder.cli.root import COMMANDS, cli, load_command_modules
+
+NOT_COMMAND_MODULES = {"common", "root", "__main__"}
+
+
+def command_modules() -> set[str]:
+    return {m.name for m in pkgutil.iter_modules(binder.cli.__path__)} - NOT_COMMAND_MODULES
+
+
+def test_the_table_names_every_command_each_module_defines():
+    for name in sorted(command_modules()):
+        importlib.import_module(f"binder.cli.{name}")
+    assert set(cli.commands) == set(COMMANDS), "binder/cli/root.py COMMANDS is out of date"
+    assert {m for mods in COMMANDS.values() for m in mods} == command_modules()
+
+
+def test_each_command_comes_from_the_modules_the_table_names():
+    for name, modules in COMMANDS.items():
+        load_command_modules(name)
+        command = cli.commands[name]
+        assert command.callback.__module__.rsplit(".", 1)[1] in modules, name
+        if isinstance(command, click.Group):
+            # Every subcommand's module is loaded with its group (`incident show`).
+            for sub in command.commands.values():
+                assert sub.callback.__module__.rsplit(".", 1)[1] in modules, (name, sub.name)
+
+
+def test_help_lists_every_visible_command_with_its_summary(run_cli):
+    r = run_cli("--help")
+    assert r.code == 0, r.err
+    listed = r.out.split("Commands:", 1)[1]
+    for name in COMMANDS:
+        load_command_modules(name)
+        command = cli.commands[name]
+        if command.hidden:
+            assert f"  {name} " not in listed
+            continue
+        assert f"  {name} " in listed, name
+        summary = command.get_short_help_str(limit=40).split()[0]
+        assert summary in listed, (name, summary)
+
+
+def test_an_unknown_command_is_one_line_exit_2(run_cli):
+    r = run_cli("incidnet", "list")
+    assert r.code == 2
+    assert r.err.count("\n") == 1 and "No such command" in r.err
