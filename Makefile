@@ -3,9 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBS := openssl jq poppler-utils fonts-dejavu-core libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
+DEBS := openssl jq poppler-utils fonts-dejavu-core libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 \
+	desktop-file-utils appstream
 
-.PHONY: run test bench package lint debs clean screenshots
+.PHONY: run test test-quick bench package lint debs clean screenshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,7 +16,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,package]'
 	touch $(STAMP)
 
-# Debian packages the tests use (pdfsig/pdftotext/pdftoppm) and Qt's offscreen needs.
+# Debian packages the tests use (pdfsig/pdftotext/pdftoppm, the packaging validators
+# desktop-file-validate and appstreamcli) and Qt's offscreen needs.
 # Installed only when missing, so a developer machine is not touched needlessly.
 debs:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -27,8 +29,16 @@ debs:
 run: $(STAMP)
 	$(BIN)/binder gui
 
+# Every test, slow ones included, on all cores. loadgroup keeps a module that shares one
+# expensive fixture (xdist_group) on one worker; everything else is balanced test by test.
+PYTEST_XDIST := -n auto --dist loadgroup
+
 test: debs $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_XDIST)
+
+# While developing: the same without the tests marked slow (crash loops, large files).
+test-quick: debs $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_XDIST) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check binder tests bench

@@ -283,6 +283,7 @@ def crash_binder(made, incident_id, tmp_path):
     return made.path, incident_id, evidence_id, work, made.recovery_code
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_sigkill_rounds_lose_nothing_acknowledged(crash_binder, kind):
     path, incident_id, evidence_id, work, code = crash_binder
@@ -326,6 +327,7 @@ def _cli(path: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "binder", *args, "--binder", str(path)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_sigkill_of_the_real_command(crash_binder, kind):
     path, incident_id, evidence_id, work, code = crash_binder

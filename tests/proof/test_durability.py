@@ -81,6 +81,7 @@ def check_after_crash(path, incident_id, acknowledged: list[tuple[int, bool]]) -
         binder.close()
 
 
+@pytest.mark.slow
 def test_killed_appender_loses_nothing_acknowledged(made, incident_id):
     made.binder.close()
     rng = random.Random()
@@ -101,6 +102,7 @@ def test_killed_appender_loses_nothing_acknowledged(made, incident_id):
 SHELL_LOOP = 'while :; do "$@" || exit 1; done'
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("round_", range(2))
 def test_killed_cli_loses_nothing_acknowledged(made, incident_id, round_):
     """The same through the real command, as a script typing `binder journal add` would."""

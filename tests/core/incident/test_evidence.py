@@ -96,6 +96,7 @@ def test_register_records_custody_form_and_verifies(made, incident_id, log_file)
     assert report.evidence_files == 1
 
 
+@pytest.mark.slow
 def test_200mb_file_hash_matches_hashlib_and_openssl_in_constant_memory(made, incident_id, tmp_path):
     big = _write(tmp_path / "dump.sql", 200 * MiB + 12345)
     calls = []
