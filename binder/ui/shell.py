@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
             self.welcome.finished.connect(self._setup_finished)
             self._replace_page(PAGE_WELCOME, self.welcome)
         if message:
-            from binder.ui.screens.unlock import show_message
+            from binder.ui.forms.feedback import show_message
 
             show_message(self.welcome.welcome_message, message)
         self.pages.setCurrentIndex(PAGE_WELCOME)

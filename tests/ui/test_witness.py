@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from binder.ui.forms.feedback import message_label
 from binder.ui.forms.witness import WitnessPicker
-from binder.ui.screens.unlock import message_label
 from tests.helpers import LEAD, WITNESS, WITNESS_PASS
 
 

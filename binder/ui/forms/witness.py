@@ -12,7 +12,8 @@ from binder.core.crypto import signers, vault
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.storage.database import Binder
-from binder.ui.screens.unlock import busy_cursor, password_field, show_message
+from binder.ui.forms.feedback import busy_cursor, show_message
+from binder.ui.forms.fields import password_field
 
 
 class WitnessPicker(QGroupBox):

@@ -57,9 +57,9 @@ from binder.core.plan.format import RESPONSIBILITIES
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import CHIP_COLOURS, heading, local_text, muted, parse_utc, span_text, utc_text
+from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.witness import WitnessPicker
 from binder.ui.screens.guide import ask_author
-from binder.ui.screens.unlock import busy_cursor, message_label, show_message
 
 log = logging.getLogger(__name__)
 SignerProvider = Callable[[], SigningSession | None]

@@ -50,8 +50,8 @@ from binder.core.incident.evidence import CustodyEvent, EvidenceItem, RecheckRes
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
 from binder.ui.app import CHIP_COLOURS, heading, muted
+from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.witness import WitnessPicker
-from binder.ui.screens.unlock import message_label, show_message
 from binder.ui.tasks import run_task
 
 SignerProvider = Callable[[], SigningSession | None]

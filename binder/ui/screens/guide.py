@@ -33,7 +33,7 @@ from binder.core.incident import drills, workflow
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import chip, heading, local_text, muted, utc_text
-from binder.ui.screens.unlock import busy_cursor
+from binder.ui.forms.feedback import busy_cursor
 
 SignerProvider = Callable[[], SigningSession | None]
 

@@ -34,7 +34,7 @@ from binder.core.incident.record import Incident
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
 from binder.ui.app import CHIP_COLOURS, heading, local_text, muted, utc_text
-from binder.ui.screens.unlock import message_label, show_message
+from binder.ui.forms.feedback import message_label, show_message
 
 SignerProvider = Callable[[], SigningSession | None]
 _ROOT = QModelIndex()

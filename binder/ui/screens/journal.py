@@ -61,7 +61,8 @@ from binder.services import drafts
 from binder.services.settings import SessionKeeper
 from binder.ui import dialogs
 from binder.ui.app import heading, local_text, muted, utc_text
-from binder.ui.screens.unlock import SignInDialog, busy_cursor, message_label, show_message
+from binder.ui.forms.feedback import busy_cursor, message_label, show_message
+from binder.ui.screens.unlock import SignInDialog
 
 SignerProvider = Callable[[], SigningSession | None]
 

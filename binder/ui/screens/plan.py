@@ -39,7 +39,7 @@ from binder.core.plan.format import RESPONSIBILITIES, Plan, dump_plan, parse_pla
 from binder.core.storage.database import Binder, atomic_write_bytes
 from binder.ui import dialogs
 from binder.ui.app import heading, local_text, muted, utc_text
-from binder.ui.screens.unlock import message_label, show_message
+from binder.ui.forms.feedback import message_label, show_message
 
 #: Responsibility -> (background, text colour, one-line meaning).
 RACI_STYLE = {

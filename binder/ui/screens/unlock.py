@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,51 +32,8 @@ from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.storage.database import Binder
 from binder.ui.app import heading, muted
-
-
-def busy_cursor():
-    """Context manager: a wait cursor while key derivation runs (a fraction of a second)."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def _busy():
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            yield
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-
-    return _busy()
-
-
-def password_field(name: str, placeholder: str = "") -> QLineEdit:
-    """A passphrase field with an accessible name."""
-    field = QLineEdit()
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    field.setAccessibleName(name)
-    field.setPlaceholderText(placeholder)
-    field.setMinimumWidth(280)
-    return field
-
-
-def message_label() -> QLabel:
-    """An inline message line (errors in red, success in green)."""
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setAccessibleName("Message")
-    label.hide()
-    return label
-
-
-def show_message(label: QLabel, text: str, *, kind: str = "error") -> None:
-    """Show an inline message; ``kind`` is ``error`` or ``ok``."""
-    label.setProperty("error", "1" if kind == "error" else "0")
-    label.setProperty("ok", "1" if kind == "ok" else "0")
-    label.style().unpolish(label)
-    label.style().polish(label)
-    label.setText(text)
-    label.setAccessibleDescription(text)
-    label.setVisible(bool(text))
+from binder.ui.forms.feedback import busy_cursor, message_label, show_message
+from binder.ui.forms.fields import password_field
 
 
 class UnlockPage(QWidget):

@@ -39,7 +39,8 @@ from binder.services.setup_flow import (
     passphrase_strength,
 )
 from binder.ui.app import heading, muted
-from binder.ui.screens.unlock import busy_cursor, message_label, password_field, show_message
+from binder.ui.forms.feedback import busy_cursor, message_label, show_message
+from binder.ui.forms.fields import password_field
 
 RAIL_STEPS = ("Binder file", "Passphrase", "Recovery code", "Your signing key", "Ready")
 _RAIL_INDEX = {
