@@ -11,8 +11,10 @@ from binder.core import roster
 from binder.core.incident import clocks, drills, journal, workflow
 from binder.core.incident.record import open_incident
 from binder.core.plan import revisions as plans
-from binder.ui.screens.decisions import DecisionsPane, ImpactPane, ReviewPane
+from binder.ui.screens.decisions import DecisionsPane
 from binder.ui.screens.guide import GuidePane
+from binder.ui.screens.impact import ImpactPane
+from binder.ui.screens.review import ReviewPane
 from tests.helpers import LEAD, WITNESS, WITNESS_PASS
 
 

@@ -34,6 +34,7 @@ from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import chip, heading, local_text, muted, utc_text
 from binder.ui.forms.feedback import busy_cursor
+from binder.ui.forms.signed import ask_author
 
 SignerProvider = Callable[[], SigningSession | None]
 
@@ -43,16 +44,6 @@ RESPONSIBILITY_WORDS = {
     "Advises": "Advises",
     "Updates": "Kept updated",
 }
-
-
-def ask_author(parent: QWidget, signer_provider: SignerProvider, what: str) -> SigningSession | None:
-    """The signed-in person, or None after telling them to sign in first."""
-    session = signer_provider()
-    if session is None:
-        dialogs.info(parent, "Sign in to sign",
-                     f"{what} is a signed journal entry. Sign in with your own passphrase "
-                     "first, then try again.")
-    return session
 
 
 def owners_html(phase: workflow.PhaseStatus) -> str:

@@ -41,8 +41,8 @@ PANES = (
     ("Journal", "journal", "JournalPane"),
     ("Evidence", "evidence", "EvidencePane"),
     ("Decisions && notifications", "decisions", "DecisionsPane"),
-    ("Impact", "decisions", "ImpactPane"),
-    ("Review", "decisions", "ReviewPane"),
+    ("Impact", "impact", "ImpactPane"),
+    ("Review", "review", "ReviewPane"),
     ("Report", "report", "ReportScreen"),
 )
 JOURNAL_TAB = 1

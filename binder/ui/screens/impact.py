@@ -1,0 +1,129 @@
+"""The financial impact pane: signed impact lines, totals per currency, an inline form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from binder.core.errors import BinderError
+from binder.core.incident import workflow
+from binder.core.storage.database import Binder
+from binder.ui.app import heading, local_text, muted, utc_text
+from binder.ui.forms.feedback import message_label, show_message
+from binder.ui.forms.fields import line_field
+from binder.ui.forms.signed import SignerProvider, ask_author
+from binder.ui.screens.incident_pane import IncidentPane
+from binder.ui.tables import cell, fill_rows, register_table
+
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK", "CAD", "AUD")
+
+
+def money(amount: Decimal) -> str:
+    """``12,000.50``: two decimals unless the figure has more."""
+    if amount.as_tuple().exponent >= -2:
+        return f"{amount:,.2f}"
+    return f"{amount:,f}"
+
+
+class ImpactPane(IncidentPane):
+    """Financial impact lines, totals per currency, and an inline form to add one."""
+
+    def __init__(self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(binder, incident_id, signer_provider, parent, "Financial impact")
+        top = QHBoxLayout()
+        top.addWidget(heading("Financial impact", 2), 1)
+        self.totals = QLabel("")
+        self.totals.setAccessibleName("Totals")
+        self.totals.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.totals.font()
+        font.setBold(True)
+        self.totals.setFont(font)
+        top.addWidget(self.totals)
+        self.table = register_table("Impact lines", ("When", "Category", "Amount", "Note", "By"), "Note")
+
+        form_box = QGroupBox("Add a line")
+        form = QHBoxLayout(form_box)
+        self.category = QComboBox()
+        self.category.setEditable(True)
+        self.category.setAccessibleName("Category")
+        self.category.addItems(workflow.IMPACT_CATEGORIES)
+        self.category.setMinimumWidth(230)
+        self.amount = line_field("Amount", "e.g. 12500.00")
+        self.amount.setMaximumWidth(150)
+        self.currency = QComboBox()
+        self.currency.setEditable(True)
+        self.currency.setAccessibleName("Currency")
+        self.currency.addItems(CURRENCIES)
+        self.currency.setMaximumWidth(90)
+        self.note = line_field("Note", "Where the figure comes from (quote, invoice, estimate)")
+        self.add_button = QPushButton("&Add line")
+        self.add_button.setAccessibleName("Add impact line")
+        self.add_button.clicked.connect(self.add_line)
+        self.amount.returnPressed.connect(self.add_line)
+        self.note.returnPressed.connect(self.add_line)
+        for label, widget, stretch in (("&Category", self.category, 0), ("A&mount", self.amount, 0),
+                                       ("C&urrency", self.currency, 0), ("&Note", self.note, 1)):
+            caption = QLabel(label)
+            caption.setBuddy(widget)
+            form.addWidget(caption)
+            form.addWidget(widget, stretch)
+        form.addWidget(self.add_button)
+        self.message = message_label()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(muted("Management determines the total impact; record each figure "
+                               "with its source. A negative amount corrects an earlier line."))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(form_box)
+        layout.addWidget(self.message)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the impact lines."""
+        state = self.read_state()
+        if state is None:
+            return
+        rows = []
+        for line in state.impact:
+            amount = cell(f"{money(line.amount)} {line.currency}")
+            amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            rows.append([cell(local_text(line.at, seconds=False), utc_text(line.at)),
+                         cell(line.category), amount, cell(line.note), cell(line.author)])
+        fill_rows(self.table, rows)
+        totals = state.impact_totals
+        self.totals.setText("Total: " + " · ".join(f"{money(v)} {k}" for k, v in sorted(totals.items()))
+                            if totals else "No figures yet")
+
+    def add_line(self) -> int | None:
+        """Sign and record the line in the form; the form clears when it is recorded."""
+        author = ask_author(self, self.signer_provider, "A financial impact line")
+        if author is None:
+            return None
+        try:
+            entry_id = workflow.add_impact(self.binder, self.incident_id, author,
+                                           self.category.currentText(), self.amount.text(),
+                                           self.currency.currentText(), self.note.text())
+        except BinderError as exc:
+            show_message(self.message, f"Not recorded: {exc}")
+            return None
+        show_message(self.message, "")
+        self.amount.clear()
+        self.note.clear()
+        self.recorded(entry_id)
+        return entry_id
+
+
+# ---------------------------------------------------------------- review
