@@ -9,7 +9,8 @@ from binder.core.incident import journal as jr
 from binder.core.incident.journal import NewEntry
 from binder.core.storage.database import open_binder
 from binder.services import drafts
-from binder.ui.screens.journal import CosignDialog, JournalModel, JournalPane
+from binder.ui.screens.journal import CosignDialog, JournalPane
+from binder.ui.screens.journal_model import JournalModel
 from tests.helpers import LEAD, WITNESS, WITNESS_PASS
 
 

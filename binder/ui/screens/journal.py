@@ -1,38 +1,25 @@
-"""The incident journal in the app: a lazy table, quick entry, co-sign, correct, verify.
+"""The Journal pane: filter, the lazy table, the selected entry in full, co-sign, correct, verify.
 
-The table model never loads the whole journal: it asks the core for pages of
-entries as the view scrolls (``canFetchMore``/``fetchMore``), newest first, so
-an incident with 100k entries opens as fast as one with ten. What the lead
-types is saved as a draft on every pause, so a crash or a closed window loses
-nothing; the text stays in the box when adding fails.
+The table model is in :mod:`binder.ui.screens.journal_model`; the quick-entry box
+below the panes is in :mod:`binder.ui.screens.quick_entry`.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDateTime,
     QModelIndex,
-    QRectF,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -42,9 +29,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -55,252 +39,16 @@ from binder.core.crypto import signers
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.incident import journal as jr
-from binder.core.incident.journal import EntryView, NewEntry
+from binder.core.incident.journal import EntryView
 from binder.core.storage.database import Binder, open_binder, utc_now
-from binder.services import drafts
 from binder.services.settings import SessionKeeper
 from binder.ui import dialogs
 from binder.ui.app import heading, local_text, muted, utc_text
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
+from binder.ui.screens.journal_model import BadgeDelegate, JournalModel
 from binder.ui.screens.unlock import SignInDialog
 
 SignerProvider = Callable[[], SigningSession | None]
-
-_ROOT = QModelIndex()  # "no parent": the table is flat
-BADGE_COLOURS = {
-    "signed": ("#166534", "#dcfce7"),
-    "cosigned": ("#1e3a8a", "#dbeafe"),
-    "corrected": ("#92400e", "#fef3c7"),
-    "correction": ("#6b21a8", "#f3e8ff"),
-}
-
-
-class JournalModel(QAbstractTableModel):
-    """An incident's journal, newest entry first, fetched lazily in pages."""
-
-    COLUMNS = ("#", "When", "Author", "Kind", "Entry", "Signatures")
-    SEQ, WHEN, AUTHOR, KIND, TEXT, BADGES = range(6)
-    ViewRole = Qt.ItemDataRole.UserRole + 1
-    BadgesRole = Qt.ItemDataRole.UserRole + 2
-
-    def __init__(self, binder: Binder, incident_id: int, parent=None, *, chunk: int = 400):
-        super().__init__(parent)
-        self.binder = binder
-        self.incident_id = incident_id
-        self.chunk = chunk
-        self.query = ""
-        self._rows: list[EntryView] = []
-        # How many matching entries (oldest first) the model knows of. Entries added
-        # later only ever come after them, so page offsets stay valid while we scroll.
-        self._known = jr.count_matching(binder, incident_id)
-
-    # -- size and lazy fetching -----------------------------------------------------------
-    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def total(self) -> int:
-        """How many entries match (loaded or not)."""
-        return self._known
-
-    def canFetchMore(self, parent=_ROOT) -> bool:  # noqa: N802 - Qt API
-        return not parent.isValid() and len(self._rows) < self._known
-
-    def fetchMore(self, parent=_ROOT) -> None:  # noqa: N802 - Qt API
-        if parent.isValid():
-            return
-        loaded = len(self._rows)
-        remaining = self._known - loaded
-        if remaining <= 0:
-            return
-        count = min(self.chunk, remaining)
-        views = jr.page(self.binder, self.incident_id, remaining - count, count, query=self.query)
-        views.reverse()
-        if not views:
-            self._known = loaded
-            return
-        self.beginInsertRows(QModelIndex(), loaded, loaded + len(views) - 1)
-        self._rows.extend(views)
-        self.endInsertRows()
-
-    def set_query(self, query: str) -> None:
-        """Show only entries containing ``query`` (empty: all), reloading from the newest."""
-        self.beginResetModel()
-        self.query = query.strip()
-        self._rows = []
-        self._known = jr.count_matching(self.binder, self.incident_id, self.query)
-        self.endResetModel()
-        self.fetchMore()
-
-    def refresh_new(self) -> list[int]:
-        """Take in entries added since the last look (ours or another program's).
-
-        Returns the ids of the new entries; corrected originals are restyled too.
-        """
-        now = jr.count_matching(self.binder, self.incident_id, self.query)
-        if now <= self._known:
-            return []
-        views = jr.page(self.binder, self.incident_id, self._known, now - self._known, query=self.query)
-        views.reverse()
-        self.beginInsertRows(QModelIndex(), 0, len(views) - 1)
-        self._rows[0:0] = views
-        self._known = now
-        self.endInsertRows()
-        for view in views:
-            if view.entry.corrects is not None:
-                self.refresh_entry(view.entry.corrects)
-        return [v.entry.id for v in views]
-
-    def refresh_entry(self, entry_id: int) -> None:
-        """Re-read one loaded entry (after a co-signature or a correction)."""
-        row = self.row_of(entry_id)
-        if row < 0:
-            return
-        seq = self._rows[row].entry.seq
-        fresh = jr.page(self.binder, self.incident_id, seq - 1, 1)
-        if fresh and fresh[0].entry.id == entry_id:
-            self._rows[row] = fresh[0]
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
-
-    def row_of(self, entry_id: int) -> int:
-        """The row showing ``entry_id`` among loaded rows, or -1."""
-        for row, view in enumerate(self._rows):
-            if view.entry.id == entry_id:
-                return row
-        return -1
-
-    def view_at(self, row: int) -> EntryView | None:
-        """The entry shown in ``row``."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    # -- presentation -----------------------------------------------------------------------
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            if section == self.WHEN:
-                return "When it happened (as stated) or was recorded, in local time; hover for UTC"
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        view = self._rows[index.row()]
-        e = view.entry
-        col = index.column()
-        corrected = bool(view.corrected_by)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.SEQ:
-                return str(e.seq)
-            if col == self.WHEN:
-                return local_text(e.occurred_at or e.recorded_at)
-            if col == self.AUTHOR:
-                return e.author
-            if col == self.KIND:
-                return e.kind
-            if col == self.TEXT:
-                first = e.text.strip().splitlines()[0] if e.text.strip() else ""
-                if e.kind == "correction" and e.corrects is not None:
-                    first = f"Correction: {first}"
-                return first + (f"  — why: {e.reason.splitlines()[0]}" if e.reason.strip() else "")
-            if col == self.BADGES:
-                return ", ".join(text for text, _ in badges(view, self.seq_of))
-        if role == self.ViewRole:
-            return view
-        if role == self.BadgesRole and col == self.BADGES:
-            return badges(view, self.seq_of)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == self.WHEN:
-                lines = [f"Recorded {local_text(e.recorded_at)} local = {utc_text(e.recorded_at)}"]
-                if e.occurred_at:
-                    lines.insert(0, f"Happened {local_text(e.occurred_at)} local = {utc_text(e.occurred_at)}")
-                return "\n".join(lines)
-            if col == self.TEXT:
-                return e.text if not e.reason else f"{e.text}\n\nWhy: {e.reason}"
-            if col == self.BADGES:
-                return ", ".join(text for text, _ in badges(view, self.seq_of))
-        if role == Qt.ItemDataRole.FontRole and corrected and col != self.BADGES:
-            font = QFont()
-            font.setStrikeOut(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole and corrected and col != self.BADGES:
-            return QBrush(QColor("#8a8a8a"))
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            text = self.data(index, Qt.ItemDataRole.DisplayRole)
-            return f"{text} (corrected)" if corrected else text
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == self.SEQ:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def seq_of(self, entry_id: int) -> int | None:
-        """The number of an entry in this incident (for "corrected by #N")."""
-        row = self.row_of(entry_id)
-        if row >= 0:
-            return self._rows[row].entry.seq
-        try:
-            return jr.get_entry(self.binder, entry_id).seq
-        except BinderError:
-            return None
-
-
-def badges(view: EntryView, seq_of: Callable[[int], int | None]) -> list[tuple[str, str]]:
-    """The badges of an entry: (text, kind) pairs for signed, co-signed, corrected."""
-    out = [("signed", "signed")]
-    for witness in view.cosigners:
-        out.append((f"co-signed: {witness}", "cosigned"))
-    e = view.entry
-    if e.corrects is not None:
-        out.append((f"corrects #{seq_of(e.corrects) or '?'}", "correction"))
-    for fix in view.corrected_by:
-        out.append((f"corrected by #{seq_of(fix) or '?'}", "corrected"))
-    return out
-
-
-class BadgeDelegate(QStyledItemDelegate):
-    """Paints an entry's badges as small rounded pills."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
-        items = index.data(JournalModel.BadgesRole)
-        if not items:
-            super().paint(painter, option, index)
-            return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        font = QFont(option.font)
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
-        painter.setFont(font)
-        metrics = QFontMetrics(font)
-        x = option.rect.x() + 4
-        h = metrics.height() + 4
-        y = option.rect.y() + (option.rect.height() - h) / 2
-        for text, kind in items:
-            fg, bg = BADGE_COLOURS.get(kind, ("#333333", "#eeeeee"))
-            w = metrics.horizontalAdvance(text) + 12
-            if x + w > option.rect.right():
-                break
-            rect = QRectF(x, y, w, h)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(bg))
-            painter.drawRoundedRect(rect, h / 2, h / 2)
-            painter.setPen(QColor(fg))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-            x += w + 4
-        painter.restore()
-
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
-        items = index.data(JournalModel.BadgesRole) or []
-        metrics = QFontMetrics(option.font)
-        width = sum(metrics.horizontalAdvance(t) + 16 for t, _ in items) + 8
-        return QSize(width, metrics.height() + 10)
-
 
 def entry_html(view: EntryView, binder: Binder) -> str:
     """The full entry for the detail panel; every user value is escaped."""
@@ -340,167 +88,6 @@ def entry_html(view: EntryView, binder: Binder) -> str:
         )
     rows.append(f"Entry hash {esc(e.hash[:32])}…</small></p>")
     return "".join(rows)
-
-
-class QuickEntry(QFrame):
-    """The always-visible entry box of an incident: Ctrl+Enter adds, drafts are kept."""
-
-    added = Signal(int)
-    DRAFT_DELAY_MS = 500
-
-    def __init__(
-        self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
-        parent: QWidget | None = None, *, phase_provider: Callable[[], str | None] | None = None,
-    ):
-        super().__init__(parent)
-        self.binder = binder
-        self.incident_id = incident_id
-        self.signer_provider = signer_provider
-        self.phase_provider = phase_provider
-        self.setObjectName("quickEntry")
-        self.setAccessibleName("New journal entry")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-
-        self.text = QPlainTextEdit()
-        self.text.setAccessibleName("Entry text")
-        self.text.setPlaceholderText(
-            "What happened, or what was done? Ctrl+Enter adds it to the journal (signed)."
-        )
-        self.text.setTabChangesFocus(True)
-        self.text.setFixedHeight(62)
-        self.add_button = QPushButton("Add entry\nCtrl+Enter")
-        self.add_button.setAccessibleName("Add entry")
-        self.add_button.setToolTip("Sign and add to the journal (Ctrl+Enter)")
-        self.add_button.setMinimumWidth(120)
-        self.add_button.setFixedHeight(62)
-        self.add_button.clicked.connect(self.add_entry)
-
-        self.kind = QComboBox()
-        self.kind.setAccessibleName("Entry kind")
-        for k in jr.USER_KINDS:
-            self.kind.addItem(k.capitalize(), k)
-        self.kind.setCurrentIndex(self.kind.findData("observation"))
-        self.reason = QLineEdit()
-        self.reason.setAccessibleName("Why (reasoning)")
-        self.reason.setPlaceholderText("Why? (reasoning, optional)")
-        self.earlier = QCheckBox("Happened at")
-        self.earlier.setAccessibleName("Happened earlier than now")
-        self.earlier.setToolTip("Tick to state when it happened, if not just now (local time)")
-        self.when = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when.setAccessibleName("When it happened (local time)")
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.when.setCalendarPopup(True)
-        self.when.setEnabled(False)
-        self.earlier.toggled.connect(self.when.setEnabled)
-        self.draft_status = QLabel("")
-        self.draft_status.setProperty("muted", "1")
-        self.draft_status.setAccessibleName("Draft status")
-        self.message = message_label()
-
-        top = QHBoxLayout()
-        top.addWidget(self.text, 1)
-        top.addWidget(self.add_button)
-        bottom = QHBoxLayout()
-        bottom.addWidget(QLabel("Kind"))
-        bottom.addWidget(self.kind)
-        bottom.addWidget(self.reason, 1)
-        bottom.addWidget(self.earlier)
-        bottom.addWidget(self.when)
-        bottom.addWidget(self.draft_status)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(4)
-        layout.addLayout(top)
-        layout.addLayout(bottom)
-        layout.addWidget(self.message)
-
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(self.DRAFT_DELAY_MS)
-        self._draft_timer.timeout.connect(self.save_draft)
-        self._restore_draft()
-        self.text.textChanged.connect(self._draft_timer.start)
-        self.reason.textChanged.connect(self._draft_timer.start)
-
-    def _restore_draft(self) -> None:
-        draft = drafts.load_draft(self.binder, self.incident_id)
-        if draft is None:
-            return
-        self.text.setPlainText(draft.text)
-        self.reason.setText(draft.reason)
-        self.draft_status.setText(f"Draft restored ({local_text(draft.updated_at, seconds=False)})")
-
-    def focus_text(self) -> None:
-        """Put the cursor in the entry box (Ctrl+N)."""
-        self.text.setFocus()
-        cursor = self.text.textCursor()
-        cursor.movePosition(cursor.MoveOperation.End)
-        self.text.setTextCursor(cursor)
-
-    def save_draft(self) -> bool:
-        """Save what is typed now; False (and a note) when it could not be saved."""
-        self._draft_timer.stop()
-        try:
-            drafts.save_draft(self.binder, self.incident_id, self.text.toPlainText(), self.reason.text())
-        except BinderError as exc:
-            self.draft_status.setText("Draft not saved")
-            self.draft_status.setToolTip(str(exc))
-            return False
-        has_text = bool(self.text.toPlainText().strip() or self.reason.text().strip())
-        self.draft_status.setText("Draft saved" if has_text else "")
-        self.draft_status.setToolTip("Kept in the binder until the entry is added")
-        return True
-
-    def flush(self) -> None:
-        """Save a pending draft now (closing, locking, switching incident)."""
-        if self._draft_timer.isActive():
-            self.save_draft()
-
-    def add_entry(self) -> int | None:
-        """Sign and add the typed entry; on any failure the text stays where it is."""
-        text = self.text.toPlainText()
-        if not text.strip():
-            show_message(self.message, "Write what happened first; the entry is empty.")
-            self.text.setFocus()
-            return None
-        self.save_draft()  # whatever happens next, the words are on disk
-        occurred = None
-        if self.earlier.isChecked():
-            occurred = self.when.dateTime().toString(Qt.DateFormat.ISODate)
-        new = NewEntry(
-            text=text, kind=self.kind.currentData(), reason=self.reason.text(),
-            occurred_at=occurred, phase=self.phase_provider() if self.phase_provider else None,
-        )
-        try:
-            new = jr.validate(new)
-        except BinderError as exc:
-            show_message(self.message, f"Not added: {exc}. Your text is kept.")
-            return None
-        session = self.signer_provider()
-        if session is None:
-            show_message(self.message, "Not added: nobody is signed in to sign it. Your text is kept.")
-            return None
-        try:
-            entry_id = jr.append(self.binder, self.incident_id, session, new)
-        except BinderError as exc:
-            show_message(self.message, f"Not added: {exc}. Your text is kept (saved as a draft).")
-            return None
-        self.text.blockSignals(True)
-        self.reason.blockSignals(True)
-        self.text.clear()
-        self.reason.clear()
-        self.text.blockSignals(False)
-        self.reason.blockSignals(False)
-        self.earlier.setChecked(False)
-        self.when.setDateTime(QDateTime.currentDateTime())
-        try:
-            drafts.clear_draft(self.binder, self.incident_id)
-        except BinderError:
-            pass  # a stale draft only means the text reappears next time; the entry is safe
-        show_message(self.message, "")
-        self.draft_status.setText(f"Added #{jr.get_entry(self.binder, entry_id).seq} as {session.person}")
-        self.added.emit(entry_id)
-        return entry_id
 
 
 class CosignDialog(SignInDialog):

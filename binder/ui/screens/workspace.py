@@ -30,7 +30,8 @@ from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
 from binder.services.settings import SessionKeeper
 from binder.ui.app import chip, heading, local_text, muted, parse_utc, set_chip, span_text, utc_text
-from binder.ui.screens.journal import JournalPane, QuickEntry
+from binder.ui.screens.journal import JournalPane
+from binder.ui.screens.quick_entry import QuickEntry
 
 log = logging.getLogger(__name__)
 SignerProvider = Callable[[], SigningSession | None]

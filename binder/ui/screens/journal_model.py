@@ -1,0 +1,266 @@
+"""The journal table: a lazy model of an incident's entries and the painter of their badges.
+
+The model never loads the whole journal: it asks the core for pages of entries
+as the view scrolls (``canFetchMore``/``fetchMore``), newest first, so an
+incident with 100k entries opens as fast as one with ten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
+
+from binder.core.errors import BinderError
+from binder.core.incident import journal as jr
+from binder.core.incident.journal import EntryView
+from binder.core.storage.database import Binder
+from binder.ui.app import local_text, utc_text
+
+_ROOT = QModelIndex()  # "no parent": the table is flat
+BADGE_COLOURS = {
+    "signed": ("#166534", "#dcfce7"),
+    "cosigned": ("#1e3a8a", "#dbeafe"),
+    "corrected": ("#92400e", "#fef3c7"),
+    "correction": ("#6b21a8", "#f3e8ff"),
+}
+
+
+class JournalModel(QAbstractTableModel):
+    """An incident's journal, newest entry first, fetched lazily in pages."""
+
+    COLUMNS = ("#", "When", "Author", "Kind", "Entry", "Signatures")
+    SEQ, WHEN, AUTHOR, KIND, TEXT, BADGES = range(6)
+    ViewRole = Qt.ItemDataRole.UserRole + 1
+    BadgesRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, binder: Binder, incident_id: int, parent=None, *, chunk: int = 400):
+        super().__init__(parent)
+        self.binder = binder
+        self.incident_id = incident_id
+        self.chunk = chunk
+        self.query = ""
+        self._rows: list[EntryView] = []
+        # How many matching entries (oldest first) the model knows of. Entries added
+        # later only ever come after them, so page offsets stay valid while we scroll.
+        self._known = jr.count_matching(binder, incident_id)
+
+    # -- size and lazy fetching -----------------------------------------------------------
+    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def total(self) -> int:
+        """How many entries match (loaded or not)."""
+        return self._known
+
+    def canFetchMore(self, parent=_ROOT) -> bool:  # noqa: N802 - Qt API
+        return not parent.isValid() and len(self._rows) < self._known
+
+    def fetchMore(self, parent=_ROOT) -> None:  # noqa: N802 - Qt API
+        if parent.isValid():
+            return
+        loaded = len(self._rows)
+        remaining = self._known - loaded
+        if remaining <= 0:
+            return
+        count = min(self.chunk, remaining)
+        views = jr.page(self.binder, self.incident_id, remaining - count, count, query=self.query)
+        views.reverse()
+        if not views:
+            self._known = loaded
+            return
+        self.beginInsertRows(QModelIndex(), loaded, loaded + len(views) - 1)
+        self._rows.extend(views)
+        self.endInsertRows()
+
+    def set_query(self, query: str) -> None:
+        """Show only entries containing ``query`` (empty: all), reloading from the newest."""
+        self.beginResetModel()
+        self.query = query.strip()
+        self._rows = []
+        self._known = jr.count_matching(self.binder, self.incident_id, self.query)
+        self.endResetModel()
+        self.fetchMore()
+
+    def refresh_new(self) -> list[int]:
+        """Take in entries added since the last look (ours or another program's).
+
+        Returns the ids of the new entries; corrected originals are restyled too.
+        """
+        now = jr.count_matching(self.binder, self.incident_id, self.query)
+        if now <= self._known:
+            return []
+        views = jr.page(self.binder, self.incident_id, self._known, now - self._known, query=self.query)
+        views.reverse()
+        self.beginInsertRows(QModelIndex(), 0, len(views) - 1)
+        self._rows[0:0] = views
+        self._known = now
+        self.endInsertRows()
+        for view in views:
+            if view.entry.corrects is not None:
+                self.refresh_entry(view.entry.corrects)
+        return [v.entry.id for v in views]
+
+    def refresh_entry(self, entry_id: int) -> None:
+        """Re-read one loaded entry (after a co-signature or a correction)."""
+        row = self.row_of(entry_id)
+        if row < 0:
+            return
+        seq = self._rows[row].entry.seq
+        fresh = jr.page(self.binder, self.incident_id, seq - 1, 1)
+        if fresh and fresh[0].entry.id == entry_id:
+            self._rows[row] = fresh[0]
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+
+    def row_of(self, entry_id: int) -> int:
+        """The row showing ``entry_id`` among loaded rows, or -1."""
+        for row, view in enumerate(self._rows):
+            if view.entry.id == entry_id:
+                return row
+        return -1
+
+    def view_at(self, row: int) -> EntryView | None:
+        """The entry shown in ``row``."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    # -- presentation -----------------------------------------------------------------------
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            if section == self.WHEN:
+                return "When it happened (as stated) or was recorded, in local time; hover for UTC"
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        view = self._rows[index.row()]
+        e = view.entry
+        col = index.column()
+        corrected = bool(view.corrected_by)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.SEQ:
+                return str(e.seq)
+            if col == self.WHEN:
+                return local_text(e.occurred_at or e.recorded_at)
+            if col == self.AUTHOR:
+                return e.author
+            if col == self.KIND:
+                return e.kind
+            if col == self.TEXT:
+                first = e.text.strip().splitlines()[0] if e.text.strip() else ""
+                if e.kind == "correction" and e.corrects is not None:
+                    first = f"Correction: {first}"
+                return first + (f"  — why: {e.reason.splitlines()[0]}" if e.reason.strip() else "")
+            if col == self.BADGES:
+                return ", ".join(text for text, _ in badges(view, self.seq_of))
+        if role == self.ViewRole:
+            return view
+        if role == self.BadgesRole and col == self.BADGES:
+            return badges(view, self.seq_of)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.WHEN:
+                lines = [f"Recorded {local_text(e.recorded_at)} local = {utc_text(e.recorded_at)}"]
+                if e.occurred_at:
+                    lines.insert(0, f"Happened {local_text(e.occurred_at)} local = {utc_text(e.occurred_at)}")
+                return "\n".join(lines)
+            if col == self.TEXT:
+                return e.text if not e.reason else f"{e.text}\n\nWhy: {e.reason}"
+            if col == self.BADGES:
+                return ", ".join(text for text, _ in badges(view, self.seq_of))
+        if role == Qt.ItemDataRole.FontRole and corrected and col != self.BADGES:
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and corrected and col != self.BADGES:
+            return QBrush(QColor("#8a8a8a"))
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            text = self.data(index, Qt.ItemDataRole.DisplayRole)
+            return f"{text} (corrected)" if corrected else text
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == self.SEQ:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def seq_of(self, entry_id: int) -> int | None:
+        """The number of an entry in this incident (for "corrected by #N")."""
+        row = self.row_of(entry_id)
+        if row >= 0:
+            return self._rows[row].entry.seq
+        try:
+            return jr.get_entry(self.binder, entry_id).seq
+        except BinderError:
+            return None
+
+
+def badges(view: EntryView, seq_of: Callable[[int], int | None]) -> list[tuple[str, str]]:
+    """The badges of an entry: (text, kind) pairs for signed, co-signed, corrected."""
+    out = [("signed", "signed")]
+    for witness in view.cosigners:
+        out.append((f"co-signed: {witness}", "cosigned"))
+    e = view.entry
+    if e.corrects is not None:
+        out.append((f"corrects #{seq_of(e.corrects) or '?'}", "correction"))
+    for fix in view.corrected_by:
+        out.append((f"corrected by #{seq_of(fix) or '?'}", "corrected"))
+    return out
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints an entry's badges as small rounded pills."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        items = index.data(JournalModel.BadgesRole)
+        if not items:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        x = option.rect.x() + 4
+        h = metrics.height() + 4
+        y = option.rect.y() + (option.rect.height() - h) / 2
+        for text, kind in items:
+            fg, bg = BADGE_COLOURS.get(kind, ("#333333", "#eeeeee"))
+            w = metrics.horizontalAdvance(text) + 12
+            if x + w > option.rect.right():
+                break
+            rect = QRectF(x, y, w, h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(bg))
+            painter.drawRoundedRect(rect, h / 2, h / 2)
+            painter.setPen(QColor(fg))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            x += w + 4
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
+        items = index.data(JournalModel.BadgesRole) or []
+        metrics = QFontMetrics(option.font)
+        width = sum(metrics.horizontalAdvance(t) + 16 for t, _ in items) + 8
+        return QSize(width, metrics.height() + 10)
