@@ -1,16 +1,15 @@
 """The main window: first run, unlock, and the app shell around incidents, plan and roster.
 
 One window per binder (an OS lock beside the file keeps a second window out).
-The window owns the binder connection and the signer sessions; screens call
-core functions through it. Idle for too long, it locks: signer sessions are
+The window's session (:class:`~binder.services.session.WindowSession`) holds the
+binder connection, the signer sessions and the idle clock; the window keeps
+layout, navigation and menus. Idle for too long, it locks: signer sessions are
 dropped, the data key leaves memory, and the unlock page covers everything.
 """
 
 from __future__ import annotations
 
-import getpass
 import logging
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
@@ -33,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto import vault
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, BinderInUse
@@ -41,7 +39,8 @@ from binder.core.incident.record import most_recent_incident
 from binder.core.storage.database import Binder, open_binder
 from binder.services import settings as app_state
 from binder.services.applock import AppLock
-from binder.services.settings import AppSettings, SessionKeeper
+from binder.services.session import WindowSession
+from binder.services.settings import AppSettings
 from binder.services.setup_flow import Next, SetupResult
 from binder.ui import dialogs
 from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME, heading, muted, set_chip
@@ -59,20 +58,16 @@ IDLE_EVENTS = {
 
 
 class IdleWatcher(QObject):
-    """Notes the time of the last keyboard or mouse input anywhere in the app."""
+    """Tells the session about every keyboard or mouse input anywhere in the app."""
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, session: WindowSession, parent: QObject | None = None):
         super().__init__(parent)
-        self.last = time.monotonic()
+        self.session = session
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
         if event.type() in IDLE_EVENTS:
-            self.last = time.monotonic()
+            self.session.touch()
         return False
-
-    def idle_seconds(self) -> float:
-        """Seconds since the last input."""
-        return time.monotonic() - self.last
 
 
 class SettingsDialog(QDialog):
@@ -124,15 +119,10 @@ class MainWindow(QMainWindow):
         from binder.ui.app import install_plain_tooltips
 
         install_plain_tooltips(QApplication.instance())
-        self.binder_path = Path(binder_path).expanduser()
-        self.binder: Binder | None = binder
-        self.use_keyring = use_keyring
+        self.session = WindowSession(binder_path, binder=binder, use_keyring=use_keyring,
+                                     lock=lock)
         self.kdf = kdf
-        self.applock = lock
         self.remember_geometry = remember_geometry
-        self.settings = AppSettings(**{"idle_lock_minutes": 15, "signer_session_minutes": 5})
-        self.keeper = SessionKeeper(self.settings.signer_session_minutes)
-        self.witness_keeper = SessionKeeper(self.settings.signer_session_minutes)
         self.workspace = None
         self.plan_screen = None
         self.roster_screen = None
@@ -155,13 +145,23 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._restore_geometry()
 
-        self.idle = IdleWatcher(self)
+        self.idle = IdleWatcher(self.session, self)
         QApplication.instance().installEventFilter(self.idle)
         self._timer = QTimer(self)
         self._timer.setInterval(5000)
         self._timer.timeout.connect(self.tick)
         self._timer.start()
         self._start(passphrase)
+
+    @property
+    def binder(self) -> Binder | None:
+        """The open binder (the session's), or None."""
+        return self.session.binder
+
+    @property
+    def binder_path(self) -> Path:
+        """The binder file this window shows or is about to create."""
+        return self.session.binder_path
 
     # =========================================================================== start-up
     def _start(self, passphrase: str | None) -> None:
@@ -170,32 +170,14 @@ class MainWindow(QMainWindow):
             return
         if self.binder is None:
             try:
-                self._take_lock(self.binder_path)
-                self.binder = open_binder(self.binder_path)
+                self.session.open()
             except BinderError as exc:
                 self.show_welcome(str(exc))
                 return
-        if not self.binder.unlocked:
-            if self.use_keyring and vault.unlock_with_keyring(self.binder):
-                vault.record_access(self.binder, "unlock", _who(), "keyring (app)")
-            elif passphrase:
-                try:
-                    vault.unlock_with_passphrase(self.binder, passphrase)
-                    vault.record_access(self.binder, "unlock", _who(), "passphrase (app)")
-                except BinderError as exc:
-                    log.info("the given passphrase did not unlock: %s", exc)
-        if self.binder.unlocked:
+        if self.session.unlock_at_start(passphrase):
             self._enter_shell(open_recent=True)
         else:
             self.show_unlock()
-
-    def _take_lock(self, path: Path) -> None:
-        if self.applock is not None and self.applock.binder_path == path and self.applock.held:
-            return
-        new = AppLock(path).acquire()  # BinderInUse: another window has it
-        if self.applock is not None:
-            self.applock.release()
-        self.applock = new
 
     def show_welcome(self, message: str = "") -> None:
         """First run (or the chosen binder could not be opened)."""
@@ -223,19 +205,18 @@ class MainWindow(QMainWindow):
         assert self.welcome is not None
         flow = self.welcome.flow
         try:
-            self._take_lock(result.path)
+            self.session.take_lock(result.path)
         except BinderInUse as exc:
             dialogs.error(self, "Binder in use", str(exc))
             return
-        self.binder_path = result.path
         if result.next is Next.UNLOCK:
-            self.binder = open_binder(result.path)
+            self.session.adopt(result.path, open_binder(result.path))
             self.show_unlock()
             return
-        self.binder = flow.take_binder()
+        self.session.adopt(result.path, flow.take_binder())
         if flow.lead_session is not None:
-            self._load_settings()
-            self.keeper.put(flow.lead_session)
+            self.session.load_settings()
+            self.session.keeper.put(flow.lead_session)
         self._enter_shell(open_recent=False)
         if result.next is Next.DRILL and result.drill_incident_id is not None:
             self.open_incident(result.drill_incident_id)
@@ -247,7 +228,7 @@ class MainWindow(QMainWindow):
         """Cover everything with the unlock page."""
         assert self.binder is not None
         if self.unlock_page is None:
-            self.unlock_page = UnlockPage(self.binder, self, use_keyring=self.use_keyring)
+            self.unlock_page = UnlockPage(self.binder, self, use_keyring=self.session.use_keyring)
             self.unlock_page.unlocked.connect(self._unlocked)
             self.unlock_page.open_other.connect(self.open_other_binder)
             self._replace_page(PAGE_UNLOCK, self.unlock_page)
@@ -295,16 +276,10 @@ class MainWindow(QMainWindow):
         row.addLayout(inner, 1)
         return shell
 
-    def _load_settings(self) -> None:
-        assert self.binder is not None
-        self.settings = app_state.load_settings(self.binder)
-        self.keeper.minutes = self.settings.signer_session_minutes
-        self.witness_keeper.minutes = self.settings.signer_session_minutes
-
     def _enter_shell(self, *, open_recent: bool) -> None:
-        assert self.binder is not None and self.binder.unlocked
-        self._load_settings()
-        self.idle.last = time.monotonic()
+        assert self.session.unlocked
+        self.session.load_settings()
+        self.session.touch()
         if self.incidents_screen is None:
             from binder.ui.screens.incidents import IncidentsScreen
 
@@ -405,7 +380,7 @@ class MainWindow(QMainWindow):
             return
         try:
             workspace = IncidentWorkspace(self.binder, incident_id, self.signer_provider, self,
-                                          witness_keeper=self.witness_keeper)
+                                          witness_keeper=self.session.witness_keeper)
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Cannot open the incident")
             return
@@ -423,7 +398,7 @@ class MainWindow(QMainWindow):
     # =========================================================================== signing
     def signer_provider(self) -> SigningSession | None:
         """The person at the keyboard, signed in; asks once, then keeps them for a few minutes."""
-        session = self.keeper.take()
+        session = self.session.keeper.take()
         if session is not None:
             self._update_status()
             return session
@@ -433,9 +408,9 @@ class MainWindow(QMainWindow):
             self.binder, self, title="Sign in to sign",
             explanation=(
                 "Your signature goes on what you write. You stay signed in for "
-                f"{self.keeper.minutes} minutes after your last signature."
+                f"{self.session.keeper.minutes} minutes after your last signature."
             ),
-            preferred=getattr(self, "_last_person", None),
+            preferred=self.session.last_person,
         )
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
             return None
@@ -443,28 +418,22 @@ class MainWindow(QMainWindow):
 
     def sign_in(self, person: str, passphrase: str) -> SigningSession:
         """Sign in without the dialog (scripted screenshots, the first-run lead)."""
-        from binder.core.crypto import signers
-
-        assert self.binder is not None
-        return self._signed_in(signers.open_session(self.binder, person, passphrase))
+        session = self.session.sign_in(person, passphrase)
+        self._update_status()
+        return session
 
     def _signed_in(self, session: SigningSession) -> SigningSession:
-        assert self.binder is not None
-        self.keeper.put(session)
-        self._last_person = session.person
-        vault.record_access(self.binder, "signer", session.person, "signed in (app)")
+        self.session.signed_in(session)
         self._update_status()
         return session
 
     def sign_out(self) -> None:
         """End the signer sessions now."""
-        self.keeper.clear()
-        self.witness_keeper.clear()
+        self.session.sign_out()
         self._update_status()
 
     def _current_person(self) -> str:
-        session = self.keeper.peek()
-        return session.person if session else _who()
+        return self.session.current_person()
 
     # =========================================================================== locking
     def lock_now(self) -> None:
@@ -473,7 +442,8 @@ class MainWindow(QMainWindow):
             return
         if self.workspace is not None:
             self.workspace.flush()
-        self.sign_out()
+        self.session.lock()
+        self._update_status()
         if self.roster_screen is not None:
             # The roster shows decrypted contacts: it goes, and is rebuilt after unlocking.
             self.roster_screen.deleteLater()
@@ -484,14 +454,11 @@ class MainWindow(QMainWindow):
                 self.nav.setCurrentRow(NAV_INCIDENTS)
                 self.nav.blockSignals(False)
                 self.content.setCurrentIndex(NAV_INCIDENTS)
-        self.binder.data_key = None
         self.show_unlock()
 
     def tick(self) -> None:
         """Every few seconds: idle lock and the status bar."""
-        minutes = self.settings.idle_lock_minutes
-        if minutes and self.pages.currentIndex() == PAGE_SHELL and \
-                self.idle.idle_seconds() >= minutes * 60:
+        if self.pages.currentIndex() == PAGE_SHELL and self.session.idle_lock_due():
             self.lock_now()
         self._update_status()
 
@@ -599,7 +566,7 @@ class MainWindow(QMainWindow):
         self.incidents_screen.new_incident()
 
     def _sign_in_dialog(self) -> None:
-        self.keeper.clear()
+        self.session.keeper.clear()
         self.signer_provider()
 
     def open_other_binder(self) -> None:
@@ -612,25 +579,20 @@ class MainWindow(QMainWindow):
     def switch_binder(self, path: Path) -> bool:
         """Close this binder and open ``path`` (it is unlocked next)."""
         try:
-            lock = AppLock(path).acquire()
-            try:
-                new = open_binder(path)
-            except BaseException:
-                lock.release()
-                raise
+            new, lock = self.session.open_elsewhere(path)
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Cannot open that binder")
             return False
         self._close_binder()
-        self.applock = lock
-        self.binder, self.binder_path = new, path
+        self.session.adopt(path, new, lock)
         self.show_unlock()
         return True
 
     def _close_binder(self) -> None:
         if self.workspace is not None:
             self.workspace.shutdown()
-        self.sign_out()
+        self.session.sign_out()
+        self._update_status()
         for name in ("workspace", "plan_screen", "roster_screen", "incidents_screen",
                      "readiness_screen", "access_screen"):
             widget = getattr(self, name)
@@ -640,26 +602,20 @@ class MainWindow(QMainWindow):
         for i, label in enumerate(NAV_LABELS):
             self._set_content(i, QLabel(label))
             self.nav.item(i).setText(label)
-        if self.binder is not None:
-            self.binder.close()
-            self.binder = None
-        if self.applock is not None:
-            self.applock.release()
-            self.applock = None
+        self.session.close()
 
     def edit_settings(self) -> None:
         """Change idle lock and signer-session length."""
         if self.binder is None:
             return
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.session.settings, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            app_state.save_settings(self.binder, dialog.values())
+            self.session.save_settings(dialog.values())
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Settings not saved")
             return
-        self._load_settings()
         self._update_status()
 
     def _show_shortcuts(self) -> None:
@@ -695,27 +651,11 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.lock_label)
 
     def _update_status(self) -> None:
-        locked = self.binder is None or not self.binder.unlocked
-        if self.binder is None:
-            self.lock_label.setText("No binder open")
-        elif locked:
-            self.lock_label.setText(f"Locked · {self.binder.path.name}")
-        else:
-            minutes = self.settings.idle_lock_minutes
-            when = f"locks after {minutes} min idle" if minutes else "idle lock off"
-            self.lock_label.setText(f"Unlocked · {self.binder.path.name} · {when}")
-        session = self.keeper.peek()
-        witness = self.witness_keeper.peek()
-        if session is not None:
-            left = max(1, round(self.keeper.remaining() / 60))
-            text = f"Signed in: {session.person} ({left} min left)"
-        else:
-            text = "Nobody signed in"
-        if witness is not None:
-            text += f" · witness {witness.person} ({max(1, round(self.witness_keeper.remaining() / 60))} min)"
-        self.signer_label.setText(text)
-        self.sign_out_button.setVisible(session is not None or witness is not None)
-        d = self.workspace.nearest_deadline if (self.workspace is not None and not locked) else None
+        self.lock_label.setText(self.session.lock_state_text())
+        self.signer_label.setText(self.session.signer_state_text())
+        self.sign_out_button.setVisible(self.session.anyone_signed_in())
+        unlocked = self.session.unlocked
+        d = self.workspace.nearest_deadline if (self.workspace is not None and unlocked) else None
         if d is not None:
             set_chip(self.deadline_label, f"{d.name}: {d.describe()}", d.colour)
         self.deadline_label.setVisible(d is not None)
@@ -746,13 +686,6 @@ class MainWindow(QMainWindow):
             self.welcome.flow.cancel()
         self._close_binder()
         super().closeEvent(event)
-
-
-def _who() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001
-        return "unknown"
 
 
 def _clip(text: str, n: int) -> str:

@@ -76,13 +76,13 @@ def test_idle_lock_hides_everything_and_unlocks_again(qtbot, window_for, made, i
     window = window_for(made.path, binder=made.binder)
     window.sign_in(LEAD, LEAD_PASS)
     qtbot.keyClicks(window.workspace.quick.text, "typed before the lock")
-    window.idle.last = time.monotonic() - 30
+    window.session.last_input = time.monotonic() - 30
     window.tick()
     assert window.pages.currentWidget() is window.shell  # not idle long enough
-    window.idle.last = time.monotonic() - 61
+    window.session.last_input = time.monotonic() - 61
     window.tick()
     assert window.pages.currentWidget() is window.unlock_page
-    assert made.binder.data_key is None and window.keeper.peek() is None
+    assert made.binder.data_key is None and window.session.keeper.peek() is None
     assert window.lock_label.text().startswith("Locked")
     assert not window.menuBar().isEnabled()
     from binder.services import drafts
