@@ -12,7 +12,8 @@ from PySide6.QtGui import QDropEvent
 from binder.core.incident import evidence as ev
 from binder.core.verify.checks import verify_binder
 from binder.ui import dialogs
-from binder.ui.screens.evidence import EvidencePane, RegisterDialog
+from binder.ui.screens.evidence import EvidencePane
+from binder.ui.screens.evidence_forms import RegisterDialog
 from tests.helpers import LEAD, WITNESS, WITNESS_PASS
 
 MiB = 1024 * 1024

@@ -17,23 +17,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QCompleter,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -42,34 +36,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto import signers
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, Cancelled
 from binder.core.incident import evidence as ev
-from binder.core.incident.evidence import CustodyEvent, EvidenceItem, RecheckResult
+from binder.core.incident.evidence import EvidenceItem, RecheckResult
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
-from binder.ui.app import CHIP_COLOURS, heading, muted
-from binder.ui.forms.feedback import message_label, show_message
-from binder.ui.forms.witness import WitnessPicker
+from binder.ui.app import heading, muted
+from binder.ui.screens.evidence_forms import (
+    DisposeDialog,
+    EvidenceForm,
+    RegisterDialog,
+    TransferDialog,
+)
+from binder.ui.screens.evidence_models import (
+    STATUS_TEXT,
+    CustodyTableModel,
+    EvidenceTableModel,
+    zoned_text,
+)
 from binder.ui.tasks import run_task
 
 SignerProvider = Callable[[], SigningSession | None]
-
-_STATUS_COLOURS = {"ok": "green", "changed": "red", "missing": "amber", "unreadable": "amber"}
-_STATUS_TEXT = {"ok": "Unchanged", "changed": "CHANGED", "missing": "File missing",
-                "unreadable": "Unreadable"}
-
-
-def _when(iso: str) -> str:
-    """A zoned ISO time as written (custody forms keep the zone): ``2026-11-29 14:05 +01:00``."""
-    if not iso:
-        return ""
-    text = iso.replace("T", " ")
-    if len(text) >= 22 and text[-6] in "+-":
-        return f"{text[:16]} {text[-6:]}"
-    return text[:16]
-
 
 def _fit_columns(view: QTableView, cap: int = 240, skip: tuple[int, ...] = ()) -> None:
     # Size to content, but never let one long path push the other columns off screen.
@@ -77,416 +65,6 @@ def _fit_columns(view: QTableView, cap: int = 240, skip: tuple[int, ...] = ()) -
     for column in range(view.model().columnCount()):
         if column not in skip and view.columnWidth(column) > cap:
             view.setColumnWidth(column, cap)
-
-
-# --------------------------------------------------------------------------- models
-
-
-class EvidenceTableModel(QAbstractTableModel):
-    """Evidence items as rows, with the latest re-check result per item."""
-
-    COLUMNS = ("Item", "Description", "Type", "Size", "SHA-256", "Custodian", "Location",
-               "State", "Last check")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._items: list[EvidenceItem] = []
-        self._checks: dict[int, RecheckResult] = {}
-
-    def set_items(self, items: Sequence[EvidenceItem]) -> None:
-        """Replace every row (re-check results are kept per item)."""
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
-
-    def set_checks(self, results: Sequence[RecheckResult]) -> None:
-        """Show the outcome of a re-check."""
-        self._checks.update({r.evidence_id: r for r in results})
-        if self._items:
-            col = self.COLUMNS.index("Last check")
-            self.dataChanged.emit(self.index(0, col), self.index(len(self._items) - 1, col))
-
-    def check_of(self, evidence_id: int) -> RecheckResult | None:
-        """The last re-check of an item in this session, if any."""
-        return self._checks.get(evidence_id)
-
-    def item_at(self, row: int) -> EvidenceItem | None:
-        """The item shown in ``row``."""
-        return self._items[row] if 0 <= row < len(self._items) else None
-
-    def row_of(self, evidence_id: int) -> int:
-        """The row showing ``evidence_id``, or -1."""
-        return next((i for i, it in enumerate(self._items) if it.id == evidence_id), -1)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def _text(self, item: EvidenceItem, column: str) -> str:
-        check = self._checks.get(item.id)
-        return {
-            "Item": item.label,
-            "Description": item.description.replace("\n", " "),
-            "Type": item.type,
-            "Size": ev.human_size(item.size),
-            "SHA-256": item.sha256[:16] + "…",
-            "Custodian": item.custodian,
-            "Location": item.location,
-            "State": item.disposition.capitalize() if item.disposition else "In custody",
-            "Last check": _STATUS_TEXT.get(check.status, check.status) if check else "",
-        }[column]
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        item = self._items[index.row()]
-        column = self.COLUMNS[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(item, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == "SHA-256":
-                return item.sha256
-            if column == "Last check" and (check := self._checks.get(item.id)):
-                return str(check)
-            if column == "Description":
-                return item.description
-            if column == "Location":
-                return f"{item.location}\nFile: {item.file}"
-        if role == Qt.ItemDataRole.UserRole:
-            return item.id
-        check = self._checks.get(item.id)
-        if column == "Last check" and check and role in (
-            Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole
-        ):
-            bg, fg = CHIP_COLOURS[_STATUS_COLOURS.get(check.status, "grey")]
-            return QColor(bg if role == Qt.ItemDataRole.BackgroundRole else fg)
-        if column == "Size" and role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-
-class CustodyTableModel(QAbstractTableModel):
-    """One item's chain of custody, oldest first."""
-
-    COLUMNS = ("#", "Time", "Action", "From", "To", "Purpose / note", "Location", "Seal",
-               "Re-hash", "Signed by", "Witness")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._events: list[CustodyEvent] = []
-
-    def set_events(self, events: Sequence[CustodyEvent]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self._events = list(events)
-        self.endResetModel()
-
-    def event_at(self, row: int) -> CustodyEvent | None:
-        """The custody event in ``row``."""
-        return self._events[row] if 0 <= row < len(self._events) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        e = self._events[index.row()]
-        column = self.COLUMNS[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
-                    Qt.ItemDataRole.ToolTipRole):
-            purpose = e.purpose
-            if e.authority:
-                purpose = f"authority: {e.authority}" + (f"; {purpose}" if purpose else "")
-            return {
-                "#": str(e.seq),
-                "Time": _when(e.time),
-                "Action": e.action.capitalize(),
-                "From": e.released_by,
-                "To": e.received_by,
-                "Purpose / note": purpose.replace("\n", " "),
-                "Location": e.location,
-                "Seal": e.seal,
-                "Re-hash": e.rehash,
-                "Signed by": e.author,
-                "Witness": ", ".join(e.witnesses),
-            }[column]
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-
-# --------------------------------------------------------------------------- forms
-
-
-class _SignedForm(QDialog):
-    """A form whose record is signed by the author and optionally co-signed by a witness."""
-
-    def __init__(self, pane: EvidencePane, title: str, intro: str, author: SigningSession,
-                 *, witness_required: bool = False) -> None:
-        super().__init__(pane)
-        self.pane = pane
-        self.author = author
-        self.witness_required = witness_required
-        self.witness_session: SigningSession | None = None
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        self.setMinimumWidth(560)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading(title, 2))
-        self.intro = muted(intro)
-        self.intro.setTextFormat(Qt.TextFormat.PlainText)  # descriptions are user text, not markup
-        layout.addWidget(self.intro)
-        self.form = QFormLayout()
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        layout.addLayout(self.form)
-
-        self.witness_box = WitnessPicker(
-            pane.binder, author, required=witness_required,
-            title=None if witness_required else "Witness (co-signs now)")
-        self.witness, self.witness_pass = self.witness_box.combo, self.witness_box.passphrase
-
-        self.signed_as = muted(f"Signed by {author.person}.")
-        self.message = message_label()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setAccessibleName("Sign and record")
-        self.buttons.accepted.connect(self.try_accept)
-        self.buttons.rejected.connect(self.reject)
-        self._tail = (self.witness_box, self.signed_as, self.message, self.buttons)
-
-    def finish_layout(self) -> None:
-        """Add the witness section, message line and buttons under the fields."""
-        layout = self.layout()
-        for widget in self._tail:
-            layout.addWidget(widget)
-
-    def choose_witness(self, person: str, passphrase: str) -> None:
-        """Pick a witness and fill their passphrase (keyboard users do the same; tests call this)."""
-        self.witness_box.choose(person, passphrase)
-
-    def check(self) -> str | None:
-        """Field checks of the concrete form; a message when something is missing."""
-        return None
-
-    def try_accept(self) -> bool:
-        """Check the fields, open the witness's key, then accept."""
-        problem = self.check()
-        if problem:
-            show_message(self.message, problem)
-            return False
-        person = self.witness.currentData()
-        if self.witness_required and not person:
-            show_message(self.message, "Choose a witness: closing an item needs a second person.")
-            return False
-        ok, self.witness_session = self.witness_box.open_session(self.message)
-        if not ok:
-            return False
-        self.witness_pass.clear()
-        self.accept()
-        return True
-
-
-def _line(name: str, placeholder: str = "") -> QLineEdit:
-    field = QLineEdit()
-    field.setAccessibleName(name)
-    field.setPlaceholderText(placeholder)
-    return field
-
-
-class RegisterDialog(_SignedForm):
-    """The custody-form questions for one file before it is hashed and registered."""
-
-    def __init__(self, pane: EvidencePane, path: Path, author: SigningSession) -> None:
-        super().__init__(
-            pane, "Register evidence",
-            "The file is hashed (SHA-256) and the answers below become a signed journal entry. "
-            "Only the description is required; the rest is what a chain-of-custody form asks.",
-            author,
-        )
-        self.path = path
-        file_label = QLabel(str(path))
-        file_label.setTextFormat(Qt.TextFormat.PlainText)
-        file_label.setWordWrap(True)
-        file_label.setAccessibleName("File")
-        try:
-            size = ev.human_size(path.stat().st_size)
-        except OSError:
-            size = "not readable"
-        self.description = _line("Description", "e.g. nginx access log of web1, 27–29 Nov")
-        self.type = QComboBox()
-        self.type.setEditable(True)
-        self.type.addItems(ev.EVIDENCE_TYPES)
-        self.type.setCurrentText("file copy")
-        self.type.setAccessibleName("Type")
-        self.source_system = _line("Source system", "host name, e.g. web1.shop.example")
-        self.source_ip = _line("Source IP address", "e.g. 10.0.0.5")
-        self.source_device = _line("Make and model", "for a device: make, model")
-        self.source_serial = _line("Serial number", "for a device")
-        self.reason = _line("Reason obtained", "why this is evidence")
-        self.covers_from = _line("Covers from", "e.g. 2026-11-28 00:00")
-        self.covers_to = _line("Covers to", "e.g. 2026-11-29 12:00")
-        covers = QHBoxLayout()
-        covers.addWidget(self.covers_from)
-        covers.addWidget(QLabel("to"))
-        covers.addWidget(self.covers_to)
-        self.storage_location = _line("Storage location", "where the item is kept, e.g. safe 2")
-        self.copy = QCheckBox("Copy into the evidence folder beside the binder")
-        self.copy.setToolTip(f"Into {ev.evidence_folder(pane.binder)}; the copy is hashed again "
-                             "and becomes the file that re-checks look at")
-        self.copy.setAccessibleName("Copy into the evidence folder")
-        self.form.addRow("File:", file_label)
-        self.form.addRow("Size:", QLabel(size))
-        self.form.addRow("&Description:", self.description)
-        self.form.addRow("&Type:", self.type)
-        self.form.addRow("Source &system:", self.source_system)
-        self.form.addRow("Source &IP:", self.source_ip)
-        self.form.addRow("Make / model:", self.source_device)
-        self.form.addRow("Serial:", self.source_serial)
-        self.form.addRow("&Reason obtained:", self.reason)
-        self.form.addRow("Time range covered:", covers)
-        self.form.addRow("Storage &location:", self.storage_location)
-        self.form.addRow("", self.copy)
-        self.ok_button.setText("Hash and register")
-        self.finish_layout()
-        self.description.setFocus()
-
-    def check(self) -> str | None:
-        if not self.description.text().strip():
-            self.description.setFocus()
-            return "Describe the item (what it is and where it came from)."
-        for field, what in ((self.covers_from, "covers-from time"), (self.covers_to, "covers-to time")):
-            if field.text().strip():
-                try:
-                    ev.zoned_time(field.text(), what)
-                except BinderError as exc:
-                    field.setFocus()
-                    return str(exc)
-        return None
-
-    def values(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`binder.core.incident.evidence.register_evidence`."""
-        return {
-            "description": self.description.text().strip(),
-            "type": self.type.currentText().strip() or "file copy",
-            "source_system": self.source_system.text(),
-            "source_ip": self.source_ip.text(),
-            "source_device": self.source_device.text(),
-            "source_serial": self.source_serial.text(),
-            "reason": self.reason.text(),
-            "covers_from": self.covers_from.text().strip() or None,
-            "covers_to": self.covers_to.text().strip() or None,
-            "storage_location": self.storage_location.text(),
-        }
-
-
-class TransferDialog(_SignedForm):
-    """Hand an item over to someone (any named person, not only enrolled signers)."""
-
-    def __init__(self, pane: EvidencePane, item: EvidenceItem, author: SigningSession) -> None:
-        super().__init__(
-            pane, f"Transfer {item.label}",
-            f"{item.label} — {item.description}. Held by {item.custodian or 'nobody recorded'}. "
-            "The file is hashed again at hand-over when it can be reached; a different hash "
-            "stops the transfer.",
-            author,
-        )
-        self.item = item
-        self.received_by = _line("Received by", "name of the person receiving it")
-        names = [s.person for s in signers.list_signers(pane.binder)]
-        self.received_by.setCompleter(QCompleter(names, self))
-        self.purpose = _line("Purpose", "e.g. imaging at the forensics lab")
-        self.location = _line("New location", item.location)
-        self.seal = _line("Seal or tracking number", "e.g. SEAL-0042, courier tracking")
-        self.time = _line("Time", "now (or e.g. 2026-11-29 14:05)")
-        self.form.addRow("&Received by:", self.received_by)
-        self.form.addRow("&Purpose:", self.purpose)
-        self.form.addRow("New &location:", self.location)
-        self.form.addRow("&Seal / tracking:", self.seal)
-        self.form.addRow("T&ime:", self.time)
-        self.ok_button.setText("Record transfer")
-        self.finish_layout()
-        self.received_by.setFocus()
-
-    def check(self) -> str | None:
-        if not self.received_by.text().strip():
-            self.received_by.setFocus()
-            return "Name the person who receives the item."
-        if not self.purpose.text().strip():
-            self.purpose.setFocus()
-            return "Say why the item changes hands."
-        if self.time.text().strip():
-            try:
-                ev.zoned_time(self.time.text(), "hand-over time")
-            except BinderError as exc:
-                return str(exc)
-        return None
-
-    def values(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`binder.core.incident.evidence.transfer`."""
-        return {
-            "received_by": self.received_by.text().strip(),
-            "purpose": self.purpose.text().strip(),
-            "location": self.location.text().strip(),
-            "seal": self.seal.text().strip(),
-            "time": self.time.text().strip() or None,
-        }
-
-
-class DisposeDialog(_SignedForm):
-    """Close an item: returned, destroyed or archived, with authority and witness."""
-
-    def __init__(self, pane: EvidencePane, item: EvidenceItem, author: SigningSession) -> None:
-        super().__init__(
-            pane, f"Close {item.label}",
-            f"{item.label} — {item.description}. Closing is final: the item can no longer "
-            "change hands. Name who authorised it; a witness co-signs.",
-            author, witness_required=True,
-        )
-        self.item = item
-        self.action = QComboBox()
-        self.action.setAccessibleName("Disposition")
-        for key in ev.DISPOSITIONS:
-            self.action.addItem(key.capitalize(), key)
-        self.authority = _line("Authority", "who allowed it: person, role, order or ticket")
-        self.location = _line("Location", "where it went (returned to, archive box)")
-        self.note = _line("Note", "optional")
-        self.form.addRow("&Disposition:", self.action)
-        self.form.addRow("&Authority:", self.authority)
-        self.form.addRow("&Location:", self.location)
-        self.form.addRow("&Note:", self.note)
-        self.ok_button.setText("Close item")
-        self.finish_layout()
-        self.authority.setFocus()
-
-    def check(self) -> str | None:
-        if not self.authority.text().strip():
-            self.authority.setFocus()
-            return "Name the authority that allowed this."
-        return None
-
-    def values(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`binder.core.incident.evidence.dispose`."""
-        return {
-            "action": self.action.currentData(),
-            "authority": self.authority.text().strip(),
-            "location": self.location.text().strip(),
-            "note": self.note.text().strip(),
-        }
 
 
 # --------------------------------------------------------------------------- the pane
@@ -501,7 +79,7 @@ class EvidencePane(QWidget):
         self.binder = binder
         self.incident_id = incident_id
         self.signer_provider = signer_provider
-        self.dialog: _SignedForm | None = None  # the form on screen, if any (tests fill it)
+        self.dialog: EvidenceForm | None = None  # the form on screen, if any (tests fill it)
         self.busy = False
         self.task = None  # the running hashing task, if any
         self._queue: list[Path] = []
@@ -657,16 +235,16 @@ class EvidencePane(QWidget):
         file_text = item.file + (f"  (symbolic link {d['original_path']} → {d['symlink_target']})"
                                  if d.get("symlink_target") else "")
         if check:
-            file_text += f"\nLast check: {_STATUS_TEXT.get(check.status, check.status).lower()}"
+            file_text += f"\nLast check: {STATUS_TEXT.get(check.status, check.status).lower()}"
         self.details.setTitle(f"{item.label} — {item.description}")
         values = {
             "sha256": item.sha256,
             "file": file_text,
-            "collected": f"{_when(item.collected_at)} by {item.collected_by}"
+            "collected": f"{zoned_text(item.collected_at)} by {item.collected_by}"
                          + (f", {d['collected_where']}" if d.get("collected_where") else ""),
             "source": source,
             "reason": d.get("reason") or "not recorded",
-            "covers": (f"{_when(covers.get('from', ''))} to {_when(covers.get('to', ''))}"
+            "covers": (f"{zoned_text(covers.get('from', ''))} to {zoned_text(covers.get('to', ''))}"
                        if covers else "not recorded"),
             "witness": ", ".join(item.witnesses) or "none",
         }
@@ -739,7 +317,7 @@ class EvidencePane(QWidget):
             return dialog
         return None
 
-    def _open(self, dialog: _SignedForm, on_accept: Callable[[], None]) -> None:
+    def _open(self, dialog: EvidenceForm, on_accept: Callable[[], None]) -> None:
         self.dialog = dialog
 
         def done(result: int) -> None:

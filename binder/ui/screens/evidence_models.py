@@ -1,0 +1,174 @@
+"""The evidence register's tables: items with their last re-check, and custody events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from binder.core.incident import evidence as ev
+from binder.core.incident.evidence import CustodyEvent, EvidenceItem, RecheckResult
+from binder.ui.app import CHIP_COLOURS
+
+STATUS_COLOURS = {"ok": "green", "changed": "red", "missing": "amber", "unreadable": "amber"}
+STATUS_TEXT = {"ok": "Unchanged", "changed": "CHANGED", "missing": "File missing",
+               "unreadable": "Unreadable"}
+
+
+def zoned_text(iso: str) -> str:
+    """A zoned ISO time as written (custody forms keep the zone): ``2026-11-29 14:05 +01:00``."""
+    if not iso:
+        return ""
+    text = iso.replace("T", " ")
+    if len(text) >= 22 and text[-6] in "+-":
+        return f"{text[:16]} {text[-6:]}"
+    return text[:16]
+
+
+class EvidenceTableModel(QAbstractTableModel):
+    """Evidence items as rows, with the latest re-check result per item."""
+
+    COLUMNS = ("Item", "Description", "Type", "Size", "SHA-256", "Custodian", "Location",
+               "State", "Last check")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._items: list[EvidenceItem] = []
+        self._checks: dict[int, RecheckResult] = {}
+
+    def set_items(self, items: Sequence[EvidenceItem]) -> None:
+        """Replace every row (re-check results are kept per item)."""
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def set_checks(self, results: Sequence[RecheckResult]) -> None:
+        """Show the outcome of a re-check."""
+        self._checks.update({r.evidence_id: r for r in results})
+        if self._items:
+            col = self.COLUMNS.index("Last check")
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._items) - 1, col))
+
+    def check_of(self, evidence_id: int) -> RecheckResult | None:
+        """The last re-check of an item in this session, if any."""
+        return self._checks.get(evidence_id)
+
+    def item_at(self, row: int) -> EvidenceItem | None:
+        """The item shown in ``row``."""
+        return self._items[row] if 0 <= row < len(self._items) else None
+
+    def row_of(self, evidence_id: int) -> int:
+        """The row showing ``evidence_id``, or -1."""
+        return next((i for i, it in enumerate(self._items) if it.id == evidence_id), -1)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def _text(self, item: EvidenceItem, column: str) -> str:
+        check = self._checks.get(item.id)
+        return {
+            "Item": item.label,
+            "Description": item.description.replace("\n", " "),
+            "Type": item.type,
+            "Size": ev.human_size(item.size),
+            "SHA-256": item.sha256[:16] + "…",
+            "Custodian": item.custodian,
+            "Location": item.location,
+            "State": item.disposition.capitalize() if item.disposition else "In custody",
+            "Last check": STATUS_TEXT.get(check.status, check.status) if check else "",
+        }[column]
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self._items[index.row()]
+        column = self.COLUMNS[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(item, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == "SHA-256":
+                return item.sha256
+            if column == "Last check" and (check := self._checks.get(item.id)):
+                return str(check)
+            if column == "Description":
+                return item.description
+            if column == "Location":
+                return f"{item.location}\nFile: {item.file}"
+        if role == Qt.ItemDataRole.UserRole:
+            return item.id
+        check = self._checks.get(item.id)
+        if column == "Last check" and check and role in (
+            Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole
+        ):
+            bg, fg = CHIP_COLOURS[STATUS_COLOURS.get(check.status, "grey")]
+            return QColor(bg if role == Qt.ItemDataRole.BackgroundRole else fg)
+        if column == "Size" and role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+
+class CustodyTableModel(QAbstractTableModel):
+    """One item's chain of custody, oldest first."""
+
+    COLUMNS = ("#", "Time", "Action", "From", "To", "Purpose / note", "Location", "Seal",
+               "Re-hash", "Signed by", "Witness")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._events: list[CustodyEvent] = []
+
+    def set_events(self, events: Sequence[CustodyEvent]) -> None:
+        """Replace every row."""
+        self.beginResetModel()
+        self._events = list(events)
+        self.endResetModel()
+
+    def event_at(self, row: int) -> CustodyEvent | None:
+        """The custody event in ``row``."""
+        return self._events[row] if 0 <= row < len(self._events) else None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        e = self._events[index.row()]
+        column = self.COLUMNS[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
+                    Qt.ItemDataRole.ToolTipRole):
+            purpose = e.purpose
+            if e.authority:
+                purpose = f"authority: {e.authority}" + (f"; {purpose}" if purpose else "")
+            return {
+                "#": str(e.seq),
+                "Time": zoned_text(e.time),
+                "Action": e.action.capitalize(),
+                "From": e.released_by,
+                "To": e.received_by,
+                "Purpose / note": purpose.replace("\n", " "),
+                "Location": e.location,
+                "Seal": e.seal,
+                "Re-hash": e.rehash,
+                "Signed by": e.author,
+                "Witness": ", ".join(e.witnesses),
+            }[column]
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
