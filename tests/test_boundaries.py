@@ -1,11 +1,15 @@
-"""Layering: Qt only inside binder/ui; the core never reaches up into the UI or the CLI."""
+"""Layering: Qt only inside binder/ui; the core never reaches up into the UI or the CLI;
+no module imports, even from inside a function, a module that imports it back."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+import grimp
 
 PACKAGE = Path(__file__).resolve().parent.parent / "binder"
 QT = ("PySide6", "shiboken6")
@@ -131,3 +135,106 @@ def test_import_linter_contracts_cover_every_core_module_and_hold():
     result = subprocess.run([lint], cwd=root, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:]
     assert "0 broken" in result.stdout
+
+
+# ------------------------------------------------------------------------------ import circles
+
+
+def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Every import circle in ``graph``, each as a closed path a -> ... -> a.
+
+    grimp reads every import statement, top-level or inside a function (and under
+    TYPE_CHECKING), so a circle hidden behind a late import is still a circle.
+    """
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    cycles = []
+    for component in _strongly_connected(edges):
+        if len(component) == 1:
+            (only,) = component
+            if only not in edges[only]:
+                continue
+            cycles.append([only, only])
+            continue
+        first = min(component)
+        successor = min(m for m in edges[first] if m in component)
+        back = graph.find_shortest_chain(importer=successor, imported=first)
+        cycles.append([first, *back])
+    return sorted(cycles)
+
+
+def _strongly_connected(edges: dict[str, list[str]]) -> list[set[str]]:
+    """Tarjan's algorithm, iterative (import graphs are deep enough to hit recursion limits)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges.get(child, ()))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                found.append(component)
+    return found
+
+
+def test_no_module_imports_itself_back_not_even_from_inside_a_function():
+    graph = grimp.build_graph("binder", cache_dir=None)
+    assert graph.modules == {module_name(p) for p in python_files()}  # it saw every module
+    cycles = import_cycles(graph)
+    assert not cycles, "import circles (each dependency must point one way):\n" + "\n".join(
+        " -> ".join(cycle) for cycle in cycles)
+
+
+def test_the_circle_finder_finds_a_circle_hidden_in_a_function(tmp_path, monkeypatch):
+    package = tmp_path / "circles_demo"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "low.py").write_text("def later():\n    from circles_demo import high\n")
+    (package / "high.py").write_text("from circles_demo import low\n")
+    (package / "alone.py").write_text("import json\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    graph = grimp.build_graph("circles_demo", cache_dir=None)
+    assert import_cycles(graph) == [
+        ["circles_demo.high", "circles_demo.low", "circles_demo.high"]]
+
+
+def test_every_room_of_the_core_has_its_place_in_the_layers():
+    """A new room (package or module) of binder/core must be placed in the layers contract."""
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    layers = next(c for c in config["tool"]["importlinter"]["contracts"]
+                  if c["type"] == "layers" and c.get("containers") == ["binder.core"])
+    placed = {name.strip() for layer in layers["layers"] for name in layer.split("|")}
+    rooms = {p.stem if p.is_file() else p.name for p in (PACKAGE / "core").iterdir()
+             if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
+    assert rooms == placed, f"not placed: {sorted(rooms - placed)}; gone: {sorted(placed - rooms)}"

@@ -59,7 +59,7 @@ def run_gui(binder_path: Path | None, screenshot: Path | None) -> int:
             "no display to show the app on; run it in a desktop session, or use "
             "`binder gui --screenshot FILE.png` (works without a display)"
         )
-    from binder.ui.app import run_app
+    from binder.ui.launch import run_app
 
     lock = None
     if path.exists():
@@ -67,7 +67,7 @@ def run_gui(binder_path: Path | None, screenshot: Path | None) -> int:
             lock = AppLock(path).acquire()
         except BinderInUse as exc:
             if target is None:
-                from binder.ui.app import show_error
+                from binder.ui.launch import show_error
 
                 show_error("Binder already open", str(exc))
             raise
@@ -149,7 +149,7 @@ def _check_crypto(folder: Path) -> str:
 def _check_window(folder: Path) -> str:
     from binder.core.crypto import vault
     from binder.core.storage.database import open_binder
-    from binder.ui.app import render_main_window
+    from binder.ui.launch import render_main_window
 
     binder = open_binder(folder / "self-test.binder")
     vault.unlock_with_passphrase(binder, SELF_TEST_PASSPHRASE)

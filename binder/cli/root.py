@@ -84,6 +84,5 @@ def cli(ctx: click.Context, binder_path: Path | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["binder_path"] = binder_path
     if ctx.invoked_subcommand is None:
-        from binder.cli.gui import run_gui
-
-        run_gui(binder_path, screenshot=None)
+        # By name, through the table above: binder.cli.gui attaches itself to this group.
+        ctx.invoke(cli.get_command(ctx, "gui"), binder_path=binder_path, screenshot=None)

@@ -25,6 +25,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from binder.core.errors import BadInput
+from binder.core.incident import journal
+from binder.core.incident.journal import NewEntry, check_text, parse_time
+from binder.core.incident.record import get_incident, incident_plan
 from binder.core.plan.format import KEY_PATTERN
 
 UNITS = ("hours", "days", "business_days")
@@ -340,8 +343,6 @@ def check_spec(spec: ClockSpec) -> ClockSpec:
 
 def read_events(binder, incident) -> ClockEvents:
     """Collect clock, notification and decision entries of one incident."""
-    from binder.core.incident import journal
-
     aware_at = _parse(incident.detected_at)
     materiality_at: datetime | None = None
     added: dict[str, ClockSpec] = {}
@@ -383,12 +384,8 @@ def read_events(binder, incident) -> ClockEvents:
 def incident_clocks(binder, incident_id: int, *, now: datetime | str | None = None,
                     plan=None) -> list[ClockStatus]:
     """Every clock of an incident at ``now`` (default: the current time)."""
-    from binder.core.incident.record import get_incident
-
     incident = get_incident(binder, incident_id)
     if plan is None:
-        from binder.core.incident.workflow import incident_plan
-
         plan = incident_plan(binder, incident)
     events = read_events(binder, incident)
     specs = effective_specs(getattr(plan, "clocks", ()), events)
@@ -408,9 +405,6 @@ def known_clock_keys(binder, incident_id: int) -> list[str]:
 
 
 def _clock_entry(binder, incident_id: int, author, text: str, data: dict, reason: str = "") -> int:
-    from binder.core.incident import journal
-    from binder.core.incident.journal import NewEntry
-
     return journal.append(binder, incident_id, author,
                           NewEntry(text=text, kind="clock", reason=reason, data=data))
 
@@ -420,8 +414,6 @@ def add_clock(
     starts: str = "awareness", authority: str = "", note: str = "",
 ) -> int:
     """Add a custom clock (e.g. from a contract) to one incident; returns the entry id."""
-    from binder.core.incident.journal import check_text
-
     spec = check_spec(ClockSpec(key=key.strip(), name=name.strip(), authority=authority.strip(),
                                 due=due, unit=unit, starts=starts, note=note, custom=True))
     check_text(spec.authority, "clock authority", limit=200)
@@ -454,8 +446,6 @@ def set_clock_enabled(binder, incident_id: int, author, key: str, enabled: bool,
 
 def set_awareness(binder, incident_id: int, author, at: str, reason: str = "") -> int:
     """Restate the moment of awareness every awareness clock counts from."""
-    from binder.core.incident.journal import parse_time
-
     when = parse_time(at, "awareness time")
     return _clock_entry(binder, incident_id, author, f"Aware of the incident since {short_time(when)}",
                         {"action": "aware", "at": when}, reason)

@@ -17,7 +17,7 @@ from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry
-from binder.core.incident.record import get_incident, open_incident
+from binder.core.incident.record import get_incident, incident_plan, open_incident
 from binder.core.plan import revisions as plans
 from binder.core.plan.format import Plan, Scenario
 from binder.core.storage.database import Binder
@@ -147,8 +147,6 @@ def drill_state(binder: Binder, incident_id: int, *, plan: Plan | None = None,
     if start is None:
         return None
     if plan is None:
-        from binder.core.incident.workflow import incident_plan
-
         plan = incident_plan(binder, incident)
     key = start.data["scenario"]
     try:

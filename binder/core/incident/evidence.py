@@ -37,7 +37,6 @@ from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry, check_text
 from binder.core.incident.record import get_incident
 from binder.core.storage.database import Binder
-from binder.core.verify import checks as verify
 
 Progress = Callable[[int, int], None]
 IsCancelled = Callable[[], bool]
@@ -824,7 +823,9 @@ def get_evidence(binder: Binder, evidence_id: int) -> EvidenceItem:
 
 
 @dataclass(frozen=True)
-class _Signed:
+class SignedItem:
+    """A register row beside what its signed registration entry says."""
+
     id: int
     incident_id: int
     seq: int | None
@@ -835,7 +836,8 @@ class _Signed:
     entry_incident: int | None
 
 
-def _signed_items(binder: Binder, incident_id: int | None) -> Iterator[_Signed]:
+def signed_items(binder: Binder, incident_id: int | None) -> Iterator[SignedItem]:
+    """Every register row (of one incident, or all) with its signed registration data."""
     sql = ("SELECT v.id, v.incident_id, v.entry_id, v.sha256, v.size, v.path, v.description, "
            "e.seq, e.kind, e.evidence_id, e.incident_id, e.canonical "
            "FROM evidence v LEFT JOIN entry e ON e.id = v.entry_id")
@@ -846,13 +848,14 @@ def _signed_items(binder: Binder, incident_id: int | None) -> Iterator[_Signed]:
     for r in binder.conn.execute(sql + " ORDER BY v.id", params).fetchall():
         doc = _signed(r[11]) if r[11] is not None else {}
         data = doc.get("data") if isinstance(doc.get("data"), dict) else {}
-        yield _Signed(r[0], r[1], r[7], tuple(r[:7]), data, r[8], r[9], r[10])
+        yield SignedItem(r[0], r[1], r[7], tuple(r[:7]), data, r[8], r[9], r[10])
 
 
-def _check_one(
-    binder: Binder, item: _Signed, *, base: int, total: int,
+def recheck_item(
+    binder: Binder, item: SignedItem, *, base: int, total: int,
     progress: Progress | None, cancelled: IsCancelled | None,
 ) -> RecheckResult:
+    """Hash one registered file again against the SHA-256 its registration signed."""
     expected = str(item.data.get("sha256") or item.row[3])
     stored = str(item.data.get("checked_path") or item.row[5])
     file = resolve_file(binder, stored)
@@ -882,7 +885,7 @@ def recheck(
     """
     if incident_id is not None:
         incident_id = get_incident(binder, incident_id).id
-    items = list(_signed_items(binder, incident_id))
+    items = list(signed_items(binder, incident_id))
     sizes = []
     for item in items:
         file = resolve_file(binder, str(item.data.get("checked_path") or item.row[5]))
@@ -894,81 +897,9 @@ def recheck(
     results: list[RecheckResult] = []
     base = 0
     for item, size in zip(items, sizes, strict=True):
-        results.append(_check_one(binder, item, base=base, total=total, progress=progress,
+        results.append(recheck_item(binder, item, base=base, total=total, progress=progress,
                                   cancelled=cancelled))
         base += size
     if progress is not None:
         progress(total, total)
     return results
-
-
-# --------------------------------------------------------------------------- verify
-
-
-def _verify_evidence(
-    binder: Binder, report: verify.VerifyReport, incident_id: int | None, check_files: bool,
-) -> None:
-    """`verify` checker: register rows against their signed entries, then the files."""
-    items = list(_signed_items(binder, incident_id))
-    for item in items:
-        _check_row(report, item)
-    _check_unindexed(binder, report, incident_id)
-    if not items:
-        return
-    if not check_files:
-        report.notes.append(f"{len(items)} evidence file(s) not re-hashed (file checks skipped)")
-        return
-    for item in items:
-        result = _check_one(binder, item, base=0, total=0, progress=None, cancelled=None)
-        if result.status == "ok":
-            report.evidence_files += 1
-        elif result.status == "changed":
-            report.evidence_files += 1
-            report.add(item.incident_id, item.seq, "evidence_changed",
-                       f"evidence file altered: {result}")
-        elif result.status == "missing" and item.data.get("stored_copy"):
-            # An external drive may simply not be attached; the copy the binder keeps in
-            # its own evidence folder has no such excuse.
-            report.add(item.incident_id, item.seq, "evidence_copy_missing",
-                       f"the binder's own copy of the evidence is gone: {result}")
-        elif result.status == "missing":
-            report.notes.append(f"incident {item.incident_id}: evidence {result}")
-        else:
-            report.notes.append(f"incident {item.incident_id}: evidence {result}")
-
-
-def _check_row(report: verify.VerifyReport, item: _Signed) -> None:
-    iid, lab = item.incident_id, label(item.id)
-    if item.entry_kind is None:
-        report.add(iid, None, "evidence_entry_missing",
-                   f"evidence {lab}: its signed registration entry is gone")
-        return
-    if item.entry_kind != "evidence" or item.entry_evidence != item.id or item.entry_incident != iid:
-        report.add(iid, item.seq, "evidence_record_changed",
-                   f"evidence {lab}: register row points at an entry that does not register it")
-        return
-    _, _, _, sha, size, path, description = item.row
-    for key, value, what in (
-        ("sha256", sha, "SHA-256"), ("size", size, "size"),
-        ("checked_path", path, "file path"), ("description", description, "description"),
-    ):
-        if item.data.get(key) != value:
-            report.add(iid, item.seq, "evidence_record_changed",
-                       f"evidence {lab}: register {what} differs from the signed registration")
-
-
-def _check_unindexed(binder: Binder, report: verify.VerifyReport, incident_id: int | None) -> None:
-    sql = ("SELECT e.incident_id, e.seq, e.evidence_id FROM entry e WHERE e.kind = 'evidence' "
-           "AND e.evidence_id IS NOT NULL AND NOT EXISTS "
-           "(SELECT 1 FROM evidence v WHERE v.id = e.evidence_id AND v.entry_id = e.id)")
-    params: tuple = ()
-    if incident_id is not None:
-        sql += " AND e.incident_id = ?"
-        params = (incident_id,)
-    for iid, seq, evid in binder.conn.execute(sql, params):
-        report.add(iid, seq, "evidence_record_missing",
-                   f"evidence {label(evid)}: signed registration has no register row (row deleted)")
-
-
-if _verify_evidence not in verify.EXTRA_CHECKS:
-    verify.EXTRA_CHECKS.append(_verify_evidence)

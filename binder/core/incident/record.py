@@ -15,6 +15,8 @@ from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry, check_text, parse_time
+from binder.core.plan import revisions as plans
+from binder.core.plan.format import Plan, default_plan
 from binder.core.storage.database import Binder, utc_now
 
 INCIDENT_TYPES: tuple[tuple[str, str], ...] = (
@@ -141,3 +143,13 @@ def most_recent_incident(binder: Binder) -> Incident | None:
         "SELECT incident_id FROM entry ORDER BY id DESC LIMIT 1"
     ).fetchone()
     return get_incident(binder, row[0]) if row else None
+
+
+def incident_plan(binder: Binder, incident: Incident) -> Plan:
+    """The plan revision the incident runs under (the current plan when none was recorded)."""
+    if incident.plan_revision_id is not None:
+        return plans.get_revision(binder, incident.plan_revision_id).plan
+    try:
+        return plans.current_revision(binder).plan
+    except NotFound:
+        return default_plan()

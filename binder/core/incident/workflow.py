@@ -31,14 +31,16 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from binder.core import roster
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import clocks as clockmod
-from binder.core.incident import journal
+from binder.core.incident import drills, journal
 from binder.core.incident.journal import Entry, NewEntry, check_text, parse_time
-from binder.core.incident.record import Incident, get_incident
+from binder.core.incident.record import Incident, get_incident, incident_plan
+from binder.core.plan import revisions as plans
 from binder.core.plan.format import RESPONSIBILITIES, Plan
-from binder.core.storage.database import Binder
+from binder.core.storage.database import Binder, utc_now
 
 #: The usual parties of a store incident: (key, label). Any other party may be named too.
 KNOWN_PARTIES: tuple[tuple[str, str], ...] = (
@@ -287,23 +289,7 @@ class IncidentState:
 # ---------------------------------------------------------------- reading
 
 
-def incident_plan(binder: Binder, incident: Incident) -> Plan:
-    """The plan revision the incident runs under (the current plan when none was recorded)."""
-    from binder.core.plan import revisions as plans
-
-    if incident.plan_revision_id is not None:
-        return plans.get_revision(binder, incident.plan_revision_id).plan
-    try:
-        return plans.current_revision(binder).plan
-    except NotFound:
-        from binder.core.plan.format import default_plan
-
-        return default_plan()
-
-
 def _plan_revision(binder: Binder, incident: Incident):
-    from binder.core.plan import revisions as plans
-
     if incident.plan_revision_id is not None:
         return plans.get_revision(binder, incident.plan_revision_id)
     try:
@@ -314,18 +300,11 @@ def _plan_revision(binder: Binder, incident: Incident):
 
 def roster_names(binder: Binder) -> dict[str, tuple[str, ...]]:
     """Role key -> contact names in escalation order; empty when locked or no roster."""
-    if not getattr(binder, "unlocked", False):
-        return {}
-    try:
-        from binder.core import roster
-    except ImportError:
-        return {}
-    list_contacts = getattr(roster, "list_contacts", None)
-    if list_contacts is None:
+    if not binder.unlocked:
         return {}
     names: dict[str, list[str]] = {}
-    for contact in list_contacts(binder):
-        if getattr(contact, "removed", False):
+    for contact in roster.list_contacts(binder):
+        if contact.removed:
             continue
         names.setdefault(contact.role, []).append(contact.name)
     return {k: tuple(v) for k, v in names.items()}
@@ -440,8 +419,6 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
         )
         phases.append(PhaseStatus(phase.key, phase.name, phase.guidance, tuple(items), owners,
                                   acts, phase.key == focus))
-
-    from binder.core.incident import drills
 
     return IncidentState(
         incident=incident,
@@ -627,8 +604,6 @@ def record_notification(
     when = parse_time(told_at, "told-at time") if told_at else None
     incident = get_incident(binder, incident_id)
     clock_key = check_clock(binder, incident.id, clock_key)
-    from binder.core.storage.database import utc_now
-
     when = when or utc_now()
     return _append(binder, incident.id, author, NewEntry(
         text=f"Told {party} ({channel}): {message}", kind="notification", occurred_at=when,
@@ -767,8 +742,6 @@ def accept_review(binder: Binder, incident_id: int, author: SigningSession,
     transaction; returns the new revision id. Without ``review_id`` the latest
     review not yet accepted is used.
     """
-    from binder.core.plan import revisions as plans
-
     state = incident_state(binder, incident_id)
     open_reviews = [r for r in state.reviews if r.accepted_revision is None]
     if review_id is None:

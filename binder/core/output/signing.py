@@ -167,22 +167,3 @@ def sign_role(pdf: bytes, session: SigningSession, root_der: bytes, role: str, *
     label = LABEL_FOR_ROLE[role]
     return sign(pdf, session, root_der, field=FIELD_FOR_ROLE[role], role_label=label,
                 reason=reason or f"{label} sign-off of the incident report")
-
-
-def attachments(pdf: bytes) -> dict[str, bytes]:
-    """The embedded files of a PDF by name (how a reader gets the bundle back)."""
-    try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        root = reader.root
-        # Subscripting resolves indirect references; .get() would not.
-        if "/Names" not in root or "/EmbeddedFiles" not in root["/Names"]:
-            return {}
-        tree = root["/Names"]["/EmbeddedFiles"]
-        array = tree["/Names"] if "/Names" in tree else []
-        out: dict[str, bytes] = {}
-        for i in range(0, len(array) - 1, 2):
-            spec = array[i + 1].get_object()
-            out[str(array[i])] = spec["/EF"]["/F"].get_object().data
-        return out
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        raise _reader_error("the file") from exc

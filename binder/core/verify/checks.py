@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -20,6 +19,9 @@ from binder.core.crypto import signers
 from binder.core.incident.journal import genesis_hash
 from binder.core.incident.record import Incident, list_incidents
 from binder.core.storage.database import Binder
+from binder.core.verify.evidence import check_evidence
+from binder.core.verify.findings import VerifyReport
+from binder.core.verify.plans import check_plan_revisions
 
 # Column -> (canonical key, cause named to the user).
 _FIELD_CAUSES = {
@@ -36,63 +38,6 @@ _FIELD_CAUSES = {
     "assets": ("assets", "assets changed"),
     "prev_hash": ("prev", "chain link changed"),
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing verification found wrong."""
-
-    incident: int | None
-    entry: int | None  # the entry's number (seq) within its incident
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.incident is not None:
-            where.append(f"incident {self.incident}")
-        if self.entry is not None:
-            where.append(f"entry {self.entry}")
-        return f"{', '.join(where) or 'binder'}: {self.message}"
-
-
-@dataclass
-class VerifyReport:
-    """What `verify` checked and what it found."""
-
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    incidents: int = 0
-    entries: int = 0
-    signatures: int = 0
-    evidence_files: int = 0
-    heads: dict[int, str] = field(default_factory=dict)
-    #: Compare out of band (report, paper copy): a wholly replaced root re-signing
-    #: everything is only caught this way.
-    root_fingerprint: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing is wrong."""
-        return not self.problems
-
-    def add(self, incident: int | None, entry: int | None, code: str, message: str) -> None:
-        """Record a problem."""
-        self.problems.append(Problem(incident, entry, code, message))
-
-    def to_json(self) -> dict:
-        """A machine-readable form for `verify --json`."""
-        return {
-            "ok": self.ok,
-            "incidents": self.incidents,
-            "entries": self.entries,
-            "signatures": self.signatures,
-            "evidence_files": self.evidence_files,
-            "heads": {str(k): v for k, v in self.heads.items()},
-            "root_fingerprint": self.root_fingerprint,
-            "problems": [asdict(p) | {"text": str(p)} for p in self.problems],
-            "notes": self.notes,
-        }
 
 
 class _Certs:
@@ -130,11 +75,6 @@ def verify_binder(
     progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
     """Check every chain, signature and certificate (and evidence files)."""
-    # Imported here, not at the top: binder.core.incident.evidence imports this module to
-    # register its checker, and every verify must include that checker.
-    from binder.core.incident import evidence as _evidence  # noqa: F401
-    from binder.core.verify import plans as _plan_check  # noqa: F401
-
     report = VerifyReport()
     certs = _Certs(binder)
     if certs.root is not None:
@@ -150,7 +90,8 @@ def verify_binder(
         report.incidents += 1
         done = _verify_incident(binder, incident, certs, report, done, total, progress)
     _verify_orphans(binder, report, {i.id for i in incidents}, incident_id)
-    _verify_evidence(binder, report, incident_id, check_files)
+    check_plan_revisions(binder, report, incident_id)
+    check_evidence(binder, report, incident_id, check_files=check_files)
     return report
 
 
@@ -330,12 +271,3 @@ def _verify_orphans(binder: Binder, report: VerifyReport, ids: set[int], only: i
     ).fetchone()[0]
     if orphan:
         report.add(None, None, "cosign_orphan", f"{orphan} co-signature(s) refer to entries that are gone")
-
-
-#: Extra checkers (evidence files) register here so this module stays free of them.
-EXTRA_CHECKS: list[Callable[[Binder, VerifyReport, int | None, bool], None]] = []
-
-
-def _verify_evidence(binder: Binder, report: VerifyReport, incident_id: int | None, check_files: bool) -> None:
-    for check in EXTRA_CHECKS:
-        check(binder, report, incident_id, check_files)

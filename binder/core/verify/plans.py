@@ -14,18 +14,15 @@ from __future__ import annotations
 import hashlib
 
 from binder.core.storage.database import Binder
-from binder.core.verify import checks as verify
+from binder.core.verify.findings import VerifyReport
 
 
-def check_plan_revisions(
-    binder: Binder, report: verify.VerifyReport, incident_id: int | None, check_files: bool
-) -> None:
+def check_plan_revisions(binder: Binder, report: VerifyReport, incident_id: int | None) -> None:
     """Every stored plan revision still matches its hash; numbering has no gaps.
 
     Runs for a whole-binder verify and for one incident (its plan revision is
     part of what that incident's report cites).
     """
-    del check_files  # plans live inside the binder; nothing to re-read from disk
     sql = """SELECT r.id, p.name, r.number, r.content, r.sha256 FROM plan_revision r
              JOIN plan p ON p.id = r.plan_id"""
     params: tuple = ()
@@ -62,7 +59,7 @@ def check_plan_revisions(
                    f"the plan revision this incident ran under (id {rev_id}) is gone")
 
 
-def _check_cited_revision(binder: Binder, report: verify.VerifyReport, incident_id: int) -> None:
+def _check_cited_revision(binder: Binder, report: VerifyReport, incident_id: int) -> None:
     row = binder.conn.execute(
         """SELECT i.plan_revision_id, r.id FROM incident i
            LEFT JOIN plan_revision r ON r.id = i.plan_revision_id WHERE i.id = ?""",
@@ -72,6 +69,3 @@ def _check_cited_revision(binder: Binder, report: verify.VerifyReport, incident_
         report.add(incident_id, None, "plan_revision_missing",
                    f"the plan revision this incident ran under (id {row[0]}) is gone")
 
-
-if check_plan_revisions not in verify.EXTRA_CHECKS:
-    verify.EXTRA_CHECKS.append(check_plan_revisions)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 
 from binder.core.errors import BadInput, UnsupportedFormat
 from binder.core.storage.database import Binder
-from binder.core.verify import checks as verify
+from binder.core.verify.findings import VerifyReport
 
 BUNDLE_FORMAT = "incident-binder-bundle"
 BUNDLE_VERSION = 1
@@ -66,13 +67,36 @@ def _read(path: Path) -> bytes:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _bundle_from_pdf(path: Path, data: bytes) -> bytes:
-    from binder.core.output import (
-        signing as pdfsign,  # pyHanko is loaded only when a report is given
-    )
+def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
+    """The embedded files of a PDF by name (how a reader gets the bundle back).
+
+    Raises :class:`BadInput` when the bytes are not a PDF that can be read.
+    """
+    # pyHanko is loaded only when a report is given, not for every `verify`.
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
-        files = pdfsign.attachments(data)
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        root = reader.root
+        # Subscripting resolves indirect references; .get() would not.
+        if "/Names" not in root or "/EmbeddedFiles" not in root["/Names"]:
+            return {}
+        tree = root["/Names"]["/EmbeddedFiles"]
+        array = tree["/Names"] if "/Names" in tree else []
+        out: dict[str, bytes] = {}
+        for i in range(0, len(array) - 1, 2):
+            spec = array[i + 1].get_object()
+            out[str(array[i])] = spec["/EF"]["/F"].get_object().data
+        return out
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadInput("the file is not a readable PDF report; choose the PDF that "
+                       "`binder report` wrote") from exc
+
+
+def _bundle_from_pdf(path: Path, data: bytes) -> bytes:
+    try:
+        files = pdf_attachments(data)
     except Exception:  # noqa: BLE001 - any parser failure means "not a readable report"
         raise _refuse(path, "is a PDF that cannot be read") from None
     for name in sorted(files, key=lambda n: (not n.endswith(".json"), n)):
@@ -153,7 +177,7 @@ def _parse(doc: dict[str, Any], source: str, path: str) -> ExportSeen:
     )
 
 
-def compare_with_export(binder: Binder, seen: ExportSeen, report: verify.VerifyReport) -> int | None:
+def compare_with_export(binder: Binder, seen: ExportSeen, report: VerifyReport) -> int | None:
     """Add a problem to ``report`` for every way the binder departs from ``seen``.
 
     Returns the binder's id of the incident the export describes (None when
@@ -209,7 +233,7 @@ def compare_with_export(binder: Binder, seen: ExportSeen, report: verify.VerifyR
 
 
 def _compare_cosigns(
-    binder: Binder, seen: ExportSeen, report: verify.VerifyReport, iid: int, same_until: int
+    binder: Binder, seen: ExportSeen, report: VerifyReport, iid: int, same_until: int
 ) -> None:
     present = {
         hashlib.sha256(bytes(canonical)).hexdigest()
@@ -224,7 +248,7 @@ def _compare_cosigns(
                        f"the co-signature by {witness or 'a witness'} that the {seen.source} saw is gone")
 
 
-def _compare_root(binder: Binder, seen: ExportSeen, report: verify.VerifyReport, iid: int | None) -> None:
+def _compare_root(binder: Binder, seen: ExportSeen, report: VerifyReport, iid: int | None) -> None:
     row = binder.conn.execute("SELECT cert_der FROM root WHERE id = 1").fetchone()
     here = hashlib.sha256(bytes(row[0])).hexdigest() if row else None
     if here != seen.root_fingerprint:
@@ -240,7 +264,7 @@ def _compare_root(binder: Binder, seen: ExportSeen, report: verify.VerifyReport,
                        f"({fp[:16]}...) is no longer in this binder")
 
 
-def _compare_plan(binder: Binder, seen: ExportSeen, report: verify.VerifyReport, iid: int) -> None:
+def _compare_plan(binder: Binder, seen: ExportSeen, report: VerifyReport, iid: int) -> None:
     if seen.plan_revision is None:
         return
     rev_id, name, number, digest = seen.plan_revision

@@ -19,6 +19,7 @@ from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import get_incident, open_incident
 from binder.core.output import signing as pdfsign
 from binder.core.output.report import BUNDLE_NAME, build_report, sign_report_file, write_report
+from binder.core.verify.rollback import pdf_attachments
 from tests.helpers import LEAD, LEAD_PASS, WITNESS, signer_env
 
 LEGAL, LEGAL_PASS = "carol", "carol-passphrase"
@@ -255,7 +256,7 @@ def test_legal_and_management_sign_later_incrementally(made, incident_id, report
 def test_bundle_is_attached_and_matches_the_report(made, incident_id, report_path):
     result = write_report(made.binder, incident_id, report_path, lead=made.lead)
     assert result.bundle_attached
-    bundle = json.loads(pdfsign.attachments(report_path.read_bytes())[BUNDLE_NAME])
+    bundle = json.loads(pdf_attachments(report_path.read_bytes())[BUNDLE_NAME])
     assert bundle["head_hash"] == result.head_hash
     assert bundle["entry_count"] == result.entries
     listed = subprocess.run(["pdfdetach", "-list", str(report_path)], capture_output=True,

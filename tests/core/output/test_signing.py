@@ -14,6 +14,7 @@ from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.errors import BadInput
 from binder.core.output import signing as pdfsign
 from binder.core.output.pdf import PageDecor, render, styles
+from binder.core.verify.rollback import pdf_attachments
 
 
 def plain_pdf(pages: int = 2) -> bytes:
@@ -45,8 +46,8 @@ def test_prepared_pdf_has_empty_fields_and_the_attachment():
     data = prepared([pdfsign.Attachment("bundle.json", b'{"a": 1}', "application/json", "x")])
     assert [(f.name, f.signed) for f in pdfsign.signature_fields(data)] == [
         ("Lead", False), ("Witness", False), ("Legal", False), ("Management", False)]
-    assert pdfsign.attachments(data) == {"bundle.json": b'{"a": 1}'}
-    assert pdfsign.attachments(plain_pdf()) == {}
+    assert pdf_attachments(data) == {"bundle.json": b'{"a": 1}'}
+    assert pdf_attachments(plain_pdf()) == {}
 
 
 def test_two_signatures_in_order_both_valid_and_chained_to_the_root(made, tmp_path):
