@@ -7,7 +7,7 @@ by a witness who types their own passphrase.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QVBoxLayout,
+    QWidget,
 )
 
 from binder.core.crypto import signers
@@ -32,8 +33,9 @@ from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.fields import line_field
 from binder.ui.forms.witness import WitnessPicker
 
-if TYPE_CHECKING:
-    from binder.ui.screens.evidence import EvidencePane
+#: The evidence pane that opens a form: a widget with the open ``binder``. Named by its
+#: shape, not imported: the pane imports these forms.
+EvidencePane = QWidget
 
 
 class EvidenceForm(QDialog):
