@@ -29,9 +29,10 @@ debs:
 run: $(STAMP)
 	$(BIN)/binder gui
 
-# Every test, slow ones included, on all cores. loadgroup keeps a module that shares one
-# expensive fixture (xdist_group) on one worker; everything else is balanced test by test.
-PYTEST_XDIST := -n auto --dist loadgroup
+# Every test, slow ones included, on all cores. loadfile keeps each test file on one worker:
+# a module-scoped fixture (the real-KDF secrets session) runs once, and a file of Qt tests
+# shares one QApplication in order, as it does without xdist.
+PYTEST_XDIST := -n auto --dist loadfile
 
 test: debs $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_XDIST)
@@ -41,7 +42,7 @@ test-quick: debs $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_XDIST) -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check binder tests bench
+	$(BIN)/ruff check binder tests bench tools
 	$(BIN)/lint-imports
 
 bench: debs $(STAMP)

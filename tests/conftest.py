@@ -7,7 +7,8 @@ import pytest
 
 from binder.core.incident.record import open_incident
 from binder.core.plan import revisions as plans
-from tests.helpers import Made, MemoryKeyring, make_binder, run_binder
+from tests.helpers import Made, MemoryKeyring, make_binder
+from tests.helpers import run_cli as run_cli_in_process
 
 
 @pytest.fixture(autouse=True)
@@ -56,5 +57,20 @@ def incident_id(made) -> int:
 
 @pytest.fixture
 def run_cli():
-    """Run the real `binder` command in a subprocess, as scripts do."""
-    return run_binder
+    """``run_cli(*args, env=, input=) -> Run``: `binder` in this process (fast).
+
+    Commands that start Qt still run in a real process; see tests.helpers.run_cli.
+    """
+    return run_cli_in_process
+
+
+@pytest.fixture
+def run_binder_process():
+    """``run_binder_process(*args, env=, input=, timeout=) -> Run``: the real command.
+
+    For tests whose point is the process itself: its exit status, argv, temp
+    files, signals, crashes, the console script.
+    """
+    from tests.helpers import run_binder_process as run
+
+    return run

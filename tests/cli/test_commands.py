@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import click
 
 import binder.cli
 from binder.cli.root import COMMANDS, cli, load_command_modules
+from tests.helpers import LEAD, command_env, signer_env
 
 NOT_COMMAND_MODULES = {"common", "root", "__main__"}
 
@@ -54,3 +59,29 @@ def test_an_unknown_command_is_one_line_exit_2(run_cli):
     r = run_cli("incidnet", "list")
     assert r.code == 2
     assert r.err.count("\n") == 1 and "No such command" in r.err
+
+
+def test_the_console_script_exits_with_each_documented_code(made, incident_id, tmp_path):
+    """The installed `binder` script, as a real process: 0, 1, 2 and 3 are its exit status."""
+    made.binder.close()
+    script = Path(sys.executable).with_name("binder")
+    assert script.is_file(), "the package is not installed (pip install -e .)"
+
+    def status(*args: str, **env: str) -> tuple[int, str]:
+        done = subprocess.run([str(script), "--binder", str(made.path), *args],
+                              capture_output=True, text=True, timeout=60,
+                              env=command_env({**signer_env(), **env}))
+        return done.returncode, done.stderr
+
+    assert status("incident", "list") == (0, "")
+    code, err = status("journal", "add", str(incident_id), "--as", LEAD)
+    assert code == 2 and "--text" in err and err.count("\n") == 1
+    code, err = status("roster", "list", BINDER_PASSPHRASE="not the passphrase")
+    assert code == 3 and "wrong passphrase" in err
+    conn = sqlite3.connect(made.path, isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("UPDATE entry SET text = 'Nothing odd' WHERE seq = 1")
+    conn.close()
+    code, _ = status("verify")
+    assert code == 1

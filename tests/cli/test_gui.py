@@ -15,10 +15,10 @@ def _png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
-def test_screenshot_unlocks_with_the_env_passphrase(made, incident_id, run_cli, tmp_path):
+def test_screenshot_unlocks_with_the_env_passphrase(made, incident_id, run_binder_process, tmp_path):
     made.binder.close()
     shot = tmp_path / "window.png"
-    r = run_cli("gui", "--binder", str(made.path), "--screenshot", str(shot),
+    r = run_binder_process("gui", "--binder", str(made.path), "--screenshot", str(shot),
                 env={"BINDER_PASSPHRASE": PASSPHRASE})
     assert r.code == 0, r.err
     assert _png_size(shot) == (1366, 768)
@@ -27,23 +27,23 @@ def test_screenshot_unlocks_with_the_env_passphrase(made, incident_id, run_cli, 
     assert "passphrase (app)" in details  # it showed the unlocked binder, not the lock screen
 
 
-def test_screenshot_of_a_locked_binder_and_of_first_run(made, run_cli, tmp_path):
+def test_screenshot_of_a_locked_binder_and_of_first_run(made, run_binder_process, tmp_path):
     made.binder.close()
     locked = tmp_path / "locked.png"
-    r = run_cli("gui", "--binder", str(made.path), "--screenshot", str(locked))
+    r = run_binder_process("gui", "--binder", str(made.path), "--screenshot", str(locked))
     assert r.code == 0, r.err
     assert locked.stat().st_size > 1000
     fresh = tmp_path / "new.binder"
     first = tmp_path / "first.png"
-    r = run_cli("gui", "--binder", str(fresh), "--screenshot", str(first))
+    r = run_binder_process("gui", "--binder", str(fresh), "--screenshot", str(first))
     assert r.code == 0, r.err
     assert first.exists() and not fresh.exists()  # the welcome never creates a file by itself
 
 
-def test_second_app_on_the_same_binder_gets_a_clear_message(made, run_cli, tmp_path):
+def test_second_app_on_the_same_binder_gets_a_clear_message(made, run_binder_process, tmp_path):
     made.binder.close()
     with AppLock(made.path):
-        r = run_cli("gui", "--binder", str(made.path), "--screenshot", str(tmp_path / "x.png"),
+        r = run_binder_process("gui", "--binder", str(made.path), "--screenshot", str(tmp_path / "x.png"),
                     env={"BINDER_PASSPHRASE": PASSPHRASE})
     assert r.code == 2
     assert "already open in another Incident Binder window" in r.err
@@ -51,23 +51,23 @@ def test_second_app_on_the_same_binder_gets_a_clear_message(made, run_cli, tmp_p
     assert not (tmp_path / "x.png").exists()
 
 
-def test_bad_screenshot_targets_are_refused(made, run_cli, tmp_path):
+def test_bad_screenshot_targets_are_refused(made, run_binder_process, tmp_path):
     made.binder.close()
     for target, words in ((tmp_path / "shot.jpg", "must be a .png"),
                           (tmp_path / "missing" / "shot.png", "does not exist")):
-        r = run_cli("gui", "--binder", str(made.path), "--screenshot", str(target))
+        r = run_binder_process("gui", "--binder", str(made.path), "--screenshot", str(target))
         assert r.code == 2 and words in r.err and "Traceback" not in r.err
 
 
-def test_gui_without_a_display_says_so(made, run_cli):
+def test_gui_without_a_display_says_so(made, run_binder_process):
     made.binder.close()
-    r = run_cli("gui", "--binder", str(made.path),
+    r = run_binder_process("gui", "--binder", str(made.path),
                 env={"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""})
     assert r.code == 2 and "no display" in r.err
 
 
-def test_self_test_passes(run_cli):
-    r = run_cli("self-test", timeout=180)
+def test_self_test_passes(run_binder_process):
+    r = run_binder_process("self-test", timeout=180)
     assert r.code == 0, r.out + r.err
     lines = r.out.splitlines()
     assert [line.split()[0] for line in lines[:3]] == ["ok", "ok", "ok"]

@@ -342,8 +342,8 @@ def test_cli_wrong_passphrase_exits_3_and_changes_nothing(cli_binder, run_cli):
     assert listed.code == 3 and listed.out == ""
 
 
-def test_cli_without_passphrase_or_terminal_exits_3_at_once(cli_binder, run_cli):
-    # A hang would hit the subprocess timeout and fail the test.
-    run = run_cli("roster", "list", env={"BINDER_FILE": str(cli_binder)}, timeout=30)
+def test_cli_without_passphrase_or_terminal_exits_3_at_once(cli_binder, run_binder_process):
+    # The real process, stdin not a terminal: a hang would hit the timeout and fail the test.
+    run = run_binder_process("roster", "list", env={"BINDER_FILE": str(cli_binder)}, timeout=30)
     assert run.code == 3
     assert "BINDER_PASSPHRASE" in run.err and run.out == ""

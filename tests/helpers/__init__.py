@@ -8,13 +8,17 @@ keyring backend, because CI has no OS keyring.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import keyring.backend
+import keyring.core
 
 from binder.core.crypto import signers, vault
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
@@ -73,25 +77,117 @@ def make_binder(path: Path, *, org: str = "Acme Store") -> Made:
 
 @dataclass
 class Run:
-    """The result of running the real `binder` command."""
+    """The result of running `binder`: exit code, stdout and stderr."""
 
     code: int
     out: str
     err: str
 
 
-def run_binder(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-               timeout: float = 120) -> Run:
-    """Run the real `binder` command in a subprocess, as scripts do."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BINDER_")}
-    full_env["BINDER_NO_KEYRING"] = "1"
-    full_env["QT_QPA_PLATFORM"] = "offscreen"
-    full_env.update(env or {})
+# Commands that start Qt (a QApplication, a window) always run in a real process:
+# in this process they would share the test's QApplication and its display.
+QT_COMMANDS = frozenset({"gui", "self-test"})
+
+
+def command_env(env: dict[str, str] | None) -> dict[str, str]:
+    """What a `binder` started by a script sees: no developer BINDER_* vars, no OS keyring."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("BINDER_")}
+    full["BINDER_NO_KEYRING"] = "1"
+    full["QT_QPA_PLATFORM"] = "offscreen"
+    full.update(env or {})
+    return full
+
+
+def run_binder_process(*args: str, env: dict[str, str] | None = None, input: str | None = None,
+                       timeout: float = 120) -> Run:
+    """Run the real `binder` command in a subprocess, as scripts do.
+
+    For what only a real process shows: its exit status, secrets in its argv or
+    environment, files it leaves in its own temp folder, signals and crashes, Qt.
+    """
     proc = subprocess.run(
         [sys.executable, "-m", "binder", *args], capture_output=True, text=True,
-        env=full_env, input=input if input is not None else "", timeout=timeout,
+        env=command_env(env), input=input if input is not None else "", timeout=timeout,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _first_command(args: tuple[str, ...]) -> str | None:
+    # Options of the root group (only --binder takes a value) come before the command.
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--binder":
+            rest = rest[1:]
+        elif not arg.startswith("-"):
+            return arg
+        elif arg in ("-h", "--help", "--version"):
+            return arg
+    return None
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,
+            timeout: float | None = None) -> Run:
+    """Run `binder ARGS` in this process: the same entry point, argv, environment and streams.
+
+    The environment a script would give the command (see :func:`run_binder_process`)
+    is applied for the call only; stdin is ``input`` (never a terminal); stdout and
+    stderr are captured like a pipe; the exit code comes from ``SystemExit``.
+    Commands that start Qt run in a real process (:data:`QT_COMMANDS`). ``timeout``
+    is accepted for the real process's sake.
+    """
+    command = _first_command(args)
+    if command is None or command in QT_COMMANDS:
+        return run_binder_process(*args, env=env, input=input, timeout=timeout or 120)
+    import pytest  # only tests call this
+
+    from binder.cli import main
+
+    full = command_env(env)
+    stdin = io.TextIOWrapper(io.BytesIO((input or "").encode()), encoding="utf-8")
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(err_bytes, encoding="utf-8", errors="backslashreplace",
+                              write_through=True)
+    # A new process logs warnings to stderr through logging.basicConfig in main().
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(logging.Formatter("binder: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in set(os.environ) - set(full):
+            mp.delenv(name)
+        for name, value in full.items():
+            mp.setenv(name, value)
+        if "TMPDIR" in (env or {}):
+            mp.setattr(tempfile, "tempdir", None)  # re-read, as a new process would
+        if "PYTHON_KEYRING_BACKEND" in (env or {}):
+            previous = keyring.get_keyring()
+            keyring.set_keyring(keyring.core.load_keyring(env["PYTHON_KEYRING_BACKEND"]))
+        mp.setattr(sys, "stdin", stdin)
+        mp.setattr(sys, "stdout", stdout)
+        mp.setattr(sys, "stderr", stderr)
+        mp.setattr(sys, "argv", ["binder", *args])
+        # main() configures logging once per process; here `handler` stands in for that,
+        # so no handler bound to this call's stderr outlives it.
+        mp.setattr(logging, "basicConfig", lambda **kwargs: None)
+        logging.getLogger().addHandler(handler)
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                stderr.write(f"{exc.code}\n")
+                code = 1
+        finally:
+            logging.getLogger().removeHandler(handler)
+            if "PYTHON_KEYRING_BACKEND" in (env or {}):
+                keyring.set_keyring(previous)
+            stdout.flush()
+            stderr.flush()
+    return Run(code, out_bytes.getvalue().decode("utf-8"),
+               err_bytes.getvalue().decode("utf-8", "backslashreplace"))
 
 
 def signer_env(person_pass: str = LEAD_PASS, witness_pass: str = WITNESS_PASS) -> dict[str, str]:

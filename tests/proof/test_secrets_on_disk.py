@@ -90,7 +90,8 @@ def test_the_search_finds_a_value_that_is_there(tmp_path):
     assert _leaks([plain]) == [f"{CORE_VALUES['email']!r} in plain.txt"]
 
 
-def test_roster_values_never_reach_disk_in_plain_text(made, run_cli, private_tmp, tmp_path):
+def test_roster_values_never_reach_disk_in_plain_text(made, run_binder_process, private_tmp,
+                                                       tmp_path):
     b = made.binder
     log_dir = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
     cid = roster.add_contact(b, role="Hosting SLA contact", escalation=2, **CORE_VALUES)
@@ -116,11 +117,11 @@ def test_roster_values_never_reach_disk_in_plain_text(made, run_cli, private_tmp
     args = ["roster", "add", "--role", "legal", "--escalation", "1"]
     for field, value in CLI_VALUES.items():
         args += [f"--{field}", value]
-    added = run_cli(*args, env=env)
+    added = run_binder_process(*args, env=env)
     assert added.code == 0, added.err
-    listed = run_cli("roster", "list", "--json", env=env)
+    listed = run_binder_process("roster", "list", "--json", env=env)
     assert CLI_VALUES["phone"] in listed.out  # it really is stored, just not readable
-    backed = run_cli("backup", str(backups / "after-cli.binder"), env=env)
+    backed = run_binder_process("backup", str(backups / "after-cli.binder"), env=env)
     assert backed.code == 0, backed.err
 
     searched = _binder_files(made.path) + _files_under(backups, private_tmp, log_dir)

@@ -40,10 +40,10 @@ from binder.core.crypto import envelope as crypto
 from binder.core.crypto import signers, vault
 from binder.core.storage.database import open_binder
 
-# One full session (real key derivation, tens of seconds) serves the whole module: it is
-# slow, and under pytest-xdist (--dist loadgroup) its tests stay on one worker so the
-# session runs once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("secrets_session")]
+# One full session (real key derivation, tens of seconds) serves the whole module. Under
+# pytest-xdist, `make test` uses --dist loadfile so the module's tests share one worker
+# and the session runs once.
+pytestmark = pytest.mark.slow
 
 BINDER_PASS = "tangerine orbit lighthouse 42"
 NEW_PASS = "walnut cascade meridian 77"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -53,8 +52,8 @@ def test_export_shows_preview_and_enables_only_the_lead_signature(qtbot, screen,
     enabled = {role for role, b in screen.sign_buttons.items() if b.isEnabled()}
     assert enabled == {"lead"}
     assert "Incident lead: not yet" in screen.signature_state.text()
-    os.makedirs("/tmp/shots", exist_ok=True)
-    screen.grab().save("/tmp/shots/report_screen.png")
+    # Kept beside the test's files (a fixed /tmp path would be shared by parallel runs).
+    assert screen.grab().save(str(tmp_path / "report_screen.png"))
 
 
 def test_lead_then_witness_sign_from_the_screen(qtbot, screen, tmp_path, answer_modal,

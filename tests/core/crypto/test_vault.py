@@ -284,8 +284,9 @@ def test_cli_wrong_recovery_code_exits_3(cli_binder, run_cli):
         vault.unlock_with_passphrase(b, PASSPHRASE)
 
 
-def test_cli_recovery_without_code_or_terminal_exits_3(cli_binder, run_cli):
-    run = run_cli("unlock", "--recovery", env={"BINDER_FILE": str(cli_binder)}, timeout=30)
+def test_cli_recovery_without_code_or_terminal_exits_3(cli_binder, run_binder_process):
+    # The real process, stdin not a terminal: a hang would hit the timeout and fail the test.
+    run = run_binder_process("unlock", "--recovery", env={"BINDER_FILE": str(cli_binder)}, timeout=30)
     assert run.code == 3 and "BINDER_RECOVERY_CODE" in run.err
 
 
@@ -304,14 +305,21 @@ def test_cli_keyring_without_backend_is_a_clear_refusal(cli_binder, run_cli):
     assert run_cli("unlock", env=env).code == 0
 
 
-def test_cli_keyring_status_and_forget_after_remembering(made, memory_keyring, run_cli):
+def test_cli_keyring_status_and_forget_after_remembering(made, memory_keyring, run_cli,
+                                                         run_binder_process):
     vault.remember_on_this_computer(made.binder)
     made.binder.close()
-    env = {"BINDER_FILE": str(made.path), "BINDER_PASSPHRASE": PASSPHRASE, "BINDER_NO_KEYRING": "0"}
-    # The subprocess cannot see this process's memory keyring: it says so, calmly.
+    env = {"BINDER_FILE": str(made.path), "BINDER_NO_KEYRING": "0"}
+    # In this process the command sees the (memory) OS keyring and unlocks from it alone.
     status = run_cli("keyring", "status", env=env)
-    assert status.code == 0 and "cannot unlock it" in status.out
-    forget = run_cli("keyring", "forget", env=env)
+    assert status.code == 0 and "remembered: this computer unlocks" in status.out
+    assert run_cli("roster", "list", env=env).code == 0
+    # Another process cannot see this process's memory keyring: it says so, calmly.
+    elsewhere = run_binder_process("keyring", "status", env=env)
+    assert elsewhere.code == 0 and "cannot unlock it" in elsewhere.out
+    forget = run_cli("keyring", "forget", env={**env, "BINDER_PASSPHRASE": PASSPHRASE})
     assert forget.code == 0, forget.err
+    assert memory_keyring.store == {}
     with open_binder(made.path) as b:
         assert not vault.is_remembered(b)
+    assert run_cli("roster", "list", env=env).code == 3

@@ -34,7 +34,7 @@ from binder.core.plan.format import (
     parse_plan,
 )
 
-SEED = Path(__file__).resolve().parents[4] / "shared/seed/magento-incident-response-plan-template.txt"
+ROOT = Path(__file__).resolve().parents[3]
 
 # The seed's RACI table, cell by cell: Lead, IT, Legal, Communications, Management.
 EXPECTED_RACI = {
@@ -181,19 +181,38 @@ def test_prerequisites_clocks_and_scenarios():
         assert scenario.incident_type in types
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed template not available")
-def test_plan_is_in_our_own_words():
-    def words(text):
-        return re.findall(r"[a-z0-9']+", text.lower())
+def seed_shingles():
+    """tools/seed_shingles.py, which fingerprinted the template's 7-word runs."""
+    import importlib.util
 
-    seed = words(SEED.read_text(encoding="utf-8"))
-    n = 7
-    seed_runs = {tuple(seed[i:i + n]) for i in range(len(seed) - n + 1)}
-    ours = words(all_text(default_plan()))
-    copied = {" ".join(ours[i:i + n]) for i in range(len(ours) - n + 1)
-              if tuple(ours[i:i + n]) in seed_runs}
-    # Only the seed's activity name may repeat verbatim.
-    assert copied <= {"review the response and update the plan"}
+    spec = importlib.util.spec_from_file_location("seed_shingles", ROOT / "tools" / "seed_shingles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The seed's activity name, kept verbatim as the activity's name.
+ALLOWED_RUNS = {"review the response and update the plan"}
+
+
+def test_plan_is_in_our_own_words():
+    # The template is not in the repository: its 7-word runs are, as fingerprints.
+    shingles = seed_shingles()
+    seed = shingles.read_fingerprints()
+    ours = shingles.runs(all_text(default_plan()))
+    copied = {run for fingerprint, run in ours.items() if fingerprint in seed}
+    assert copied <= ALLOWED_RUNS
+
+
+def test_the_seed_fingerprints_catch_a_copied_sentence():
+    # Guards the guard: the list is the template's, and a run of it is found in any text.
+    shingles = seed_shingles()
+    seed = shingles.read_fingerprints()
+    assert len(seed) > 1500
+    allowed = "Step six: review the response and update the plan."
+    found = {run for fingerprint, run in shingles.runs(allowed).items() if fingerprint in seed}
+    assert found == ALLOWED_RUNS
+    assert not {f for f in shingles.runs("review the response and update our plan") if f in seed}
 
 
 # --------------------------------------------------------------------------- helpers

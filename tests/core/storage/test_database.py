@@ -402,15 +402,17 @@ def test_first_schema_binder_is_upgraded_and_still_verifies(tmp_path):
 # --------------------------------------------------------------------------- a second writer
 
 
-def test_second_writer_is_told_in_use_and_nothing_breaks(made, incident_id, run_cli):
+def test_second_writer_is_told_in_use_and_nothing_breaks(made, incident_id, run_binder_process):
+    # Another program holds the write lock; the second writer is a real process.
     before = journal.count_entries(made.binder, incident_id)
     holder = sqlite3.connect(made.path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("INSERT INTO setting (key, value) VALUES ('held', 'by another program')")
     try:
         start = time.monotonic()
-        run = run_cli("journal", "add", str(incident_id), "--as", LEAD, "--text", "blocked?",
-                      "--binder", str(made.path), env=signer_env(), timeout=30)
+        run = run_binder_process("journal", "add", str(incident_id), "--as", LEAD, "--text",
+                                 "blocked?",
+                                 "--binder", str(made.path), env=signer_env(), timeout=30)
         elapsed = time.monotonic() - start
     finally:
         holder.execute("COMMIT")
@@ -423,8 +425,9 @@ def test_second_writer_is_told_in_use_and_nothing_breaks(made, incident_id, run_
     assert made.binder.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert verify_binder(made.binder).ok
     # Once the other program is done, the same command works.
-    again = run_cli("journal", "add", str(incident_id), "--as", LEAD, "--text", "now it works",
-                    "--binder", str(made.path), env=signer_env())
+    again = run_binder_process("journal", "add", str(incident_id), "--as", LEAD, "--text",
+                               "now it works",
+                               "--binder", str(made.path), env=signer_env())
     assert again.code == 0, again.err
     assert journal.count_entries(made.binder, incident_id) == before + 1
 
