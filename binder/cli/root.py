@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "export": ("export",),
     "readiness": ("readiness",),
     "access-log": ("readiness",),
+    "checkpoint": ("checkpoint",),
+    "prove": ("checkpoint",),
 }
 
 

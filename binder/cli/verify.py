@@ -24,21 +24,35 @@ from binder.core.verify.checks import verify_binder
 @click.option("--skip-files", is_flag=True, help="Do not re-hash evidence files (drive not attached).")
 @click.option("--against", "against", multiple=True, type=click.Path(path_type=Path),
               metavar="FILE",
-              help="An earlier bundle (.json) or report (.pdf): fail if this binder no longer "
-                   "holds everything it saw (rolled back or rewritten). Repeatable.")
+              help="An earlier checkpoint (text file, or - to paste or type it), bundle (.json) "
+                   "or report (.pdf): fail if this binder no longer holds everything it saw "
+                   "(rolled back or rewritten). Repeatable.")
 @json_option
 def verify(binder_path, incident_ref: str | None, skip_files: bool, against: tuple[Path, ...],
            as_json: bool) -> None:
     """Check every chain, signature and evidence file; exit 1 when anything is wrong."""
+    from binder.core.verify.checkpoints import (
+        compare_with_checkpoint,
+        looks_like_checkpoint,
+        read_checkpoint_text,
+    )
     from binder.core.verify.rollback import compare_with_export, load_export
 
-    # Read the exports first: an unreadable file is bad input, reported before any work.
-    exports = [load_export(path) for path in against]
+    # Read the earlier states first: an unreadable file is bad input, reported before any work.
+    exports, checkpoints = [], []
+    for path in against:
+        if str(path) == "-" or looks_like_checkpoint(_peek(path)):
+            checkpoints.append((path, read_checkpoint_text(path)))
+        else:
+            exports.append(load_export(path))
     with open_path(binder_path) as binder:
         iid = get_incident(binder, incident_ref).id if incident_ref else None
         report = verify_binder(binder, iid, check_files=not skip_files)
         for seen in exports:
             compare_with_export(binder, seen, report)
+        for path, cp in checkpoints:
+            source = "typed in" if str(path) == "-" else str(path)
+            compare_with_checkpoint(binder, cp, report, source)
     if as_json:
         emit_json(report.to_json())
     else:
@@ -48,6 +62,8 @@ def verify(binder_path, incident_ref: str | None, skip_files: bool, against: tup
             click.echo(f"note: {note}")
         verdict = "intact" if report.ok else f"{len(report.problems)} problem(s) found"
         compared = f", compared with {len(exports)} export(s)" if exports else ""
+        if checkpoints:
+            compared += f", compared with {len(checkpoints)} checkpoint(s)"
         click.echo(
             f"{verdict}: {report.incidents} incident(s), {report.entries} entries, "
             f"{report.signatures} signatures, {report.evidence_files} evidence file(s) checked"
@@ -58,3 +74,13 @@ def verify(binder_path, incident_ref: str | None, skip_files: bool, against: tup
                        " (compare with the report's appendix)")
     if not report.ok:
         click.get_current_context().exit(1)
+
+
+def _peek(path: Path) -> bytes:
+    # Only the start: a checkpoint begins with its origin line; anything else
+    # (bundle, PDF, a missing file) goes to the export reader and its messages.
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(64)
+    except OSError:
+        return b""

@@ -48,6 +48,8 @@ HISTORY_TABLES = (
     "incident",
     "entry",
     "cosign",
+    "log_leaf",
+    "checkpoint",
 )
 
 
@@ -257,6 +259,55 @@ def m003_journal_indexes(db: sqlite_utils.Database) -> None:
         CREATE INDEX IF NOT EXISTS entry_corrects ON entry (corrects);
         """
     )
+
+
+@MIGRATIONS(name="m004_checkpoints")
+def m004_checkpoints(db: sqlite_utils.Database) -> None:
+    """One append order over every signed record, and the checkpoints that pin it.
+
+    ``log_leaf`` gives every journal entry and co-signature of every incident
+    its place in one global sequence (the leaves of the Merkle tree that
+    checkpoints sign); triggers add the place in the same transaction as the
+    record, whichever code path writes it. Records that already exist are
+    placed by the time they were written, entries before the co-signatures
+    of the same moment.
+    """
+    db.executescript(
+        """
+        CREATE TABLE log_leaf (
+            position INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('entry', 'cosign')),
+            row_id INTEGER NOT NULL,
+            UNIQUE (kind, row_id)
+        );
+        INSERT INTO log_leaf (kind, row_id)
+            SELECT kind, id FROM (
+                SELECT 'entry' AS kind, id, recorded_at AS at, 0 AS rank FROM entry
+                UNION ALL
+                SELECT 'cosign', id, signed_at, 1 FROM cosign
+            ) ORDER BY at, rank, id;
+        CREATE TRIGGER entry_log_leaf AFTER INSERT ON entry BEGIN
+            INSERT INTO log_leaf (kind, row_id) VALUES ('entry', NEW.id);
+        END;
+        CREATE TRIGGER cosign_log_leaf AFTER INSERT ON cosign BEGIN
+            INSERT INTO log_leaf (kind, row_id) VALUES ('cosign', NEW.id);
+        END;
+        -- A signed note pins (tree size, root) of log_leaf at one moment; the
+        -- columns repeat what the note says, for listing, and verify compares them.
+        CREATE TABLE checkpoint (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            tree_size INTEGER NOT NULL,
+            root_hash TEXT NOT NULL,
+            note TEXT NOT NULL,
+            maker TEXT NOT NULL,
+            witness TEXT,
+            occasion TEXT NOT NULL DEFAULT '',
+            incident_id INTEGER
+        );
+        """
+    )
+    _history_triggers(db, ("log_leaf", "checkpoint"))
 
 
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

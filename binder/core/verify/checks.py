@@ -19,6 +19,7 @@ from binder.core.crypto import signers
 from binder.core.incident.journal import genesis_hash
 from binder.core.incident.record import Incident, list_incidents
 from binder.core.storage.database import Binder
+from binder.core.verify.checkpoints import check_checkpoints
 from binder.core.verify.evidence import check_evidence
 from binder.core.verify.findings import VerifyReport
 from binder.core.verify.plans import check_plan_revisions
@@ -92,6 +93,7 @@ def verify_binder(
     _verify_orphans(binder, report, {i.id for i in incidents}, incident_id)
     check_plan_revisions(binder, report, incident_id)
     check_evidence(binder, report, incident_id, check_files=check_files)
+    check_checkpoints(binder, report, incident_id)
     return report
 
 

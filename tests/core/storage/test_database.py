@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from binder.core.checkpoint.store import make_checkpoint
 from binder.core.crypto import signers, vault
 from binder.core.errors import AlreadyExists, NotABinder, ReadOnlyBinder, UnsupportedFormat
 from binder.core.incident import journal
@@ -335,6 +336,7 @@ def test_history_tables_refuse_update_delete_and_replace(made, incident_id):
     journal.append(made.binder, incident_id, made.lead, journal.NewEntry(text="seen"),
                    witness=made.witness)
     vault.record_access(made.binder, "unlock", "tester", "test")
+    make_checkpoint(made.binder, made.lead, made.witness)
     conn = made.binder.conn
     tables = [*storage.HISTORY_TABLES, "access_log"]
     for table in tables:

@@ -37,7 +37,11 @@ ROOT = Path(__file__).resolve().parents[3]
 def tamper(path: Path, *statements: str, params: tuple = ()) -> None:
     """Edit the binder file as someone with sqlite3 would: triggers dropped first."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    # The append-only guards; the triggers that place new records in the log stay,
+    # as they would for an attacker who wants the log to look whole.
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\\_no\\_%' ESCAPE '\\'"
+    ).fetchall():
         conn.execute(f"DROP TRIGGER {name}")
     for sql in statements:
         conn.execute(sql, params if "?" in sql else ())

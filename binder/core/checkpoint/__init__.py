@@ -1,0 +1,1 @@
+"""Witnessed checkpoints: a Merkle tree over every signed record, signed notes, proofs, time."""
