@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from binder.cli import cli
 from binder.cli.common import (
     binder_option,
     emit_json,
@@ -15,6 +14,7 @@ from binder.cli.common import (
     parse_id,
     signer_session,
 )
+from binder.cli.root import cli
 from binder.core.checkpoint.store import OCCASIONS, list_checkpoints, make_checkpoint
 from binder.core.crypto.signers import get_signer
 from binder.core.errors import BadInput

@@ -131,6 +131,7 @@ def test_cli_backup_prints_the_path_and_refuses_overwrite(made, run_cli, tmp_pat
 
 def test_cli_backup_with_an_empty_destination_writes_nothing(made, run_cli, tmp_path):
     """An empty DEST (e.g. an unset shell variable) must not mean 'this folder'."""
+    import os
     import subprocess
     import sys
 
@@ -139,7 +140,9 @@ def test_cli_backup_with_an_empty_destination_writes_nothing(made, run_cli, tmp_
     proc = subprocess.run(
         [sys.executable, "-m", "binder", "backup", ""], cwd=work, capture_output=True, text=True,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "BINDER_FILE": str(made.path),
-             "BINDER_NO_KEYRING": "1"}, timeout=60,
+             "BINDER_NO_KEYRING": "1",
+             # The code under test, not whichever copy is installed in the environment.
+             **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}, timeout=60,
     )
     assert proc.returncode == 2 and "no backup destination" in proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
