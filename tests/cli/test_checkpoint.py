@@ -165,3 +165,41 @@ def test_prove_refuses_when_the_binder_no_longer_extends_the_checkpoint(made, cu
     conn.close()
     run = cli("prove", str(custody), "-o", str(tmp_path / "p.json"))
     assert run.code == 1 and "no longer extends checkpoint" in run.err
+
+
+VERIFYING = Path(__file__).resolve().parents[2] / "docs" / "VERIFYING.md"
+
+
+def _doc_block(marker: str) -> str:
+    import re
+
+    text = VERIFYING.read_text(encoding="utf-8")
+    match = re.search(rf"<!-- {marker}.*?-->\s*```sh\n(.*?)```", text, re.S)
+    assert match, f"VERIFYING.md lost its {marker} block"
+    return match.group(1)
+
+
+def test_the_documented_openssl_and_hashlib_procedures_work(made, custody, cli, tmp_path):
+    """docs/VERIFYING.md sections 8 and 9, run exactly as printed."""
+    work = tmp_path / "by-hand"
+    work.mkdir()
+    cli("checkpoint", "--as", LEAD, "--witness", WITNESS, "-o", str(work / "cp.txt"))
+    cli("prove", str(custody), "-o", str(work / "proof.json"))
+    (work / "signer.pem").write_text(made.lead.signer.certificate.public_bytes(Encoding.PEM).decode())
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
+    run = subprocess.run(["sh", "-c", _doc_block("checkpoint-openssl")], cwd=work, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "Verified OK" in run.stdout, run.stdout + run.stderr
+    fp = made.lead.signer.fingerprint
+    assert run.stdout.count(fp) == 2  # the line names the certificate, and it is that one
+    walk = subprocess.run(["sh", "-c", _doc_block("proof-python")], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert walk.returncode == 0, walk.stderr
+    assert walk.stdout.count("in the checkpoint") == 2 and "NOT" not in walk.stdout
+    # And it does fail: the witness's signature over the same body with the lead's key does not.
+    note = (work / "cp.txt").read_text(encoding="utf-8").split("\n")
+    note[6], note[7] = note[7], note[6]
+    (work / "cp.txt").write_text("\n".join(note), encoding="utf-8")
+    swapped = subprocess.run(["sh", "-c", _doc_block("checkpoint-openssl")], cwd=work, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert "Verified OK" not in swapped.stdout
