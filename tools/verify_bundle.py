@@ -3,7 +3,7 @@
 
 Needs only Python 3.10+ and the ``cryptography`` package. Usage::
 
-    python3 verify_bundle.py BUNDLE.json [--root-fingerprint HEX]
+    python3 verify_bundle.py BUNDLE.json [--root-fingerprint HEX] [--checkpoint FILE]
 
 Checks every entry hash, the hash chain, every author and witness signature,
 that every certificate was issued by the bundle's root, and that the incident
@@ -11,6 +11,13 @@ facts match the signed opening entry. Exit 0 when everything holds, 1 when
 anything does not (each problem on its own line), 2 when the file cannot be
 read as a bundle. Compare the printed root fingerprint with the one on the
 PDF report or the paper copy, or pin it with ``--root-fingerprint``.
+
+When the bundle carries the binder's log (every leaf hash of its RFC 6962
+Merkle tree and its signed checkpoints), it also checks that each record of
+the incident is the leaf it claims to be and that the log extends every
+checkpoint; ``--checkpoint FILE`` (a checkpoint kept elsewhere: from the
+report, the paper copy, an e-mail) must be extended too, which shows that
+nothing it covered was removed before the bundle was made.
 """
 
 from __future__ import annotations
@@ -29,6 +36,106 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 FACTS = ("title", "detected_at", "type", "severity", "drill")
+DASH = "\u2014"
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def merkle_levels(leaves: list[bytes]) -> list[list[bytes]]:
+    """Every complete, aligned subtree hash of an RFC 6962 tree, level by level."""
+    levels = [leaves]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([_node(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+    return levels
+
+
+def merkle_root(levels: list[list[bytes]], start: int, end: int) -> bytes:
+    """RFC 6962 MTH of leaves [start, end), from the levels above."""
+    width = end - start
+    if width == 0:
+        return hashlib.sha256(b"").digest()
+    if width & (width - 1) == 0 and start % width == 0:
+        return levels[width.bit_length() - 1][start // width]
+    k = 1 << ((width - 1).bit_length() - 1)
+    return _node(merkle_root(levels, start, start + k), merkle_root(levels, start + k, end))
+
+
+def parse_checkpoint(note: str) -> tuple[bytes, str, int, bytes, list[tuple[str, bytes]]] | None:
+    """(body, origin, size, root, [(fingerprint, signature)]) of a checkpoint note, or None."""
+    text = note.replace("\r\n", "\n").strip("\n") + "\n"
+    body, _, sigs = text.partition("\n\n")
+    lines = [line.rstrip() for line in body.splitlines()]
+    if len(lines) < 3 or not lines[1].isdigit():
+        return None
+    try:
+        root = base64.b64decode(lines[2] + "=" * (-len(lines[2]) % 4), validate=True)
+        signatures = []
+        for line in sigs.splitlines():
+            parts = line.split()
+            if len(parts) != 3 or parts[0] not in (DASH, "--"):
+                return None
+            raw = base64.b64decode(parts[2], validate=True)
+            signatures.append((parts[1].lower(), raw[4:]))
+    except (binascii.Error, ValueError):
+        return None
+    return ("\n".join(lines) + "\n").encode("utf-8"), lines[0], int(lines[1]), root, signatures
+
+
+def check_log(bundle: dict, certs: dict, held: str | None) -> tuple[list[str], str]:
+    """Problems with the bundle's log and checkpoints, and a one-line summary."""
+    log = bundle.get("log")
+    if not log:
+        if held is not None:
+            return ["this bundle carries no log, so it cannot be compared with a checkpoint"], ""
+        return [], "no log in this bundle (exported by an older Incident Binder)"
+    problems: list[str] = []
+    leaves = [bytes.fromhex(h) for h in log["leaves"]]
+    if log.get("size") != len(leaves):
+        problems.append("log: its size does not match its leaves")
+    levels = merkle_levels(leaves)
+    for kind, items in (("entry", bundle["entries"]), ("co-signature", bundle["cosigns"])):
+        for item in items:
+            index = item.get("leaf_index")
+            decoded = _decode_signed(item)
+            if decoded is None:
+                continue
+            leaf = hashlib.sha256(b"\x00" + decoded[0]).digest()
+            if not isinstance(index, int) or not 0 <= index < len(leaves) or leaves[index] != leaf:
+                where = item.get("seq") or item.get("entry_seq")
+                problems.append(f"{kind} of entry {where}: not the leaf of the log it claims to be")
+    origin = f"incident-binder/{bundle['binder']['uuid']}"
+    notes = list(log.get("checkpoints", []))
+    if held is not None:
+        notes.append(held)
+    newest = ""
+    for n, note in enumerate(notes, start=1):
+        label = "the checkpoint you gave" if held is not None and n == len(notes) else f"checkpoint {n}"
+        parsed = parse_checkpoint(note)
+        if parsed is None:
+            problems.append(f"{label}: not a readable checkpoint")
+            continue
+        body, note_origin, size, root, signatures = parsed
+        if note_origin != origin:
+            problems.append(f"{label}: of another binder")
+            continue
+        if size > len(leaves):
+            problems.append(f"{label}: covers {size} records but the log holds {len(leaves)}: "
+                            "records were removed")
+        elif merkle_root(levels, 0, size) != root:
+            problems.append(f"{label}: the log no longer extends it (a record it covered was "
+                            "removed, reordered or altered)")
+        for fp, signature in signatures:
+            signer = certs.get(fp)
+            if signer is None:
+                problems.append(f"{label}: signed with a certificate not in this bundle")
+            elif not signature_ok(signer[1], body, signature):
+                problems.append(f"{label}: signature of {signer[0]} invalid")
+        if held is None or n < len(notes):
+            newest = f"newest checkpoint covers {size} of {len(leaves)} records"
+    return problems, newest
 
 
 
@@ -60,7 +167,7 @@ def signature_ok(cert: x509.Certificate, data: bytes, signature: bytes) -> bool:
     return True
 
 
-def check(bundle: dict, pinned_root: str | None) -> tuple[list[str], dict]:
+def check(bundle: dict, pinned_root: str | None, held: str | None = None) -> tuple[list[str], dict]:
     """Return (problems, summary) for a parsed bundle."""
     problems: list[str] = []
     if bundle.get("format") != "incident-binder-bundle" or bundle.get("version") != 1:
@@ -162,8 +269,10 @@ def check(bundle: dict, pinned_root: str | None) -> tuple[list[str], dict]:
             problems.append(f"{where}: witness does not match the signing certificate")
         elif not signature_ok(signer[1], data, signature):
             problems.append(f"{where}: witness signature invalid")
+    log_problems, log_summary = check_log(bundle, certs, held)
+    problems += log_problems
     summary = {"entries": len(bundle["entries"]), "cosigns": len(bundle["cosigns"]),
-               "head": prev, "root": root_fp}
+               "head": prev, "root": root_fp, "log": log_summary}
     return problems, summary
 
 
@@ -172,11 +281,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify an Incident Binder bundle.")
     parser.add_argument("bundle")
     parser.add_argument("--root-fingerprint", help="SHA-256 fingerprint the root must have")
+    parser.add_argument("--checkpoint", help="a checkpoint text file the bundle's log must extend")
     args = parser.parse_args(argv)
     try:
         with open(args.bundle, encoding="utf-8") as fh:
             bundle = json.load(fh)
-        problems, summary = check(bundle, args.root_fingerprint)
+        held = None
+        if args.checkpoint:
+            with open(args.checkpoint, encoding="utf-8-sig") as fh:
+                held = fh.read(64 * 1024)
+        problems, summary = check(bundle, args.root_fingerprint, held)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         print(f"verify_bundle: cannot read {args.bundle} as a bundle ({type(exc).__name__}: {exc})",
               file=sys.stderr)
@@ -188,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"OK: {summary['entries']} entries and {summary['cosigns']} co-signature(s) verified; "
           f"head {summary['head']}; root fingerprint {summary['root']}")
+    if summary["log"]:
+        print(f"log: {summary['log']}")
     return 0
 
 

@@ -45,19 +45,24 @@ def checkpoint(binder_path, person, witness, output, occasion, incident_ref, lis
     if list_all:
         if person or witness or output:
             raise BadInput("--list only lists; leave out --as, --witness and -o")
+        from binder.core.checkpoint.anchor import tokens_for
+
         with open_path(binder_path) as binder:
-            rows = list_checkpoints(binder)
+            rows = [(c, tokens_for(binder, c.id)) for c in list_checkpoints(binder)]
         if as_json:
             emit_json([{
                 "id": c.id, "created_at": c.created_at, "tree_size": c.tree_size,
                 "root_hash": c.root_hash, "maker": c.maker, "witness": c.witness,
                 "occasion": c.occasion, "incident": c.incident_id, "note": c.note,
-            } for c in rows])
+                "status": "anchored" if tokens else "pending",
+                "timestamps": [{"tsa": t.tsa_url, "time": t.gen_time} for t in tokens],
+            } for c, tokens in rows])
             return
-        for c in rows:
+        for c, tokens in rows:
             who = c.maker + (f" + {c.witness}" if c.witness else "")
+            status = f"anchored {tokens[0].gen_time[:19]}Z" if tokens else "pending"
             click.echo(f"{c.id}\t{c.created_at[:19]}Z\t{c.tree_size} records\t{who}\t"
-                       f"{c.occasion_label}")
+                       f"{c.occasion_label}\t{status}")
         return
     if not person:
         raise BadInput("--as PERSON is required: the person who makes the checkpoint signs it")

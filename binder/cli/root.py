@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "access-log": ("readiness",),
     "checkpoint": ("checkpoint",),
     "prove": ("checkpoint",),
+    "anchor": ("anchor",),
 }
 
 

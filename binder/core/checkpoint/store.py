@@ -52,6 +52,59 @@ class StoredCheckpoint:
 _COLUMNS = "id, created_at, tree_size, root_hash, note, maker, witness, occasion, incident_id"
 
 
+def _check_people(maker: SigningSession, witness: SigningSession | None) -> None:
+    if witness is not None and witness.signer.fingerprint == maker.signer.fingerprint:
+        raise BadInput("the witness must be a second person, not the maker (two-person rule)")
+
+
+def sign_checkpoint(
+    binder: Binder, maker: SigningSession, witness: SigningSession | None = None
+) -> Checkpoint:
+    """Sign (and co-sign) the log as it is now, without storing anything.
+
+    Call it inside a read transaction when the checkpoint must match other
+    things read in it (a report prints the checkpoint of the state it shows).
+    """
+    _check_people(maker, witness)
+    log = read_log(binder, with_problems=False)
+    if log.missing_records or log.position_gaps:
+        raise IntegrityError(
+            "cannot checkpoint a damaged log (records have been removed from it); "
+            "run `binder verify` to see what is gone"
+        )
+    if log.size == 0:
+        raise BadInput("nothing to checkpoint yet: the binder holds no journal entries")
+    note = sign_note(make_body(binder.uuid, log.size, log.root(), utc_now()), maker)
+    if witness is not None:
+        note = sign_note(note, witness)
+    return note
+
+
+def store_checkpoint(
+    binder: Binder,
+    note: Checkpoint,
+    maker: SigningSession,
+    witness: SigningSession | None = None,
+    *,
+    occasion: str = "manual",
+    incident_id: int | None = None,
+) -> StoredCheckpoint:
+    """Keep a checkpoint made by :func:`sign_checkpoint` in the binder."""
+    if occasion not in OCCASIONS:
+        raise BadInput(f"unknown occasion {occasion!r}; use one of {', '.join(OCCASIONS)}")
+    if note.binder_uuid != binder.uuid or note.time is None:
+        raise BadInput("that checkpoint is not one of this binder")
+    with binder.write():
+        cur = binder.conn.execute(
+            """INSERT INTO checkpoint (created_at, tree_size, root_hash, note, maker, witness,
+                   occasion, incident_id) VALUES (?,?,?,?,?,?,?,?)""",
+            (note.time, note.size, note.root.hex(), note.text(), maker.person,
+             witness.person if witness else None, occasion, incident_id),
+        )
+        checkpoint_id = int(cur.lastrowid)
+    return get_checkpoint(binder, checkpoint_id)
+
+
 def make_checkpoint(
     binder: Binder,
     maker: SigningSession,
@@ -60,32 +113,18 @@ def make_checkpoint(
     occasion: str = "manual",
     incident_id: int | None = None,
 ) -> StoredCheckpoint:
-    """Sign (and co-sign) the log as it is now and keep the checkpoint in the binder."""
+    """Sign (and co-sign) the log as it is now and keep the checkpoint in the binder.
+
+    One write transaction: no record can slip in between reading the log and
+    storing its checkpoint.
+    """
     if occasion not in OCCASIONS:
         raise BadInput(f"unknown occasion {occasion!r}; use one of {', '.join(OCCASIONS)}")
-    if witness is not None and witness.signer.fingerprint == maker.signer.fingerprint:
-        raise BadInput("the witness must be a second person, not the maker (two-person rule)")
+    _check_people(maker, witness)
     with binder.write():
-        log = read_log(binder, with_problems=False)
-        if log.missing_records or log.position_gaps:
-            raise IntegrityError(
-                "cannot checkpoint a damaged log (records have been removed from it); "
-                "run `binder verify` to see what is gone"
-            )
-        if log.size == 0:
-            raise BadInput("nothing to checkpoint yet: the binder holds no journal entries")
-        created = utc_now()
-        note = sign_note(make_body(binder.uuid, log.size, log.root(), created), maker)
-        if witness is not None:
-            note = sign_note(note, witness)
-        cur = binder.conn.execute(
-            """INSERT INTO checkpoint (created_at, tree_size, root_hash, note, maker, witness,
-                   occasion, incident_id) VALUES (?,?,?,?,?,?,?,?)""",
-            (created, note.size, note.root.hex(), note.text(), maker.person,
-             witness.person if witness else None, occasion, incident_id),
-        )
-        checkpoint_id = int(cur.lastrowid)
-    return get_checkpoint(binder, checkpoint_id)
+        note = sign_checkpoint(binder, maker, witness)
+        return store_checkpoint(binder, note, maker, witness, occasion=occasion,
+                                incident_id=incident_id)
 
 
 def _row(row) -> StoredCheckpoint:

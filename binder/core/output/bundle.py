@@ -42,8 +42,37 @@ def _pem(der: bytes) -> str:
     return x509.load_der_x509_certificate(bytes(der)).public_bytes(Encoding.PEM).decode("ascii")
 
 
-def build_bundle(binder: Binder, incident_id: int | str) -> dict[str, Any]:
-    """Everything needed to re-check one incident's journal, as a JSON-ready dict."""
+def _log_section(binder: Binder, entries: list[dict], cosigns: list[dict],
+                 extra_checkpoints: tuple[str, ...]) -> dict[str, Any]:
+    """The binder's log: every leaf hash, where this incident's records sit, the checkpoints.
+
+    With every leaf hash (of every incident: hashes only, nothing of what
+    they hash) a reader recomputes each checkpoint's root and sees that the
+    binder the bundle came from still extended it, and that each record of
+    this incident is the leaf it claims to be.
+    """
+    from binder.core.checkpoint.log import read_log
+    from binder.core.checkpoint.store import list_checkpoints
+
+    log = read_log(binder, with_problems=False)
+    index = {(leaf.kind, leaf.row_id): leaf.index for leaf in log.leaves}
+    for item in entries:
+        item["leaf_index"] = index.get(("entry", item["id"]))
+    for item in cosigns:
+        item["leaf_index"] = index.get(("cosign", item["id"]))
+    notes = [c.note for c in list_checkpoints(binder)]
+    notes += [n for n in extra_checkpoints if n not in notes]
+    return {"size": log.size, "leaves": [h.hex() for h in log.tree.levels[0]], "checkpoints": notes}
+
+
+def build_bundle(
+    binder: Binder, incident_id: int | str, *, extra_checkpoints: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Everything needed to re-check one incident's journal, as a JSON-ready dict.
+
+    ``extra_checkpoints`` are checkpoint notes not stored yet (the one a
+    report prints at sign-off, stored once the report is signed).
+    """
     inc = get_incident(binder, incident_id)
     root = signers.root_certificate(binder)
     if root is None:
@@ -107,6 +136,7 @@ def build_bundle(binder: Binder, incident_id: int | str) -> dict[str, Any]:
         ).fetchone()
         if row is not None:
             plan_revision = dict(zip(("id", "plan", "number", "sha256"), row, strict=True))
+    log = _log_section(binder, entries, cosigns, extra_checkpoints)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -135,6 +165,7 @@ def build_bundle(binder: Binder, incident_id: int | str) -> dict[str, Any]:
         "cosigns": cosigns,
         "entry_count": len(entries),
         "head_hash": entries[-1]["hash"] if entries else genesis_hash(inc.uuid),
+        "log": log,
     }
 
 

@@ -50,6 +50,7 @@ HISTORY_TABLES = (
     "cosign",
     "log_leaf",
     "checkpoint",
+    "timestamp_token",
 )
 
 
@@ -308,6 +309,41 @@ def m004_checkpoints(db: sqlite_utils.Database) -> None:
         """
     )
     _history_triggers(db, ("log_leaf", "checkpoint"))
+
+
+@MIGRATIONS(name="m005_timestamps")
+def m005_timestamps(db: sqlite_utils.Database) -> None:
+    """RFC 3161 tokens of checkpoints, and signed reports waiting for a document timestamp.
+
+    A token is history (kept as the authority sent it, with its certificates).
+    ``report_anchor`` is a queue, not history: a row moves from pending to
+    anchored (or changed, when the file no longer is the one signed).
+    """
+    db.executescript(
+        """
+        CREATE TABLE timestamp_token (
+            id INTEGER PRIMARY KEY,
+            checkpoint_id INTEGER NOT NULL REFERENCES checkpoint(id),
+            tsa_url TEXT NOT NULL,
+            obtained_at TEXT NOT NULL,
+            gen_time TEXT NOT NULL,
+            token BLOB NOT NULL,
+            chain TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX timestamp_token_checkpoint ON timestamp_token (checkpoint_id);
+        CREATE TABLE report_anchor (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            incident_id INTEGER,
+            queued_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'anchored', 'changed')),
+            tsa_url TEXT,
+            anchored_at TEXT
+        );
+        """
+    )
+    _history_triggers(db, ("timestamp_token",))
 
 
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

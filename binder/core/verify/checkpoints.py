@@ -214,11 +214,39 @@ def _check_stored(binder: Binder, log: Log, report: VerifyReport) -> int:
         newest = stored[-1]
         held = "the log extends every one" if len(good) == len(stored) else (
             f"the log extends {len(good)} of them")
+        anchored = _check_tokens(binder, stored, report)
         report.notes.append(
             f"checkpoints: {len(stored)} checked, {held}; newest is {_describe(newest)}, "
-            f"{newest.tree_size} of the log's {log.size} records"
+            f"{newest.tree_size} of the log's {log.size} records; {anchored} anchored by a "
+            "timestamp authority, the others' times are the maker's clock"
         )
     return len(stored)
+
+
+def _check_tokens(binder: Binder, stored: list[StoredCheckpoint], report: VerifyReport) -> int:
+    """Each RFC 3161 token still timestamps its checkpoint's note; returns how many are anchored."""
+    rows = binder.conn.execute(
+        "SELECT id, checkpoint_id, tsa_url, gen_time, token FROM timestamp_token ORDER BY id").fetchall()
+    if not rows:
+        return 0
+    from binder.core.checkpoint.anchor import check_token, note_digest
+
+    by_id = {c.id: c for c in stored}
+    anchored: set[int] = set()
+    for _token_id, checkpoint_id, url, _gen_time, token in rows:
+        cp = by_id.get(checkpoint_id)
+        if cp is None:
+            report.add(None, None, "timestamp_orphan",
+                       f"a timestamp token from {url} belongs to checkpoint {checkpoint_id}, "
+                       "which is gone")
+            continue
+        problem = check_token(bytes(token), note_digest(cp.note))
+        if problem:
+            report.add(None, None, "timestamp_invalid",
+                       f"{_describe(cp)}: the timestamp token from {url} does not hold: {problem}")
+        else:
+            anchored.add(cp.id)
+    return len(anchored)
 
 
 def check_checkpoints(binder: Binder, report: VerifyReport, incident_id: int | None) -> None:

@@ -341,7 +341,9 @@ def test_history_tables_refuse_update_delete_and_replace(made, incident_id):
     tables = [*storage.HISTORY_TABLES, "access_log"]
     for table in tables:
         (count,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
-        if table != "contact_revision":  # the roster is empty in this binder
+        # The roster is empty in this binder; tokens need a timestamp authority
+        # (their guards are tested in tests/core/checkpoint/test_anchor.py).
+        if table not in ("contact_revision", "timestamp_token"):
             assert count > 0, table
         if not count:
             continue

@@ -11,6 +11,8 @@ attacker who leaves the log's places behind is found even without checkpoints.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from binder.core.errors import BadInput, IntegrityError
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import open_incident
+from binder.core.output import bundle
 from binder.core.storage.database import open_binder
 from binder.core.verify.checkpoints import compare_with_checkpoint
 from binder.core.verify.checks import VerifyReport, verify_binder
@@ -233,3 +236,44 @@ def make_binder_without_entries(tmp_path: Path):
     from tests.helpers import make_binder
 
     return make_binder(tmp_path / "empty.binder")
+
+
+def _verify_bundle(bundle_path: Path, *args: str) -> subprocess.CompletedProcess:
+    tool = Path(__file__).resolve().parents[3] / "tools" / "verify_bundle.py"
+    return subprocess.run([sys.executable, "-I", str(tool), str(bundle_path), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_bundle_carries_the_log_and_the_script_checks_it_against_a_held_checkpoint(story, tmp_path):
+    binder = open_binder(story.path)
+    try:
+        bundle.write_bundle(binder, story.first, tmp_path / "before.json")
+    finally:
+        binder.close()
+    ok = _verify_bundle(tmp_path / "before.json", "--checkpoint", str(story.note_file))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "log: newest checkpoint covers 18 of 18 records" in ok.stdout
+    # Truncated carefully, checkpoints deleted: the new bundle is consistent in
+    # itself, but not with the checkpoint printed on the report or the paper copy.
+    _sql(story.path, *REMOVALS["truncation"], *HIDE_IN_LOG, "DELETE FROM checkpoint")
+    binder = open_binder(story.path)
+    try:
+        bundle.write_bundle(binder, story.first, tmp_path / "after.json")
+    finally:
+        binder.close()
+    assert _verify_bundle(tmp_path / "after.json").returncode == 0
+    held = _verify_bundle(tmp_path / "after.json", "--checkpoint", str(story.note_file))
+    assert held.returncode == 1
+    assert "the checkpoint you gave: covers 18 records but the log holds 14" in held.stdout
+
+
+def test_bundle_whose_record_is_not_its_leaf_fails_the_script(story, tmp_path):
+    binder = open_binder(story.path)
+    try:
+        data = bundle.build_bundle(binder, story.first)
+    finally:
+        binder.close()
+    data["entries"][2]["leaf_index"] = data["entries"][3]["leaf_index"]
+    (tmp_path / "b.json").write_bytes(bundle.bundle_bytes(data))
+    run = _verify_bundle(tmp_path / "b.json")
+    assert run.returncode == 1 and "entry of entry 3: not the leaf of the log" in run.stdout

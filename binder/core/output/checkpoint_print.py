@@ -1,0 +1,84 @@
+"""A checkpoint on paper: its text, a QR code of the same text, and what it means.
+
+The report's verification appendix and the paper binder both print the
+checkpoint this way. The text is what a person types into
+`binder verify --against -` years later; the QR code carries exactly the same
+characters for a phone or a scanner (reportlab draws it itself, with error
+correction level M, so a creased page still reads). The time in the note is
+the maker's computer clock, and the page says so plainly, together with
+whether a timestamp authority has anchored it yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from binder.core.output.pdf import FONT_MONO, RULE, esc, styles
+
+QR_SIZE = 46 * mm
+
+
+def qr_drawing(text: str, size: float = QR_SIZE) -> Drawing:
+    """A QR code of ``text`` (UTF-8, error correction M), ``size`` points square."""
+    widget = QrCodeWidget(text, barLevel="M", barBorder=2)
+    widget.barWidth = size
+    widget.barHeight = size
+    drawing = Drawing(size, size)
+    drawing.add(widget)
+    return drawing
+
+
+def _note_paragraph(note: str) -> Paragraph:
+    st = styles()
+    lines = []
+    for line in note.rstrip("\n").split("\n"):
+        # Signature lines are long base64: break them where they may break, in the
+        # monospace font, so that what is typed back is exactly what is printed.
+        lines.append(esc(line) if line else "&nbsp;")
+    return Paragraph("<br/>".join(lines), styles_mono(st))
+
+
+def styles_mono(st: dict) -> object:
+    """A small monospace style for the note, wrapping anywhere (base64 has no spaces)."""
+    mono = st["mono"].clone("checkpoint-note", fontName=FONT_MONO, fontSize=6.6, leading=8.2,
+                            wordWrap="CJK")
+    return mono
+
+
+def checkpoint_flowables(
+    note: str,
+    width: float,
+    *,
+    heading: str,
+    who: str,
+    status: str,
+) -> Iterator[Flowable]:
+    """The printed checkpoint: heading, explanation, the text beside its QR code.
+
+    ``who`` names maker and witness; ``status`` is "anchored ..." or "pending ...".
+    """
+    st = styles()
+    yield Paragraph(esc(heading), st["h2"])
+    yield Paragraph(
+        "This short text pins every journal entry and co-signature of every incident in the "
+        f"binder at the moment it was signed ({esc(who)}). Keep it: "
+        "<font name=\"DejaVuSansMono\">binder verify --against -</font> with its first three "
+        "lines typed in (or the whole text, or the QR code scanned) shows whether anything "
+        "has been removed or changed since.", st["small"])
+    yield Spacer(1, 1.5 * mm)
+    text_w = width - QR_SIZE - 6 * mm
+    table = Table([[_note_paragraph(note), qr_drawing(note)]], colWidths=[text_w, QR_SIZE + 6 * mm])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    yield KeepTogether([table])
+    yield Spacer(1, 1.5 * mm)
+    yield Paragraph(f"<b>Time:</b> {esc(status)}", st["small"])
