@@ -1143,7 +1143,16 @@ def write_report(binder: Binder, incident_ref: int | str, path: str | Path, **kw
     target = _check_target(path)
     result = build_report(binder, incident_ref, **kwargs)
     atomic_write_bytes(target, result.pdf)
+    if result.signed_by:
+        _queue_for_timestamp(binder, target, incident_ref)
     return result
+
+
+def _queue_for_timestamp(binder: Binder, target: Path, incident_ref: int | str) -> None:
+    # A signed report waits for a document timestamp from an authority (`binder anchor`).
+    from binder.core.checkpoint.anchor import queue_report
+
+    queue_report(binder, target, get_incident(binder, incident_ref).id)
 
 
 def _check_target(path: str | Path) -> Path:
@@ -1189,4 +1198,14 @@ def sign_report_file(binder: Binder, path: str | Path, session: SigningSession,
 
     signed = pdfsign.sign_role(pdf, session, root.public_bytes(serialization.Encoding.DER), role)
     atomic_write_bytes(target, signed)
+    _queue_for_timestamp_again(binder, target)
     return role
+
+
+def _queue_for_timestamp_again(binder: Binder, target: Path) -> None:
+    # A later sign-off changes the file: the document timestamp, when it comes, covers it too.
+    from binder.core.checkpoint.anchor import queue_report
+
+    row = binder.conn.execute("SELECT incident_id FROM report_anchor WHERE path = ? "
+                              "ORDER BY id DESC LIMIT 1", (str(target.resolve()),)).fetchone()
+    queue_report(binder, target, row[0] if row else None)

@@ -122,8 +122,13 @@ def test_signed_report_gets_a_document_timestamp_pdfsig_and_pyhanko_accept(made,
     assert [p for p, _, _ in result.reports] == [str(path.resolve())]
     assert anchor.report_status(made.binder, path) == "anchored"
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
-    assert out.count("Signature is Valid.") == 3, out  # lead, witness and the timestamp
-    assert "ETSI.RFC3161" in out
+    # poppler reads the document timestamp (the authority as signer, the whole file
+    # covered) but does not validate RFC 3161 timestamps itself; the lead's and the
+    # witness's signatures stay valid under it. pyHanko validates the timestamp below.
+    assert out.count("Signature is Valid.") == 2, out
+    stamp_part = out[out.index("Timestamp-"):]
+    assert "Test Time Stamping Unit" in stamp_part and "Total document signed" in stamp_part
+    assert "invalid" not in out.lower() and "mismatch" not in out.lower()
     from asn1crypto import pem, x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
@@ -133,11 +138,18 @@ def test_signed_report_gets_a_document_timestamp_pdfsig_and_pyhanko_accept(made,
     with open(path, "rb") as fh:
         reader = PdfFileReader(fh)
         *signatures, stamp = reader.embedded_signatures
-        status = validate_pdf_timestamp(stamp, validator_context=ValidationContext(
+        status = validate_pdf_timestamp(stamp, validation_context=ValidationContext(
             trust_roots=[root], allow_fetching=False))
         assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from binder.core.crypto import signers
+
+        ours = x509.Certificate.load(signers.root_certificate(made.binder).public_bytes(Encoding.DER))
         for sig in signatures:
-            assert validate_pdf_signature(sig).intact
+            checked = validate_pdf_signature(sig, ValidationContext(trust_roots=[ours],
+                                                                    allow_fetching=False))
+            assert checked.intact and checked.valid
 
 
 def test_a_report_changed_after_signing_is_not_timestamped(made, incident_id, tsa, tmp_path):
