@@ -53,7 +53,7 @@ def _bare(texts: list[str]) -> bytes:
 
 
 def _ours(made, signed: bool):
-    from binder.core.output.report import build_report
+    from binder.core.output.report.build import build_report
 
     if signed:
         return build_report(made.binder, made.incident_id, lead=made.lead, witness=made.witness)
@@ -80,7 +80,7 @@ def _peak_in_child(path: str, incident_id: int, kind: str) -> tuple[float | None
     """
     from bench import BENCH_SIGNER, BENCH_SIGNER_PASS, BENCH_WITNESS, BENCH_WITNESS_PASS
     from binder.core.crypto import signers
-    from binder.core.output.report import build_report
+    from binder.core.output.report.build import build_report
     from binder.core.storage.database import open_binder
 
     binder = open_binder(path)

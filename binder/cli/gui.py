@@ -166,7 +166,7 @@ def _check_pdf(folder: Path) -> str:
 
     out = folder / "self-test.pdf"
     try:
-        from binder.core.output import report
+        from binder.core.output.report import build as report
     except ImportError:
         report = None
     if report is not None:

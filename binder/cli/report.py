@@ -21,7 +21,7 @@ _ROLES = ("lead", "witness", "legal", "management")
               help="Which sign-off place (default: legal, else management).")
 def report_sign(binder_path: Path | None, file: Path, person: str, role: str | None) -> None:
     """Add a sign-off signature to an existing report (earlier signatures stay valid)."""
-    from binder.core.output.report import sign_report_file
+    from binder.core.output.report.build import sign_report_file
 
     with open_path(binder_path) as binder:
         session = signer_session(binder, person)
@@ -60,7 +60,7 @@ def report(binder_path: Path | None, incident_ref: str, output: Path, variant: s
     Legal or management add their signature later with
     `binder report sign FILE.pdf --as PERSON [--role legal|management]`.
     """
-    from binder.core.output.report import write_report
+    from binder.core.output.report.build import write_report
 
     if sign and not person:
         raise BadInput("--sign needs --as PERSON (the incident lead, who signs first)")

@@ -502,7 +502,7 @@ def nasty(tag: str) -> str:
 
 def test_markup_in_every_text_field_prints_literally(made, tmp_path):
     from binder.core.output.paper import write_print_plan
-    from binder.core.output.report import write_report
+    from binder.core.output.report.build import write_report
 
     b = made.binder
     signers.enroll(b, "carol", "carol-passphrase", display_name="Q01 Carol <b>&amp;</b>",

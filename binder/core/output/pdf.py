@@ -281,7 +281,7 @@ class DecoratedDoc(BaseDocTemplate):
         mark_text = "  ".join(marks)
         mark_w = canv.stringWidth(mark_text, FONT_BOLD, 8) + 8 if mark_text else 0
         room = right - left - right_w - mark_w - 12
-        canv.drawString(left + mark_w, top - 2.5 * mm, _fit(canv, self.decor.header_left, FONT, 7.5, room))
+        canv.drawString(left + mark_w, top - 2.5 * mm, fit_text(canv, self.decor.header_left, FONT, 7.5, room))
         if mark_text:
             canv.setFillColor(DRILL_RED if self.decor.drill else BAD)
             canv.setFont(FONT_BOLD, 8)
@@ -304,7 +304,7 @@ class DecoratedDoc(BaseDocTemplate):
             end -= canv.stringWidth(self.decor.confidential_label, FONT_BOLD, 8) + 12
             canv.setFillColor(MUTED)
             canv.setFont(FONT, 7.5)
-        canv.drawString(left, bottom, _fit(canv, self.decor.footer_left, FONT, 7.5, end - left))
+        canv.drawString(left, bottom, fit_text(canv, self.decor.footer_left, FONT, 7.5, end - left))
         canv.drawString(x, bottom, prefix)
         canv.translate(x + prefix_w, bottom)
         canv.doForm(self.TOTAL_FORM)
@@ -321,7 +321,7 @@ class DecoratedDoc(BaseDocTemplate):
         canv.save()
 
 
-def _fit(canv, text: str, font: str, size: float, width: float) -> str:
+def fit_text(canv, text: str, font: str, size: float, width: float) -> str:
     """Shorten ``text`` with an ellipsis so it fits ``width`` points."""
     if canv.stringWidth(text, font, size) <= width:
         return text

@@ -214,7 +214,7 @@ class ReportScreen(QWidget):
         incident_id = self.incident_id
 
         def work(progress, cancelled):
-            from binder.core.output.report import write_report
+            from binder.core.output.report.build import write_report
 
             worker = self._worker_binder()
             try:
@@ -299,7 +299,7 @@ class ReportScreen(QWidget):
         path = self.current
 
         def work(progress, cancelled):
-            from binder.core.output.report import sign_report_file
+            from binder.core.output.report.build import sign_report_file
 
             if cancelled():
                 raise Cancelled("cancelled; nothing was signed")

@@ -18,7 +18,12 @@ from binder.core.incident import journal, workflow
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import get_incident, open_incident
 from binder.core.output import signing as pdfsign
-from binder.core.output.report import BUNDLE_NAME, build_report, sign_report_file, write_report
+from binder.core.output.report.build import (
+    BUNDLE_NAME,
+    build_report,
+    sign_report_file,
+    write_report,
+)
 from binder.core.verify.rollback import pdf_attachments
 from tests.helpers import LEAD, LEAD_PASS, WITNESS, signer_env
 

@@ -25,7 +25,7 @@ from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import open_incident
 from binder.core.output import bundle
-from binder.core.output.report import BUNDLE_NAME, write_report
+from binder.core.output.report.build import BUNDLE_NAME, write_report
 from binder.core.plan import revisions as plan
 from binder.core.storage.backup import backup_binder
 from binder.core.storage.database import open_binder
