@@ -38,6 +38,8 @@ from binder.core.output.pdf import (
     PageDecor,
     esc,
     fmt_time,
+    grid,
+    header_cells,
     render,
     styles,
 )
@@ -71,31 +73,11 @@ class PrintPlanResult:
     contacts: int
 
 
-def _st() -> dict:
-    return styles()
-
-
-def _head(labels: list[str], st: dict) -> list[Paragraph]:
-    return [Paragraph(f'<font color="white"><b>{esc(label)}</b></font>', st["cell"])
-            for label in labels]
-
-
 def _grid(rows: list[list], widths: list[float], extra: list | None = None,
           blank_rows: int = 0) -> Table:
     # Rows left blank are for handwriting: make them tall enough to write in.
     heights = [None] * (len(rows) - blank_rows) + [8 * mm] * blank_rows
-    table = Table(rows, colWidths=widths, repeatRows=1, rowHeights=heights)
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, SHADE]),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ] + (extra or [])))
-    return table
+    return grid(rows, widths, row_heights=heights, extra=extra)
 
 
 def _paragraphs(text: str, style) -> list[Paragraph]:
@@ -148,7 +130,7 @@ def _cover(plan: Any, revision: Any, org: str, printed: str, width: float, st: d
 
 def _roles(plan: Any, width: float, st: dict) -> list[Flowable]:
     out: list[Flowable] = [Paragraph("Roles", st["h1"])]
-    rows = [_head(["Role", "Description"], st)]
+    rows = [header_cells(["Role", "Description"])]
     for role in plan.roles:
         name = f"<b>{esc(role.name)}</b>" + ("<br/><font size=\"7.5\" color=\"#616e7c\">"
                                               "outside contact</font>" if role.external else "")
@@ -257,7 +239,7 @@ def _phases(plan: Any, width: float, st: dict) -> list[Flowable]:
 def _prerequisites_and_clocks(plan: Any, width: float, st: dict) -> list[Flowable]:
     out: list[Flowable] = [CondPageBreak(60 * mm), Paragraph("Before an incident", st["h1"])]
     if plan.prerequisites:
-        rows = [_head(["Prerequisite", "What", "Every"], st)]
+        rows = [header_cells(["Prerequisite", "What", "Every"])]
         for p in plan.prerequisites:
             rows.append([Paragraph(f"<b>{esc(p.name)}</b>", st["cell"]),
                          Paragraph(esc(p.description), st["cell"]),
@@ -269,7 +251,7 @@ def _prerequisites_and_clocks(plan: Any, width: float, st: dict) -> list[Flowabl
                 Paragraph("Counted from the moment of awareness unless stated. Switched-off "
                           "deadlines apply only when the incident calls for them.", st["small"]),
                 Spacer(1, 1.5 * mm)]
-        rows = [_head(["Deadline", "Authority", "Due", "Note"], st)]
+        rows = [header_cells(["Deadline", "Authority", "Due", "Note"])]
         unit_names = {"hours": "hours", "days": "days", "business_days": "business days"}
         for c in clocks:
             due = "immediately" if c.due == 0 else f"{c.due} {unit_names.get(c.unit, c.unit)}"
@@ -289,7 +271,7 @@ def _call_sheet(groups: list | None, plan: Any, width: float, st: dict) -> tuple
     out.append(Paragraph("Call sheet", st["h1"]))
     count = 0
     widths = [12 * mm, 38 * mm, 34 * mm, 48 * mm, width - 132 * mm]
-    head = _head(["Esc.", "Name", "Phone", "Email / IM", "Notes, SLA"], st)
+    head = header_cells(["Esc.", "Name", "Phone", "Email / IM", "Notes, SLA"])
     if groups:
         out.append(Paragraph("CONFIDENTIAL: personal contact data. Call in escalation order "
                              "(1 first) within each role.", st["small"]))
@@ -341,7 +323,7 @@ def build_print_plan(binder: Binder, *, plan_name: str | None = None,
     """Build the paper binder PDF (the call sheet is filled when the binder is unlocked)."""
     revision = plans.current_revision(binder, plan_name)
     plan = revision.plan
-    st = _st()
+    st = styles()
     width = PAGE[0] - 2 * MARGIN
     printed = now or utc_now()
     org = binder.meta("org") or ""

@@ -1,4 +1,5 @@
-"""The reportlab layer shared by the incident report and the paper binder.
+"""The reportlab layer shared by the incident report and the paper binder: fonts,
+colours, paragraph styles, escaping, tables, and the page template.
 
 Three things here matter beyond looks:
 
@@ -13,6 +14,7 @@ Three things here matter beyond looks:
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -21,12 +23,20 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
 
 from binder.core.errors import Cancelled, NotFound
 from binder.core.resources import resources_dir
@@ -98,8 +108,9 @@ def fmt_time(iso: str | None, *, seconds: bool = False) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
+@functools.cache
 def styles() -> dict[str, ParagraphStyle]:
-    """The paragraph styles both documents use."""
+    """The paragraph styles both documents use (built once; treat them as read-only)."""
     register_fonts()
     base = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=INK)
     out = {
@@ -132,6 +143,36 @@ def styles() -> dict[str, ParagraphStyle]:
                                  spaceAfter=1),
     }
     return out
+
+
+def header_cells(labels: Iterable[str], style: str = "cell") -> list[Paragraph]:
+    """A table's header row: white bold labels (escaped) for the accent background."""
+    return [Paragraph(f'<font color="white"><b>{esc(label)}</b></font>', styles()[style])
+            for label in labels]
+
+
+def grid(rows: list[list], widths: list[float], *, header: bool = True, zebra: bool = True,
+         header_rule: bool = False, row_heights: list | None = None,
+         extra: list | None = None) -> Table:
+    """A table in the house look: top-aligned cells, thin rules, an accent header row that
+    repeats on every page, zebra rows. ``extra`` adds TableStyle commands."""
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, rowHeights=row_heights)
+    cmds = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        cmds.append(("BACKGROUND", (0, 0), (-1, 0), ACCENT))
+    if header and header_rule:
+        cmds.append(("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT))
+    if zebra:
+        cmds.append(("ROWBACKGROUNDS", (0, 1 if header else 0), (-1, -1), [colors.white, SHADE]))
+    table.setStyle(TableStyle(cmds + (extra or [])))
+    return table
 
 
 class LazyStory:
@@ -357,10 +398,3 @@ def checker(cancelled: Callable[[], bool] | None) -> Callable[[], None]:
             raise Cancelled("cancelled; no file was written")
 
     return check
-
-
-__all__ = [
-    "ACCENT", "BAD", "DRILL_RED", "FONT", "FONT_BOLD", "FONT_ITALIC", "FONT_MONO", "GOOD", "INK",
-    "MUTED", "PAGE", "RULE", "SHADE", "WARN", "DecoratedDoc", "LazyStory", "Marker", "PageDecor",
-    "checker", "esc", "fmt_time", "landscape", "register_fonts", "render", "styles",
-]

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
@@ -28,7 +27,7 @@ from reportlab.platypus import (
 from binder.core.crypto.signers import format_fingerprint
 from binder.core.incident import journal as jr
 from binder.core.output import signing as pdfsign
-from binder.core.output.pdf import ACCENT, DRILL_RED, RULE, SHADE, esc, fmt_time, styles
+from binder.core.output.pdf import DRILL_RED, esc, fmt_time, grid, header_cells, styles
 from binder.core.output.report.drawings import SignOffGrid, timeline_drawing
 from binder.core.output.report.facts import Progress, ReportFacts, entry_time, utc_moment
 from binder.core.storage.database import Binder
@@ -41,53 +40,24 @@ JOURNAL_BATCH = 500
 # --------------------------------------------------------------------------- building blocks
 
 
-_S: dict = {}
-
-
-def _st() -> dict:
-    if not _S:
-        _S.update(styles())
-    return _S
-
-
 def P(markup: str, style: str = "body") -> Paragraph:  # noqa: N802 - reads like markup
     """A Paragraph from markup that is already escaped."""
-    return Paragraph(markup, _st()[style])
+    return Paragraph(markup, styles()[style])
 
 
 def _table(rows: list[list], widths: list[float], *, header: bool = True,
            zebra: bool = True, extra: list | None = None) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
-    cmds = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
-    if header:
-        cmds += [("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT)]
-    if zebra:
-        cmds.append(("ROWBACKGROUNDS", (0, 1 if header else 0), (-1, -1), [colors.white, SHADE]))
-    table.setStyle(TableStyle(cmds + (extra or [])))
-    return table
-
-
-def _head_cells(*labels: str) -> list[Paragraph]:
-    return [Paragraph(f'<font color="white"><b>{label}</b></font>', _st()["cell"])
-            for label in labels]
+    return grid(rows, widths, header=header, zebra=zebra, header_rule=True, extra=extra)
 
 
 def _c(text: object, style: str = "cell") -> Paragraph:
     """A table cell holding user text (escaped)."""
-    return Paragraph(esc(text), _st()[style])
+    return Paragraph(esc(text), styles()[style])
 
 
 def _t(text: str) -> Paragraph:
     """A table cell holding a time (smaller, so a full UTC time fits one line)."""
-    return Paragraph(esc(text), _st()["celltime"])
+    return Paragraph(esc(text), styles()["celltime"])
 
 
 def _kv(rows: list[tuple[str, str]], width: float, key_w: float = 45 * mm) -> Table:
@@ -238,7 +208,7 @@ def timeline(f: ReportFacts, width: float, variant: str) -> Iterator[Flowable]:
     keyed = [e for e in f.timeline if e.label]
     limit = 40 if variant == "full" else 15
     if keyed:
-        rows = [_head_cells("", "When", "What")]
+        rows = [header_cells(("", "When", "What"))]
         for event in keyed[:limit]:
             rows.append([_c(event.label, "cellb"), _t(fmt_time(event.at)), _c(event.text)])
         if len(keyed) > limit:
@@ -254,7 +224,7 @@ def decisions(f: ReportFacts, width: float) -> Iterator[Flowable]:
     if s is None or not (s.decisions or s.notify_decisions):
         yield _none("No decisions were recorded.")
         return
-    rows = [_head_cells("When", "Decision and reasoning", "By")]
+    rows = [header_cells(("When", "Decision and reasoning", "By"))]
     for d in s.decisions:
         parts = [f"<b>{esc(d.decision)}</b>"]
         if d.materiality:
@@ -298,7 +268,7 @@ def deadlines(f: ReportFacts, width: float) -> Iterator[Flowable]:
     if not clocks:
         yield _none("No regulatory or contractual clock applies to this incident.")
     else:
-        rows = [_head_cells("Deadline", "Rule", "Due", "Status")]
+        rows = [header_cells(("Deadline", "Rule", "Due", "Status"))]
         for c in clocks:
             name = f"<b>{esc(c.name)}</b>" + (f"<br/>{esc(c.authority)}" if c.authority else "")
             status = c.describe()
@@ -320,7 +290,7 @@ def notifications(f: ReportFacts, width: float) -> Iterator[Flowable]:
         yield _none("Nobody outside the response team was notified.")
         return
     clocks = {c.key: c for c in s.clocks}
-    rows = [_head_cells("Told at", "Party and channel", "What was said", "By", "Deadline")]
+    rows = [header_cells(("Told at", "Party and channel", "What was said", "By", "Deadline"))]
     for n in s.notifications:
         deadline = ""
         if n.clock_key:
@@ -350,7 +320,7 @@ def impact(f: ReportFacts, width: float) -> Iterator[Flowable]:
     if s is None or not s.impact:
         yield _none("No financial impact was recorded.")
         return
-    rows = [_head_cells("When", "Category", "Note", "Amount")]
+    rows = [header_cells(("When", "Category", "Note", "Amount"))]
     for line in s.impact:
         rows.append([_t(fmt_time(line.at)), _c(line.category), _c(line.note),
                      P(f"{esc(line.currency)} {_money(line.amount)}", "cell")])
@@ -406,7 +376,7 @@ def evidence(f: ReportFacts, width: float) -> Iterator[Flowable]:
             rows.append(("Disposition", esc(item.disposition)))
         block: list[Flowable] = [P(head, "h3"), _kv(rows, width, key_w=28 * mm)]
         if item.custody:
-            crow = [_head_cells("When", "Action", "From → to", "Purpose", "Signed")]
+            crow = [header_cells(("When", "Action", "From → to", "Purpose", "Signed"))]
             for ev in item.custody:
                 signed = esc(ev.author) + (f"<br/>witness {esc(', '.join(ev.witnesses))}"
                                            if ev.witnesses else "")
@@ -506,7 +476,7 @@ def entry_flowables(binder: Binder, f: ReportFacts, view: jr.EntryView,
     if problems:
         lines.append('<font size="8.5" color="#b3261e"><b>Verification problem:</b> '
                      + esc("; ".join(problems)) + "</font>")
-    yield Paragraph("<br/>".join(lines), _st()["entry"])
+    yield Paragraph("<br/>".join(lines), styles()["entry"])
 
 
 _MUTED_8 = '<font size="8" color="#616e7c">%s</font>'
@@ -551,7 +521,7 @@ def situation(f: ReportFacts, width: float) -> Iterator[Flowable]:
         latest.append([_t(fmt_time(entry_time(entry))), _c(entry.author), _c(entry.text)])
     if latest:
         yield P("Latest developments", "h2")
-        yield _table([_head_cells("When", "Who", "What")] + latest,
+        yield _table([header_cells(("When", "Who", "What"))] + latest,
                      [35 * mm, 26 * mm, width - 61 * mm])
 
 
@@ -593,8 +563,8 @@ def appendix(f: ReportFacts, width: float) -> Iterator[Flowable]:
     yield P("Signers and their certificates", "h2")
     yield P("Compare these SHA-256 certificate fingerprints with the ones each person reads out "
             "from their own binder (`binder signer list`), by phone or in person.", "small")
-    srows = [_head_cells("Person", "Role", "Certificate fingerprint (SHA-256)", "Entries",
-                         "Co-signed")]
+    srows = [header_cells(("Person", "Role", "Certificate fingerprint (SHA-256)", "Entries",
+                           "Co-signed"))]
     for row in f.signer_rows:
         signer = row.signer
         who = esc(signer.display_name)
