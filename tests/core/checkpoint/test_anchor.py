@@ -19,7 +19,7 @@ from binder.core.checkpoint.store import make_checkpoint
 from binder.core.errors import BadInput
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry
-from binder.core.output.report import write_report
+from binder.core.output.report.build import write_report
 from binder.core.storage.database import open_binder
 from binder.core.verify.checks import verify_binder
 from tests.helpers.tsa import local_tsa
