@@ -12,7 +12,6 @@ import traceback
 from pathlib import Path
 
 import click
-import platformdirs
 
 from binder.cli.common import APP_NAME
 from binder.cli.root import cli
@@ -22,6 +21,8 @@ EXIT_INTERNAL = 70
 
 
 def _log_path() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)) / "binder.log"
 
 

@@ -10,15 +10,18 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import platformdirs
 
-from binder.core.crypto import signers, vault
-from binder.core.crypto.signers import SigningSession
 from binder.core.errors import Locked
 from binder.core.storage.database import Binder, open_binder
+
+if TYPE_CHECKING:
+    from binder.core.crypto.signers import SigningSession
+
+# The crypto modules are imported by the functions that unlock: a command that only
+# reads (`binder incident list`) starts without loading cryptography at all.
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_NAME = "incident-binder"
@@ -29,6 +32,8 @@ def default_binder_path() -> Path:
     env = os.environ.get("BINDER_FILE")
     if env:
         return Path(env).expanduser()
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "default.binder"
 
 
@@ -86,6 +91,8 @@ def open_path(binder_path: Path | None) -> Binder:
 
 def unlock(binder: Binder) -> None:
     """Unlock: OS keyring first, silently; then the passphrase."""
+    from binder.core.crypto import vault
+
     if use_keyring() and vault.unlock_with_keyring(binder):
         vault.record_access(binder, "unlock", os.environ.get("USER", "") or "unknown", "keyring (CLI)")
         return
@@ -95,6 +102,8 @@ def unlock(binder: Binder) -> None:
 
 def signer_session(binder: Binder, person: str, *, witness: bool = False) -> SigningSession:
     """Unlock a signer's key with their passphrase (``--as`` or ``--witness``)."""
+    from binder.core.crypto import signers, vault
+
     signer = signers.get_signer(binder, person)
     envvar = "BINDER_WITNESS_PASSPHRASE" if witness else "BINDER_SIGNER_PASSPHRASE"
     passphrase = get_secret(envvar, f"Passphrase for {signer.person}")

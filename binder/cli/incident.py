@@ -14,13 +14,12 @@ from binder.cli.common import (
     open_path,
     signer_session,
 )
-from binder.cli.root import cli
+from binder.cli.root import INCIDENT_COMMANDS, LazyGroup, cli
 from binder.core.errors import NotFound
 from binder.core.incident import record as incidents
-from binder.core.plan import revisions as plans
 
 
-@cli.group()
+@cli.group(cls=LazyGroup, lazy=INCIDENT_COMMANDS)
 def incident() -> None:
     """Open, list and show incidents."""
 
@@ -37,6 +36,8 @@ def incident() -> None:
 def incident_open(binder_path: Path | None, title: str, detected_at: str | None, type_: str,
                   severity: str, drill: bool, plan_name: str | None, person: str) -> None:
     """Open an incident; prints its id."""
+    from binder.core.plan import revisions as plans  # here: `incident list` needs no plan
+
     with open_path(binder_path) as binder:
         try:
             rev = plans.current_revision(binder, plan_name)

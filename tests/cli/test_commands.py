@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 import binder.cli
-from binder.cli.root import COMMANDS, cli, load_command_modules
+from binder.cli.root import COMMANDS, LazyGroup, cli, load_command_modules
 from tests.helpers import LEAD, command_env, signer_env
 
 NOT_COMMAND_MODULES = {"common", "root", "__main__"}
@@ -22,22 +22,43 @@ def command_modules() -> set[str]:
     return {m.name for m in pkgutil.iter_modules(binder.cli.__path__)} - NOT_COMMAND_MODULES
 
 
-def test_the_table_names_every_command_each_module_defines():
+def lazy_groups() -> list[tuple[str, LazyGroup]]:
+    """Every lazy group, its subgroups loaded: (command path, group)."""
+    found = []
+
+    def walk(path: str, group: click.Group) -> None:
+        if isinstance(group, LazyGroup):
+            found.append((path, group))
+            for name in list(group.lazy):
+                load_command_modules(name, group.lazy)
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                walk(f"{path} {name}", command)
+
+    walk("binder", cli)
+    return found
+
+
+def test_the_tables_name_every_command_each_module_defines():
     for name in sorted(command_modules()):
         importlib.import_module(f"binder.cli.{name}")
-    assert set(cli.commands) == set(COMMANDS), "binder/cli/root.py COMMANDS is out of date"
-    assert {m for mods in COMMANDS.values() for m in mods} == command_modules()
+    groups = lazy_groups()
+    assert [path for path, _ in groups] == ["binder", "binder incident"]
+    for path, group in groups:
+        assert set(group.commands) == set(group.lazy), f"the table of `{path}` is out of date"
+    named = {m for _, group in groups for mods in group.lazy.values() for m in mods}
+    assert named == command_modules()
 
 
-def test_each_command_comes_from_the_modules_the_table_names():
-    for name, modules in COMMANDS.items():
-        load_command_modules(name)
-        command = cli.commands[name]
-        assert command.callback.__module__.rsplit(".", 1)[1] in modules, name
-        if isinstance(command, click.Group):
-            # Every subcommand's module is loaded with its group (`incident show`).
-            for sub in command.commands.values():
-                assert sub.callback.__module__.rsplit(".", 1)[1] in modules, (name, sub.name)
+def test_each_command_comes_from_the_modules_its_table_names():
+    for path, group in lazy_groups():
+        for name, modules in group.lazy.items():
+            command = group.commands[name]
+            assert command.callback.__module__.rsplit(".", 1)[1] in modules, (path, name)
+            if isinstance(command, click.Group) and not isinstance(command, LazyGroup):
+                # Every subcommand's module is loaded with its group.
+                for sub in command.commands.values():
+                    assert sub.callback.__module__.rsplit(".", 1)[1] in modules, (name, sub.name)
 
 
 def test_help_lists_every_visible_command_with_its_summary(run_cli):

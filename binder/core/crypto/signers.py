@@ -12,18 +12,24 @@ import datetime as dt
 import hashlib
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from binder.core.crypto import envelope as crypto
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
 from binder.core.crypto.vault import check_passphrase_strength, require_unlocked
 from binder.core.errors import BadInput, NotFound, WrongPassphrase
 from binder.core.storage.database import Binder, utc_now
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+# cryptography.x509 and the key serialization are imported inside the functions
+# that build or read certificates and keys: they cost more than a short command's
+# whole work, and listing or reading a binder needs neither.
 
 MAX_NAME_LEN = 80
 
@@ -42,6 +48,7 @@ class Signer:
     @property
     def certificate(self) -> x509.Certificate:
         """The X.509 certificate issued by the binder's root."""
+        from cryptography import x509
         return x509.load_der_x509_certificate(self.cert_der)
 
 
@@ -94,6 +101,9 @@ def _signer_context(binder: Binder, person: str) -> str:
 
 
 def _name(common: str, org: str, unit: str = "") -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common)]
     if org:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org[:64]))
@@ -104,6 +114,9 @@ def _name(common: str, org: str, unit: str = "") -> x509.Name:
 
 def create_root(binder: Binder) -> x509.Certificate:
     """Create the binder's root certificate (needs the binder unlocked)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     data_key = require_unlocked(binder)
     org = binder.meta("org") or "Incident Binder"
     key = ec.generate_private_key(ec.SECP256R1())
@@ -148,11 +161,15 @@ def create_root(binder: Binder) -> x509.Certificate:
 
 def root_certificate(binder: Binder) -> x509.Certificate | None:
     """The binder's root certificate, or None before it exists."""
+    from cryptography import x509
+
     row = binder.conn.execute("SELECT cert_der FROM root WHERE id = 1").fetchone()
     return x509.load_der_x509_certificate(row[0]) if row else None
 
 
 def _root_key(binder: Binder) -> ec.EllipticCurvePrivateKey:
+    from cryptography.hazmat.primitives import serialization
+
     data_key = require_unlocked(binder)
     row = binder.conn.execute("SELECT key_envelope FROM root WHERE id = 1").fetchone()
     if row is None:
@@ -173,6 +190,10 @@ def enroll(
     kdf: KdfParams = DEFAULT_KDF,
 ) -> Signer:
     """Create ``person``'s key pair and certificate (needs the binder unlocked)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     person = clean_person(person)
     check_passphrase_strength(passphrase)
     if find_signer(binder, person) is not None:
@@ -278,6 +299,8 @@ def certificates_by_fingerprint(binder: Binder) -> dict[str, tuple[str, bytes]]:
 
 def open_session(binder: Binder, person: str, passphrase: str) -> SigningSession:
     """Unlock ``person``'s private key with their passphrase."""
+    from cryptography.hazmat.primitives import serialization
+
     signer = get_signer(binder, person)
     row = binder.conn.execute(
         "SELECT key_envelope FROM certificate WHERE fingerprint = ?", (signer.fingerprint,)

@@ -17,11 +17,13 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput, NotFound
 from binder.core.storage.database import Binder, utc_now
+
+if TYPE_CHECKING:
+    from binder.core.crypto.signers import SigningSession
 
 CANONICAL_VERSION = 1
 KINDS = (

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry, check_text, parse_time
-from binder.core.plan import revisions as plans
-from binder.core.plan.format import Plan, default_plan
 from binder.core.storage.database import Binder, utc_now
+
+if TYPE_CHECKING:
+    from binder.core.crypto.signers import SigningSession
+    from binder.core.plan.format import Plan
 
 INCIDENT_TYPES: tuple[tuple[str, str], ...] = (
     ("skimmer", "Checkout skimmer / card data exposure"),
@@ -147,6 +149,10 @@ def most_recent_incident(binder: Binder) -> Incident | None:
 
 def incident_plan(binder: Binder, incident: Incident) -> Plan:
     """The plan revision the incident runs under (the current plan when none was recorded)."""
+    # Imported here: listing incidents (`binder incident list`) needs no plan.
+    from binder.core.plan import revisions as plans
+    from binder.core.plan.format import default_plan
+
     if incident.plan_revision_id is not None:
         return plans.get_revision(binder, incident.plan_revision_id).plan
     try:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -629,6 +628,8 @@ def parse_plan(text: str | bytes) -> Plan:
         raise TypeError(f"parse_plan needs text, got {type(text).__name__}")
     # Some Windows editors put a byte-order mark first; TOML does not allow one.
     text = text.removeprefix("\ufeff")
+    import tomllib  # here: reading a plan file is rare, importing tomllib is not free
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -14,13 +14,12 @@ import os
 import shutil
 import sqlite3
 import uuid as uuidlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING
 
 from binder.core.errors import (
     AlreadyExists,
@@ -33,11 +32,63 @@ from binder.core.errors import (
     UnsupportedFormat,
 )
 
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.migrations import Migrations
+
 APPLICATION_ID = 0x49424E44  # "IBND": lets `file` and we tell a binder from other SQLite files
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 3000  # how long a second writer waits before "binder in use"
 
-MIGRATIONS = Migrations("incident-binder")
+
+
+class LazyMigrations:
+    """sqlite-utils' Migrations, declared the same way and built on first use.
+
+    Importing sqlite_utils takes longer than a short command's whole work, and
+    only creating a binder or upgrading an old one needs the migrations; opening
+    a current binder compares ``user_version`` with :data:`SCHEMA_VERSION`.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._steps: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+
+    def __call__(self, *, name: str) -> Callable:
+        """Register the decorated function as the next migration, called ``name``."""
+        def register(fn: Callable[[sqlite_utils.Database], None]):
+            self._steps.append((name, fn))
+            return fn
+
+        return register
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def names(self) -> list[str]:
+        """The migrations' names, in order."""
+        return [name for name, _ in self._steps]
+
+    @cached_property
+    def migrations(self) -> Migrations:
+        """The sqlite-utils Migrations holding every registered step."""
+        from sqlite_utils.migrations import Migrations
+
+        built = Migrations(self.name)
+        for name, fn in self._steps:
+            built(name=name)(fn)
+        return built
+
+    def apply(self, db: sqlite_utils.Database, *, stop_before: str | None = None) -> None:
+        """Apply the pending migrations (up to ``stop_before``)."""
+        self.migrations.apply(db, stop_before=stop_before)
+
+    def applied(self, db: sqlite_utils.Database) -> list:
+        """The migrations already applied to ``db``."""
+        return self.migrations.applied(db)
+
+
+MIGRATIONS = LazyMigrations("incident-binder")
 
 # Tables whose rows are history: once written, never updated or deleted.
 HISTORY_TABLES = (
@@ -346,7 +397,7 @@ def m005_timestamps(db: sqlite_utils.Database) -> None:
     _history_triggers(db, ("timestamp_token",))
 
 
-SCHEMA_VERSION = len(MIGRATIONS._migrations)
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass
@@ -354,14 +405,16 @@ class Binder:
     """An open binder file. ``data_key`` is set once the binder is unlocked."""
 
     path: Path
-    db: sqlite_utils.Database
+    conn: sqlite3.Connection = field(repr=False)
     uuid: str
     data_key: bytes | None = field(default=None, repr=False)
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        """The underlying sqlite3 connection."""
-        return self.db.conn
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, for writes (imported on first use)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
 
     @property
     def unlocked(self) -> bool:
@@ -407,7 +460,7 @@ class Binder:
     def close(self) -> None:
         """Close the connection; WAL content is checkpointed by SQLite."""
         self.data_key = None
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> Binder:
         return self
@@ -518,8 +571,7 @@ def open_binder(path: str | os.PathLike[str]) -> Binder:
     try:
         conn = _connect(path)
         _configure(conn)
-        db = sqlite_utils.Database(conn, execute_plugins=False)
-        binder = Binder(path=path, db=db, uuid="")
+        binder = Binder(path=path, conn=conn, uuid="")
         _migrate(binder)
         binder.uuid = binder.meta("uuid") or ""
     except BaseException as exc:
@@ -580,10 +632,9 @@ def create_binder(
         conn = _connect(path)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         _configure(conn)
-        db = sqlite_utils.Database(conn, execute_plugins=False)
-        MIGRATIONS.apply(db, stop_before=stop_before)
-        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS.applied(db))}")
-        binder = Binder(path=path, db=db, uuid=str(uuidlib.uuid4()))
+        binder = Binder(path=path, conn=conn, uuid=str(uuidlib.uuid4()))
+        MIGRATIONS.apply(binder.db, stop_before=stop_before)
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS.applied(binder.db))}")
         with binder.write() as w:
             w["meta"].insert_all(
                 [

@@ -378,7 +378,7 @@ def test_first_schema_binder_is_upgraded_and_still_verifies(tmp_path):
         conn = binder.conn
         assert conn.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION
         applied = [m.name for m in storage.MIGRATIONS.applied(binder.db)]
-        assert applied == [m.name for m in storage.MIGRATIONS._migrations]
+        assert applied == storage.MIGRATIONS.names()
         for table in ("access_log", "draft", "evidence", "readiness", "setting"):
             assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone()
         report = verify_binder(binder)
