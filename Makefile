@@ -3,12 +3,25 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBS := openssl jq poppler-utils zbar-tools fonts-dejavu-core libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 \
-	desktop-file-utils appstream
+# What Qt needs from the system to draw a window: OpenGL/EGL, fonts, D-Bus, and the X11
+# libraries its xcb platform plugin links (found with `ldd` on the venv's
+# PySide6/Qt/plugins/platforms/libqxcb.so and libQt6XcbQpa.so.6; a minimal Debian lacks
+# libxcb-cursor0, -icccm4, -keysyms1 ... and then Qt "could not load the platform plugin xcb").
+DESKTOP_DEBS := libegl1 libgl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 \
+	libxkbcommon0 libxkbcommon-x11-0 libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0 \
+	libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0 \
+	libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 \
+	libxcb-xkb1 fonts-dejavu-core
+# What the tests use besides: pdfsig/pdftotext/pdftoppm, zbarimg, the packaging validators
+# (desktop-file-validate, appstreamcli) and an X server (Xvfb) to open the app on xcb.
+DEBS := $(DESKTOP_DEBS) openssl jq poppler-utils zbar-tools desktop-file-utils appstream \
+	xvfb xauth
 
-.PHONY: run test test-quick bench package lint debs clean screenshots
+.PHONY: run test test-quick bench package lint debs desktop-debs clean screenshots
 
+# Debian's own python3 makes virtual environments only with python3-venv installed.
 $(BIN)/python:
+	@$(PY) -c "import ensurepip" 2>/dev/null || sh tools/install_debs.sh "to create .venv" python3-venv
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
@@ -16,17 +29,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,package]'
 	touch $(STAMP)
 
-# Debian packages the tests use (pdfsig/pdftotext/pdftoppm, the packaging validators
-# desktop-file-validate and appstreamcli) and Qt's offscreen needs.
-# Installed only when missing, so a developer machine is not touched needlessly.
+# Installed only when missing, so a developer machine is not touched needlessly; without
+# root or sudo, the script names the missing packages and the command that installs them.
 debs:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
-	fi
+	@sh tools/install_debs.sh "for the tests" $(DEBS)
 
-run: $(STAMP)
+desktop-debs:
+	@sh tools/install_debs.sh "for the desktop app" $(DESKTOP_DEBS)
+
+run: desktop-debs $(STAMP)
 	$(BIN)/binder gui
 
 # Every test, slow ones included, on all cores. loadfile keeps each test file on one worker:

@@ -17,9 +17,13 @@ from binder.core import resources
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
 SPEC = PACKAGING / "binder.spec"
-DESKTOP = PACKAGING / "incident-binder.desktop"
-METAINFO = PACKAGING / "com.example.IncidentBinder.metainfo.xml"
+APP_ID = "io.github.incidentbinder.IncidentBinder"
+DESKTOP = PACKAGING / f"{APP_ID}.desktop"
+METAINFO = PACKAGING / f"{APP_ID}.metainfo.xml"
 ICONS = ROOT / "resources" / "icons"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Where the metainfo's screenshot URLs point: docs/screenshots/ of this repository.
+SCREENSHOT_URL = "https://raw.githubusercontent.com/incidentbinder/incident-binder/main/docs/screenshots/"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
@@ -51,9 +55,10 @@ def test_desktop_entry_launches_the_windowless_executable_with_an_existing_icon(
     assert program in spec_executables()
     assert entry["TryExec"] == program
     assert entry["Terminal"] == "false"
-    icon = entry["Icon"]
+    # Installed under the application id (docs/PACKAGING.md) from resources/icons/.
+    assert entry["Icon"] == APP_ID
     for size in ICON_SIZES:
-        path = ICONS / f"{icon}-{size}.png"
+        path = ICONS / f"incident-binder-{size}.png"
         assert path.is_file(), f"missing icon {path.name}"
         assert png_size(path) == (size, size), f"{path.name} is not {size}x{size}"
 
@@ -78,6 +83,31 @@ def test_metainfo_names_the_desktop_file_icon_executables_and_current_version():
     assert {b.text for b in root.iter("binary")} == spec_executables()
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     assert root.find("releases/release").get("version") == version
+
+
+def test_one_application_id_everywhere():
+    """The .desktop file, the AppStream id, the macOS bundle id and the running app agree."""
+    from binder.ui import app
+
+    assert app.APP_ID == APP_ID
+    assert re.search(rf'^APP_ID = "{re.escape(APP_ID)}"$', SPEC.read_text(encoding="utf-8"), re.M)
+    assert ET.parse(METAINFO).getroot().findtext("id") == APP_ID
+    assert sorted(p.name for p in PACKAGING.glob("*.desktop")) == [DESKTOP.name]
+    assert sorted(p.name for p in PACKAGING.glob("*.metainfo.xml")) == [METAINFO.name]
+
+
+def test_metainfo_screenshots_are_the_docs_screenshots():
+    shots = ET.parse(METAINFO).getroot().findall("screenshots/screenshot")
+    assert len(shots) >= 3
+    assert [s.get("type") for s in shots].count("default") == 1
+    for shot in shots:
+        assert shot.findtext("caption").strip()
+        image = shot.find("image")
+        url = image.text.strip()
+        assert url.startswith(SCREENSHOT_URL), url
+        path = SCREENSHOTS / url.removeprefix(SCREENSHOT_URL)
+        assert path.is_file(), f"{url} names no file in docs/screenshots"
+        assert png_size(path) == (int(image.get("width")), int(image.get("height")))
 
 
 def test_frozen_app_finds_resources_where_the_spec_puts_them(monkeypatch, tmp_path):

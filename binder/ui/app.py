@@ -18,6 +18,9 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QToolTip,
 
 APP_DISPLAY_NAME = "Incident Binder"
 ORG_NAME = "incident-binder"
+# The application id: the name of the .desktop file and the AppStream id (packaging/),
+# which Wayland compositors match the window against for its icon and menu entry.
+APP_ID = "io.github.incidentbinder.IncidentBinder"
 
 # Chip colours: (background, text). Chosen to pass contrast on light and dark windows.
 CHIP_COLOURS = {
@@ -67,7 +70,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_DISPLAY_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
-    app.setDesktopFileName("incident-binder")
+    app.setDesktopFileName(APP_ID)
     icon = app_icon()
     if not icon.isNull():
         app.setWindowIcon(icon)

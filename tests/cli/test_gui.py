@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 from binder.core.storage.database import open_binder
 from binder.services.applock import AppLock
-from tests.helpers import PASSPHRASE
+from tests.helpers import PASSPHRASE, command_env
 
 
 def _png_size(path):
@@ -74,3 +79,27 @@ def test_self_test_passes(run_binder_process):
     assert any("main window" in line for line in lines)
     assert any("PDF" in line for line in lines)
     assert lines[-1] == "self-test: all checks passed"
+
+
+def test_the_app_opens_on_x11_with_the_libraries_make_installs(made, incident_id, tmp_path):
+    """`make run` on a Linux desktop: Qt's xcb plugin finds every library it links (the
+    Makefile's DESKTOP_DEBS) and the window opens on a real X server (Xvfb)."""
+    qt = Path(importlib.util.find_spec("PySide6").origin).parent / "Qt"
+    for library in (qt / "plugins" / "platforms" / "libqxcb.so", qt / "lib" / "libQt6XcbQpa.so.6"):
+        linked = subprocess.run(["ldd", str(library)], capture_output=True, text=True).stdout
+        missing = sorted({line.split()[0] for line in linked.splitlines() if "not found" in line})
+        assert not missing, f"{library.name} needs {missing}: the Makefile's DESKTOP_DEBS must " \
+                            "name their packages (`make run` installs them)"
+    xvfb_run = shutil.which("xvfb-run")
+    assert xvfb_run, "xvfb-run is missing: install the Debian packages xvfb and xauth (`make test` does)"
+    made.binder.close()
+    shot = tmp_path / "x11.png"
+    env = command_env({"BINDER_PASSPHRASE": PASSPHRASE, "QT_QPA_PLATFORM": "xcb"})
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    done = subprocess.run(
+        [xvfb_run, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "binder", "gui",
+         "--binder", str(made.path), "--screenshot", str(shot)],
+        capture_output=True, text=True, env=env, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _png_size(shot) == (1366, 768)
