@@ -49,6 +49,11 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "checkpoint": ("checkpoint",),
     "prove": ("checkpoint",),
     "anchor": ("anchor",),
+    "timeline": ("registers",),
+    "ioc": ("registers",),
+    "asset": ("registers",),
+    "task": ("registers",),
+    "search": ("registers",),
 }
 
 

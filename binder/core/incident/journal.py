@@ -45,6 +45,11 @@ KINDS = (
     "review",
     "close",
     "drill",
+    # The investigation registers (attacker timeline, indicators, assets, tasks).
+    "timeline",
+    "ioc",
+    "asset",
+    "task",
 )
 #: Kinds a person may choose when writing by hand (the rest are written by the app).
 USER_KINDS = ("observation", "action", "decision", "communication", "note")

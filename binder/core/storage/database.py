@@ -397,6 +397,27 @@ def m005_timestamps(db: sqlite_utils.Database) -> None:
     _history_triggers(db, ("timestamp_token",))
 
 
+@MIGRATIONS(name="m006_registers_and_search")
+def m006_registers_and_search(db: sqlite_utils.Database) -> None:
+    """The full-text search index over every journal (and so every register).
+
+    The registers themselves are journal entries and need no table. The index
+    is derived: made here from the journal already in the binder, kept up to
+    date by a trigger, checked by `verify`.
+    """
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE IF NOT EXISTS entry_fts USING fts5(
+            text, reason, content='entry', content_rowid='id',
+            tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TRIGGER IF NOT EXISTS entry_fts_insert AFTER INSERT ON entry BEGIN
+            INSERT INTO entry_fts(rowid, text, reason) VALUES (new.id, new.text, new.reason);
+        END;
+        INSERT INTO entry_fts(entry_fts) VALUES ('rebuild');
+        """
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -23,6 +23,8 @@ from binder.core.verify.checkpoints import check_checkpoints
 from binder.core.verify.evidence import check_evidence
 from binder.core.verify.findings import VerifyReport
 from binder.core.verify.plans import check_plan_revisions
+from binder.core.verify.registers import check_register_links
+from binder.core.verify.search import check_search_index
 
 # Column -> (canonical key, cause named to the user).
 _FIELD_CAUSES = {
@@ -94,6 +96,8 @@ def verify_binder(
     check_plan_revisions(binder, report, incident_id)
     check_evidence(binder, report, incident_id, check_files=check_files)
     check_checkpoints(binder, report, incident_id)
+    check_register_links(binder, report, incident_id)
+    check_search_index(binder, report, incident_id)
     return report
 
 
