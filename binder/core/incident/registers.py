@@ -132,7 +132,7 @@ def _fold(entries: Iterable[Entry]) -> tuple[dict[str, dict], list[Entry]]:
                 "register": entry.kind, "id": entry.id, "incident_id": entry.incident_id,
                 "seq": entry.seq, "hash": entry.hash, "last_hash": entry.hash,
                 "created_at": entry.recorded_at, "created_by": entry.author, "fields": fields,
-                "history": [Change(**{**change.__dict__, "changes": fields})],
+                "history": [Change(**{**change.__dict__, "changes": dict(fields)})],
                 "withdrawn": False, "withdrawn_reason": "",
             }
             continue

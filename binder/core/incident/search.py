@@ -183,8 +183,12 @@ def check_index(binder: Binder) -> tuple[str | None, str | None]:
         "SELECT name FROM sqlite_master WHERE name IN ('entry_fts', 'entry_fts_insert')")}
     if "entry_fts" not in present:
         return "the search index is missing", None
+    note = None
     if "entry_fts_insert" not in present:
-        return "the search index is no longer kept up to date (its trigger was removed)", None
+        # Not wrong yet (the index still matches the journal), but new entries would be
+        # missed: the integrity check below turns that into a problem once it happens.
+        note = ("the search index is no longer kept up to date (its trigger was removed); "
+                "`binder search --rebuild` restores it")
     outside = not conn.in_transaction
     try:
         # rank = 1: compare the index with the content (the signed entries), not only
@@ -199,4 +203,5 @@ def check_index(binder: Binder) -> tuple[str | None, str | None]:
     finally:
         if outside and conn.in_transaction:
             conn.execute("ROLLBACK")
-    return None, None
+    return None, note
+
