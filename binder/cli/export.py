@@ -11,6 +11,8 @@ from binder.cli.root import cli
 from binder.core.crypto import signers
 from binder.core.incident.record import get_incident
 from binder.core.output import bundle as bundles
+from binder.core.output import exports
+from binder.core.output.exports import CSV_REGISTERS, FORMATS
 from binder.core.verify.checks import verify_binder
 
 
@@ -18,13 +20,32 @@ from binder.core.verify.checks import verify_binder
 @binder_option
 @click.argument("incident_ref", metavar="INCIDENT")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the bundle (JSON).")
-def export(binder_path: Path | None, incident_ref: str, output: Path) -> None:
-    """Write the verification bundle of INCIDENT (entries, signatures, certificates).
+              help="Where to write the file.")
+@click.option("--format", "fmt", default="bundle", show_default=True,
+              type=click.Choice(FORMATS),
+              help="bundle: verification bundle (JSON); csv: one register; timesketch: JSONL "
+                   "for Timesketch; stix: STIX 2.1 bundle; iris: DFIR-IRIS timeline CSV.")
+@click.option("--register", default="timeline", show_default=True,
+              type=click.Choice(CSV_REGISTERS),
+              help="With --format csv: which register (or the journal).")
+def export(binder_path: Path | None, incident_ref: str, output: Path, fmt: str,
+           register: str) -> None:
+    """Write INCIDENT as a verification bundle (default) or in a format another tool reads.
 
-    The bundle is written even when this binder's own check finds a problem (so
-    the problem can be shown to others), but the command then exits 1.
+    Every exported row carries the hash of the signed journal entry it comes
+    from. The file is written even when this binder's own check finds a problem
+    (so the problem can be shown to others), but the command then exits 1.
     """
+    if fmt != "bundle":
+        with open_path(binder_path) as binder:
+            inc = get_incident(binder, incident_ref)
+            count = exports.write_export(binder, inc.id, output, fmt, register)
+            report = verify_binder(binder, inc.id, check_files=False)
+        what = f"the {register} register" if fmt == "csv" else fmt
+        click.echo(f"wrote {output}: {what}, {count} record(s); each names its signed entry's "
+                   "SHA-256", err=True)
+        _warn(report)
+        return
     with open_path(binder_path) as binder:
         inc = get_incident(binder, incident_ref)
         written = bundles.write_bundle(binder, inc.id, output)
@@ -35,6 +56,10 @@ def export(binder_path: Path | None, incident_ref: str, output: Path) -> None:
         f"co-signature(s), head {written['head_hash'][:16]}; root fingerprint {root_fp}",
         err=True,
     )
+    _warn(report)
+
+
+def _warn(report) -> None:
     if not report.ok:
         for problem in report.problems:
             click.echo(f"PROBLEM {problem}", err=True)

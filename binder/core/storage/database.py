@@ -675,10 +675,12 @@ def create_binder(
     return binder
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True,
+                       mode: int | None = None) -> None:
     """Write a file so that it is either wholly there or not at all.
 
-    Temp file in the same folder, fsync, rename, fsync the folder.
+    Temp file in the same folder, fsync, rename, fsync the folder. With ``mode``
+    (e.g. 0o600) the file has those permissions from its first byte on.
     """
     path = Path(path)
     if not path.name:  # Path("") is "."; there is no file name to write
@@ -689,7 +691,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: 
         raise NotABinder(f"the folder {path.parent} does not exist")
     tmp = path.with_name(f".{path.name}.{uuidlib.uuid4().hex[:8]}.tmp")
     try:
-        with open(tmp, "wb") as fh:
+        opener = None if mode is None else (lambda p, flags: os.open(p, flags, mode))
+        with open(tmp, "wb", opener=opener) as fh:
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)  # the umask may have taken bits away, or left some
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
