@@ -255,9 +255,14 @@ def take_all(out: Path) -> list[Path]:
         w.sign_in("dana", PEOPLE[0][3])
         ws = w.workspace
         saved.append(_save(w, out, "journal"))
-        for index, name in ((0, "guide"), (2, "evidence"), (3, "decisions"), (4, "impact"),
-                            (5, "review"), (6, "report")):
-            ws.show_pane(index)
+        from binder.ui.screens.workspace import pane_index
+
+        for cls, name in (("GuidePane", "guide"), ("EvidencePane", "evidence"),
+                          ("TimelinePane", "timeline"), ("IndicatorsPane", "indicators"),
+                          ("AssetsPane", "assets"), ("TasksPane", "tasks"),
+                          ("DecisionsPane", "decisions"), ("ImpactPane", "impact"),
+                          ("ReviewPane", "review"), ("ReportScreen", "report")):
+            ws.show_pane(pane_index(cls))
             saved.append(_save(w, out, name))
         ws.show_pane(1)
         w.navigate(NAV_INCIDENTS)

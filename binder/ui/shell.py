@@ -498,7 +498,17 @@ class MainWindow(QMainWindow):
         self.act_cosign = self._action(m, "Co-sign selected entry…", ws("cosign"), ("Ctrl+Shift+S",))
         self.act_evidence = self._action(m, "New evidence…", ws("new_evidence"), ("Ctrl+E",))
         self.act_verify = self._action(m, "Verify this incident", ws("verify"), ("Ctrl+Shift+V",))
-        self.act_find = self._action(m, "Find in journal", self._find, ("Ctrl+F",))
+        self.act_find = self._action(m, "Search…", self.search, ("Ctrl+F",),
+                                     tip="Search journals, attacker timelines and indicators")
+        self.act_filter = self._action(m, "Filter the journal", self._find, ("Ctrl+Shift+F",))
+        m.addSeparator()
+        from binder.ui.screens.workspace import REGISTER_SHORTCUTS
+
+        self.register_actions = [
+            self._action(m, text, (lambda c=cls: self._with_workspace_call(
+                lambda ws: ws.new_register_item(c))), (keys,))
+            for cls, text, keys in REGISTER_SHORTCUTS
+        ]
         m.addSeparator()
         self.act_next = self._action(m, "Next pane", lambda: self._pane_step(1), ("Ctrl+Tab",))
         self.act_prev = self._action(m, "Previous pane", lambda: self._pane_step(-1),
@@ -510,10 +520,11 @@ class MainWindow(QMainWindow):
         for i, (title, _m, _c) in enumerate(PANES):
             self.pane_actions.append(
                 self._action(panes, title.replace("&&", "&&"), lambda i=i: self._show_pane(i),
-                             (f"Ctrl+{i + 1}",))
+                             (f"Ctrl+{i + 1}",) if i < 9 else ())
             )
         self.workspace_actions = [self.act_new_entry, self.act_add_entry, self.act_cosign,
-                                  self.act_evidence, self.act_verify, self.act_find, self.act_next,
+                                  self.act_evidence, self.act_verify, self.act_filter,
+                                  *self.register_actions, self.act_next,
                                   self.act_prev, *self.pane_actions]
 
         m = bar.addMenu("&People")
@@ -552,6 +563,30 @@ class MainWindow(QMainWindow):
     def _show_pane(self, index: int) -> None:
         if self.workspace is not None:
             self.workspace.show_pane(index)
+
+    def _with_workspace_call(self, fn) -> None:
+        if self.workspace is None:
+            return
+        if self.content.currentIndex() != NAV_WORKSPACE:
+            self.navigate(NAV_WORKSPACE)
+        fn(self.workspace)
+
+    def search(self):
+        """Ctrl+F: search every journal, attacker timeline and indicator."""
+        if self.binder is None or not self.binder.unlocked:
+            return None
+        from binder.ui.screens.search import SearchDialog
+
+        current = self.workspace.incident_id if self.workspace is not None else None
+        self.search_dialog = SearchDialog(self.binder, current, self)
+        self.search_dialog.open_entry.connect(self._open_search_hit)
+        self.search_dialog.open()
+        return self.search_dialog
+
+    def _open_search_hit(self, incident_id: int, entry_id: int) -> None:
+        self.open_incident(incident_id)
+        if self.workspace is not None and self.workspace.incident_id == incident_id:
+            self.workspace.show_entry(entry_id)
 
     def _find(self) -> None:
         if self.workspace is not None:
@@ -622,8 +657,10 @@ class MainWindow(QMainWindow):
         dialogs.info(self, "Keyboard shortcuts", "\n".join((
             "Ctrl+N  new journal entry          Ctrl+Enter  add it (signed)",
             "Ctrl+Shift+S  co-sign selected     Ctrl+E  new evidence",
-            "Ctrl+Shift+V  verify               Ctrl+F  find in journal",
-            "Ctrl+1…7 / Ctrl+Tab  switch pane   Alt+1…4  incidents, incident, plan, roster",
+            "Ctrl+Shift+V  verify               Ctrl+F  search everything",
+            "Ctrl+Shift+F  filter the journal   Insert  new item in a register pane",
+            "Ctrl+Shift+T / I / A / K  new attacker event / indicator / asset / task",
+            "Ctrl+1…9 / Ctrl+Tab  switch pane   Alt+1…4  incidents, incident, plan, roster",
             "Ctrl+Shift+N  new incident         Ctrl+L  lock now",
         )))
 

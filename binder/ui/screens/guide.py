@@ -13,7 +13,7 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -173,8 +173,24 @@ class GuidePane(QWidget):
         self.checklist.setSpacing(2)
         self.checklist.itemChanged.connect(self._item_changed)
         rbox.addWidget(self.checklist, 1)
-        rbox.addWidget(muted("Space ticks the selected item. Each tick is signed and "
-                             "journaled with your name and the time."))
+        task_row = QHBoxLayout()
+        task_row.addWidget(muted("Space ticks the selected item. Each tick is signed and "
+                                 "journaled with your name and the time."), 1)
+        self.task_button = QPushButton("Make a task…")
+        self.task_button.setAccessibleName("Make the selected checklist item a task")
+        self.task_button.setToolTip("Give the selected item an owner and a due time (Ctrl+T)")
+        self.task_button.clicked.connect(self.make_task)
+        task_shortcut = QShortcut(QKeySequence("Ctrl+T"), self.checklist)
+        task_shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        task_shortcut.activated.connect(self.make_task)
+        task_row.addWidget(self.task_button)
+        rbox.addLayout(task_row)
+        self.overdue = QLabel("")
+        self.overdue.setAccessibleName("Overdue tasks")
+        self.overdue.setTextFormat(Qt.TextFormat.PlainText)
+        self.overdue.setWordWrap(True)
+        self.overdue.setProperty("error", "1")
+        rbox.addWidget(self.overdue)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for w in (left, middle, right):
@@ -200,6 +216,7 @@ class GuidePane(QWidget):
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Cannot read the phase guide")
             return
+        self._show_overdue()
         current = self.current_phase_key() or self.state.focus_phase
         self._filling = True
         self.phases.blockSignals(True)
@@ -346,6 +363,34 @@ class GuidePane(QWidget):
         self.refresh()
         self.entry_added.emit(entry_id)
         return entry_id
+
+    def make_task(self):
+        """The selected checklist item becomes a task (the Tasks pane opens its form)."""
+        phase = self.current_phase_key()
+        row = self.checklist.currentRow()
+        if phase is None or row < 0 or self.state is None:
+            dialogs.info(self, "Make a task", "Select a checklist item first.")
+            return None
+        text = self.state.phase(phase).checklist[row].text
+        parent = self.parent()
+        while parent is not None and not hasattr(parent, "task_from_checklist"):
+            parent = parent.parent()
+        if parent is None:
+            return None
+        return parent.task_from_checklist(phase, row, text)
+
+    def _show_overdue(self) -> None:
+        from binder.core.incident import registers
+
+        try:
+            late = registers.overdue_tasks(self.binder, self.incident_id)
+        except BinderError:
+            late = []
+        self.overdue.setText(
+            "Overdue: " + "; ".join(
+                f"{t.get('title')} ({registers.owner_label(self.binder, t) or 'no owner'})"
+                for t in late) if late else "")
+        self.overdue.setVisible(bool(late))
 
     def _notify_workspace(self) -> None:
         # The workspace header shows the focus phase; let it redraw if it can.

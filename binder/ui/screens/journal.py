@@ -237,7 +237,7 @@ class JournalPane(QWidget):
 
         self.filter = QLineEdit()
         self.filter.setAccessibleName("Filter entries")
-        self.filter.setPlaceholderText("Filter: text, author, kind or phase (Ctrl+F)")
+        self.filter.setPlaceholderText("Filter: text, author, kind or phase (Ctrl+Shift+F)")
         self.filter.setClearButtonEnabled(True)
         self.count = QLabel("")
         self.count.setAccessibleName("Entry count")

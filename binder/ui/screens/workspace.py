@@ -36,11 +36,15 @@ from binder.ui.screens.quick_entry import QuickEntry
 log = logging.getLogger(__name__)
 SignerProvider = Callable[[], SigningSession | None]
 
-#: (tab title, module, class) in tab order; Ctrl+1..7 follow this order.
+#: (tab title, module, class) in tab order; Ctrl+1..9 follow this order.
 PANES = (
     ("Guide", "guide", "GuidePane"),
     ("Journal", "journal", "JournalPane"),
     ("Evidence", "evidence", "EvidencePane"),
+    ("Timeline", "registers", "TimelinePane"),
+    ("Indicators", "registers", "IndicatorsPane"),
+    ("Assets", "registers", "AssetsPane"),
+    ("Tasks", "registers", "TasksPane"),
     ("Decisions && notifications", "decisions", "DecisionsPane"),
     ("Impact", "impact", "ImpactPane"),
     ("Review", "review", "ReviewPane"),
@@ -48,6 +52,18 @@ PANES = (
 )
 JOURNAL_TAB = 1
 EVIDENCE_TAB = 2
+
+
+def pane_index(cls_name: str) -> int:
+    """The tab index of a pane by its class name (panes move as new ones are added)."""
+    return next(i for i, (_t, _m, c) in enumerate(PANES) if c == cls_name)
+
+
+#: The register panes' "new item" shortcuts (the Incident menu shows them).
+REGISTER_SHORTCUTS = (("TimelinePane", "New attacker event…", "Ctrl+Shift+T"),
+                      ("IndicatorsPane", "New indicator…", "Ctrl+Shift+I"),
+                      ("AssetsPane", "New affected asset…", "Ctrl+Shift+A"),
+                      ("TasksPane", "New task…", "Ctrl+Shift+K"))
 
 
 def load_class(module: str, name: str):
@@ -111,7 +127,8 @@ class IncidentWorkspace(QWidget):
         self.panes: dict[int, QWidget] = {}
         for i, (title, _module, _cls) in enumerate(PANES):
             self.tabs.addTab(Placeholder(title.replace("&&", "&")), title)
-            self.tabs.setTabToolTip(i, f"{title.replace('&&', '&')} (Ctrl+{i + 1})")
+            keys = f" (Ctrl+{i + 1})" if i < 9 else " (Ctrl+Tab)"
+            self.tabs.setTabToolTip(i, f"{title.replace('&&', '&')}{keys}")
         self.journal = JournalPane(binder, incident_id, signer_provider, self,
                                    witness_keeper=witness_keeper)
         self._install(JOURNAL_TAB, self.journal)
@@ -165,6 +182,9 @@ class IncidentWorkspace(QWidget):
         bottom.addWidget(self.facts, 1)
         self.phase_chip = chip("", "phase", tooltip="The phase in focus now (phases can run side by side)")
         bottom.addWidget(self.phase_chip)
+        self.overdue_chip = chip("", "red", tooltip="Open tasks past their due time")
+        self.overdue_chip.setAccessibleName("Overdue tasks")
+        bottom.addWidget(self.overdue_chip)
         self.deadline_chip = chip("", "grey")
         bottom.addWidget(self.deadline_chip)
         grid.addLayout(bottom)
@@ -198,6 +218,22 @@ class IncidentWorkspace(QWidget):
             set_chip(self.deadline_chip, f"{d.name}: {d.describe()}", d.colour)
             self.deadline_chip.setToolTip(f"Deadline {local_text(d.deadline)} ({utc_text(d.deadline)}) — {d.due_text}")
         self.deadline_chip.setVisible(d is not None)
+        self.overdue = self._read_overdue()
+        if self.overdue:
+            n = len(self.overdue)
+            set_chip(self.overdue_chip, f"{n} task{'s' if n != 1 else ''} overdue", "red")
+            self.overdue_chip.setToolTip("Overdue: " + "; ".join(
+                str(t.get("title")) for t in self.overdue[:5]) + (" …" if n > 5 else ""))
+        self.overdue_chip.setVisible(bool(self.overdue))
+
+    def _read_overdue(self) -> list:
+        from binder.core.incident import registers
+
+        try:
+            return registers.overdue_tasks(self.binder, self.incident_id)
+        except BinderError as exc:
+            log.info("overdue tasks not shown: %s", exc)
+            return []
 
     def _read_focus_phase(self) -> tuple[str, str] | None:
         last = None
@@ -316,6 +352,33 @@ class IncidentWorkspace(QWidget):
             if callable(action):
                 action()
                 return
+
+    def new_register_item(self, cls_name: str):
+        """Ctrl+Shift+T/I/A/K: open the register pane and its form for a new item."""
+        index = pane_index(cls_name)
+        self.show_pane(index)
+        pane = self.panes.get(index)
+        action = getattr(pane, "new_item", None)
+        return action() if callable(action) else None
+
+    def task_from_checklist(self, phase: str, index: int, text: str):
+        """A checklist item of the Guide becomes a task (the Tasks pane opens its form)."""
+        tasks = pane_index("TasksPane")
+        self.show_pane(tasks)
+        pane = self.panes.get(tasks)
+        action = getattr(pane, "new_task_from", None)
+        return action(phase, index, text) if callable(action) else None
+
+    def show_entry(self, entry_id: int) -> None:
+        """Show one journal entry (a search result)."""
+        self.show_pane(JOURNAL_TAB)
+        self.journal.filter.clear()
+        model = self.journal.model
+        model.set_query("")
+        # Older entries are loaded page by page, as scrolling would.
+        while model.row_of(entry_id) < 0 and model.canFetchMore():
+            model.fetchMore()
+        self.journal.select_entry(entry_id)
 
     def verify(self) -> None:
         """Ctrl+Shift+V: verify this incident."""

@@ -1,0 +1,192 @@
+"""Ctrl+F: search every journal, attacker timeline and indicator of the binder.
+
+The dialog searches as the person types (after a short pause), in this
+incident or all of them, filtered by kind and person; Enter on a result opens
+that entry in its incident's journal. Results are the signed entries
+themselves, newest first; the highlighted words come from the search index.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+)
+
+from binder.core.crypto import signers
+from binder.core.errors import BinderError
+from binder.core.incident import journal
+from binder.core.incident import search as searching
+from binder.core.storage.database import Binder
+from binder.ui.app import heading, local_text, muted
+from binder.ui.forms.fields import line_field
+
+_ROOT = QModelIndex()
+RESULT_LIMIT = 200
+
+
+class HitsModel(QAbstractTableModel):
+    """Search results for a table."""
+
+    COLUMNS = ("When", "Incident", "#", "Kind", "Author", "Match")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.hits: list[searching.Hit] = []
+
+    def set_hits(self, hits: list[searching.Hit]) -> None:
+        """Show these results."""
+        self.beginResetModel()
+        self.hits = list(hits)
+        self.endResetModel()
+
+    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.hits)
+
+    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        h = self.hits[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            values = (local_text(h.occurred_at or h.recorded_at, seconds=False),
+                      h.incident_title, str(h.seq), h.kind, h.author,
+                      " ".join(h.snippet.split()))
+            if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
+                return h.text + (f"\n\nWhy: {h.reason}" if h.reason else "")
+            return values[index.column()]
+        return None
+
+
+class SearchDialog(QDialog):
+    """Search the binder; ``open_entry(incident_id, entry_id)`` is emitted for a chosen hit."""
+
+    open_entry = Signal(int, int)
+
+    def __init__(self, binder: Binder, incident_id: int | None, parent=None):
+        super().__init__(parent)
+        self.binder = binder
+        self.incident_id = incident_id
+        self.setWindowTitle("Search")
+        self.setAccessibleName("Search the binder")
+        self.resize(980, 560)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Search journals, timelines and indicators", 2))
+        row = QHBoxLayout()
+        self.query = line_field("Search for", 'words, a value such as 203.0.113.7, or a "phrase"')
+        row.addWidget(self.query, 3)
+        self.scope = QComboBox()
+        self.scope.setAccessibleName("Where to search")
+        if incident_id is not None:
+            self.scope.addItem("This incident", incident_id)
+        self.scope.addItem("All incidents", None)
+        row.addWidget(self.scope)
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Kind")
+        self.kind.addItem("Any kind", None)
+        for kind, label in (("timeline", "Attacker timeline"), ("ioc", "Indicators"),
+                            ("asset", "Assets"), ("task", "Tasks")):
+            self.kind.addItem(label, kind)
+        for kind in journal.KINDS:
+            if kind not in ("timeline", "ioc", "asset", "task"):
+                self.kind.addItem(kind.capitalize(), kind)
+        row.addWidget(self.kind)
+        self.person = QComboBox()
+        self.person.setAccessibleName("Written by")
+        self.person.addItem("Anyone", None)
+        for s in signers.list_signers(binder):
+            self.person.addItem(s.person, s.person)
+        row.addWidget(self.person)
+        layout.addLayout(row)
+        self.status = QLabel("")
+        self.status.setAccessibleName("Search status")
+        layout.addWidget(self.status)
+        self.model = HitsModel(self)
+        self.view = QTableView()
+        self.view.setAccessibleName("Search results")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        for col, width in enumerate((140, 170, 50, 100, 90)):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.view.activated.connect(self._chosen)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(muted("Enter on a result opens it in its incident's journal. Words "
+                               "match whole; the last one also as a beginning (skim → skimmer)."))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self.run)
+        self.query.textChanged.connect(self._timer.start)
+        self.query.returnPressed.connect(self._enter)
+        for combo in (self.scope, self.kind, self.person):
+            combo.currentIndexChanged.connect(self.run)
+        self.query.setFocus()
+
+    def run(self) -> int:
+        """Search now; returns the number of results."""
+        self._timer.stop()
+        text = self.query.text()
+        if not text.strip():
+            self.model.set_hits([])
+            self.status.setText("")
+            return 0
+        kind = self.kind.currentData()
+        started = time.perf_counter()
+        try:
+            hits = searching.search(self.binder, text, incident_id=self.scope.currentData(),
+                                    kinds=[kind] if kind else None,
+                                    person=self.person.currentData(), limit=RESULT_LIMIT)
+        except BinderError as exc:
+            self.model.set_hits([])
+            self.status.setText(str(exc))
+            return 0
+        ms = (time.perf_counter() - started) * 1000
+        self.model.set_hits(hits)
+        more = " (the newest shown; narrow the search for older ones)" \
+            if len(hits) == RESULT_LIMIT else ""
+        self.status.setText(f"{len(hits)} match{'es' if len(hits) != 1 else ''}, newest first "
+                            f"({ms:.0f} ms){more}")
+        if hits:
+            self.view.selectRow(0)
+        return len(hits)
+
+    def _enter(self) -> None:
+        if self._timer.isActive() or not self.model.hits:
+            self.run()
+            return
+        self._chosen(self.view.currentIndex())
+
+    def _chosen(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        hit = self.model.hits[index.row()]
+        self.open_entry.emit(hit.incident_id, hit.entry_id)
+        self.accept()

@@ -1,0 +1,171 @@
+"""The register panes and Ctrl+F search, driven with the keyboard as a responder would."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from binder.core.incident import journal
+from binder.core.incident import registers as reg
+from binder.ui.screens.workspace import pane_index
+
+SHOTS = Path(os.environ.get("BINDER_SHOTS", "/tmp"))
+
+
+def _enter(qtbot, widget) -> None:
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def _shot(window, name: str) -> None:
+    window.grab().save(str(SHOTS / f"registers-{name}.png"))
+
+
+def _shortcut(qtbot, window, keys: str) -> None:
+    action = next(a for a in window.actions() if any(s.toString() == keys for s in a.shortcuts()))
+    action.trigger()
+
+
+def test_a_responder_fills_the_four_registers_from_the_keyboard(qtbot, signed_window, made,
+                                                              incident_id):
+    window = signed_window
+    ws = window.workspace
+    b = made.binder
+
+    # An indicator: a bad value keeps the form open with a one-line reason.
+    _shortcut(qtbot, window, "Ctrl+Shift+I")
+    iocs = ws.panes[pane_index("IndicatorsPane")]
+    form = iocs.dialog
+    iocs.type.setCurrentIndex(iocs.type.findData("domain"))
+    iocs.value.setText("evil_cdn")
+    _enter(qtbot, iocs.value)
+    assert form.isVisible() and "not a valid domain" in form.message.text()
+    iocs.value.setText("Evil-CDN.example")
+    iocs.tlp.setCurrentIndex(iocs.tlp.findData("RED"))
+    _enter(qtbot, iocs.value)
+    qtbot.waitUntil(lambda: not form.isVisible())
+    [ioc] = reg.list_items(b, incident_id, "ioc")
+    assert (ioc.get("value"), ioc.get("tlp")) == ("evil-cdn.example", "RED")
+    assert iocs.model.rowCount() == 1 and "TLP:RED" in iocs.model.index(0, 2).data()
+
+    # An asset, then a status change with a witness.
+    _shortcut(qtbot, window, "Ctrl+Shift+A")
+    assets = ws.panes[pane_index("AssetsPane")]
+    assets.name.setText("web01")
+    assets.kind.setCurrentText("web server")
+    _enter(qtbot, assets.name)
+    qtbot.waitUntil(lambda: not assets.dialog.isVisible())
+    assert assets.selected().get("name") == "web01"
+    dialog = assets.change_status()
+    assets.new_status.setCurrentIndex(assets.new_status.findData("contained"))
+    assets.status_reason.setText("firewalled at 14:05")
+    dialog.choose_witness("bob", "bob-passphrase")
+    _enter(qtbot, assets.status_reason)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    [asset] = reg.list_items(b, incident_id, "asset")
+    assert asset.get("status") == "contained"
+    change = asset.history[-1]
+    assert [c.witness for c in journal.cosigns_for(b, change.entry_id)] == ["bob"]
+    assert "contained" in assets.model.index(0, 2).data()
+
+    # An attacker event with its zone, asset, indicator and technique.
+    _shortcut(qtbot, window, "Ctrl+Shift+T")
+    timeline = ws.panes[pane_index("TimelinePane")]
+    timeline.at.setText("2026-11-28T03:14+01:00")
+    assert "02:14" in timeline.at_utc.text()
+    timeline.what.setText("Skimmer <script> added to the checkout footer")
+    timeline.asset.setCurrentText("web01")
+    timeline.source.setCurrentText("web server log")
+    timeline.iocs.setText("evil-cdn.example")
+    timeline.technique.setCurrentText("T1059.007 Command and Scripting Interpreter: JavaScript")
+    _enter(qtbot, timeline.what)
+    qtbot.waitUntil(lambda: not timeline.dialog.isVisible())
+    [event] = reg.list_items(b, incident_id, "timeline")
+    assert (event.get("at"), event.get("technique"), event.get("iocs")) == (
+        "2026-11-28T03:14:00+01:00", "T1059.007", ["evil-cdn.example"])
+    assert timeline.model.index(0, 1).data() == "Skimmer <script> added to the checkout footer"
+    assert "&lt;script&gt;" in timeline.detail.toHtml()
+
+    # A task past its due time shows in the header until it is done.
+    _shortcut(qtbot, window, "Ctrl+Shift+K")
+    tasks = ws.panes[pane_index("TasksPane")]
+    tasks.title.setText("Rotate the admin passwords")
+    tasks.owner.setCurrentText("bob")
+    tasks.due.setText("2026-01-01T09:00+01:00")
+    _enter(qtbot, tasks.title)
+    qtbot.waitUntil(lambda: not tasks.dialog.isVisible())
+    assert ws.overdue_chip.isVisible() and ws.overdue_chip.text() == "1 task overdue"
+    assert tasks.model.index(0, 3).data() == "overdue"
+    _shot(window, "tasks")
+    done = tasks.mark_done()
+    tasks.done_note.setText("all four admins reset")
+    _enter(qtbot, tasks.done_note)
+    qtbot.waitUntil(lambda: not done.isVisible())
+    assert reg.list_items(b, incident_id, "task")[0].get("status") == "done"
+    assert not ws.overdue_chip.isVisible()
+
+    for cls in ("TimelinePane", "IndicatorsPane", "AssetsPane"):
+        ws.show_pane(pane_index(cls))
+        _shot(window, cls.removesuffix("Pane").lower())
+
+
+def test_esc_cancels_a_form_and_writes_nothing(qtbot, signed_window, made, incident_id):
+    ws = signed_window.workspace
+    dialog = ws.new_register_item("AssetsPane")
+    ws.panes[pane_index("AssetsPane")].name.setText("db01")
+    before = journal.count_entries(made.binder, incident_id)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert journal.count_entries(made.binder, incident_id) == before
+
+
+def test_a_checklist_item_becomes_a_task(qtbot, signed_window, made, incident_id):
+    ws = signed_window.workspace
+    guide = ws.pane(pane_index("GuidePane"))
+    ws.show_pane(pane_index("GuidePane"))
+    guide.checklist.setCurrentRow(0)
+    dialog = guide.make_task()
+    tasks = ws.panes[pane_index("TasksPane")]
+    assert tasks.title.text() == guide.state.phase(guide.current_phase_key()).checklist[0].text
+    _enter(qtbot, tasks.title)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    [task] = reg.list_items(made.binder, incident_id, "task")
+    assert task.get("checklist")["item"] == 0
+
+
+def test_ctrl_f_searches_every_incident_and_opens_the_entry(qtbot, signed_window, made,
+                                                             incident_id):
+    from binder.core.incident.record import open_incident
+
+    other = open_incident(made.binder, made.lead, title="Admin takeover", type="admin_takeover")
+    reg.add_indicator(made.binder, other, made.lead, type="ip", value="203.0.113.7")
+    for n in range(450):  # older than the journal's first page
+        journal.append(made.binder, incident_id, made.lead, journal.NewEntry(text=f"note {n}"))
+    window = signed_window
+    _shortcut(qtbot, window, "Ctrl+F")
+    dialog = window.search_dialog
+    dialog.scope.setCurrentIndex(dialog.scope.findData(None))
+    dialog.query.setText("203.0.113.7")
+    assert dialog.run() == 1 and "1 match" in dialog.status.text()
+    dialog.grab().save(str(SHOTS / "registers-search.png"))
+    _enter(qtbot, dialog.query)
+    qtbot.waitUntil(lambda: window.workspace.incident_id == other)
+    selected = window.workspace.journal.selected_view()
+    assert selected is not None and "203.0.113.7" in selected.entry.text
+
+    # Back in the first incident: an old entry is found and shown though it was not loaded.
+    window.open_incident(incident_id)
+    old = next(e for e in journal.iter_entries(made.binder, incident_id) if e.seq == 3)
+    window.workspace.show_entry(old.id)
+    assert window.workspace.journal.selected_view().entry.seq == 3
+
+
+@pytest.mark.parametrize("typed", ['"', "AND OR", "text:x"])
+def test_search_typing_never_breaks(qtbot, signed_window, typed):
+    dialog = signed_window.search()
+    dialog.query.setText(typed)
+    dialog.run()
+    assert QApplication.activeModalWidget() is None or dialog.isVisible()
