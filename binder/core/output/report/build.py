@@ -31,6 +31,7 @@ from binder.core.output import signing as pdfsign
 from binder.core.output.pdf import MARGIN, PAGE, PageDecor, checker, fmt_time, render
 from binder.core.output.report import sections
 from binder.core.output.report.facts import Progress, ReportFacts, gather_facts, snapshot
+from binder.core.output.report.registers import register_sections
 from binder.core.output.report.sections import BUNDLE_NAME
 from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
 
@@ -70,6 +71,7 @@ def story(binder: Binder, f: ReportFacts, variant: str, width: float,
         yield from sections.decisions(f, width)
         yield from sections.deadlines(f, width)
         yield from sections.notifications(f, width)
+        yield from register_sections(binder, f.incident.id, width)
         yield from sections.journal(binder, f, progress, check)
         yield PageBreak()
         yield from sections.evidence(f, width)
