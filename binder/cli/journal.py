@@ -111,6 +111,31 @@ def journal_correct(binder_path, entry: str, person: str, text: str, reason: str
         emit_id(jr.correct(binder, entry_id, author, text, reason))
 
 
+@journal.command("attach")
+@binder_option
+@click.argument("entry", metavar="ENTRY")
+@click.argument("path", metavar="FILE", type=click.Path(path_type=Path, readable=False))
+@click.option("--as", "person", required=True, help="Who attaches it (an enrolled signer).")
+@click.option("--description", default="", help="What the file shows (default: its name).")
+@click.option("--witness", default=None, help="A second person who co-signs now.")
+def journal_attach(binder_path, entry: str, path: Path, person: str, description: str,
+                   witness: str | None) -> None:
+    """Attach a file (e.g. a screenshot) to ENTRY: it is copied, hashed and registered as
+    evidence; prints the evidence id."""
+    from binder.core.incident import evidence as ev
+
+    entry_id = parse_id(entry, "entry")
+    ev.check_source(path)
+    if witness and witness.strip().casefold() == person.strip().casefold():
+        raise BadInput("a witness must be a second person, not the author (two-person rule)")
+    with open_path(binder_path) as binder:
+        jr.get_entry(binder, entry_id)
+        author = signer_session(binder, person)
+        wit = signer_session(binder, witness, witness=True) if witness else None
+        emit_id(ev.attach_file(binder, entry_id, path, author, description=description,
+                               witness=wit))
+
+
 def entry_json(view: jr.EntryView) -> dict:
     """An entry as `journal list --json` shows it."""
     e = view.entry
@@ -130,12 +155,17 @@ def entry_json(view: jr.EntryView) -> dict:
 @json_option
 def journal_list(binder_path, incident_ref: str, as_json: bool) -> None:
     """List entries with their signatures."""
+    from binder.core.incident import evidence as ev
+
     with open_path(binder_path) as binder:
         inc = get_incident(binder, incident_ref)
         total = jr.count_entries(binder, inc.id)
         views = [v for off in range(0, total, 5000) for v in jr.page(binder, inc.id, off, 5000)]
+        attached = ev.attachments(binder, [v.entry.id for v in views])
     if as_json:
-        emit_json([entry_json(v) for v in views])
+        emit_json([entry_json(v) | {"attachments": [
+            {"evidence": lab, "description": d, "sha256": sha}
+            for lab, d, sha in attached.get(v.entry.id, [])]} for v in views])
         return
     for v in views:
         e = v.entry
@@ -150,3 +180,5 @@ def journal_list(binder_path, incident_ref: str, as_json: bool) -> None:
         if e.reason:
             click.echo(f"      reason: {e.reason}")
         click.echo(f"      {'; '.join(marks)}  hash {e.hash[:16]}")
+        for lab, description, sha in attached.get(e.id, []):
+            click.echo(f"      attached {lab}: {description} (SHA-256 {sha[:16]}…)")

@@ -109,3 +109,16 @@ def test_search_finds_registers_and_journal_with_filters(cli, made):
     assert empty.code == 2 and "empty" in empty.err
     rebuilt = cli("search", "--rebuild")
     assert rebuilt.code == 0 and "rebuilt" in rebuilt.err
+
+
+def test_journal_attach_registers_the_file_and_lists_it(cli, made, tmp_path):
+    entry = _id(cli("journal", "add", cli.incident, "--text", "Screenshot of the checkout",
+                    "--as", "alice"))
+    shot = tmp_path / "checkout.png"
+    shot.write_bytes(b"png bytes")
+    evidence_id = _id(cli("journal", "attach", str(entry), str(shot), "--as", "alice"))
+    listed = json.loads(cli("journal", "list", cli.incident, "--json").out)
+    row = next(r for r in listed if r["id"] == entry)
+    assert [a["evidence"] for a in row["attachments"]] == [f"E{evidence_id}"]
+    missing = cli("journal", "attach", str(entry), str(tmp_path / "nope.png"), "--as", "alice")
+    assert missing.code == 2 and "no file" in missing.err

@@ -336,8 +336,12 @@ def register_evidence(
     phase: str | None = None,
     progress: Progress | None = None,
     cancelled: IsCancelled | None = None,
+    attached_to: int | None = None,
 ) -> int:
     """Hash a file and register it as evidence; returns the new evidence id.
+
+    ``attached_to`` (a journal entry id of the same incident) makes it an
+    attachment of that entry: the signed data names the entry's hash.
 
     One transaction writes the signed ``evidence`` entry (co-signed when
     ``witness`` is given) and the register row. With ``copy_to`` (a folder,
@@ -363,6 +367,12 @@ def register_evidence(
     method = check_text(method or "", "collection method", limit=2000).strip()
     storage_location = _short(storage_location, "storage location")
     _check_witness_person(author, witness)
+    attachment = None
+    if attached_to is not None:
+        target = journal.get_entry(binder, attached_to)
+        if target.incident_id != incident.id:
+            raise BadInput(f"entry {attached_to} belongs to another incident")
+        attachment = {"entry": target.seq, "sha256": target.hash}
     given, real, link_target = check_source(Path(path))
     host = socket.gethostname()
     folder = Path(copy_to) if copy_to is not None else None
@@ -419,6 +429,9 @@ def register_evidence(
             }
             text = (f"Evidence {label(new_id)} registered: {description} ({given.name}, "
                     f"{human_size(before.size)}, SHA-256 {digest})")
+            if attachment is not None:
+                data["attached_to"] = attachment
+                text += f"; attached to entry #{attachment['entry']}"
             entry_id = journal.append(
                 binder, incident.id, author,
                 NewEntry(text=text, kind="evidence", evidence_id=new_id, phase=phase,
@@ -817,6 +830,54 @@ def get_evidence(binder: Binder, evidence_id: int) -> EvidenceItem:
     if not items:
         raise NotFound(f"there is no evidence item {label(evidence_id)}; see `binder evidence list`")
     return items[0]
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+def attach_file(
+    binder: Binder, entry_id: int, path: str | os.PathLike[str], author: SigningSession, *,
+    description: str = "", witness: SigningSession | None = None,
+    progress: Progress | None = None, cancelled: IsCancelled | None = None,
+) -> int:
+    """Attach a file (a screenshot, a log excerpt) to a journal entry as evidence.
+
+    The file is copied into the binder's evidence folder and hashed like any
+    evidence item; returns the evidence id.
+    """
+    entry = journal.get_entry(binder, entry_id)
+    name = Path(path).name
+    image = Path(name).suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
+    return register_evidence(
+        binder, entry.incident_id, path, author,
+        description=description.strip() or f"Attachment to entry #{entry.seq}: {name}",
+        witness=witness, copy_to=evidence_folder(binder),
+        type="screenshot" if image else "file copy", phase=entry.phase,
+        progress=progress, cancelled=cancelled, attached_to=entry.id,
+    )
+
+
+def attachments(binder: Binder, entry_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Entry id -> [(evidence label, description, SHA-256)] of the files attached to it."""
+    if not entry_ids:
+        return {}
+    rows = binder.conn.execute(
+        f"SELECT id, hash FROM entry WHERE id IN ({','.join('?' * len(entry_ids))})",
+        entry_ids).fetchall()
+    by_hash = {h: i for i, h in rows}
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    if not by_hash:
+        return out
+    marks = ",".join("?" * len(by_hash))
+    for evidence_id, target, description, sha in binder.conn.execute(
+        "SELECT e.evidence_id, json_extract(e.data, '$.attached_to.sha256'), "
+        "json_extract(e.data, '$.description'), json_extract(e.data, '$.sha256') "
+        f"FROM entry e WHERE e.kind = 'evidence' AND "
+        f"json_extract(e.data, '$.attached_to.sha256') IN ({marks}) ORDER BY e.id",
+        list(by_hash),
+    ):
+        out.setdefault(by_hash[target], []).append((label(evidence_id), description, sha))
+    return out
 
 
 # --------------------------------------------------------------------------- re-check

@@ -82,6 +82,14 @@ def entry_html(view: EntryView, binder: Binder) -> str:
             f"· certificate {esc(signers.format_fingerprint(c.cert_fingerprint)[:29])}…<br>"
         )
     rows.append(f"Entry hash {esc(e.hash[:32])}…</small></p>")
+    from binder.core.incident import evidence as ev
+
+    files = ev.attachments(binder, [e.id]).get(e.id, [])
+    if files:
+        rows.append("<p><b>Attached</b> (registered as evidence):<br>")
+        rows += [f"{esc(lab)} {esc(description)}<br><small>SHA-256 {esc(sha[:32])}…</small><br>"
+                 for lab, description, sha in files]
+        rows.append("</p>")
     return "".join(rows)
 
 
@@ -247,6 +255,10 @@ class JournalPane(QWidget):
         self.correct_button = QPushButton("Correct…")
         self.correct_button.setAccessibleName("Correct the selected entry")
         self.correct_button.setToolTip("Add a correction of the selected entry")
+        self.attach_button = QPushButton("Attach file…")
+        self.attach_button.setAccessibleName("Attach a file to the selected entry")
+        self.attach_button.setToolTip("Attach a screenshot or file to the selected entry; it is "
+                                      "copied, hashed and registered as evidence")
         self.verify_button = QPushButton("Verify")
         self.verify_button.setAccessibleName("Verify the journal")
         self.verify_button.setToolTip("Recompute every hash and signature (Ctrl+Shift+V)")
@@ -259,6 +271,7 @@ class JournalPane(QWidget):
         bar.addWidget(self.verify_status)
         bar.addWidget(self.cosign_button)
         bar.addWidget(self.correct_button)
+        bar.addWidget(self.attach_button)
         bar.addWidget(self.verify_button)
 
         self.model = JournalModel(binder, incident_id, self)
@@ -311,6 +324,7 @@ class JournalPane(QWidget):
         self.filter.textChanged.connect(self._filter_timer.start)
         self.cosign_button.clicked.connect(self.cosign_selected)
         self.correct_button.clicked.connect(self.correct_selected)
+        self.attach_button.clicked.connect(self.attach_to_selected)
         self.verify_button.clicked.connect(self.verify)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.model.rowsInserted.connect(self._update_count)
@@ -416,6 +430,51 @@ class JournalPane(QWidget):
         self.model.refresh_entry(view.entry.id)
         self.select_entry(view.entry.id)
         return True
+
+    def attach_to_selected(self, path: str | None = None) -> None:
+        """Attach a file to the selected entry (hashed off the UI thread, then signed)."""
+        view = self.selected_view()
+        if view is None:
+            dialogs.info(self, "Attach a file", "Select the entry to attach a file to first.")
+            return
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getOpenFileName(self, f"Attach a file to entry #{view.entry.seq}")
+            if not path:
+                return
+        session = self.signer_provider()
+        if session is None:
+            return
+        entry_id, binder_path = view.entry.id, self.binder.path
+        self.attach_button.setEnabled(False)
+
+        def work(progress, cancelled):
+            from binder.core.incident import evidence as ev
+
+            with open_binder(binder_path) as b:  # this worker thread's own connection
+                return ev.attach_file(b, entry_id, path, session, progress=progress,
+                                      cancelled=cancelled)
+
+        def done(_evidence_id) -> None:
+            self.attach_task = None
+            self.attach_button.setEnabled(True)
+            self.refresh()
+            self.select_entry(entry_id)
+            self.sessions_changed.emit()
+
+        def failed(exc) -> None:
+            self.attach_task = None
+            self.attach_button.setEnabled(True)
+            from binder.core.errors import Cancelled
+
+            if not isinstance(exc, Cancelled):
+                dialogs.show_exception(self, exc, title="File not attached")
+
+        from binder.ui.tasks import run_task
+
+        self.attach_task = run_task(self, work, label="Hashing the attachment…",
+                                    on_success=done, on_failure=failed)
 
     def correct_selected(self) -> int | None:
         """Add a correction of the selected entry; returns the correction's id."""

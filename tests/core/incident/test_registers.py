@@ -168,3 +168,25 @@ def test_an_edited_register_entry_is_found_by_verify(made, incident_id):
     raw.close()
     report = verify_binder(b)
     assert "data_changed" in {p.code for p in report.problems}
+
+
+def test_a_file_attached_to_an_entry_is_registered_evidence(made, incident_id, tmp_path):
+    from binder.core.incident import evidence as ev
+
+    entry = journal.append(made.binder, incident_id, made.lead,
+                           journal.NewEntry(text="Checkout page shows the skimmer"))
+    shot = tmp_path / "checkout.png"
+    shot.write_bytes(b"\x89PNG\r\n\x1a\n not really an image")
+    evidence_id = ev.attach_file(made.binder, entry, shot, made.lead, witness=made.witness)
+    item = ev.get_evidence(made.binder, evidence_id)
+    assert item.type == "screenshot" and item.witnesses == ("bob",)
+    assert item.data["attached_to"] == {"entry": journal.get_entry(made.binder, entry).seq,
+                                        "sha256": journal.get_entry(made.binder, entry).hash}
+    assert ev.resolve_file(made.binder, item.path) != shot  # the binder keeps its own copy
+    [(label, description, sha)] = ev.attachments(made.binder, [entry])[entry]
+    assert label == f"E{evidence_id}" and "checkout.png" in description and sha == item.sha256
+    assert verify_binder(made.binder).ok
+    copy = ev.resolve_file(made.binder, item.path)
+    copy.chmod(0o644)
+    copy.write_bytes(b"edited")
+    assert "evidence_changed" in {p.code for p in verify_binder(made.binder).problems}
