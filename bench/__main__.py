@@ -3,6 +3,7 @@
     python -m bench                 # full sizes (up to 100k entries), several runs each
     python -m bench --quick         # smaller sizes, to check the benchmarks work
     python -m bench --only journal  # one module (bench_journal)
+    python -m bench --only search --merge  # rerun one module, keep the other sections
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import inspect
 import os
 import pkgutil
 import platform
+import re
 import sqlite3
 import ssl
 import sys
@@ -200,12 +202,39 @@ def render(sections: list[Section | str], *, quick: bool, seconds: float, load_a
     return "\n".join(out).rstrip() + "\n"
 
 
+def merge_sections(previous: str, fresh: list[Section | str]) -> list[Section | str]:
+    """The sections of an earlier report, with those measured now put in their place.
+
+    Sections are matched by title without a trailing "(...)" (a size in the title
+    may change); kept ones are marked as coming from the earlier run.
+    """
+    def key(title: str) -> str:
+        return title.split(" (")[0].strip()
+
+    new = {key(s.title if isinstance(s, Section) else s.split("\n", 1)[0][3:]): s for s in fresh}
+    out: list[Section | str] = []
+    measured = re.search(r"^Measured (.+?);", previous, re.M)
+    when = measured.group(1) if measured else "an earlier run"
+    for chunk in previous.split("\n## ")[1:]:
+        title = chunk.split("\n", 1)[0]
+        if key(title) in new:
+            out.append(new.pop(key(title)))
+        else:
+            body = chunk.rstrip() + f"\n\n- (Kept from the run of {when}.)\n"
+            out.append("## " + body.replace("\n- (Kept from the run", "\n- (Kept from the run"))
+    out += list(new.values())
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write the report; exit 1 if a module failed."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only this module (journal, app, hash, report ...); repeatable")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the sections of the existing report that this run does "
+                             "not measure (each keeps the numbers of the run that made it)")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
                         help=f"where to write the report (default {DEFAULT_OUTPUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
@@ -232,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         for section in result:
             if isinstance(section, Section):
                 print(render_section(section), file=sys.stderr)
+    if args.merge and args.output.exists():
+        sections = merge_sections(args.output.read_text(encoding="utf-8"), sections)
     text = render(sections, quick=args.quick, seconds=time.perf_counter() - started,
                   load_at_start=load_at_start)
     args.output.parent.mkdir(parents=True, exist_ok=True)

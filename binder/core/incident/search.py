@@ -2,7 +2,10 @@
 
 The index (``entry_fts``) is an FTS5 table whose content is the ``entry`` table
 itself (external content): it keeps only the inverted index of each entry's
-text and reasoning, written by a trigger in the same transaction as the entry.
+text and reasoning, and of its kind, author, phase and incident (so that the
+filters are part of the index query: a common word with a rare author meets
+in the index instead of walking every match), written by a trigger in the same
+transaction as the entry.
 Register entries carry their facts in their text (an indicator's value, an
 event's asset and technique), so one index covers the journal and the
 registers. It is derived data: :func:`rebuild_index` makes it again from the
@@ -85,6 +88,13 @@ def fts_query(query: str) -> str:
     return " AND ".join(parts)
 
 
+def _phrase(value: str) -> str:
+    words = _WORD.findall(value)
+    if not words:
+        raise BadInput(f"{value!r} has no letters or digits to look for")
+    return '"' + " ".join(words) + '"'
+
+
 def search(
     binder: Binder,
     query: str,
@@ -107,21 +117,29 @@ def search(
     expression = fts_query(query)
     if not 0 < limit <= MAX_LIMIT:
         raise BadInput(f"the limit must be between 1 and {MAX_LIMIT}")
-    where = ["entry_fts MATCH ?"]
-    params: list[Any] = [expression]
+    # Words match text and reasoning only; filters are index terms of their own columns,
+    # then checked exactly against the entry (a phase "contain" must not match
+    # "contain_more").
+    terms = ["{text reason} : (" + expression + ")"]
+    where: list[str] = []
+    params: list[Any] = []
     if incident_id is not None:
+        terms.append(f'incident_id : "{int(incident_id)}"')
         where.append("e.incident_id = ?")
         params.append(incident_id)
     if kinds:
         unknown = [k for k in kinds if k not in journal.KINDS]
         if unknown:
             raise BadInput(f"unknown kind {unknown[0]!r}; use one of {', '.join(journal.KINDS)}")
+        terms.append("kind : (" + " OR ".join(f'"{k}"' for k in kinds) + ")")
         where.append(f"e.kind IN ({','.join('?' * len(kinds))})")
         params += list(kinds)
-    if phase:
+    if phase and phase.strip():
+        terms.append(f"phase : {_phrase(phase)}")
         where.append("e.phase = ?")
         params.append(phase.strip())
-    if person:
+    if person and person.strip():
+        terms.append(f"author : {_phrase(person)}")
         where.append("e.author = ? COLLATE NOCASE")
         params.append(person.strip())
     at = "coalesce(e.occurred_at, e.recorded_at)"
@@ -131,18 +149,23 @@ def search(
     if until:
         where.append(f"{at} <= ?")
         params.append(journal.parse_time(until, "--to time"))
+    match = " AND ".join(terms)
     sql = (
         "SELECT e.id, e.incident_id, i.title, e.seq, e.kind, e.phase, e.author, e.recorded_at, "
         "e.occurred_at, e.text, e.reason, e.hash, "
-        "snippet(entry_fts, -1, '[', ']', '…', 12) "
+        # Column 0 (the text): the filter columns match too, and must not be the snippet.
+        "snippet(entry_fts, 0, '[', ']', '…', 12) "
         "FROM entry_fts JOIN entry e ON e.id = entry_fts.rowid "
         "JOIN incident i ON i.id = e.incident_id "
-        f"WHERE {' AND '.join(where)} ORDER BY entry_fts.rowid DESC LIMIT ? OFFSET ?"
+        "WHERE entry_fts MATCH ?" + "".join(f" AND {w}" for w in where)
+        + " ORDER BY entry_fts.rowid DESC LIMIT ? OFFSET ?"
     )
     try:
-        rows = binder.conn.execute(sql, [*params, limit, max(0, offset)]).fetchall()
+        # The index hands out matches newest first and stops at the page: the cost
+        # follows the page, not how common the words are.
+        rows = binder.conn.execute(sql, [match, *params, limit, max(0, offset)]).fetchall()
     except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
+        if "no such table" in str(exc) or "no such column" in str(exc):
             raise BadInput("this binder has no search index; rebuild it with "
                            "`binder search --rebuild`") from None
         raise
@@ -160,12 +183,14 @@ def rebuild_index(binder: Binder) -> int:
 
 _CREATE_FTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS entry_fts USING fts5("
-    "text, reason, content='entry', content_rowid='id', "
+    "text, reason, kind, author, phase, incident_id, content='entry', content_rowid='id', "
     "tokenize = 'unicode61 remove_diacritics 2')"
 )
 _CREATE_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS entry_fts_insert AFTER INSERT ON entry BEGIN "
-    "INSERT INTO entry_fts(rowid, text, reason) VALUES (new.id, new.text, new.reason); END"
+    "INSERT INTO entry_fts(rowid, text, reason, kind, author, phase, incident_id) "
+    "VALUES (new.id, new.text, new.reason, new.kind, new.author, new.phase, new.incident_id); "
+    "END"
 )
 
 

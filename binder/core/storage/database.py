@@ -408,10 +408,13 @@ def m006_registers_and_search(db: sqlite_utils.Database) -> None:
     db.executescript(
         """
         CREATE VIRTUAL TABLE IF NOT EXISTS entry_fts USING fts5(
-            text, reason, content='entry', content_rowid='id',
+            text, reason, kind, author, phase, incident_id,
+            content='entry', content_rowid='id',
             tokenize = 'unicode61 remove_diacritics 2');
         CREATE TRIGGER IF NOT EXISTS entry_fts_insert AFTER INSERT ON entry BEGIN
-            INSERT INTO entry_fts(rowid, text, reason) VALUES (new.id, new.text, new.reason);
+            INSERT INTO entry_fts(rowid, text, reason, kind, author, phase, incident_id)
+            VALUES (new.id, new.text, new.reason, new.kind, new.author, new.phase,
+                    new.incident_id);
         END;
         INSERT INTO entry_fts(entry_fts) VALUES ('rebuild');
         """

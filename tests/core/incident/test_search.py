@@ -92,11 +92,13 @@ def test_a_tampered_index_is_found_by_verify_and_rebuilt_from_the_journal(story)
     assert verify_binder(b).ok
     raw = sqlite3.connect(made.path)
     # Make the index forget one entry and claim another says something it does not.
-    (eid, text, reason) = raw.execute(
-        "SELECT id, text, reason FROM entry WHERE kind = 'ioc' LIMIT 1").fetchone()
-    raw.execute("INSERT INTO entry_fts(entry_fts, rowid, text, reason) VALUES ('delete', ?, ?, ?)",
-                (eid, text, reason))
-    raw.execute("INSERT INTO entry_fts(rowid, text, reason) VALUES (?, 'innocent', '')", (eid,))
+    row = raw.execute("SELECT id, text, reason, kind, author, phase, incident_id FROM entry "
+                      "WHERE kind = 'ioc' LIMIT 1").fetchone()
+    columns = "rowid, text, reason, kind, author, phase, incident_id"
+    raw.execute(f"INSERT INTO entry_fts(entry_fts, {columns}) VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)",
+                row)
+    raw.execute(f"INSERT INTO entry_fts({columns}) VALUES (?, 'innocent', '', ?, ?, ?, ?)",
+                (row[0], *row[3:]))
     raw.commit()
     raw.close()
     assert searching.search(b, "innocent")  # the lie is visible to search...
