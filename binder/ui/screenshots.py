@@ -112,6 +112,7 @@ def build_demo(folder: Path) -> Path:
                     "since the change (final count).", "The provider's first count missed one day")
     _workflow(b, iid, dana, sam, lee)
     _evidence(b, iid, folder, sam, dana)
+    _registers(b, iid, dana, sam)
     from binder.services import drafts
 
     drafts.save_draft(b, iid, "Customer notification: agreed with Comms to send it by email tonight")
@@ -162,6 +163,44 @@ def _workflow(b, iid, dana, sam, lee) -> None:
     _try(lambda: workflow.add_impact(b, iid, dana, "Lost sales during downtime", "18400", "EUR",
                                      "4.5 hours at the average Saturday rate"))
     _try(lambda: workflow.add_impact(b, iid, dana, "Forensic support", "6500", "EUR", "HostCo invoice"))
+
+
+def _registers(b, iid, dana, sam) -> None:
+    from binder.core.incident import registers as reg
+
+    def add() -> None:
+        reg.add_indicator(b, iid, sam, type="domain", value="cdn-jsdelivr-stats.example", tlp="amber",
+                          first_seen="2026-11-21T02:40+01:00", source="checkout page source",
+                          description="hosts the skimmer script")
+        reg.add_indicator(b, iid, sam, type="ip", value="203.0.113.77", tlp="green",
+                          source="nginx access log", description="admin login origin")
+        reg.add_indicator(b, iid, sam, type="hash", tlp="red",
+                          value="9f2c1d7b0c43a5b19a3e1f0d6c9b8a7e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a",
+                          description="SHA-256 of the injected footer script")
+        web = reg.add_asset(b, iid, sam, name="web01 (Magento frontend)", kind="web server",
+                            status="confirmed")
+        reg.set_asset_status(b, web, dana, "contained", reason="isolated behind the WAF")
+        reg.add_asset(b, iid, sam, name="admin: j.doe", kind="admin account", status="confirmed")
+        reg.add_asset(b, iid, sam, name="db01", kind="database server")
+        reg.add_event(b, iid, sam, at="2026-11-20T23:58+01:00", what="Admin login for j.doe from "
+                      "203.0.113.77 after 41 failed attempts", asset="admin: j.doe",
+                      time_source="admin panel log", iocs=["203.0.113.77"], technique="T1110",
+                      confidence="high")
+        reg.add_event(b, iid, sam, at="2026-11-21T00:07+01:00", what="CMS block 'footer_links' "
+                      "edited: external script added", asset="web01 (Magento frontend)",
+                      time_source="database record", iocs=["cdn-jsdelivr-stats.example"],
+                      technique="T1059.007", confidence="confirmed")
+        reg.add_event(b, iid, sam, at="2026-11-21T01:12:40Z", what="First card data sent to the "
+                      "skimmer host", time_source="WAF / CDN log", technique="T1041",
+                      confidence="medium")
+        reg.add_task(b, iid, dana, title="Reset every admin password and enforce 2FA",
+                     owner="sam", due=_ago(-120))
+        reg.add_task(b, iid, dana, title="Ask the payment provider for the full card list",
+                     owner="lee", due=_ago(30))
+        done = reg.add_task(b, iid, dana, title="Remove the injected CMS block", owner="sam")
+        reg.complete_task(b, done, sam, "removed and verified from two networks")
+
+    _try(add)
 
 
 def _evidence(b, iid, folder: Path, sam, dana) -> None:
