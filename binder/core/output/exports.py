@@ -211,6 +211,8 @@ def iris_csv(binder: Binder, incident: Incident) -> tuple[bytes, int]:
             details.append(f"Confidence: {e.get('confidence')}")
         tags = [t for t in (e.get("technique"), e.get("asset"), *e.get("iocs", [])) if t]
         title = " ".join(str(e.get("what")).split())
+        if len(title) < 2:  # IRIS refuses a title shorter than 2 characters
+            title = f"Event {e.id}: {title}"
         rows.append([
             at.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f"),
             f"{offset[:3]}:{offset[3:]}" if offset else "+00:00",
