@@ -182,3 +182,22 @@ def test_a_screenshot_attached_in_the_journal_shows_with_the_entry(qtbot, signed
     ws.journal.attach_to_selected(str(shot))
     qtbot.waitUntil(lambda: "Attached" in ws.journal.detail.toPlainText(), timeout=10_000)
     assert "checkout.png" in ws.journal.detail.toPlainText()
+
+
+def test_the_report_pane_exports_data_for_other_tools(qtbot, signed_window, made, incident_id,
+                                                      tmp_path):
+    import json
+    import stat
+
+    reg.add_indicator(made.binder, incident_id, made.lead, type="domain", value="evil.example")
+    ws = signed_window.workspace
+    screen = ws.pane(pane_index("ReportScreen"))
+    ws.show_pane(pane_index("ReportScreen"))
+    screen.data_format.setCurrentIndex(screen.data_format.findText("STIX 2.1 bundle (JSON)"))
+    target = tmp_path / "incident.stix.json"
+    assert screen.export_data(target) >= 1
+    bundle = json.loads(target.read_text())
+    assert any(o["type"] == "indicator" for o in bundle["objects"])
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "readable by you only" in screen.file_label.text()
+    signed_window.grab().save(str(SHOTS / "registers-report.png"))

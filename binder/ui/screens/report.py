@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -36,6 +37,7 @@ from binder.core.output import signing as pdfsign
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
 from binder.ui.app import heading, muted
+from binder.ui.forms.feedback import busy_cursor
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.tasks import run_task
 
@@ -65,6 +67,20 @@ def render_preview(pdf: Path, pages: int = PREVIEW_PAGES, dpi: int = PREVIEW_DPI
         except (OSError, subprocess.SubprocessError):
             return []
         return [p.read_bytes() for p in sorted(Path(folder).glob("page*.png"))]
+
+
+#: (label, export format, register for CSV, file suffix) of "Export data".
+DATA_FORMATS = (
+    ("Attacker timeline (CSV)", "csv", "timeline", ".csv"),
+    ("Indicators (CSV)", "csv", "ioc", ".csv"),
+    ("Affected assets (CSV)", "csv", "asset", ".csv"),
+    ("Tasks (CSV)", "csv", "task", ".csv"),
+    ("Journal (CSV)", "csv", "journal", ".csv"),
+    ("Timesketch (JSONL)", "timesketch", "", ".jsonl"),
+    ("STIX 2.1 bundle (JSON)", "stix", "", ".json"),
+    ("DFIR-IRIS timeline (CSV)", "iris", "", ".csv"),
+    ("Verification bundle (JSON)", "bundle", "", ".json"),
+)
 
 
 class ReportScreen(QWidget):
@@ -102,6 +118,16 @@ class ReportScreen(QWidget):
         self.plan_button.setToolTip("The paper binder: plan, RACI matrix and roster call sheet")
         self.plan_button.clicked.connect(self.print_plan)
 
+        self.data_format = QComboBox()
+        self.data_format.setAccessibleName("Format for other tools")
+        for label, fmt, register, suffix in DATA_FORMATS:
+            self.data_format.addItem(label, (fmt, register, suffix))
+        self.data_button = QPushButton("Export data…")
+        self.data_button.setAccessibleName("Export data for other tools")
+        self.data_button.setToolTip("Registers as CSV, Timesketch, STIX 2.1 or DFIR-IRIS; every "
+                                    "row names its signed entry's SHA-256")
+        self.data_button.clicked.connect(lambda: self.export_data())
+
         self.sign_buttons: dict[str, QPushButton] = {}
         sign_box = QGroupBox("Sign the report on screen")
         sign_grid = QGridLayout(sign_box)
@@ -135,6 +161,9 @@ class ReportScreen(QWidget):
         for b in (self.full_button, self.exec_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(QLabel("For other tools:"))
+        buttons.addWidget(self.data_format)
+        buttons.addWidget(self.data_button)
         buttons.addWidget(self.plan_button)
 
         layout = QVBoxLayout(self)
@@ -145,6 +174,34 @@ class ReportScreen(QWidget):
         layout.addWidget(sign_box)
         layout.addWidget(scroll, 1)
         self._update_signatures()
+
+    def export_data(self, path: str | Path | None = None) -> int | None:
+        """Write the incident in the chosen format for another tool; returns the record count."""
+        from binder.core.output import exports
+
+        fmt, register, suffix = self.data_format.currentData()
+        if path is None:
+            suggested = str(Path.home() / f"incident-{self.incident_id}-{register or fmt}{suffix}")
+            name, _ = QFileDialog.getSaveFileName(self, "Export data", suggested)
+            if not name:
+                return None
+            path = name
+        try:
+            with busy_cursor():
+                if fmt == "bundle":
+                    from binder.core.output import bundle
+
+                    written = bundle.write_bundle(self.binder, self.incident_id, path)
+                    count = written["entry_count"]
+                else:
+                    count = exports.write_export(self.binder, self.incident_id, path, fmt,
+                                                 register or "timeline")
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="Not exported")
+            return None
+        self.file_label.setText(f"Wrote {path}: {count} record(s), readable by you only; each "
+                                "names its signed entry's SHA-256.")
+        return count
 
     # -- helpers -------------------------------------------------------------
 
