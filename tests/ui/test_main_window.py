@@ -106,14 +106,20 @@ def test_pane_shortcuts(qtbot, signed_window):
     ctrl = Qt.KeyboardModifier.ControlModifier
     qtbot.keyClick(signed_window, Qt.Key.Key_1, ctrl)
     assert ws.tabs.currentIndex() == 0
-    qtbot.keyClick(signed_window, Qt.Key.Key_7, ctrl)
-    assert ws.tabs.currentIndex() == 6
+    qtbot.keyClick(signed_window, Qt.Key.Key_9, ctrl)
+    assert ws.tabs.currentIndex() == 8
+    for _ in range(ws.tabs.count() - 9):
+        qtbot.keyClick(signed_window, Qt.Key.Key_Tab, ctrl)
+    assert ws.tabs.currentIndex() == ws.tabs.count() - 1  # past Ctrl+9, Ctrl+Tab reaches them
     qtbot.keyClick(signed_window, Qt.Key.Key_Tab, ctrl)
     assert ws.tabs.currentIndex() == 0
     qtbot.keyClick(signed_window, Qt.Key.Key_2, ctrl)
     assert ws.tabs.currentIndex() == 1
-    qtbot.keyClick(signed_window, Qt.Key.Key_F, ctrl)
+    qtbot.keyClick(signed_window, Qt.Key.Key_F, ctrl | Qt.KeyboardModifier.ShiftModifier)
     assert ws.journal.filter.hasFocus()
+    qtbot.keyClick(signed_window, Qt.Key.Key_F, ctrl)  # search everything
+    assert signed_window.search_dialog.isVisible()
+    signed_window.search_dialog.reject()
     qtbot.keyClick(signed_window, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
     assert signed_window.nav.currentRow() == NAV_PLAN
     qtbot.keyClick(signed_window, Qt.Key.Key_N, ctrl)  # new entry from another screen

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -309,7 +310,22 @@ def _insert(
             canonical, signer.sign(canonical),
         ),
     )
-    return int(cur.lastrowid), (seq + 1, digest, recorded_at)
+    entry_id = int(cur.lastrowid)
+    # The search index, in the same transaction. Not a trigger: FTS5 writes out its
+    # pending words at every statement savepoint, and a trigger is one, which made each
+    # append four times dearer.
+    try:
+        binder.conn.execute(
+            "INSERT INTO entry_fts(rowid, text, reason, kind, author, phase, incident_id) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (entry_id, new.text, new.reason, new.kind, signer.person, new.phase, incident_id),
+        )
+    except sqlite3.OperationalError as exc:
+        # A missing index must not stop the record: `verify` names it, and
+        # `binder search --rebuild` makes it again from the journal.
+        if "entry_fts" not in str(exc):
+            raise
+    return entry_id, (seq + 1, digest, recorded_at)
 
 
 def append(

@@ -4,8 +4,8 @@ The index (``entry_fts``) is an FTS5 table whose content is the ``entry`` table
 itself (external content): it keeps only the inverted index of each entry's
 text and reasoning, and of its kind, author, phase and incident (so that the
 filters are part of the index query: a common word with a rare author meets
-in the index instead of walking every match), written by a trigger in the same
-transaction as the entry.
+in the index instead of walking every match), written in the same
+transaction as the entry (by :func:`binder.core.incident.journal.append`).
 Register entries carry their facts in their text (an indicator's value, an
 event's asset and technique), so one index covers the journal and the
 registers. It is derived data: :func:`rebuild_index` makes it again from the
@@ -176,7 +176,6 @@ def rebuild_index(binder: Binder) -> int:
     """Make the search index again from the journal; returns how many entries it covers."""
     with binder.write():
         binder.conn.execute(_CREATE_FTS)
-        binder.conn.execute(_CREATE_TRIGGER)
         binder.conn.execute("INSERT INTO entry_fts(entry_fts) VALUES ('rebuild')")
     return binder.conn.execute("SELECT count(*) FROM entry").fetchone()[0]
 
@@ -186,34 +185,15 @@ _CREATE_FTS = (
     "text, reason, kind, author, phase, incident_id, content='entry', content_rowid='id', "
     "tokenize = 'unicode61 remove_diacritics 2')"
 )
-_CREATE_TRIGGER = (
-    "CREATE TRIGGER IF NOT EXISTS entry_fts_insert AFTER INSERT ON entry BEGIN "
-    "INSERT INTO entry_fts(rowid, text, reason, kind, author, phase, incident_id) "
-    "VALUES (new.id, new.text, new.reason, new.kind, new.author, new.phase, new.incident_id); "
-    "END"
-)
-
-
-def create_index(conn: sqlite3.Connection | Any) -> None:
-    """Create the index and its trigger and fill it from the journal (the migration)."""
-    conn.execute(_CREATE_FTS)
-    conn.execute(_CREATE_TRIGGER)
-    conn.execute("INSERT INTO entry_fts(entry_fts) VALUES ('rebuild')")
 
 
 def check_index(binder: Binder) -> tuple[str | None, str | None]:
     """(what is wrong, or None; a note when the check could not run now)."""
     conn = binder.conn
-    present = {r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE name IN ('entry_fts', 'entry_fts_insert')")}
-    if "entry_fts" not in present:
+    present = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'entry_fts'").fetchone()
+    if not present:
         return "the search index is missing", None
     note = None
-    if "entry_fts_insert" not in present:
-        # Not wrong yet (the index still matches the journal), but new entries would be
-        # missed: the integrity check below turns that into a problem once it happens.
-        note = ("the search index is no longer kept up to date (its trigger was removed); "
-                "`binder search --rebuild` restores it")
     outside = not conn.in_transaction
     try:
         # rank = 1: compare the index with the content (the signed entries), not only

@@ -403,7 +403,7 @@ def m006_registers_and_search(db: sqlite_utils.Database) -> None:
 
     The registers themselves are journal entries and need no table. The index
     is derived: made here from the journal already in the binder, kept up to
-    date by a trigger, checked by `verify`.
+    date by the journal's append (in the same transaction), checked by `verify`.
     """
     db.executescript(
         """
@@ -411,11 +411,6 @@ def m006_registers_and_search(db: sqlite_utils.Database) -> None:
             text, reason, kind, author, phase, incident_id,
             content='entry', content_rowid='id',
             tokenize = 'unicode61 remove_diacritics 2');
-        CREATE TRIGGER IF NOT EXISTS entry_fts_insert AFTER INSERT ON entry BEGIN
-            INSERT INTO entry_fts(rowid, text, reason, kind, author, phase, incident_id)
-            VALUES (new.id, new.text, new.reason, new.kind, new.author, new.phase,
-                    new.incident_id);
-        END;
         INSERT INTO entry_fts(entry_fts) VALUES ('rebuild');
         """
     )
