@@ -2,9 +2,10 @@
 
 The index is derived data; a binder whose index was edited would let searches
 miss or invent matches. FTS5's own integrity check compares it with the
-entries. When entries themselves were altered, inserted or removed (named
-entry by entry by the journal checks), the index differs as a consequence, and
-a check of one incident must not fail over another: then it is a note.
+entries. When anything else was found wrong (entries altered, inserted or
+removed, named by the journal and checkpoint checks), the index differs as a
+consequence of that, and a check of one incident must not fail over another:
+then it is a note, and the problem stands only when the index alone differs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def check_search_index(binder: Binder, report: VerifyReport, incident_id: int | 
         report.notes.append(note)
     if problem is None:
         return
-    if incident_id is not None or any(p.entry is not None for p in report.problems):
+    if incident_id is not None or report.problems:
         report.notes.append(f"{problem} (rebuild it with `binder search --rebuild`)")
         return
     report.add(None, None, "search_index",
