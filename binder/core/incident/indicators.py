@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 import unicodedata
 from datetime import datetime
 from functools import cache
@@ -175,6 +174,8 @@ def ioc_value(kind: str, value: str) -> str:
 @cache
 def techniques() -> dict[str, tuple[str, str]]:
     """The bundled ATT&CK techniques: id -> (name, tactic)."""
+    import tomllib  # only when a technique's name is wanted: short commands stay quick
+
     path = resources_dir() / "attack" / "techniques.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
