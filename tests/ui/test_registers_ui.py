@@ -201,3 +201,35 @@ def test_the_report_pane_exports_data_for_other_tools(qtbot, signed_window, made
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert "readable by you only" in screen.file_label.text()
     signed_window.grab().save(str(SHOTS / "registers-report.png"))
+
+
+def test_an_event_is_corrected_and_an_indicator_changed_with_a_reason(qtbot, signed_window,
+                                                                      made, incident_id):
+    event = reg.add_event(made.binder, incident_id, made.lead, at="2026-11-28T03:14+01:00",
+                          what="Skimmer added")
+    ioc = reg.add_indicator(made.binder, incident_id, made.lead, type="domain",
+                            value="evil.example")
+    ws = signed_window.workspace
+    timeline = ws.pane(pane_index("TimelinePane"))
+    ws.show_pane(pane_index("TimelinePane"))
+    timeline.select(event)
+    dialog = timeline.correct_selected()
+    timeline.fix_at.setText("2026-11-28T03:14+00:00")
+    _enter(qtbot, timeline.fix_reason)  # no reason yet: refused, the form stays
+    assert dialog.isVisible() and "say why" in dialog.message.text()
+    timeline.fix_reason.setText("the log is in UTC")
+    _enter(qtbot, timeline.fix_reason)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    item = reg.get_item(made.binder, event)
+    assert item.get("at_utc") == "2026-11-28T03:14:00.000000Z" and item.history[-1].reason
+    assert "the log is in UTC" in timeline.detail.toPlainText()
+
+    indicators = ws.pane(pane_index("IndicatorsPane"))
+    ws.show_pane(pane_index("IndicatorsPane"))
+    indicators.select(ioc)
+    dialog = indicators.change_selected()
+    indicators.fix_tlp.setCurrentIndex(indicators.fix_tlp.findData("RED"))
+    indicators.fix_reason.setText("the provider asked us not to share it")
+    _enter(qtbot, indicators.fix_reason)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert reg.get_item(made.binder, ioc).get("tlp") == "RED"

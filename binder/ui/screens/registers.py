@@ -443,6 +443,53 @@ class TimelinePane(RegisterPane):
     INTRO = ("What the attacker did, in event order. Times keep the zone the source shows "
              "(hover for UTC); our own actions stay in the Journal.")
 
+    def extra_buttons(self) -> list[QPushButton]:
+        self.correct_button = QPushButton("Correct…")
+        self.correct_button.setAccessibleName("Correct the selected event")
+        self.correct_button.setToolTip("Correct the time, description, asset, technique or "
+                                       "confidence (a signed change with its reason)")
+        self.correct_button.clicked.connect(self.correct_selected)
+        return [self.correct_button]
+
+    def selection_changed(self, item: reg.Item) -> None:
+        self.correct_button.setEnabled(not item.withdrawn)
+
+    def correct_selected(self) -> SignedDialog | None:
+        """Correct the selected event: the fields start as they are; say why."""
+        item = self.selected()
+        if item is None:
+            self.message.setText("Select the event to correct first.")
+            return None
+        self.fix_at = line_field("When it happened", "")
+        self.fix_at.setText(str(item.get("at")))
+        self.fix_what = line_field("What happened", "")
+        self.fix_what.setText(str(item.get("what")))
+        self.fix_asset = line_field("Asset", "")
+        self.fix_asset.setText(str(item.get("asset")))
+        self.fix_technique = line_field("ATT&CK technique", "e.g. T1059.007")
+        self.fix_technique.setText(str(item.get("technique") or ""))
+        self.fix_confidence = _choice("Confidence", ("", *reg.CONFIDENCE),
+                                      str(item.get("confidence")))
+        self.fix_reason = line_field("Why it is corrected", "required: why the original was wrong")
+
+        def save(a, w) -> int:
+            values = {"at": self.fix_at.text(), "what": self.fix_what.text(),
+                      "asset": self.fix_asset.text(),
+                      "technique": self.fix_technique.text() or None,
+                      "confidence": self.fix_confidence.currentData() or ""}
+            changed = {k: v for k, v in values.items()
+                       if (item.fields.get(k) or "") != (v or "")}
+            return reg.update_item(self.binder, item.id, a, reason=self.fix_reason.text(),
+                                   witness=w, register="timeline", **changed)
+
+        dialog = self.change_form(
+            f"Correct {item.label}", "The original stays in the journal and in the history.",
+            [("&When", self.fix_at), ("Wh&at", self.fix_what), ("A&sset", self.fix_asset),
+             ("ATT&&CK", self.fix_technique), ("&Confidence", self.fix_confidence),
+             ("W&hy", self.fix_reason)], save)
+        self.fix_reason.setFocus()
+        return dialog
+
     def columns(self) -> tuple[Column, ...]:
         return (
             ("When (as the source shows it)", lambda i: str(i.get("at")).replace("T", " "), 210),
@@ -525,6 +572,51 @@ class IndicatorsPane(RegisterPane):
     SHORTCUT = "Ctrl+Shift+I"
     INTRO = ("Domains, IP addresses, URLs, file hashes, e-mail addresses and paths the attack "
              "used, each checked for its type and marked with a TLP 2.0 label for sharing.")
+
+    def extra_buttons(self) -> list[QPushButton]:
+        self.change_button = QPushButton("Change…")
+        self.change_button.setAccessibleName("Change the selected indicator")
+        self.change_button.setToolTip("Change the TLP, the times it was seen, its source or "
+                                      "description (a signed change with its reason)")
+        self.change_button.clicked.connect(self.change_selected)
+        return [self.change_button]
+
+    def selection_changed(self, item: reg.Item) -> None:
+        self.change_button.setEnabled(not item.withdrawn)
+
+    def change_selected(self) -> SignedDialog | None:
+        """Change the selected indicator's TLP, times, source or description; say why."""
+        item = self.selected()
+        if item is None:
+            self.message.setText("Select the indicator to change first.")
+            return None
+        self.fix_tlp = _choice("TLP", check.TLP_LEVELS, str(item.get("tlp")))
+        self.fix_first = line_field("First seen", "optional")
+        self.fix_first.setText(str(item.get("first_seen") or ""))
+        self.fix_last = line_field("Last seen", "optional")
+        self.fix_last.setText(str(item.get("last_seen") or ""))
+        self.fix_description = line_field("Description", "")
+        self.fix_description.setText(str(item.get("description")))
+        self.fix_reason = line_field("Why it changes", "required")
+
+        def save(a, w) -> int:
+            values = {"tlp": self.fix_tlp.currentData(),
+                      "first_seen": self.fix_first.text() or None,
+                      "last_seen": self.fix_last.text() or None,
+                      "description": self.fix_description.text()}
+            changed = {k: v for k, v in values.items()
+                       if (item.fields.get(k) or "") != (v or "")}
+            return reg.update_item(self.binder, item.id, a, reason=self.fix_reason.text(),
+                                   witness=w, register="ioc", **changed)
+
+        dialog = self.change_form(
+            f"Change {item.label}", f"{item.get('value')} — the value itself stays; withdraw "
+            "it and add a new one if the value was wrong.",
+            [("T&LP", self.fix_tlp), ("&First seen", self.fix_first),
+             ("La&st seen", self.fix_last), ("&Description", self.fix_description),
+             ("W&hy", self.fix_reason)], save)
+        self.fix_reason.setFocus()
+        return dialog
 
     def columns(self) -> tuple[Column, ...]:
         names = dict(check.IOC_TYPES)

@@ -190,3 +190,23 @@ def test_a_file_attached_to_an_entry_is_registered_evidence(made, incident_id, t
     copy.chmod(0o644)
     copy.write_bytes(b"edited")
     assert "evidence_changed" in {p.code for p in verify_binder(made.binder).problems}
+
+
+def test_verify_names_an_attachment_whose_entry_is_not_in_the_incident(made, incident_id,
+                                                                      tmp_path):
+    from binder.core.incident import evidence as ev
+
+    entry = journal.append(made.binder, incident_id, made.lead, journal.NewEntry(text="shot"))
+    shot = tmp_path / "a.png"
+    shot.write_bytes(b"x")
+    evidence_id = ev.attach_file(made.binder, entry, shot, made.lead)
+    assert verify_binder(made.binder).ok
+    raw = sqlite3.connect(made.path)
+    raw.execute("DROP TRIGGER entry_no_update")
+    target = journal.get_entry(made.binder, entry).hash
+    raw.execute("UPDATE entry SET hash = ? WHERE id = ?", ("0" * 64, entry))
+    raw.commit()
+    raw.close()
+    codes = {p.code for p in verify_binder(made.binder).problems}
+    assert "attachment_link" in codes and target
+    assert ev.get_evidence(made.binder, evidence_id)
