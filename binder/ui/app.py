@@ -1,8 +1,6 @@
-"""The QApplication: name, icon, high-DPI policy, palette, and shared look helpers.
+"""The QApplication: name, icon, high-DPI policy, the style sheet, and plain-text tooltips.
 
-The palette is left to the platform so the app follows the system's light or
-dark scheme; our few custom colours (chips, RACI cells) carry their own
-foreground so they stay readable on both.
+The look itself (style sheet, chips, headings) is in :mod:`binder.ui.style`.
 """
 
 from __future__ import annotations
@@ -12,9 +10,11 @@ import sys
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtGui import Qt as GuiQt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolTip, QWidget
+
+from binder.ui.style import app_icon, apply_style
 
 APP_DISPLAY_NAME = "Incident Binder"
 ORG_NAME = "incident-binder"
@@ -22,45 +22,11 @@ ORG_NAME = "incident-binder"
 # which Wayland compositors match the window against for its icon and menu entry.
 APP_ID = "io.github.incidentbinder.IncidentBinder"
 
-# Chip colours: (background, text). Chosen to pass contrast on light and dark windows.
-CHIP_COLOURS = {
-    "drill": ("#c2410c", "#ffffff"),
-    "critical": ("#991b1b", "#ffffff"),
-    "high": ("#dc2626", "#ffffff"),
-    "medium": ("#d97706", "#111111"),
-    "low": ("#2563eb", "#ffffff"),
-    "green": ("#15803d", "#ffffff"),
-    "amber": ("#f59e0b", "#111111"),
-    "red": ("#b91c1c", "#ffffff"),
-    "grey": ("#6b7280", "#ffffff"),
-    "phase": ("#4338ca", "#ffffff"),
-    "closed": ("#374151", "#ffffff"),
-    "open": ("#0f766e", "#ffffff"),
-}
-
-_STYLE = """
-QLabel[heading="1"] { font-size: 17pt; font-weight: 600; }
-QLabel[heading="2"] { font-size: 12.5pt; font-weight: 600; }
-QLabel[muted="1"] { color: palette(placeholder-text); }
-QLabel[error="1"] { color: #c62828; font-weight: 600; }
-QLabel[ok="1"] { color: #2e7d32; font-weight: 600; }
-QListWidget#navigation { font-size: 11pt; border: none; border-right: 1px solid palette(mid);
-    padding-top: 8px; background: palette(window); }
-QListWidget#navigation::item { padding: 9px 12px; border-radius: 4px; margin: 1px 8px;
-    color: palette(window-text); }
-QListWidget#navigation::item:hover { background: palette(midlight); }
-QListWidget#navigation::item:selected { background: palette(highlight);
-    color: palette(highlighted-text); }
-QFrame#card { border: 1px solid palette(mid); border-radius: 6px; }
-QFrame#header { border-bottom: 1px solid palette(mid); }
-"""
-
-
 def make_app(argv: list[str] | None = None) -> QApplication:
     """The one QApplication, created with our policies (or the existing one)."""
     existing = QApplication.instance()
     if existing is not None:
-        _apply_style(existing)  # type: ignore[arg-type]
+        apply_style(existing)  # type: ignore[arg-type]
         return existing  # type: ignore[return-value]
     # Fractional scaling as the desktop asks (125 %, 150 %), not rounded to 1x/2x.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
@@ -74,7 +40,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     icon = app_icon()
     if not icon.isNull():
         app.setWindowIcon(icon)
-    _apply_style(app)
+    apply_style(app)
     install_plain_tooltips(app)
     return app
 
@@ -116,84 +82,6 @@ def install_plain_tooltips(app: QApplication) -> None:
     tips = PlainTextToolTips(app)
     app.installEventFilter(tips)
     app.setProperty("binder_plain_tooltips", True)
-
-
-def _apply_style(app: QApplication) -> None:
-    if app.property("binder_styled"):
-        return
-    app.setStyleSheet(app.styleSheet() + _STYLE)
-    app.setProperty("binder_styled", True)
-
-
-def app_icon() -> QIcon:
-    """The app icon from resources/icons, when present."""
-    from binder.core.resources import resources_dir
-
-    icon = QIcon()
-    folder = resources_dir() / "icons"
-    if folder.is_dir():
-        for png in sorted(folder.glob("*.png")):
-            icon.addFile(str(png))
-        svg = folder / "incident-binder.svg"
-        if icon.isNull() and svg.exists():
-            icon.addFile(str(svg))
-    return icon
-
-
-def is_dark(widget: QWidget | None = None) -> bool:
-    """True when the window background is dark (system dark scheme)."""
-    palette = widget.palette() if widget is not None else QApplication.palette()
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
-
-
-def chip(text: str, colour: str, parent: QWidget | None = None, *, tooltip: str = "") -> QLabel:
-    """A small coloured label (severity, DRILL, deadline)."""
-    label = QLabel(text, parent)
-    set_chip(label, text, colour)
-    label.setAccessibleName(text)
-    if tooltip:
-        label.setToolTip(tooltip)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # user text: never markup
-    return label
-
-
-def set_chip(label: QLabel, text: str, colour: str) -> None:
-    """Restyle an existing chip."""
-    bg, fg = CHIP_COLOURS.get(colour, CHIP_COLOURS["grey"])
-    label.setText(text)
-    label.setAccessibleName(text)
-    label.setStyleSheet(
-        f"QLabel {{ background: {bg}; color: {fg}; border-radius: 4px; padding: 2px 8px; "
-        "font-weight: 600; }"
-    )
-
-
-def heading(text: str, level: int = 1, parent: QWidget | None = None) -> QLabel:
-    """A heading label."""
-    label = QLabel(text, parent)
-    label.setProperty("heading", str(level))
-    label.setAccessibleName(text)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # user text: never markup
-    return label
-
-
-def muted(text: str, parent: QWidget | None = None) -> QLabel:
-    """A secondary, word-wrapped explanation."""
-    label = QLabel(text, parent)
-    label.setProperty("muted", "1")
-    label.setWordWrap(True)
-    label.setAccessibleName(text[:80])
-    label.setTextFormat(Qt.TextFormat.PlainText)  # user text: never markup
-    return label
-
-
-def colour(name: str) -> QColor:
-    """A chip background as a QColor."""
-    return QColor(CHIP_COLOURS.get(name, CHIP_COLOURS["grey"])[0])
-
-
-# -- times: local on screen, UTC on hover ------------------------------------------------------
 
 
 def parse_utc(value: str) -> datetime:

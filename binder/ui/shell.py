@@ -43,8 +43,9 @@ from binder.services.session import WindowSession
 from binder.services.settings import AppSettings
 from binder.services.setup_flow import Next, SetupResult
 from binder.ui import dialogs
-from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME, heading, muted, set_chip
+from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME
 from binder.ui.screens.unlock import SignInDialog, UnlockPage
+from binder.ui.style import heading, muted, set_chip
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,10 @@ from PySide6.QtGui import QColor
 from binder.core import readiness
 from binder.core.crypto import vault
 from binder.core.storage.backup import backup_binder
-from binder.ui.app import CHIP_COLOURS, utc_text
+from binder.ui.app import utc_text
 from binder.ui.screens.access import AccessLogScreen
 from binder.ui.screens.readiness import COL_LAST, COL_STATUS, ReadinessScreen
+from binder.ui.style import CHIP_COLOURS
 from tests.helpers import PASSPHRASE
 
 

@@ -15,9 +15,9 @@ from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
-from binder.ui.app import heading, muted
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.witness import WitnessPicker
+from binder.ui.style import heading, muted
 
 SignerProvider = Callable[[], SigningSession | None]
 

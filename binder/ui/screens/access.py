@@ -26,7 +26,8 @@ from binder.core.incident.access import AccessRecord, AccessSummary
 from binder.core.incident.record import list_incidents
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
-from binder.ui.app import heading, local_text, muted, utc_text
+from binder.ui.app import local_text, utc_text
+from binder.ui.style import heading, muted
 
 KIND_LABELS = {
     "unlock": "Unlocked the binder",

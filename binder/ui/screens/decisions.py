@@ -33,10 +33,11 @@ from binder.core.incident import clocks as clockmod
 from binder.core.incident import workflow
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
-from binder.ui.app import CHIP_COLOURS, heading, local_text, muted, parse_utc, span_text, utc_text
+from binder.ui.app import local_text, parse_utc, span_text, utc_text
 from binder.ui.forms.fields import line_field, text_field, utc_iso, when_edit
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
+from binder.ui.style import CHIP_COLOURS, heading, muted
 from binder.ui.tables import cell, fill_rows, register_table
 
 log = logging.getLogger(__name__)

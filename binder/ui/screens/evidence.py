@@ -42,7 +42,6 @@ from binder.core.incident import evidence as ev
 from binder.core.incident.evidence import EvidenceItem, RecheckResult
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
-from binder.ui.app import heading, muted
 from binder.ui.screens.evidence_forms import (
     DisposeDialog,
     EvidenceForm,
@@ -55,6 +54,7 @@ from binder.ui.screens.evidence_models import (
     EvidenceTableModel,
     zoned_text,
 )
+from binder.ui.style import heading, muted
 from binder.ui.tasks import run_task
 
 SignerProvider = Callable[[], SigningSession | None]

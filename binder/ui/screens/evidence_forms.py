@@ -28,10 +28,10 @@ from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
 from binder.core.incident import evidence as ev
 from binder.core.incident.evidence import EvidenceItem
-from binder.ui.app import heading, muted
 from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.fields import line_field
 from binder.ui.forms.witness import WitnessPicker
+from binder.ui.style import heading, muted
 
 #: The evidence pane that opens a form: a widget with the open ``binder``. Named by its
 #: shape, not imported: the pane imports these forms.

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 
 from binder.core.incident import evidence as ev
 from binder.core.incident.evidence import CustodyEvent, EvidenceItem, RecheckResult
-from binder.ui.app import CHIP_COLOURS
+from binder.ui.style import CHIP_COLOURS
 
 STATUS_COLOURS = {"ok": "green", "changed": "red", "missing": "amber", "unreadable": "amber"}
 STATUS_TEXT = {"ok": "Unchanged", "changed": "CHANGED", "missing": "File missing",

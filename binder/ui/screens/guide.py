@@ -13,7 +13,7 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -32,9 +32,10 @@ from binder.core.errors import BinderError
 from binder.core.incident import drills, workflow
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
-from binder.ui.app import chip, heading, local_text, muted, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import busy_cursor
 from binder.ui.forms.signed import ask_author
+from binder.ui.style import bold, chip, heading, muted
 
 SignerProvider = Callable[[], SigningSession | None]
 
@@ -109,9 +110,7 @@ class GuidePane(QWidget):
         self.inject_text.setWordWrap(True)
         self.inject_text.setTextFormat(Qt.TextFormat.PlainText)
         self.inject_text.setAccessibleName("Latest inject")
-        bold = QFont(self.inject_text.font())
-        bold.setBold(True)
-        self.inject_text.setFont(bold)
+        self.inject_text.setFont(bold(self.inject_text.font()))
         texts.addWidget(self.drill_text)
         texts.addWidget(self.inject_text)
         banner.addLayout(texts, 1)
@@ -228,9 +227,7 @@ class GuidePane(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, phase.key)
             item.setToolTip(f"{phase.name} ({phase.key})" + (" — focus phase" if phase.is_focus else ""))
             if phase.is_focus:
-                font = QFont(item.font())
-                font.setBold(True)
-                item.setFont(font)
+                item.setFont(bold(item.font()))
             self.phases.addItem(item)
             if phase.key == current:
                 self.phases.setCurrentItem(item)

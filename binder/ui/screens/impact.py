@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
 from binder.core.errors import BinderError
 from binder.core.incident import workflow
 from binder.core.storage.database import Binder
-from binder.ui.app import heading, local_text, muted, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.fields import line_field
 from binder.ui.forms.signed import SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
+from binder.ui.style import bold, heading, muted
 from binder.ui.tables import cell, fill_rows, register_table
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK", "CAD", "AUD")
@@ -46,9 +47,7 @@ class ImpactPane(IncidentPane):
         self.totals = QLabel("")
         self.totals.setAccessibleName("Totals")
         self.totals.setTextFormat(Qt.TextFormat.PlainText)
-        font = self.totals.font()
-        font.setBold(True)
-        self.totals.setFont(font)
+        self.totals.setFont(bold(self.totals.font()))
         top.addWidget(self.totals)
         self.table = register_table("Impact lines", ("When", "Category", "Amount", "Note", "By"), "Note")
 

@@ -33,8 +33,9 @@ from binder.core.incident import record as incidents
 from binder.core.incident.record import Incident
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
-from binder.ui.app import CHIP_COLOURS, heading, local_text, muted, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label, show_message
+from binder.ui.style import CHIP_COLOURS, heading, muted
 
 SignerProvider = Callable[[], SigningSession | None]
 _ROOT = QModelIndex()

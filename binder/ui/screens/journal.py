@@ -38,10 +38,11 @@ from binder.core.incident.journal import EntryView
 from binder.core.storage.database import Binder, open_binder, utc_now
 from binder.services.settings import SessionKeeper
 from binder.ui import dialogs
-from binder.ui.app import heading, local_text, muted, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.screens.journal_model import BadgeDelegate, JournalModel
 from binder.ui.screens.unlock import SignInDialog
+from binder.ui.style import CORRECTED_GREY, heading, muted
 
 SignerProvider = Callable[[], SigningSession | None]
 
@@ -63,7 +64,7 @@ def entry_html(view: EntryView, binder: Binder) -> str:
     if e.phase:
         rows.append(f"<p>Phase: {esc(e.phase)}</p>")
     body = esc(e.text).replace("\n", "<br>")
-    style = "text-decoration: line-through; color: #8a8a8a" if view.corrected_by else ""
+    style = f"text-decoration: line-through; color: {CORRECTED_GREY}" if view.corrected_by else ""
     rows.append(f"<p style='{style}'>{body}</p>")
     if e.reason:
         rows.append(f"<p><i>Why:</i> {esc(e.reason).replace(chr(10), '<br>')}</p>")

@@ -19,6 +19,7 @@ from binder.core.incident import journal as jr
 from binder.core.incident.journal import EntryView
 from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
+from binder.ui.style import CORRECTED_GREY
 
 _ROOT = QModelIndex()  # "no parent": the table is flat
 BADGE_COLOURS = {
@@ -180,7 +181,7 @@ class JournalModel(QAbstractTableModel):
             font.setStrikeOut(True)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and corrected and col != self.BADGES:
-            return QBrush(QColor("#8a8a8a"))
+            return QBrush(QColor(CORRECTED_GREY))
         if role == Qt.ItemDataRole.AccessibleTextRole:
             text = self.data(index, Qt.ItemDataRole.DisplayRole)
             return f"{text} (corrected)" if corrected else text

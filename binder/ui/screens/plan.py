@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,8 +38,9 @@ from binder.core.plan import revisions as plans
 from binder.core.plan.format import RESPONSIBILITIES, Plan, dump_plan, parse_plan
 from binder.core.storage.database import Binder, atomic_write_bytes
 from binder.ui import dialogs
-from binder.ui.app import heading, local_text, muted, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label, show_message
+from binder.ui.style import bold, heading, muted
 
 #: Responsibility -> (background, text colour, one-line meaning).
 RACI_STYLE = {
@@ -67,8 +68,7 @@ def style_cell(item: QTableWidgetItem, value: str, *, changed: bool = False) -> 
     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
     item.setBackground(QBrush(QColor(bg)) if bg else QBrush())
     item.setForeground(QBrush(QColor(fg)) if fg else QBrush())
-    font = QFont()
-    font.setBold(value != "None")
+    font = bold(on=value != "None")
     font.setItalic(changed)
     item.setFont(font)
     item.setToolTip(f"{value}: {meaning}" + ("\n(changed, not saved yet)" if changed else ""))

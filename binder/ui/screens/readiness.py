@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeySequence
+from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateTimeEdit,
@@ -46,7 +46,8 @@ from binder.core import readiness
 from binder.core.readiness import ReadinessItem
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
-from binder.ui.app import CHIP_COLOURS, chip, heading, local_text, muted, set_chip, utc_text
+from binder.ui.app import local_text, utc_text
+from binder.ui.style import CHIP_COLOURS, bold, chip, heading, muted, set_chip
 
 # (symbol + words, chip colour): the words carry the meaning, the colour only helps.
 STATUS_LOOK = {
@@ -129,9 +130,7 @@ class ReadinessModel(QAbstractTableModel):
             bg, fg = CHIP_COLOURS[STATUS_LOOK.get(item.status, ("", "grey"))[1]]
             return QColor(bg if role == Qt.ItemDataRole.BackgroundRole else fg)
         if role == Qt.ItemDataRole.FontRole and column == COL_STATUS:
-            font = QFont()
-            font.setBold(True)
-            return font
+            return bold()
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802

@@ -38,11 +38,12 @@ from binder.core.incident import indicators as check
 from binder.core.incident import journal
 from binder.core.incident import registers as reg
 from binder.core.storage.database import Binder
-from binder.ui.app import heading, local_text, muted, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label
 from binder.ui.forms.fields import line_field
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
+from binder.ui.style import heading, muted
 
 _ROOT = QModelIndex()
 Column = tuple[str, Callable[[reg.Item], str], int]  # title, text of an item, width (0: stretch)

@@ -36,9 +36,9 @@ from binder.core.incident.record import get_incident
 from binder.core.output import signing as pdfsign
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
-from binder.ui.app import heading, muted
 from binder.ui.forms.feedback import busy_cursor
 from binder.ui.screens.unlock import SignInDialog
+from binder.ui.style import heading, muted
 from binder.ui.tasks import run_task
 
 SignerProvider = Callable[[], SigningSession | None]

@@ -29,11 +29,12 @@ from binder.core.incident.record import get_incident
 from binder.core.plan.format import RESPONSIBILITIES
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
-from binder.ui.app import heading, local_text
+from binder.ui.app import local_text
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import line_field, text_field
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
+from binder.ui.style import heading
 
 CHANGE_LABELS = (
     ("checklist", "Add a checklist item"),

@@ -9,7 +9,7 @@ a message with an Unlock button instead. All reading and writing goes through
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -40,6 +40,7 @@ from binder.core.errors import BinderError
 from binder.core.roster import CallSheetGroup, Contact
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
+from binder.ui.style import bold
 
 _COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Name"),
@@ -384,11 +385,10 @@ class _CallSheet(QScrollArea):
         for contact in group.contacts:
             order = QLabel(f"{contact.escalation}.")
             order.setAccessibleName(f"Escalation order of {contact.name}")
-            bold = QFont(order.font())
-            bold.setBold(True)
-            order.setFont(bold)
+            strong = bold(order.font())
+            order.setFont(strong)
             name = _plain_label(contact.name, f"Name: {contact.name}")
-            name.setFont(bold)
+            name.setFont(strong)
             if contact.notes:
                 name.setToolTip(contact.notes)
             grid.addWidget(order, row, 0)

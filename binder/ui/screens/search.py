@@ -28,8 +28,9 @@ from binder.core.errors import BinderError
 from binder.core.incident import journal
 from binder.core.incident import search as searching
 from binder.core.storage.database import Binder
-from binder.ui.app import heading, local_text, muted
+from binder.ui.app import local_text
 from binder.ui.forms.fields import line_field
+from binder.ui.style import heading, muted
 
 _ROOT = QModelIndex()
 RESULT_LIMIT = 200

@@ -31,9 +31,9 @@ from binder.core.crypto import signers, vault
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.storage.database import Binder
-from binder.ui.app import heading, muted
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import password_field
+from binder.ui.style import heading, muted
 
 
 class UnlockPage(QWidget):

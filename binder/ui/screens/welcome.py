@@ -38,9 +38,9 @@ from binder.services.setup_flow import (
     Step,
     passphrase_strength,
 )
-from binder.ui.app import heading, muted
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import password_field
+from binder.ui.style import heading, muted
 
 RAIL_STEPS = ("Binder file", "Passphrase", "Recovery code", "Your signing key", "Ready")
 _RAIL_INDEX = {

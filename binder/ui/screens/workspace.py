@@ -29,9 +29,10 @@ from binder.core.incident.record import get_incident
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
 from binder.services.settings import SessionKeeper
-from binder.ui.app import chip, heading, local_text, muted, parse_utc, set_chip, span_text, utc_text
+from binder.ui.app import local_text, parse_utc, span_text, utc_text
 from binder.ui.screens.journal import JournalPane
 from binder.ui.screens.quick_entry import QuickEntry
+from binder.ui.style import chip, heading, muted, set_chip
 
 log = logging.getLogger(__name__)
 SignerProvider = Callable[[], SigningSession | None]
