@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from typing import TypeVar
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+)
+
+View = TypeVar("View", bound=QTableView)
+
+
+def read_only_table(view: View) -> View:
+    """Set up a table that shows records: nothing editable in place, one whole row
+    selected at a time, alternating row colours, no row numbers. Returns ``view``."""
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    return view
 
 
 class RegisterTable(QTableWidget):
@@ -23,15 +44,10 @@ class RegisterTable(QTableWidget):
 
 def register_table(name: str, columns: tuple[str, ...], *stretch: str, wrap: bool = True) -> QTableWidget:
     """A read-only register table: whole rows selected, ``stretch`` columns take the room."""
-    table = RegisterTable(0, len(columns))
+    table = read_only_table(RegisterTable(0, len(columns)))
     table.setAccessibleName(name)
     table.setHorizontalHeaderLabels(list(columns))
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
     table.setWordWrap(wrap)
-    table.verticalHeader().hide()
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     for column in stretch:

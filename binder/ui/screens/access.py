@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +27,7 @@ from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.style import heading, muted
+from binder.ui.tables import read_only_table
 
 KIND_LABELS = {
     "unlock": "Unlocked the binder",
@@ -87,14 +87,10 @@ class _Table(QAbstractTableModel):
 
 
 def _table(model: _Table, name: str, parent: QWidget) -> QTableView:
-    view = QTableView(parent)
+    view = read_only_table(QTableView(parent))
     view.setModel(model)
     view.setAccessibleName(name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
     view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
     view.setStyleSheet("QTableView::item { padding: 0px 8px; }")
     view.verticalHeader().setDefaultSectionSize(28)
     header = view.horizontalHeader()

@@ -20,7 +20,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QGridLayout,
@@ -55,6 +54,7 @@ from binder.ui.screens.evidence_models import (
     zoned_text,
 )
 from binder.ui.style import heading, muted
+from binder.ui.tables import read_only_table
 from binder.ui.tasks import run_task
 
 SignerProvider = Callable[[], SigningSession | None]
@@ -114,13 +114,9 @@ class EvidencePane(QWidget):
             top.addWidget(b, 0, Qt.AlignmentFlag.AlignBottom)
 
         self.model = EvidenceTableModel(self)
-        self.table = QTableView()
+        self.table = read_only_table(QTableView())
         self.table.setModel(self.model)
         self.table.setAccessibleName("Evidence register")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -158,11 +154,9 @@ class EvidencePane(QWidget):
         grid.setRowStretch(len(self._detail_labels), 1)
 
         self.custody_model = CustodyTableModel(self)
-        self.custody = QTableView()
+        self.custody = read_only_table(QTableView())
         self.custody.setModel(self.custody_model)
         self.custody.setAccessibleName("Custody history")
-        self.custody.verticalHeader().hide()
-        self.custody.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.custody.setWordWrap(False)
         self.custody.horizontalHeader().setStretchLastSection(True)
         custody_box = QGroupBox("Custody history")

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -36,6 +35,7 @@ from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.style import CHIP_COLOURS, heading, muted
+from binder.ui.tables import read_only_table
 
 SignerProvider = Callable[[], SigningSession | None]
 _ROOT = QModelIndex()
@@ -192,15 +192,10 @@ class IncidentsScreen(QWidget):
         filters.addWidget(self.search, 1)
 
         self.model = IncidentTableModel(self)
-        self.view = QTableView()
+        self.view = read_only_table(QTableView())
         self.view.setAccessibleName("Incident list")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
         self.view.setShowGrid(False)
-        self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

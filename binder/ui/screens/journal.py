@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -43,6 +42,7 @@ from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.screens.journal_model import BadgeDelegate, JournalModel
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.style import CORRECTED_GREY, heading, muted
+from binder.ui.tables import read_only_table
 
 SignerProvider = Callable[[], SigningSession | None]
 
@@ -276,18 +276,13 @@ class JournalPane(QWidget):
         bar.addWidget(self.verify_button)
 
         self.model = JournalModel(binder, incident_id, self)
-        self.view = QTableView()
+        self.view = read_only_table(QTableView())
         self.view.setAccessibleName("Journal entries")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
         self.view.setShowGrid(False)
         self.view.setItemDelegateForColumn(JournalModel.BADGES, BadgeDelegate(self.view))
         vh = self.view.verticalHeader()
-        vh.setVisible(False)
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # fixed rows: no per-row measuring
         vh.setDefaultSectionSize(self.fontMetrics().height() + 12)
         hh = self.view.horizontalHeader()

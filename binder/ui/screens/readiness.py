@@ -21,7 +21,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -48,6 +47,7 @@ from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.style import CHIP_COLOURS, bold, chip, heading, muted, set_chip
+from binder.ui.tables import read_only_table
 
 # (symbol + words, chip colour): the words carry the meaning, the colour only helps.
 STATUS_LOOK = {
@@ -208,15 +208,10 @@ class ReadinessScreen(QWidget):
         self.setAccessibleName("Readiness")
 
         self.model = ReadinessModel(self)
-        self.table = QTableView(self)
+        self.table = read_only_table(QTableView(self))
         self.table.setModel(self.model)
         self.table.setAccessibleName("Readiness items")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
         self.table.setStyleSheet(TABLE_STYLE)
         self.table.setItemDelegateForColumn(COL_STATUS, _StatusDelegate(self.table))
         header = self.table.horizontalHeader()

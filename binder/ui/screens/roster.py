@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -41,6 +40,7 @@ from binder.core.roster import CallSheetGroup, Contact
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.style import bold
+from binder.ui.tables import read_only_table
 
 _COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Name"),
@@ -486,14 +486,9 @@ class RosterScreen(QWidget):
         self.search.textChanged.connect(self._apply_filter)
 
         self.model = ContactTableModel(self)
-        self.table = QTableView()
+        self.table = read_only_table(QTableView())
         self.table.setAccessibleName("Contacts")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
