@@ -14,12 +14,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,83 +24,24 @@ from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
 from binder.core.incident import evidence as ev
 from binder.core.incident.evidence import EvidenceItem
-from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.fields import line_field
-from binder.ui.forms.witness import WitnessPicker
-from binder.ui.style import heading, muted
+from binder.ui.forms.signed import SignedDialog
 
 #: The evidence pane that opens a form: a widget with the open ``binder``. Named by its
 #: shape, not imported: the pane imports these forms.
 EvidencePane = QWidget
 
 
-class EvidenceForm(QDialog):
-    """A form whose record is signed by the author and optionally co-signed by a witness."""
+class EvidenceForm(SignedDialog):
+    """A signed evidence form: the pane writes the record (hashing runs off the UI thread)
+    with the author and ``witness_session`` once the form is accepted."""
 
     def __init__(self, pane: EvidencePane, title: str, intro: str, author: SigningSession,
                  *, witness_required: bool = False) -> None:
-        super().__init__(pane)
+        super().__init__(pane, pane.binder, author, title, intro,
+                         witness_required=witness_required,
+                         witness_title=None if witness_required else "Witness (co-signs now)")
         self.pane = pane
-        self.author = author
-        self.witness_required = witness_required
-        self.witness_session: SigningSession | None = None
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        self.setMinimumWidth(560)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading(title, 2))
-        self.intro = muted(intro)
-        self.intro.setTextFormat(Qt.TextFormat.PlainText)  # descriptions are user text, not markup
-        layout.addWidget(self.intro)
-        self.form = QFormLayout()
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        layout.addLayout(self.form)
-
-        self.witness_box = WitnessPicker(
-            pane.binder, author, required=witness_required,
-            title=None if witness_required else "Witness (co-signs now)")
-        self.witness, self.witness_pass = self.witness_box.combo, self.witness_box.passphrase
-
-        self.signed_as = muted(f"Signed by {author.person}.")
-        self.message = message_label()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setAccessibleName("Sign and record")
-        self.buttons.accepted.connect(self.try_accept)
-        self.buttons.rejected.connect(self.reject)
-        self._tail = (self.witness_box, self.signed_as, self.message, self.buttons)
-
-    def finish_layout(self) -> None:
-        """Add the witness section, message line and buttons under the fields."""
-        layout = self.layout()
-        for widget in self._tail:
-            layout.addWidget(widget)
-
-    def choose_witness(self, person: str, passphrase: str) -> None:
-        """Pick a witness and fill their passphrase (keyboard users do the same; tests call this)."""
-        self.witness_box.choose(person, passphrase)
-
-    def check(self) -> str | None:
-        """Field checks of the concrete form; a message when something is missing."""
-        return None
-
-    def try_accept(self) -> bool:
-        """Check the fields, open the witness's key, then accept."""
-        problem = self.check()
-        if problem:
-            show_message(self.message, problem)
-            return False
-        person = self.witness.currentData()
-        if self.witness_required and not person:
-            show_message(self.message, "Choose a witness: closing an item needs a second person.")
-            return False
-        ok, self.witness_session = self.witness_box.open_session(self.message)
-        if not ok:
-            return False
-        self.witness_pass.clear()
-        self.accept()
-        return True
 
 
 class RegisterDialog(EvidenceForm):
@@ -161,7 +98,7 @@ class RegisterDialog(EvidenceForm):
         self.form.addRow("Storage &location:", self.storage_location)
         self.form.addRow("", self.copy)
         self.ok_button.setText("Hash and register")
-        self.finish_layout()
+        self.finish()
         self.description.setFocus()
 
     def check(self) -> str | None:
@@ -218,7 +155,7 @@ class TransferDialog(EvidenceForm):
         self.form.addRow("&Seal / tracking:", self.seal)
         self.form.addRow("T&ime:", self.time)
         self.ok_button.setText("Record transfer")
-        self.finish_layout()
+        self.finish()
         self.received_by.setFocus()
 
     def check(self) -> str | None:
@@ -249,6 +186,8 @@ class TransferDialog(EvidenceForm):
 class DisposeDialog(EvidenceForm):
     """Close an item: returned, destroyed or archived, with authority and witness."""
 
+    WITNESS_MISSING = "Choose a witness: closing an item needs a second person."
+
     def __init__(self, pane: EvidencePane, item: EvidenceItem, author: SigningSession) -> None:
         super().__init__(
             pane, f"Close {item.label}",
@@ -269,7 +208,7 @@ class DisposeDialog(EvidenceForm):
         self.form.addRow("&Location:", self.location)
         self.form.addRow("&Note:", self.note)
         self.ok_button.setText("Close item")
-        self.finish_layout()
+        self.finish()
         self.authority.setFocus()
 
     def check(self) -> str | None:
