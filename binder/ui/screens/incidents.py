@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -34,6 +33,7 @@ from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label, show_message
+from binder.ui.forms.fields import utc_iso, when_edit
 from binder.ui.style import CHIP_COLOURS, heading, muted
 from binder.ui.tables import read_only_table
 
@@ -284,10 +284,7 @@ class NewIncidentDialog(QDialog):
         self.title.setAccessibleName("Title")
         self.title.setPlaceholderText("e.g. Card skimmer found in checkout JavaScript")
         form.addRow("Title", self.title)
-        self.detected = QDateTimeEdit(QDateTime.currentDateTime())
-        self.detected.setAccessibleName("Detected at (local time)")
-        self.detected.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.detected.setCalendarPopup(True)
+        self.detected = when_edit("Detected at (local time)")
         form.addRow("Detected at", self.detected)
         self.plan = QComboBox()
         self.plan.setAccessibleName("Plan")
@@ -353,7 +350,7 @@ class NewIncidentDialog(QDialog):
         if session is None:
             show_message(self.message, "Nobody is signed in; the opening must be signed. Nothing was written.")
             return None
-        detected = self.detected.dateTime().toString(Qt.DateFormat.ISODate)
+        detected = utc_iso(self.detected)
         kwargs = {}
         if rev is not None:
             kwargs = {"severities": tuple(rev.plan.severities),

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from binder.core.storage.database import Binder
 from binder.services import drafts
 from binder.ui.app import local_text
 from binder.ui.forms.feedback import message_label, show_message
+from binder.ui.forms.fields import utc_iso, when_edit
 
 SignerProvider = Callable[[], SigningSession | None]
 
@@ -79,10 +79,7 @@ class QuickEntry(QFrame):
         self.earlier = QCheckBox("Happened at")
         self.earlier.setAccessibleName("Happened earlier than now")
         self.earlier.setToolTip("Tick to state when it happened, if not just now (local time)")
-        self.when = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when.setAccessibleName("When it happened (local time)")
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.when.setCalendarPopup(True)
+        self.when = when_edit("When it happened (local time)")
         self.when.setEnabled(False)
         self.earlier.toggled.connect(self.when.setEnabled)
         self.draft_status = QLabel("")
@@ -159,7 +156,7 @@ class QuickEntry(QFrame):
         self.save_draft()  # whatever happens next, the words are on disk
         occurred = None
         if self.earlier.isChecked():
-            occurred = self.when.dateTime().toString(Qt.DateFormat.ISODate)
+            occurred = utc_iso(self.when)
         new = NewEntry(
             text=text, kind=self.kind.currentData(), reason=self.reason.text(),
             occurred_at=occurred, phase=self.phase_provider() if self.phase_provider else None,

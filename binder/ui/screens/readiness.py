@@ -9,7 +9,6 @@ runs SQL. A restore test works on its own connection, off the UI thread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -21,7 +20,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -46,6 +44,7 @@ from binder.core.readiness import ReadinessItem
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
+from binder.ui.forms.fields import utc_iso, when_edit
 from binder.ui.style import CHIP_COLOURS, bold, chip, heading, muted, set_chip
 from binder.ui.tables import read_only_table
 
@@ -166,12 +165,8 @@ class MarkDoneDialog(QDialog):
         self.who_edit = QLineEdit(who, self)
         self.who_edit.setAccessibleName("Done by")
         self.who_edit.setMaxLength(readiness.MAX_WHO)
-        self.when_edit = QDateTimeEdit(QDateTime.currentDateTime(), self)
-        self.when_edit.setCalendarPopup(True)
-        self.when_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when_edit = when_edit("Done at")
         self.when_edit.setMaximumDateTime(QDateTime.currentDateTime().addSecs(300))
-        self.when_edit.setAccessibleName("Done at")
-        self.when_edit.setToolTip("Your computer's local time; it is stored in UTC")
         self.note_edit = QPlainTextEdit(self)
         self.note_edit.setAccessibleName("Note")
         self.note_edit.setPlaceholderText("What was done, what was found, what changed")
@@ -191,8 +186,7 @@ class MarkDoneDialog(QDialog):
 
     def done_at(self) -> str:
         """The chosen time as a UTC ISO string."""
-        moment = datetime.fromtimestamp(self.when_edit.dateTime().toSecsSinceEpoch(), UTC)
-        return moment.isoformat().replace("+00:00", "Z")
+        return utc_iso(self.when_edit)
 
 
 class ReadinessScreen(QWidget):
