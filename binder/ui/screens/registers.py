@@ -19,7 +19,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -43,7 +42,8 @@ from binder.ui.forms.feedback import message_label
 from binder.ui.forms.fields import line_field
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
-from binder.ui.style import heading, muted
+from binder.ui.style import CORRECTED_GREY, heading, muted
+from binder.ui.tables import read_only_table
 
 _ROOT = QModelIndex()
 Column = tuple[str, Callable[[reg.Item], str], int]  # title, text of an item, width (0: stretch)
@@ -169,7 +169,7 @@ class RegisterModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ForegroundRole:
             if item.withdrawn:
-                return QBrush(QColor("#8a8a8a"))
+                return QBrush(QColor(CORRECTED_GREY))
             if self.late is not None and self.late(item):
                 return QBrush(QColor("#b3261e"))
         return None
@@ -253,16 +253,11 @@ class RegisterPane(IncidentPane):
         top.addWidget(self.withdraw_button)
 
         self.model = RegisterModel(self.columns(), self, late=self.is_late)
-        self.view = QTableView()
+        self.view = read_only_table(QTableView())
         self.view.setAccessibleName(self.TITLE)
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
         self.view.setShowGrid(False)
-        self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 12)
         header = self.view.horizontalHeader()

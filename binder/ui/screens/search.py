@@ -12,7 +12,6 @@ import time
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -31,6 +30,7 @@ from binder.core.storage.database import Binder
 from binder.ui.app import local_text
 from binder.ui.forms.fields import line_field
 from binder.ui.style import heading, muted
+from binder.ui.tables import read_only_table
 
 _ROOT = QModelIndex()
 RESULT_LIMIT = 200
@@ -120,15 +120,10 @@ class SearchDialog(QDialog):
         self.status.setAccessibleName("Search status")
         layout.addWidget(self.status)
         self.model = HitsModel(self)
-        self.view = QTableView()
+        self.view = read_only_table(QTableView())
         self.view.setAccessibleName("Search results")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
-        self.view.verticalHeader().setVisible(False)
         header = self.view.horizontalHeader()
         for col, width in enumerate((140, 170, 50, 100, 90)):
             header.resizeSection(col, width)
