@@ -4,6 +4,13 @@ Real binder files on disk with light key derivation: the light parameters go
 through the API only (they travel inside each envelope, so the command line
 opens these binders normally). The one stand-in we allow is an in-memory
 keyring backend, because CI has no OS keyring.
+
+Two ways to run `binder`, chosen on purpose: :func:`run_cli` runs the command
+line in the test's own process (fast: no interpreter start), for what a
+command does; :func:`run_binder_process` runs the real command in a new
+process, for what only a process shows: its exit status as a shell sees it,
+secrets in its argv or environment, its temp files, signals and crashes, Qt,
+the console script.
 """
 
 from __future__ import annotations
