@@ -220,8 +220,11 @@ def merge_sections(previous: str, fresh: list[Section | str]) -> list[Section | 
         if key(title) in new:
             out.append(new.pop(key(title)))
         else:
-            body = chunk.rstrip() + f"\n\n- (Kept from the run of {when}.)\n"
-            out.append("## " + body.replace("\n- (Kept from the run", "\n- (Kept from the run"))
+            # A section kept twice still names the run that measured it, once.
+            body = chunk.rstrip()
+            if "\n- (Kept from the run of " not in body:
+                body += f"\n\n- (Kept from the run of {when}.)"
+            out.append("## " + body + "\n")
     out += list(new.values())
     return out
 
