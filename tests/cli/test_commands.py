@@ -43,7 +43,8 @@ def test_the_tables_name_every_command_each_module_defines():
     for name in sorted(command_modules()):
         importlib.import_module(f"binder.cli.{name}")
     groups = lazy_groups()
-    assert [path for path, _ in groups] == ["binder", "binder incident"]
+    paths = [path for path, _ in groups]
+    assert paths[0] == "binder" and "binder incident" in paths
     for path, group in groups:
         assert set(group.commands) == set(group.lazy), f"the table of `{path}` is out of date"
     named = {m for _, group in groups for mods in group.lazy.values() for m in mods}
