@@ -249,7 +249,9 @@ def _check_tokens(binder: Binder, stored: list[StoredCheckpoint], report: Verify
     return len(anchored)
 
 
-def check_checkpoints(binder: Binder, report: VerifyReport, incident_id: int | None) -> None:
+def check_checkpoints(
+    binder: Binder, report: VerifyReport, incident_id: int | None, *, log: Log | None = None
+) -> None:
     """The log has no gaps and the binder extends every checkpoint it holds.
 
     The log is one for the whole binder, so this runs when the whole binder is
@@ -260,7 +262,7 @@ def check_checkpoints(binder: Binder, report: VerifyReport, incident_id: int | N
         report.notes.append("the log and its checkpoints are checked when the whole binder is "
                             "verified (`binder verify` without an incident)")
         return
-    log = read_log(binder)
+    log = log or read_log(binder)
     _check_log_shape(binder, log, report)
     _check_stored(binder, log, report)
 

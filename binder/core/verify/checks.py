@@ -101,14 +101,53 @@ def verify_binder(
     return report
 
 
+def _as_bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if value is None:
+        return b""
+    return str(value).encode("utf-8", "surrogatepass")
+
+
+def _signed_hash_of(binder: Binder, entry_id: int, iid: int) -> str | None:
+    # An entry before the point a tail verify starts from: its hash is taken from its
+    # signed bytes, which the checkpoint's Merkle root has just vouched for.
+    row = binder.conn.execute("SELECT canonical FROM entry WHERE id = ? AND incident_id = ?",
+                              (entry_id, iid)).fetchone()
+    return hashlib.sha256(_as_bytes(row[0])).hexdigest() if row else None
+
+
+def _tail_start(binder: Binder, iid: int, start_seq: int) -> tuple[str, str]:
+    """(hash, recorded-at) of the entry before ``start_seq``, from its signed bytes."""
+    row = binder.conn.execute("SELECT canonical FROM entry WHERE incident_id = ? AND seq = ?",
+                              (iid, start_seq - 1)).fetchone()
+    if row is None:
+        return "", ""
+    try:
+        recorded = str(json.loads(row[0]).get("recorded_at", ""))
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        recorded = ""
+    return hashlib.sha256(_as_bytes(row[0])).hexdigest(), recorded
+
+
 def _verify_incident(
     binder: Binder, incident: Incident, certs: _Certs, report: VerifyReport,
     done: int, total: int, progress: Callable[[int, int], None] | None,
+    *, start_seq: int = 1, cosigns_after: int | None = None,
 ) -> int:
+    """Check one incident's chain, signatures and co-signatures.
+
+    ``start_seq`` > 1 checks only the entries from there on (the tail after a
+    checkpoint verified before), chaining from the signed bytes of the entry
+    before; ``cosigns_after`` then limits co-signatures to those placed in the
+    log after that position.
+    """
     iid = incident.id
     prev_hash = genesis_hash(incident.uuid)
     prev_time = ""
-    expected_seq = 1
+    if start_seq > 1:
+        prev_hash, prev_time = _tail_start(binder, iid, start_seq)
+    expected_seq = start_seq
     hashes_seen: dict[str, int] = {}
     hash_by_id: dict[int, str] = {}
     authors: dict[int, str] = {}
@@ -116,13 +155,15 @@ def _verify_incident(
         """SELECT id, seq, recorded_at, occurred_at, author, cert_fingerprint, kind, phase, text,
                   reason, corrects, evidence_id, source, assets, data, prev_hash, hash, canonical,
                   signature
-           FROM entry WHERE incident_id = ? ORDER BY seq, id""",
-        (iid,),
+           FROM entry WHERE incident_id = ? AND seq >= ? ORDER BY seq, id""",
+        (iid, start_seq),
     )
     first_doc = None
     for row in rows:
         (eid, seq, recorded_at, occurred_at, author, cert_fp, kind, phase, text, reason,
          corrects, evidence_id, source, assets, data, prev_col, hash_col, canonical, signature) = row
+        # Stored as a BLOB; an edit with sqlite3's text functions leaves TEXT behind.
+        canonical, signature = _as_bytes(canonical), _as_bytes(signature)
         report.entries += 1
         done += 1
         if progress and done % 500 == 0:
@@ -180,6 +221,8 @@ def _verify_incident(
             report.add(iid, seq, "time_backwards", "time moved (recorded before the entry preceding it)")
         if corrects is not None:
             target = hash_by_id.get(corrects)
+            if target is None and start_seq > 1:
+                target = _signed_hash_of(binder, corrects, iid)
             if target is None or doc.get("corrects") != target:
                 report.add(iid, seq, "correction_link", "correction points at a different entry than signed")
         elif doc.get("corrects") is not None:
@@ -188,13 +231,51 @@ def _verify_incident(
         prev_hash = hash_col
         prev_time = max(prev_time, doc.get("recorded_at", "") or "")
     report.heads[iid] = prev_hash
-    if first_doc is None:
+    if start_seq > 1:
+        pass  # the opening lies before the tail; the quick check compared the incident row
+    elif first_doc is None:
         if report.entries == 0 or expected_seq == 1:
             report.add(iid, None, "no_opening", "the incident has no journal (its opening entry is missing)")
     else:
         _check_incident_row(report, incident, first_doc)
-    _verify_cosigns(binder, report, certs, iid, hash_by_id, authors)
+    _verify_cosigns(binder, report, certs, iid, hash_by_id, authors, after=cosigns_after)
     return done
+
+
+def verify_since(binder: Binder, report: VerifyReport, last_position: int) -> int:
+    """Check in full every record placed in the log after ``last_position``; returns how many.
+
+    The records up to that position were verified in full before and are
+    pinned by a checkpoint's root (see :mod:`binder.core.verify.quick`).
+    """
+    certs = _Certs(binder)
+    if certs.root is not None:
+        report.root_fingerprint = signers.fingerprint(certs.root.public_bytes(Encoding.DER))
+    starts = dict(binder.conn.execute(
+        """SELECT e.incident_id, min(e.seq) FROM entry e
+           JOIN log_leaf l ON l.kind = 'entry' AND l.row_id = e.id
+           WHERE l.position > ? GROUP BY e.incident_id""", (last_position,)))
+    for (iid,) in binder.conn.execute(
+        """SELECT DISTINCT e.incident_id FROM cosign c JOIN entry e ON e.id = c.entry_id
+           JOIN log_leaf l ON l.kind = 'cosign' AND l.row_id = c.id WHERE l.position > ?""",
+        (last_position,),
+    ):
+        if iid not in starts:
+            (top,) = binder.conn.execute("SELECT coalesce(max(seq), 0) FROM entry WHERE incident_id = ?",
+                                         (iid,)).fetchone()
+            starts[iid] = top + 1
+    incidents = {i.id: i for i in list_incidents(binder)}
+    report.incidents = len(incidents)
+    before = report.signatures  # one signature per entry and per co-signature
+    for iid in sorted(starts):
+        if iid not in incidents:
+            continue  # entries of a vanished incident: the orphan check names them
+        _verify_incident(binder, incidents[iid], certs, report, 0, 1, None,
+                         start_seq=starts[iid], cosigns_after=last_position)
+    _verify_orphans(binder, report, set(incidents), None)
+    check_plan_revisions(binder, report, None)
+    check_evidence(binder, report, None, check_files=False)
+    return report.signatures - before
 
 
 def _check_incident_row(report: VerifyReport, incident: Incident, doc: dict) -> None:
@@ -235,17 +316,27 @@ def _check_signature(
 
 def _verify_cosigns(
     binder: Binder, report: VerifyReport, certs: _Certs, iid: int,
-    hash_by_id: dict[int, str], authors: dict[int, str],
+    hash_by_id: dict[int, str], authors: dict[int, str], *, after: int | None = None,
 ) -> None:
     seq_by_id = dict(binder.conn.execute("SELECT id, seq FROM entry WHERE incident_id = ?", (iid,)))
-    rows = binder.conn.execute(
-        """SELECT c.entry_id, c.entry_hash, c.witness, c.cert_fingerprint, c.signed_at, c.canonical,
-                  c.signature FROM cosign c JOIN entry e ON e.id = c.entry_id
-           WHERE e.incident_id = ? ORDER BY c.id""",
-        (iid,),
-    )
+    sql = """SELECT c.entry_id, c.entry_hash, c.witness, c.cert_fingerprint, c.signed_at, c.canonical,
+                    c.signature FROM cosign c JOIN entry e ON e.id = c.entry_id
+             WHERE e.incident_id = ?"""
+    params: tuple = (iid,)
+    if after is not None:
+        sql += """ AND c.id IN (SELECT row_id FROM log_leaf WHERE kind = 'cosign' AND position > ?)"""
+        params = (iid, after)
+    rows = binder.conn.execute(sql + " ORDER BY c.id", params)
     for entry_id, entry_hash, witness, fp, signed_at, canonical, signature in rows:
         seq = seq_by_id.get(entry_id)
+        canonical, signature = _as_bytes(canonical), _as_bytes(signature)
+        if after is not None and entry_id not in hash_by_id:
+            # Witnessing an entry from before the tail: its hash and author from its signed bytes.
+            signed = _signed_hash_of(binder, entry_id, iid)
+            if signed is not None:
+                hash_by_id[entry_id] = signed
+                row = binder.conn.execute("SELECT author FROM entry WHERE id = ?", (entry_id,)).fetchone()
+                authors[entry_id] = row[0] if row else ""
         label = f"co-signature by {witness}"
         try:
             doc = json.loads(canonical)

@@ -177,6 +177,11 @@ def _parse(doc: dict[str, Any], source: str, path: str) -> ExportSeen:
     )
 
 
+def _raw(value: object) -> bytes:
+    # Signed bytes are BLOBs; an edit with sqlite3's text functions leaves TEXT behind.
+    return value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
+
+
 def compare_with_export(binder: Binder, seen: ExportSeen, report: VerifyReport) -> int | None:
     """Add a problem to ``report`` for every way the binder departs from ``seen``.
 
@@ -200,7 +205,7 @@ def compare_with_export(binder: Binder, seen: ExportSeen, report: VerifyReport) 
         return None
     iid = int(row[0])
     here = [
-        (seq, hashlib.sha256(bytes(canonical)).hexdigest())
+        (seq, hashlib.sha256(_raw(canonical)).hexdigest())
         for seq, canonical in conn.execute(
             "SELECT seq, canonical FROM entry WHERE incident_id = ? ORDER BY seq, id", (iid,)
         )
@@ -236,7 +241,7 @@ def _compare_cosigns(
     binder: Binder, seen: ExportSeen, report: VerifyReport, iid: int, same_until: int
 ) -> None:
     present = {
-        hashlib.sha256(bytes(canonical)).hexdigest()
+        hashlib.sha256(_raw(canonical)).hexdigest()
         for (canonical,) in binder.conn.execute(
             "SELECT c.canonical FROM cosign c JOIN entry e ON e.id = c.entry_id WHERE e.incident_id = ?",
             (iid,),
