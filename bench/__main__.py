@@ -29,7 +29,7 @@ from bench import Row, Section
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
-ORDER = ["bench_journal", "bench_hash", "bench_report", "bench_app", "bench_cli"]
+ORDER = ["bench_journal", "bench_checkpoints", "bench_hash", "bench_report", "bench_app", "bench_cli"]
 
 
 def cpu_model() -> str:

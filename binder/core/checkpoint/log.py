@@ -15,7 +15,7 @@ before the removal no longer matches it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from binder.core.checkpoint.merkle import LEAF_PREFIX, Tree
 from binder.core.storage.database import Binder
@@ -40,18 +40,22 @@ class Leaf:
     row_id: int
 
 
-@dataclass
 class Log:
     """The log as it is now: its tree, and whatever did not fit."""
 
-    tree: Tree
-    leaves: list[Leaf]
-    #: (position, kind, row id) of places whose record is gone.
-    missing_records: list[tuple[int, str, int]] = field(default_factory=list)
-    #: Ranges (first, last) of positions that are gone between places still present.
-    position_gaps: list[tuple[int, int]] = field(default_factory=list)
-    #: (kind, row id) of records that have no place in the log.
-    unplaced: list[tuple[str, int]] = field(default_factory=list)
+    def __init__(self, tree: Tree, positions: list[int], kinds: list[str], row_ids: list[int],
+                 missing_records: list[tuple[int, str, int]], position_gaps: list[tuple[int, int]],
+                 unplaced: list[tuple[str, int]] | None = None):
+        self.tree = tree
+        #: Parallel to the tree's leaves: each record's position, kind and row id.
+        self.positions, self.kinds, self.row_ids = positions, kinds, row_ids
+        #: (position, kind, row id) of places whose record is gone.
+        self.missing_records = missing_records
+        #: Ranges (first, last) of positions that are gone between places still present.
+        self.position_gaps = position_gaps
+        #: (kind, row id) of records that have no place in the log.
+        self.unplaced = unplaced or []
+        self._index: dict[tuple[str, int], int] | None = None
 
     @property
     def size(self) -> int:
@@ -62,12 +66,29 @@ class Log:
         """Root hash of the whole log, or of its first ``size`` leaves."""
         return self.tree.root(size)
 
+    @property
+    def leaves(self) -> list[Leaf]:
+        """Every leaf with its place (built on demand: most callers need only the tree)."""
+        return [Leaf(i, p, k, r) for i, (p, k, r) in
+                enumerate(zip(self.positions, self.kinds, self.row_ids, strict=True))]
+
     def index_of(self, kind: str, row_id: int) -> int | None:
         """The leaf index of a record, or None when it has no place."""
-        for leaf in self.leaves:
-            if leaf.kind == kind and leaf.row_id == row_id:
-                return leaf.index
-        return None
+        if self._index is None:
+            self._index = {(k, r): i for i, (k, r) in enumerate(zip(self.kinds, self.row_ids,
+                                                                    strict=True))}
+        return self._index.get((kind, row_id))
+
+
+def _gaps(positions: list[int]) -> list[tuple[int, int]]:
+    if not positions or positions[-1] == len(positions):
+        return []  # unique, increasing, from 1: exactly 1..n
+    gaps, expected = [], 1
+    for position in positions:
+        if position > expected:
+            gaps.append((expected, position - 1))
+        expected = position + 1
+    return gaps
 
 
 def read_log(binder: Binder, *, with_problems: bool = True) -> Log:
@@ -76,23 +97,20 @@ def read_log(binder: Binder, *, with_problems: bool = True) -> Log:
     One pass over the log in position order; the leaf hashes are computed here
     from the stored canonical bytes, never taken from a stored hash column.
     """
+    rows = binder.conn.execute(_LEAVES_SQL).fetchall()
+    all_positions = [r[0] for r in rows]
+    gaps = _gaps(all_positions)
+    missing = [(r[0], r[1], r[2]) for r in rows if r[3] is None]
+    if missing:
+        rows = [r for r in rows if r[3] is not None]
+    blobs = [r[3] for r in rows]
+    if not all(type(b) is bytes for b in blobs):
+        # An edit with sqlite3's text functions leaves TEXT where a BLOB was.
+        blobs = [b if isinstance(b, bytes) else str(b).encode("utf-8", "surrogatepass") for b in blobs]
     sha = hashlib.sha256
-    hashes: list[bytes] = []
-    leaves: list[Leaf] = []
-    missing: list[tuple[int, str, int]] = []
-    gaps: list[tuple[int, int]] = []
-    expected = 1
-    for position, kind, row_id, canonical in binder.conn.execute(_LEAVES_SQL):
-        if position != expected and position > expected:
-            gaps.append((expected, position - 1))
-        expected = position + 1
-        if canonical is None:
-            missing.append((position, kind, row_id))
-            continue
-        data = canonical if isinstance(canonical, bytes) else str(canonical).encode("utf-8")
-        leaves.append(Leaf(len(hashes), position, kind, row_id))
-        hashes.append(sha(LEAF_PREFIX + data).digest())
-    log = Log(Tree(hashes), leaves, missing, gaps)
+    hashes = [sha(LEAF_PREFIX + b).digest() for b in blobs]
+    log = Log(Tree(hashes), [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+              missing, gaps)
     if with_problems:
         log.unplaced = [
             (kind, row_id)

@@ -55,11 +55,10 @@ def _log_section(binder: Binder, entries: list[dict], cosigns: list[dict],
     from binder.core.checkpoint.store import list_checkpoints
 
     log = read_log(binder, with_problems=False)
-    index = {(leaf.kind, leaf.row_id): leaf.index for leaf in log.leaves}
     for item in entries:
-        item["leaf_index"] = index.get(("entry", item["id"]))
+        item["leaf_index"] = log.index_of("entry", item["id"])
     for item in cosigns:
-        item["leaf_index"] = index.get(("cosign", item["id"]))
+        item["leaf_index"] = log.index_of("cosign", item["id"])
     notes = [c.note for c in list_checkpoints(binder)]
     notes += [n for n in extra_checkpoints if n not in notes]
     return {"size": log.size, "leaves": [h.hex() for h in log.tree.levels[0]], "checkpoints": notes}

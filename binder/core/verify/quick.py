@@ -188,7 +188,7 @@ def quick_verify(binder: Binder) -> QuickResult | None:
                    f"the first {mark.size} records no longer match checkpoint {cp.id}, which "
                    "verified in full before: records were removed, reordered or altered since")
         return QuickResult(report, mark, cp, 0)
-    last_position = log.leaves[mark.size - 1].position if mark.size else 0
+    last_position = log.positions[mark.size - 1] if mark.size else 0
     _check_prefix_columns(binder, last_position, report)
     since = verify_since(binder, report, last_position)
     check_checkpoints(binder, report, None, log=log)
