@@ -303,6 +303,7 @@ class MainWindow(QMainWindow):
             self.navigate(NAV_INCIDENTS)
         self._update_actions()
         self._update_status()
+        self.check_integrity()
 
     def _set_content(self, index: int, widget: QWidget) -> None:
         old = self.content.widget(index)
@@ -510,6 +511,12 @@ class MainWindow(QMainWindow):
                 lambda ws: ws.new_register_item(c))), (keys,))
             for cls, text, keys in REGISTER_SHORTCUTS
         ]
+        self.act_checkpoint = self._action(
+            m, "Make a checkpoint…", self.make_checkpoint, ("Ctrl+Shift+K",),
+            tip="Sign the state of the whole binder, e.g. at a shift handover or the end of a phase")
+        self.act_anchor = self._action(
+            m, "Anchor with a timestamp authority", self.anchor_now,
+            tip="Send pending checkpoints and signed reports to the timestamp authorities set")
         m.addSeparator()
         self.act_next = self._action(m, "Next pane", lambda: self._pane_step(1), ("Ctrl+Tab",))
         self.act_prev = self._action(m, "Previous pane", lambda: self._pane_step(-1),
@@ -625,6 +632,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _close_binder(self) -> None:
+        self._integrity_task = None
         if self.workspace is not None:
             self.workspace.shutdown()
         self.session.sign_out()
@@ -669,6 +677,97 @@ class MainWindow(QMainWindow):
         dialogs.info(self, "About Incident Binder",
                      "Incident Binder: the offline binder for leading a security incident.")
 
+    # =========================================================================== integrity
+    def check_integrity(self) -> None:
+        """Verify the whole binder off the UI thread: quickly from the last verified checkpoint."""
+        if not self.session.unlocked or getattr(self, "_integrity_task", None) is not None:
+            return
+        from shiboken6 import isValid
+
+        from binder.ui.tasks import run_task
+
+        path, key = self.binder.path, self.binder.data_key
+        set_chip(self.integrity_label, "Checking the binder…", "grey")
+        self.integrity_label.setVisible(True)
+
+        def work(progress, cancelled):
+            from binder.services.integrity import check_at_open
+
+            with open_binder(path) as b:  # a connection of the worker thread's own
+                b.data_key = key  # the mark of the last full verify is authenticated with it
+                return check_at_open(b, progress)
+
+        def current() -> bool:
+            # The window may have closed, or moved to another binder, while this ran.
+            return isValid(self) and self.binder is not None and self.binder.path == path
+
+        def done(state) -> None:
+            if not current():
+                return
+            self._integrity_task = None
+            self.integrity_state = state
+            set_chip(self.integrity_label, state.text, "green" if state.ok else "red")
+            self.integrity_label.setToolTip(state.detail)
+
+        def failed(exc: BaseException) -> None:
+            if not current():
+                return
+            self._integrity_task = None
+            set_chip(self.integrity_label, "Binder not checked", "amber")
+            self.integrity_label.setToolTip(str(exc))
+
+        self._integrity_task = run_task(self, work, label="Checking the binder", on_success=done,
+                                        on_failure=failed, show_progress=False)
+
+    def make_checkpoint(self) -> None:
+        """Sign (and have a witness co-sign) the state of the whole binder; show its text."""
+        if not self.session.unlocked:
+            return
+        from binder.ui.forms.signed import ask_author
+        from binder.ui.screens.checkpoint import CheckpointDialog, CheckpointTextDialog
+
+        author = ask_author(self, self.signer_provider, "A checkpoint")
+        if author is None:
+            return
+        incident_id = self.workspace.incident_id if self.workspace is not None else None
+        dialog = CheckpointDialog(self, self.binder, author, incident_id)
+        if dialog.exec() and dialog.made is not None:
+            CheckpointTextDialog(self, self.binder, dialog.made).exec()
+
+    def anchor_now(self) -> None:
+        """Ask the timestamp authorities for trusted time; offline, everything stays pending."""
+        if not self.session.unlocked:
+            return
+        from binder.core.checkpoint.anchor import tsa_urls
+        from binder.ui.tasks import run_task
+
+        if not tsa_urls(self.binder):
+            dialogs.info(self, "No timestamp authority set",
+                         "Set one or more RFC 3161 timestamp authorities first (your organisation's, "
+                         "or a public one), e.g. with `binder anchor --tsa URL`. Until then every "
+                         "time in this binder is this computer's clock.")
+            return
+        path = self.binder.path
+
+        def work(progress, cancelled):
+            from binder.core.checkpoint.anchor import anchor
+
+            with open_binder(path) as b:
+                return anchor(b)
+
+        def done(result) -> None:
+            lines = [f"Anchored checkpoint {cp.id} ({cp.tree_size} records) at {when[:19]}Z"
+                     for cp, _url, when in result.anchored]
+            lines += [f"Timestamped {p}" for p, _u, _w in result.reports]
+            pending = len(result.pending_checkpoints) + len(result.pending_reports)
+            if pending:
+                lines.append(f"{pending} item(s) stay pending: {'; '.join(result.failures[:2])}")
+            if not lines:
+                lines.append("Nothing pending: every checkpoint and report is anchored.")
+            dialogs.info(self, "Trusted time", "\n".join(lines))
+
+        run_task(self, work, label="Asking the timestamp authorities", on_success=done)
+
     # =========================================================================== status bar
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -683,6 +782,10 @@ class MainWindow(QMainWindow):
         self.sign_out_button.clicked.connect(self.sign_out)
         self.deadline_label = QLabel("")
         self.deadline_label.setAccessibleName("Nearest deadline")
+        self.integrity_label = QLabel("")
+        self.integrity_label.setAccessibleName("Binder integrity")
+        self.integrity_label.setVisible(False)
+        bar.addPermanentWidget(self.integrity_label)
         bar.addPermanentWidget(self.deadline_label)
         bar.addPermanentWidget(self.signer_label)
         bar.addPermanentWidget(self.sign_out_button)
