@@ -12,13 +12,19 @@ whether a timestamp authority has anchored it yet.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from binder.core.checkpoint.anchor import checkpoint_status
+from binder.core.checkpoint.note import Checkpoint
+from binder.core.checkpoint.store import latest_checkpoint
+from binder.core.crypto.signers import SigningSession
 from binder.core.output.pdf import FONT_MONO, RULE, esc, styles
+from binder.core.storage.database import Binder
 
 QR_SIZE = 46 * mm
 
@@ -82,3 +88,55 @@ def checkpoint_flowables(
     yield KeepTogether([table])
     yield Spacer(1, 1.5 * mm)
     yield Paragraph(f"<b>Time:</b> {esc(status)}", st["small"])
+
+
+TIME_NOTE = (
+    "<b>About the times in this document.</b> Every time shown was taken from the clock of the "
+    "computer that recorded it: the signer's own clock, which nobody else vouches for. A time "
+    "becomes trusted when a timestamp authority (RFC 3161) anchors it: Incident Binder sends "
+    "each checkpoint, and this report once it is signed, to the authorities set for the binder "
+    "as soon as it is online (<font name=\"DejaVuSansMono\">binder anchor</font>). An anchored "
+    "report carries a document timestamp that your PDF reader lists beside the signatures; "
+    "until then, treat every time here as the signer's statement."
+)
+
+
+@dataclass(frozen=True)
+class PrintedCheckpoint:
+    """A checkpoint as a document prints it."""
+
+    note: str
+    heading: str
+    who: str
+    status: str
+
+
+def printed_checkpoint(binder: Binder, fresh: Checkpoint | None, maker: SigningSession | None,
+                       witness: SigningSession | None) -> PrintedCheckpoint | None:
+    """The checkpoint to print: the one made now, else the binder's newest, else None."""
+    if fresh is not None and maker is not None:
+        who = f"made by {maker.person}" + (f", witnessed by {witness.person}" if witness else "")
+        return PrintedCheckpoint(fresh.text(), "Checkpoint made at this sign-off", who,
+                                 "pending: not yet anchored by a timestamp authority; its time is "
+                                 "the maker's computer clock")
+    newest = latest_checkpoint(binder)
+    if newest is None:
+        return None
+    who = f"made by {newest.maker}" + (f", witnessed by {newest.witness}" if newest.witness else "")
+    return PrintedCheckpoint(newest.note, f"Newest checkpoint of the binder (checkpoint {newest.id})",
+                             who, checkpoint_status(binder, newest))
+
+
+def time_and_checkpoint(printed: PrintedCheckpoint | None, width: float) -> Iterator[Flowable]:
+    """What a document says about its times, then the checkpoint (when there is one)."""
+    st = styles()
+    yield Paragraph(TIME_NOTE, st["small"])
+    yield Spacer(1, 2 * mm)
+    if printed is None:
+        yield Paragraph("No checkpoint has been made in this binder yet: make one at every "
+                        "handover (<font name=\"DejaVuSansMono\">binder checkpoint --as PERSON "
+                        "--witness PERSON</font>) and keep its text outside the binder.",
+                        st["small"])
+        return
+    yield from checkpoint_flowables(printed.note, width, heading=printed.heading, who=printed.who,
+                                    status=printed.status)

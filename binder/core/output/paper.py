@@ -318,6 +318,16 @@ def _roster_groups(binder: Binder, plan: Any) -> list | None:
     return groups if any(g.contacts for g in groups) else None
 
 
+def _checkpoint_page(binder: Binder, width: float, st: dict) -> list[Flowable]:
+    # The paper binder outlives the laptop: the newest checkpoint printed on it lets
+    # anyone show later that nothing written before it was removed.
+    from binder.core.output.checkpoint_print import printed_checkpoint, time_and_checkpoint
+
+    flow: list[Flowable] = [PageBreak(), Paragraph("Checkpoint of the binder", st["h1"])]
+    flow += list(time_and_checkpoint(printed_checkpoint(binder, None, None, None), width))
+    return flow
+
+
 def build_print_plan(binder: Binder, *, plan_name: str | None = None,
                      include_roster: bool = True, now: str | None = None) -> PrintPlanResult:
     """Build the paper binder PDF (the call sheet is filled when the binder is unlocked)."""
@@ -336,6 +346,7 @@ def build_print_plan(binder: Binder, *, plan_name: str | None = None,
     story += _phases(plan, width, st)
     story += _prerequisites_and_clocks(plan, width, st)
     story += sheet
+    story += _checkpoint_page(binder, width, st)
     decor = PageDecor(
         header_left=f"{org + ' · ' if org else ''}Incident response binder: {plan.name}",
         header_right=f"Plan revision {revision.number} · printed {fmt_time(printed)}",

@@ -23,11 +23,13 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable, PageBreak
 
+from binder.core.checkpoint.store import sign_checkpoint, store_checkpoint
 from binder.core.crypto import signers
 from binder.core.crypto.signers import Signer, SigningSession
-from binder.core.errors import BadInput, NotFound
+from binder.core.errors import BadInput, IntegrityError, NotFound
 from binder.core.incident.record import get_incident
 from binder.core.output import signing as pdfsign
+from binder.core.output.checkpoint_print import PrintedCheckpoint, printed_checkpoint
 from binder.core.output.pdf import MARGIN, PAGE, PageDecor, checker, fmt_time, render
 from binder.core.output.report import sections
 from binder.core.output.report.facts import Progress, ReportFacts, gather_facts, snapshot
@@ -50,11 +52,14 @@ class ReportResult:
     signed_by: tuple[str, ...] = ()
     slots: tuple[pdfsign.SignatureSlot, ...] = ()
     bundle_attached: bool = False
+    #: The checkpoint made at this sign-off (stored once the report was signed).
+    checkpoint_id: int | None = None
 
 
 def story(binder: Binder, f: ReportFacts, variant: str, width: float,
           slots: list[pdfsign.SignatureSlot], progress: Progress | None,
-          check: Callable[[], None]) -> Iterator[Flowable]:
+          check: Callable[[], None], checkpoint: PrintedCheckpoint | None = None,
+          ) -> Iterator[Flowable]:
     """The sections of a ``variant`` report in order (the journal streamed from ``binder``)."""
     yield from sections.cover(f, width, variant)
     if variant == "executive":
@@ -78,14 +83,14 @@ def story(binder: Binder, f: ReportFacts, variant: str, width: float,
         yield from sections.impact(f, width)
         yield from sections.review(f, width)
     yield from sections.signoff(f, width, slots)
-    yield from sections.appendix(f, width)
+    yield from sections.appendix(f, width, checkpoint)
 
 
-def _bundle_bytes(binder: Binder, incident_id: int) -> bytes | None:
+def _bundle_bytes(binder: Binder, incident_id: int, extra: tuple[str, ...] = ()) -> bytes | None:
     from binder.core.output import bundle
 
     try:
-        data = bundle.build_bundle(binder, incident_id)
+        data = bundle.build_bundle(binder, incident_id, extra_checkpoints=extra)
     except NotFound:
         return None  # no root certificate yet: nothing in the binder can be verified
     return bundle.bundle_bytes(data)
@@ -137,6 +142,15 @@ def build_report(
                 names["lead"] = found
         facts = gather_facts(binder, incident, now=now, named=names, progress=progress,
                              check=check)
+        # A signed report is a sign-off: the signers also sign a checkpoint of the whole
+        # binder as it is in this snapshot, printed in the appendix and kept once signed.
+        fresh = None
+        if lead is not None:
+            try:
+                fresh = sign_checkpoint(binder, lead, witness)
+            except IntegrityError:
+                pass  # records are missing from the log: the appendix lists the problems instead
+        printed = printed_checkpoint(binder, fresh, lead, witness)
         slots: list[pdfsign.SignatureSlot] = []
         width = _content_width()
         title_kind = "Incident report" if variant == "full" else "Executive summary"
@@ -148,7 +162,7 @@ def build_report(
             drill=incident.drill,
         )
         pdf, doc = render(
-            story(binder, facts, variant, width, slots, progress, check), decor,
+            story(binder, facts, variant, width, slots, progress, check, printed), decor,
             title=f"{'[DRILL] ' if incident.drill else ''}{title_kind}: {incident.title}",
             author=facts.org or "Incident Binder",
             subject=f"Incident {incident.id} ({incident.uuid}), journal head {facts.head}",
@@ -157,7 +171,8 @@ def build_report(
         pages = doc.pages
         del doc
         check()
-        bundle = _bundle_bytes(binder, incident.id) if attach_bundle else None
+        bundle = (_bundle_bytes(binder, incident.id, (fresh.text(),) if fresh else ())
+                  if attach_bundle else None)
     attachments = []
     if bundle is not None:
         attachments.append(pdfsign.Attachment(
@@ -175,11 +190,15 @@ def build_report(
             check()
             pdf = pdfsign.sign_role(pdf, session, root_der, role)
             signed_by.append(session.person)
+    checkpoint_id = None
+    if fresh is not None and lead is not None:
+        checkpoint_id = store_checkpoint(binder, fresh, lead, witness, occasion="report",
+                                         incident_id=incident.id).id
     if progress:
         progress(1, 1)
     return ReportResult(pdf=pdf, variant=variant, pages=pages, entries=facts.entry_count,
                         head_hash=facts.head, signed_by=tuple(signed_by), slots=tuple(slots),
-                        bundle_attached=bundle is not None)
+                        bundle_attached=bundle is not None, checkpoint_id=checkpoint_id)
 
 
 def _content_width() -> float:

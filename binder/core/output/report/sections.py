@@ -27,6 +27,7 @@ from reportlab.platypus import (
 from binder.core.crypto.signers import format_fingerprint
 from binder.core.incident import journal as jr
 from binder.core.output import signing as pdfsign
+from binder.core.output.checkpoint_print import PrintedCheckpoint, time_and_checkpoint
 from binder.core.output.pdf import DRILL_RED, esc, fmt_time, grid, header_cells, styles
 from binder.core.output.report.drawings import SignOffGrid, timeline_drawing
 from binder.core.output.report.facts import Progress, ReportFacts, entry_time, utc_moment
@@ -544,8 +545,9 @@ def signoff(f: ReportFacts, width: float, slots: list[pdfsign.SignatureSlot]
             "cover the file, not the paper.", "small")
 
 
-def appendix(f: ReportFacts, width: float) -> Iterator[Flowable]:
-    """The verification appendix: head, root, signers' fingerprints and how to check."""
+def appendix(f: ReportFacts, width: float, checkpoint: PrintedCheckpoint | None = None
+             ) -> Iterator[Flowable]:
+    """The verification appendix: head, root, signers' fingerprints, how to check, and time."""
     yield PageBreak()
     yield P("Verification appendix", "h1")
     inc = f.incident
@@ -596,3 +598,5 @@ def appendix(f: ReportFacts, width: float) -> Iterator[Flowable]:
     for i, text in enumerate(steps, start=1):
         yield P(f"{i}. {text}", "bullet")
         yield Spacer(1, 1.5 * mm)
+    yield P("Time and checkpoint", "h2")
+    yield from time_and_checkpoint(checkpoint, width)
