@@ -59,9 +59,20 @@ def _log_section(binder: Binder, entries: list[dict], cosigns: list[dict],
         item["leaf_index"] = log.index_of("entry", item["id"])
     for item in cosigns:
         item["leaf_index"] = log.index_of("cosign", item["id"])
-    notes = [c.note for c in list_checkpoints(binder)]
+    from binder.core.checkpoint.anchor import all_tokens
+
+    stored = list_checkpoints(binder)
+    notes = [c.note for c in stored]
     notes += [n for n in extra_checkpoints if n not in notes]
-    return {"size": log.size, "leaves": [h.hex() for h in log.tree.levels[0]], "checkpoints": notes}
+    place = {c.id: i for i, c in enumerate(stored)}
+    # RFC 3161 tokens, each over the SHA-256 of the checkpoint's text: openssl ts -verify.
+    timestamps = [
+        {"checkpoint": place[t.checkpoint_id], "tsa": t.tsa_url, "time": t.gen_time,
+         "token": _b64(t.token), "chain": t.chain}
+        for t in all_tokens(binder) if t.checkpoint_id in place
+    ]
+    return {"size": log.size, "leaves": [h.hex() for h in log.tree.levels[0]], "checkpoints": notes,
+            "timestamps": timestamps}
 
 
 def build_bundle(

@@ -182,3 +182,58 @@ def test_cli_anchor_contract(made, incident_id, tsa, run_cli, tmp_path):
 def test_anchor_module_needs_no_network_to_import():
     # Importing the module must not touch pyHanko or the network (the CLI imports it).
     assert Path(anchor.__file__).name == "anchor.py"
+
+
+def test_the_bundle_carries_each_token_and_openssl_checks_it(made, incident_id, tsa, tmp_path):
+    import base64
+
+    from binder.core.output import bundle
+
+    cp = make_checkpoint(made.binder, made.lead, made.witness)
+    anchor.set_tsa_urls(made.binder, [tsa.url])
+    anchor.anchor(made.binder)
+    data = bundle.build_bundle(made.binder, incident_id)
+    (stamp,) = data["log"]["timestamps"]
+    note = data["log"]["checkpoints"][stamp["checkpoint"]]
+    assert note == cp.note and stamp["tsa"] == tsa.url
+    (tmp_path / "cp.txt").write_text(note, encoding="utf-8")
+    (tmp_path / "token.tsr").write_bytes(base64.b64decode(stamp["token"]))
+    (tmp_path / "chain.pem").write_text(stamp["chain"])
+    (tmp_path / "tsa-root.pem").write_bytes(tsa.root_pem)
+    run = subprocess.run(["openssl", "ts", "-verify", "-data", "cp.txt", "-in", "token.tsr",
+                          "-token_in", "-CAfile", "tsa-root.pem", "-untrusted", "chain.pem"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert "Verification: OK" in run.stdout, run.stdout + run.stderr
+    (tmp_path / "cp.txt").write_text(note.replace("checkpoint-format 1", "checkpoint-format 2"))
+    bad = subprocess.run(["openssl", "ts", "-verify", "-data", "cp.txt", "-in", "token.tsr",
+                          "-token_in", "-CAfile", "tsa-root.pem", "-untrusted", "chain.pem"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert "Verification: OK" not in bad.stdout
+
+
+def test_history_guards_keep_tokens(made, incident_id, tsa):
+    make_checkpoint(made.binder, made.lead)
+    anchor.set_tsa_urls(made.binder, [tsa.url])
+    anchor.anchor(made.binder)
+    for sql in ("UPDATE timestamp_token SET gen_time = '2000-01-01T00:00:00Z'",
+                "DELETE FROM timestamp_token"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"), made.binder.write():
+            made.binder.conn.execute(sql)
+
+
+def test_the_documented_openssl_check_of_a_bundle_token_works(made, incident_id, tsa, tmp_path):
+    """docs/VERIFYING.md section 10, run exactly as printed."""
+    import re
+
+    from binder.core.output import bundle
+
+    make_checkpoint(made.binder, made.lead, made.witness)
+    anchor.set_tsa_urls(made.binder, [tsa.url])
+    anchor.anchor(made.binder)
+    bundle.write_bundle(made.binder, incident_id, tmp_path / "incident-3.json")
+    (tmp_path / "tsa-root.pem").write_bytes(tsa.root_pem)
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "VERIFYING.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- tsa-openssl.*?-->\s*```sh\n(.*?)```", doc, re.S).group(1)
+    run = subprocess.run(["sh", "-c", block], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin"}, timeout=60)
+    assert "Verification: OK" in run.stdout and "Time stamp:" in run.stdout, run.stdout + run.stderr
