@@ -270,6 +270,14 @@ def verify_since(binder: Binder, report: VerifyReport, last_position: int) -> in
     for iid in sorted(starts):
         if iid not in incidents:
             continue  # entries of a vanished incident: the orphan check names them
+        # The tail sits after the covered records in the log, in number order.
+        for (seq,) in binder.conn.execute(
+            """SELECT e.seq FROM entry e JOIN log_leaf l ON l.kind = 'entry' AND l.row_id = e.id
+               WHERE e.incident_id = ? AND e.seq >= ? AND l.position <= ? LIMIT 5""",
+            (iid, starts[iid], last_position),
+        ):
+            report.add(iid, seq, "log_order", "placed in the log among records written before it "
+                                              "(log reordered)")
         _verify_incident(binder, incidents[iid], certs, report, 0, 1, None,
                          start_seq=starts[iid], cosigns_after=last_position)
     _verify_orphans(binder, report, set(incidents), None)
