@@ -6,7 +6,7 @@ import subprocess
 
 from binder.core.checkpoint.store import list_checkpoints, make_checkpoint
 from binder.core.output.paper import write_print_plan
-from binder.core.output.report import write_report
+from binder.core.output.report.build import write_report
 from binder.core.verify.checks import verify_binder
 
 
