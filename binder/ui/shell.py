@@ -512,7 +512,7 @@ class MainWindow(QMainWindow):
             for cls, text, keys in REGISTER_SHORTCUTS
         ]
         self.act_checkpoint = self._action(
-            m, "Make a checkpoint…", self.make_checkpoint, ("Ctrl+Shift+K",),
+            m, "Make a checkpoint…", self.make_checkpoint, ("Ctrl+Alt+K",),
             tip="Sign the state of the whole binder, e.g. at a shift handover or the end of a phase")
         self.act_anchor = self._action(
             m, "Anchor with a timestamp authority", self.anchor_now,
