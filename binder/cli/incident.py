@@ -28,13 +28,17 @@ def incident() -> None:
 @binder_option
 @click.option("--title", required=True, help="A short title, e.g. 'Skimmer in checkout'.")
 @click.option("--detected-at", default=None, help="When it was detected (ISO 8601; default now).")
+@click.option("--aware-at", default=None,
+              help="When the organisation became aware (ISO 8601): a signed decision the "
+                   "awareness clocks count from (default: they count from detection).")
 @click.option("--type", "type_", default="other", help="Incident type key (see `incident types`).")
 @click.option("--severity", default="medium", help="Severity on the plan's scale.")
 @click.option("--drill", is_flag=True, help="Mark as a drill (tabletop exercise).")
 @click.option("--plan", "plan_name", default=None, help="Plan to run under (default: the first).")
 @click.option("--as", "person", required=True, help="Who opens it (an enrolled signer).")
-def incident_open(binder_path: Path | None, title: str, detected_at: str | None, type_: str,
-                  severity: str, drill: bool, plan_name: str | None, person: str) -> None:
+def incident_open(binder_path: Path | None, title: str, detected_at: str | None,
+                  aware_at: str | None, type_: str, severity: str, drill: bool,
+                  plan_name: str | None, person: str) -> None:
     """Open an incident; prints its id."""
     from binder.core.plan import revisions as plans  # here: `incident list` needs no plan
 
@@ -50,6 +54,7 @@ def incident_open(binder_path: Path | None, title: str, detected_at: str | None,
         new_id = incidents.open_incident(
             binder, author, title=title, detected_at=detected_at, type=type_, severity=severity,
             drill=drill, plan_revision_id=plan_rev_id, severities=sev, types=types,
+            aware_at=aware_at,
         )
     emit_id(new_id)
 
@@ -60,12 +65,12 @@ def incident_open(binder_path: Path | None, title: str, detected_at: str | None,
 def incident_list(binder_path: Path | None, as_json: bool) -> None:
     """List incidents (drills marked)."""
     with open_path(binder_path) as binder:
-        rows = [
-            {"id": i.id, "uuid": i.uuid, "title": i.title, "type": i.type, "severity": i.severity,
-             "drill": i.drill, "detected_at": i.detected_at, "opened_at": i.opened_at,
-             "opened_by": i.opened_by}
-            for i in incidents.list_incidents(binder)
-        ]
+        rows = []
+        for i in incidents.list_incidents(binder):
+            now = incidents.classification(binder, i)
+            rows.append({"id": i.id, "uuid": i.uuid, "title": i.title, "type": now.type,
+                         "severity": now.severity, "drill": i.drill, "detected_at": i.detected_at,
+                         "opened_at": i.opened_at, "opened_by": i.opened_by})
     if as_json:
         emit_json(rows)
         return

@@ -16,6 +16,7 @@ from binder.cli.common import (
     signer_session,
 )
 from binder.cli.root import cli
+from binder.core import times
 from binder.core.crypto.signers import get_signer
 from binder.core.errors import BadInput
 from binder.core.incident import journal as jr
@@ -101,14 +102,18 @@ def journal_cosign(binder_path, entry: str, person: str) -> None:
 @click.option("--as", "person", required=True, help="Author of the correction.")
 @click.option("--text", required=True, help="The corrected statement.")
 @click.option("--reason", required=True, help="Why the original was wrong.")
-def journal_correct(binder_path, entry: str, person: str, text: str, reason: str) -> None:
+@click.option("--occurred-at", default=None,
+              help="When it really happened (ISO 8601), if the original had the time wrong; "
+                   "default: the original's time.")
+def journal_correct(binder_path, entry: str, person: str, text: str, reason: str,
+                    occurred_at: str | None) -> None:
     """Append a correction of ENTRY (the original is kept); prints its id."""
     entry_id = parse_id(entry, "entry")
-    jr.validate(NewEntry(text=text, reason=reason))
+    jr.validate(NewEntry(text=text, reason=reason, occurred_at=occurred_at))
     with open_path(binder_path) as binder:
         jr.get_entry(binder, entry_id)
         author = signer_session(binder, person)
-        emit_id(jr.correct(binder, entry_id, author, text, reason))
+        emit_id(jr.correct(binder, entry_id, author, text, reason, occurred_at=occurred_at))
 
 
 @journal.command("attach")
@@ -141,6 +146,7 @@ def entry_json(view: jr.EntryView) -> dict:
     e = view.entry
     return {
         "id": e.id, "seq": e.seq, "recorded_at": e.recorded_at, "occurred_at": e.occurred_at,
+        "event_at": e.event_at, "event_utc": times.utc_iso(e.event_utc),
         "author": e.author, "kind": e.kind, "phase": e.phase, "text": e.text, "reason": e.reason,
         "corrects": e.corrects, "corrected_by": list(view.corrected_by), "evidence_id": e.evidence_id,
         "source": e.source, "assets": e.assets, "data": e.data, "prev_hash": e.prev_hash,
@@ -152,15 +158,18 @@ def entry_json(view: jr.EntryView) -> dict:
 @journal.command("list")
 @binder_option
 @click.argument("incident_ref", metavar="INCIDENT")
+@click.option("--order", type=click.Choice(jr.ORDERS), default="entry", show_default=True,
+              help="event: by when it happened (stated time, else written); entry: as written.")
 @json_option
-def journal_list(binder_path, incident_ref: str, as_json: bool) -> None:
-    """List entries with their signatures."""
+def journal_list(binder_path, incident_ref: str, order: str, as_json: bool) -> None:
+    """List entries with their signatures, by when they were written or when they happened."""
     from binder.core.incident import evidence as ev
 
     with open_path(binder_path) as binder:
         inc = get_incident(binder, incident_ref)
         total = jr.count_entries(binder, inc.id)
-        views = [v for off in range(0, total, 5000) for v in jr.page(binder, inc.id, off, 5000)]
+        views = [v for off in range(0, total, 5000)
+                 for v in jr.page(binder, inc.id, off, 5000, order=order)]
         attached = ev.attachments(binder, [v.entry.id for v in views])
     if as_json:
         emit_json([entry_json(v) | {"attachments": [
@@ -176,7 +185,13 @@ def journal_list(binder_path, incident_ref: str, as_json: bool) -> None:
             marks.append("CORRECTED by " + ", ".join(str(i) for i in v.corrected_by))
         if e.corrects:
             marks.append(f"corrects {e.corrects}")
-        click.echo(f"[{e.id}] #{e.seq} {e.recorded_at[:19]}Z {e.author} ({e.kind}) {e.text}")
+        if e.occurred_at:
+            when = (f"happened {times.document_time(e.occurred_at, seconds=None)}, "
+                    f"written {times.document_time(e.recorded_at, seconds=True)}")
+        else:
+            when = f"written {times.document_time(e.recorded_at, seconds=True)}"
+        click.echo(f"[{e.id}] #{e.seq} {e.author} ({e.kind}) {e.text}")
+        click.echo(f"      {when}")
         if e.reason:
             click.echo(f"      reason: {e.reason}")
         click.echo(f"      {'; '.join(marks)}  hash {e.hash[:16]}")

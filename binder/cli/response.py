@@ -27,6 +27,7 @@ from binder.cli.common import (
 )
 from binder.cli.incident import incident
 from binder.cli.root import cli
+from binder.core import times
 from binder.core.crypto import vault
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import clocks as clockmod
@@ -37,6 +38,15 @@ from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
 
 AS_OPTION = click.option("--as", "person", required=True, help="Who does it (an enrolled signer).")
+OCCURRED_OPTION = click.option(
+    "--occurred-at", default=None,
+    help="When it actually happened (ISO 8601, kept as typed with its offset; default: now).")
+
+
+def _check_time(value: str | None, what: str = "occurred-at time") -> None:
+    # Said before any passphrase is asked.
+    if value:
+        times.parse_event_time(value, what)
 
 
 def _note(message: str) -> None:
@@ -74,8 +84,16 @@ def _print_state(state: workflow.IncidentState) -> None:
     echo = click.echo
     mark = "  [DRILL]" if inc.drill else ""
     echo(f"Incident {inc.id}: {inc.title}{mark}")
-    echo(f"  type {inc.type}, severity {inc.severity}, detected {clockmod.short_time(inc.detected_at)}"
-         f", plan {state.plan_name!r} (revision {state.plan_revision_id})")
+    echo(f"  type {state.type}, severity {state.severity}, detected "
+         f"{clockmod.short_time(inc.detected_at)}, plan {state.plan_name!r} "
+         f"(revision {state.plan_revision_id})")
+    if state.aware_at and state.aware_at != inc.detected_at:
+        echo(f"  aware since {clockmod.short_time(state.aware_at)}")
+    if state.materiality_at:
+        echo(f"  found material {clockmod.short_time(state.materiality_at)}")
+    for change in state.classification_changes:
+        echo(f"  {change.text} ({clockmod.short_time(change.event_at)}, {change.author})"
+             + (f": {change.reason}" if change.reason else ""))
     if state.closed:
         echo(f"  CLOSED {clockmod.short_time(state.closed_at)} by {state.closed_by}")
     focus = next(p for p in state.phases if p.is_focus)
@@ -103,8 +121,9 @@ def _print_state(state: workflow.IncidentState) -> None:
     echo("")
     echo("Clocks")
     for c in state.clocks:
-        deadline = clockmod.short_time(c.deadline) if c.deadline else "-"
-        echo(f"  {c.status:<10} {c.key:<22} {deadline:<21} {c.name}: {c.describe()}")
+        echo(f"  {c.label:<8} {c.key:<22} {c.name}: {c.describe()}")
+        if c.deadline:
+            echo(f"           due {clockmod.short_time(c.deadline)} ({c.due_text})")
     echo("")
     echo("Decisions")
     for d in state.decisions:
@@ -122,8 +141,14 @@ def _print_state(state: workflow.IncidentState) -> None:
     echo("Notifications")
     for n in state.notifications:
         clock = f" [{n.clock_key}]" if n.clock_key else ""
-        echo(f"  {clockmod.short_time(n.told_at)}  {n.told_by} told {n.party} by {n.channel}{clock}: "
-             f"{n.message}")
+        answered = state.notification_verdict(n.entry_id)
+        verdict = f" — {answered.label}" if answered is not None else (
+            " — follow-up" if n.clock_key else "")
+        ref = f" ref. {n.reference}" if n.reference else ""
+        echo(f"  {clockmod.short_time(n.told_at)}  {n.told_by} told {n.party} by {n.channel}"
+             f"{clock}{ref}{verdict}: {n.message}")
+        if n.delay_reason:
+            echo(f"      reasons for the delay: {n.delay_reason}")
     if not state.notifications:
         echo("  none yet")
     if state.need_to_know:
@@ -163,18 +188,55 @@ def incident_show(binder_path: Path | None, incident_ref: str, at: str | None, a
         _print_state(state)
 
 
+@incident.command("set")
+@binder_option
+@click.argument("incident_ref", metavar="INCIDENT")
+@click.option("--type", "type_", default=None, help="The new incident type (see `incident types`).")
+@click.option("--severity", default=None, help="The new severity on the plan's scale.")
+@click.option("--reason", default="", help="Why it changes.")
+@OCCURRED_OPTION
+@AS_OPTION
+def incident_set(binder_path, incident_ref: str, type_: str | None, severity: str | None,
+                 reason: str, occurred_at: str | None, person: str) -> None:
+    """Change the type or severity (one signed entry each); prints the entry ids.
+
+    A new type starts the clocks the plan maps to it, counted from awareness.
+    """
+    _check_time(occurred_at)
+    if type_ is None and severity is None:
+        raise BadInput("say what changes: give --type, --severity or both")
+    with open_path(binder_path) as binder:
+        inc = _incident(binder, incident_ref)
+        plan = workflow.incident_plan(binder, inc)
+        kwargs = dict(type=type_, severity=severity, reason=reason, occurred_at=occurred_at,
+                      types=tuple(k for k, _ in plan.incident_types), severities=plan.severities)
+        current = incidents.classification(binder, inc)
+        if (type_ in (None, current.type)) and (severity in (None, current.severity)):
+            raise BadInput("nothing changes: the incident already has that type and severity")
+        for value, known, what in ((type_, kwargs["types"], "incident type"),
+                                   (severity, plan.severities, "severity")):
+            if value is not None and value not in known:
+                raise BadInput(f"unknown {what} {value!r}; use one of {', '.join(known)}")
+        author = signer_session(binder, person)
+        for entry_id in incidents.set_classification(binder, inc.id, author, **kwargs):
+            emit_id(entry_id)
+
+
 @incident.command("phase")
 @binder_option
 @click.argument("incident_ref", metavar="INCIDENT")
 @click.argument("phase")
+@OCCURRED_OPTION
 @AS_OPTION
-def incident_phase(binder_path, incident_ref: str, phase: str, person: str) -> None:
+def incident_phase(binder_path, incident_ref: str, phase: str, occurred_at: str | None,
+                   person: str) -> None:
     """Move the focus to PHASE (journaled); prints the entry id."""
+    _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         workflow.check_phase(workflow.incident_plan(binder, inc), phase)
         author = signer_session(binder, person)
-        emit_id(workflow.set_focus_phase(binder, inc.id, author, phase))
+        emit_id(workflow.set_focus_phase(binder, inc.id, author, phase, occurred_at=occurred_at))
 
 
 @incident.command("tick")
@@ -183,10 +245,12 @@ def incident_phase(binder_path, incident_ref: str, phase: str, person: str) -> N
 @click.argument("phase")
 @click.argument("item")
 @click.option("--undo", is_flag=True, help="Untick the item (recorded as a new entry).")
+@OCCURRED_OPTION
 @AS_OPTION
 def incident_tick(binder_path, incident_ref: str, phase: str, item: str, undo: bool,
-                  person: str) -> None:
+                  occurred_at: str | None, person: str) -> None:
     """Tick checklist ITEM (its number or text) of PHASE; prints the entry id."""
+    _check_time(occurred_at)
     ref: int | str = item
     if item.strip().isdigit():
         number = int(item)
@@ -198,7 +262,8 @@ def incident_tick(binder_path, incident_ref: str, phase: str, item: str, undo: b
         plan_phase = workflow.check_phase(workflow.incident_plan(binder, inc), phase)
         workflow.resolve_item(plan_phase, ref)
         author = signer_session(binder, person)
-        emit_id(workflow.tick_checklist(binder, inc.id, author, phase, ref, done=not undo))
+        emit_id(workflow.tick_checklist(binder, inc.id, author, phase, ref, done=not undo,
+                                        occurred_at=occurred_at))
 
 
 @incident.command("close")
@@ -206,33 +271,49 @@ def incident_tick(binder_path, incident_ref: str, phase: str, item: str, undo: b
 @click.argument("incident_ref", metavar="INCIDENT")
 @click.option("--summary", default="", help="How it ended, in a sentence or two.")
 @click.option("--witness", default=None, help="A second person who co-signs the closing.")
+@OCCURRED_OPTION
 @AS_OPTION
 def incident_close(binder_path, incident_ref: str, summary: str, witness: str | None,
-                   person: str) -> None:
-    """Close the incident (reviews and impact can still be added); prints the entry id."""
+                   occurred_at: str | None, person: str) -> None:
+    """Close the incident (reviews and impact can still be added); prints the entry id.
+
+    Deadlines still running or missed are named on stderr and in the closing entry.
+    """
     _two_people(person, witness)
+    _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
-        if workflow.incident_state(binder, inc.id).closed:
+        state = workflow.incident_state(binder, inc.id)
+        if state.closed:
             raise BadInput(f"incident {inc.id} is already closed")
+        pending = workflow.open_clocks(state)
+        if pending:
+            _note(f"warning: closing with {len(pending)} deadline(s) open; the closing entry "
+                  "records them:")
+            for c in pending:
+                _note(f"  {c.label:<8} {c.name}: {c.describe()}")
         author = signer_session(binder, person)
         emit_id(workflow.close_incident(binder, inc.id, author, summary,
-                                        witness=_witness(binder, witness)))
+                                        witness=_witness(binder, witness),
+                                        occurred_at=occurred_at))
 
 
 @incident.command("reopen")
 @binder_option
 @click.argument("incident_ref", metavar="INCIDENT")
 @click.option("--reason", required=True, help="Why it is reopened.")
+@OCCURRED_OPTION
 @AS_OPTION
-def incident_reopen(binder_path, incident_ref: str, reason: str, person: str) -> None:
+def incident_reopen(binder_path, incident_ref: str, reason: str, occurred_at: str | None,
+                    person: str) -> None:
     """Reopen a closed incident; prints the entry id."""
+    _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         if not workflow.incident_state(binder, inc.id).closed:
             raise BadInput(f"incident {inc.id} is not closed")
         author = signer_session(binder, person)
-        emit_id(workflow.reopen_incident(binder, inc.id, author, reason))
+        emit_id(workflow.reopen_incident(binder, inc.id, author, reason, occurred_at=occurred_at))
 
 
 @incident.command("types")
@@ -272,16 +353,19 @@ def incident_types(binder_path, plan_name: str | None, as_json: bool) -> None:
 @click.option("--witness", default=None, help="A second person who co-signs the decision.")
 @click.option("--materiality", is_flag=True,
               help="This decision finds the incident material (starts SEC 8-K style clocks).")
+@OCCURRED_OPTION
 def decide(binder_path, incident_ref, person, decision, reason, options, approved_by, witness,
-           materiality) -> None:
+           materiality, occurred_at) -> None:
     """Record a decision with its reasoning; prints the entry id."""
     _two_people(person, witness)
+    _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
         emit_id(workflow.record_decision(
             binder, inc.id, author, decision=decision, reason=reason, options=options,
             approved_by=approved_by, witness=_witness(binder, witness), materiality=materiality,
+            occurred_at=occurred_at,
         ))
 
 
@@ -293,20 +377,38 @@ def decide(binder_path, incident_ref, person, decision, reason, options, approve
               help="Who was told, e.g. " + ", ".join(label for _, label in workflow.KNOWN_PARTIES[:4]) + "...")
 @click.option("--channel", required=True, help="How: phone, email, portal, in person...")
 @click.option("--message", required=True, help="What was said.")
-@click.option("--clock", "clock_key", default=None, help="The clock this notification meets.")
-@click.option("--at", "told_at", default=None, help="When they were told (ISO 8601; default now).")
-def notify(binder_path, incident_ref, person, party, channel, message, clock_key, told_at) -> None:
+@click.option("--clock", "clock_key", default=None, help="The clock this notification answers.")
+@click.option("--occurred-at", "--at", "told_at", default=None,
+              help="When they were told (ISO 8601, kept as typed; default now).")
+@click.option("--reference", default="", help="The reference number the authority gave it.")
+@click.option("--reason", "delay_reason", default="",
+              help="Reasons for the delay, when it comes after the clock's deadline.")
+def notify(binder_path, incident_ref, person, party, channel, message, clock_key, told_at,
+           reference, delay_reason) -> None:
     """Record who was told what, when and how; prints the entry id."""
-    if told_at:
-        parse_time(told_at, "--at time")
+    _check_time(told_at, "told-at time")
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         workflow.check_clock(binder, inc.id, clock_key)
         author = signer_session(binder, person)
-        emit_id(workflow.record_notification(
+        entry_id = workflow.record_notification(
             binder, inc.id, author, party=party, channel=channel, message=message,
-            told_at=told_at, clock_key=clock_key,
-        ))
+            told_at=told_at, clock_key=clock_key, reference=reference, delay_reason=delay_reason,
+        )
+        if clock_key:
+            _say_verdict(binder, inc.id, entry_id)
+        emit_id(entry_id)
+
+
+def _say_verdict(binder: Binder, incident_id: int, entry_id: int) -> None:
+    state = workflow.incident_state(binder, incident_id)
+    clock = state.notification_verdict(entry_id)
+    if clock is None:
+        _note("recorded as a follow-up: an earlier notification already answered this clock")
+    elif clock.status == "late" and not clock.reason:
+        _note(f"{clock.name}: {clock.describe()}; give the reasons with --reason")
+    else:
+        _note(f"{clock.name}: {clock.describe()}")
 
 
 @cli.command("notify-decision")
@@ -319,17 +421,19 @@ def notify(binder_path, incident_ref, person, party, channel, message, clock_key
 @click.option("--reason", required=True, help="The reasoning (GDPR Art. 33(5): document it).")
 @click.option("--clock", "clock_key", default=None, help="The clock this decision concerns.")
 @click.option("--witness", default=None, help="A second person who co-signs the decision.")
+@OCCURRED_OPTION
 def notify_decision(binder_path, incident_ref, person, party, do_notify, reason, clock_key,
-                    witness) -> None:
+                    witness, occurred_at) -> None:
     """Record a decision to notify a party or not, with its reasoning; prints the entry id."""
     _two_people(person, witness)
+    _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         workflow.check_clock(binder, inc.id, clock_key)
         author = signer_session(binder, person)
         emit_id(workflow.record_notify_decision(
             binder, inc.id, author, party=party, notify=do_notify, reason=reason,
-            clock_key=clock_key, witness=_witness(binder, witness),
+            clock_key=clock_key, witness=_witness(binder, witness), occurred_at=occurred_at,
         ))
 
 
@@ -340,13 +444,15 @@ def notify_decision(binder_path, incident_ref, person, party, do_notify, reason,
 @click.option("--name", required=True, help="The person who may be told.")
 @click.option("--remove", is_flag=True, help="Take the person off the list.")
 @click.option("--reason", default="", help="Why they need to know.")
-def need_to_know(binder_path, incident_ref, person, name, remove, reason) -> None:
+@OCCURRED_OPTION
+def need_to_know(binder_path, incident_ref, person, name, remove, reason, occurred_at) -> None:
     """Add someone to (or remove them from) the need-to-know list; prints the entry id."""
+    _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
         emit_id(workflow.set_need_to_know(binder, inc.id, author, name, allowed=not remove,
-                                          reason=reason))
+                                          reason=reason, occurred_at=occurred_at))
 
 
 # ---------------------------------------------------------------- clocks
@@ -372,7 +478,8 @@ def clock_list(binder_path, incident_ref, at, as_json) -> None:
         return
     for c in statuses:
         deadline = clockmod.short_time(c.deadline) if c.deadline else "-"
-        click.echo(f"{c.status:<10} {c.key:<22} {deadline:<21} {c.name}: {c.describe()}")
+        click.echo(f"{c.label:<8} {c.key:<22} {c.name}: {c.describe()}")
+        click.echo(f"         due {deadline} ({c.due_text})")
 
 
 @clock.command("add")
@@ -386,24 +493,33 @@ def clock_list(binder_path, incident_ref, at, as_json) -> None:
 @click.option("--starts", default="awareness", type=click.Choice(clockmod.STARTS), show_default=True)
 @click.option("--authority", default="", help="Who must be told.")
 @click.option("--note", default="", help="Where the deadline comes from (contract clause...).")
-def clock_add(binder_path, incident_ref, person, key, name, due, unit, starts, authority, note) -> None:
+@OCCURRED_OPTION
+def clock_add(binder_path, incident_ref, person, key, name, due, unit, starts, authority, note,
+              occurred_at) -> None:
     """Add a custom clock (e.g. from a contract) to the incident; prints the entry id."""
     clockmod.check_spec(clockmod.ClockSpec(key=key, name=name, due=due, unit=unit, starts=starts))
+    _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
         emit_id(clockmod.add_clock(binder, inc.id, author, key=key, name=name, due=due, unit=unit,
-                                   starts=starts, authority=authority, note=note))
+                                   starts=starts, authority=authority, note=note,
+                                   occurred_at=occurred_at))
 
 
-def _switch(binder_path, incident_ref, key, person, reason, enabled: bool) -> None:
+def _switch(binder_path, incident_ref, key, person, reason, enabled: bool,
+            occurred_at: str | None) -> None:
+    _check_time(occurred_at)
+    if not enabled and not reason.strip():
+        raise BadInput("switching a clock off needs a reason: say why it does not apply")
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         keys = clockmod.known_clock_keys(binder, inc.id)
         if key not in keys:
             raise BadInput(f"there is no clock {key!r} for this incident; clocks: {', '.join(keys)}")
         author = signer_session(binder, person)
-        emit_id(clockmod.set_clock_enabled(binder, inc.id, author, key, enabled, reason))
+        emit_id(clockmod.set_clock_enabled(binder, inc.id, author, key, enabled, reason,
+                                           occurred_at=occurred_at))
 
 
 @clock.command("on")
@@ -412,9 +528,10 @@ def _switch(binder_path, incident_ref, key, person, reason, enabled: bool) -> No
 @click.argument("key")
 @AS_OPTION
 @click.option("--reason", default="", help="Why it applies.")
-def clock_on(binder_path, incident_ref, key, person, reason) -> None:
+@OCCURRED_OPTION
+def clock_on(binder_path, incident_ref, key, person, reason, occurred_at) -> None:
     """Switch a clock on for this incident; prints the entry id."""
-    _switch(binder_path, incident_ref, key, person, reason, True)
+    _switch(binder_path, incident_ref, key, person, reason, True, occurred_at)
 
 
 @clock.command("off")
@@ -423,9 +540,10 @@ def clock_on(binder_path, incident_ref, key, person, reason) -> None:
 @click.argument("key")
 @AS_OPTION
 @click.option("--reason", required=True, help="Why it does not apply.")
-def clock_off(binder_path, incident_ref, key, person, reason) -> None:
+@OCCURRED_OPTION
+def clock_off(binder_path, incident_ref, key, person, reason, occurred_at) -> None:
     """Switch a clock off for this incident, saying why; prints the entry id."""
-    _switch(binder_path, incident_ref, key, person, reason, False)
+    _switch(binder_path, incident_ref, key, person, reason, False, occurred_at)
 
 
 @clock.command("aware")
@@ -434,13 +552,16 @@ def clock_off(binder_path, incident_ref, key, person, reason) -> None:
 @click.option("--at", "at", required=True, help="When the organisation became aware (ISO 8601).")
 @AS_OPTION
 @click.option("--reason", default="", help="Why this is the moment of awareness.")
-def clock_aware(binder_path, incident_ref, at, person, reason) -> None:
-    """Restate the moment of awareness the clocks count from; prints the entry id."""
-    parse_time(at, "awareness time")
+@click.option("--witness", default=None, help="A second person who co-signs the decision.")
+def clock_aware(binder_path, incident_ref, at, person, reason, witness) -> None:
+    """Record when the organisation became aware (a signed decision); prints the entry id."""
+    _check_time(at, "awareness time")
+    _two_people(person, witness)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
-        emit_id(clockmod.set_awareness(binder, inc.id, author, at, reason))
+        emit_id(clockmod.set_awareness(binder, inc.id, author, at, reason,
+                                       witness=_witness(binder, witness)))
 
 
 # ---------------------------------------------------------------- impact and review
@@ -459,13 +580,17 @@ def impact() -> None:
 @click.option("--amount", required=True, help="e.g. 1250.00 (negative corrects an earlier line).")
 @click.option("--currency", required=True, help="3-letter code, e.g. EUR.")
 @click.option("--note", default="", help="Where the figure comes from.")
-def impact_add(binder_path, incident_ref, person, category, amount, currency, note) -> None:
+@OCCURRED_OPTION
+def impact_add(binder_path, incident_ref, person, category, amount, currency, note,
+               occurred_at) -> None:
     """Add a financial impact line; prints the entry id."""
     workflow.parse_amount(amount)
+    _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
-        emit_id(workflow.add_impact(binder, inc.id, author, category, amount, currency, note))
+        emit_id(workflow.add_impact(binder, inc.id, author, category, amount, currency, note,
+                                    occurred_at=occurred_at))
 
 
 @impact.command("list")

@@ -63,6 +63,7 @@ INCIDENT_COMMANDS: dict[str, tuple[str, ...]] = {
     "open": ("incident",),
     "list": ("incident",),
     "show": ("response",),
+    "set": ("response",),
     "phase": ("response",),
     "tick": ("response",),
     "close": ("response",),

@@ -43,7 +43,7 @@ def test_add_prints_the_new_id_alone(made, incident_id, cli):
     entry = journal.get_entry(made.binder, int(run.out))
     assert (entry.text, entry.reason, entry.kind, entry.author) == (
         "Found <script> in footer", "customer report", "observation", LEAD)
-    assert entry.occurred_at == "2026-03-01T08:10:00.000000Z"
+    assert entry.occurred_at == "2026-03-01T09:10:00+01:00"  # as typed, with its offset
     assert not journal.cosigns_for(made.binder, entry.id)
 
 

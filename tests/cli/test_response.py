@@ -130,14 +130,18 @@ def test_decide_notify_and_show_json(cli):
     [note] = data["notifications"]
     assert note["message"] == "Initial notification <ref 42>"
     assert (note["told_at"], note["told_by"], note["clock"]) == (
-        "2026-03-04T09:00:00.000000Z", LEAD, "gdpr_art33")
+        "2026-03-04T10:00+01:00", LEAD, "gdpr_art33")  # kept as typed, with its offset
+    assert note["verdict"] == "met"
     assert data["notify_decisions"][0]["notify"] is False
     assert [p["name"] for p in data["need_to_know"]] == ["Ivan (IT)"]
     clocks = {c["key"]: c for c in data["clocks"]}
-    assert clocks["gdpr_art33"]["deadline"] == "2026-03-05T09:00:00.000000Z"
-    assert clocks["gdpr_art33"]["status"] == "met"
-    assert clocks["sec_8k"]["deadline"] is None
-    assert clocks["mastercard"]["status"] == "off"
+    gdpr = clocks["gdpr_art33"]
+    assert (gdpr["status"], gdpr["due_at"], gdpr["met_at"]) == (
+        "met", "2026-03-05T09:00:00.000000Z", "2026-03-04T09:00:00.000000Z")
+    assert clocks["sec_8k"]["due_at"] is None
+    assert clocks["sec_8k"]["status"] == "off"
+    assert clocks["mastercard"]["status"] == "missed"
+    assert {c["status"] for c in data["clocks"]} <= {"running", "met", "late", "missed", "off"}
 
     text = cli("incident", "show", iid, "--at", "2026-03-03T12:00Z")
     assert text.code == 0
@@ -162,8 +166,59 @@ def test_clock_commands(cli):
     clocks = {c["key"]: c for c in listed}
     assert clocks["acquirer_contract"]["deadline"] == "2026-03-10T10:00:00.000000Z"
     assert clocks["mastercard"]["deadline"] == "2026-03-07T10:00:00.000000Z"
-    assert clocks["mastercard"]["status"] == "ok"
-    assert listed[0]["key"] == "mastercard"
+    assert (clocks["mastercard"]["status"], clocks["mastercard"]["urgency"]) == ("running", "ok")
+    # Most urgent first: the 24-hour clocks, then the longer ones.
+    assert [c["key"] for c in listed[:2]] == ["acquirer", "mastercard"]
+    assert_refused(cli("clock", "off", iid, "visa", "--as", LEAD, "--reason", " "), "needs a reason")
+
+
+def test_event_times_type_changes_and_verdicts_on_the_command_line(cli):
+    iid = opened(cli, "--aware-at", "2026-03-02T11:30+01:00")
+    changed = cli("incident", "set", iid, "--severity", "critical", "--type", "database_leak",
+                  "--reason", "customer table dumped", "--occurred-at", "2026-03-02T13:00+01:00",
+                  "--as", LEAD)
+    assert changed.code == 0, changed.err
+    assert len(changed.out.split()) == 2  # one signed entry per change
+    assert_refused(cli("incident", "set", iid, "--severity", "critical", "--as", LEAD),
+                   "nothing changes")
+    assert_refused(cli("incident", "set", iid, "--type", "asteroid", "--as", LEAD),
+                   "unknown incident type")
+    assert_refused(cli("decide", iid, "--as", LEAD, "--decision", "x", "--reason", "y",
+                       "--occurred-at", "teatime"), "not a valid time")
+    decided = cli("decide", iid, "--as", LEAD, "--decision", "Take checkout offline",
+                  "--reason", "skimmer live", "--occurred-at", "2026-03-02T07:58")
+    assert decided.code == 0, decided.err
+    late = cli("notify", iid, "--as", LEAD, "--party", "Data protection authority",
+               "--channel", "portal", "--message", "Initial notification", "--clock", "gdpr_art33",
+               "--occurred-at", "2026-03-05T14:00+01:00", "--reference", "DPA-77",
+               "--reason", "the hosting provider sent the logs on day three")
+    assert late.code == 0, late.err
+    assert "LATE" in late.err
+    data = json.loads(cli("incident", "show", iid, "--json", "--at", "2026-03-06T00:00Z").out)
+    assert (data["incident"]["type"], data["incident"]["severity"]) == ("database_leak", "critical")
+    assert data["incident"]["opened_type"] == "skimmer"
+    assert data["incident"]["aware_at"] == "2026-03-02T11:30+01:00"
+    gdpr = {c["key"]: c for c in data["clocks"]}["gdpr_art33"]
+    assert (gdpr["status"], gdpr["due_at"]) == ("late", "2026-03-05T10:30:00.000000Z")
+    assert gdpr["reason"] == "the hosting provider sent the logs on day three"
+    [note] = data["notifications"]
+    assert (note["reference"], note["verdict"]) == ("DPA-77", "late")
+    [decision] = data["decisions"]
+    assert decision["at"].startswith("2026-03-02T07:58") and ":02" not in decision["at"][13:16]
+    assert decision["recorded_at"].endswith("Z")
+
+    by_event = json.loads(cli("journal", "list", iid, "--json", "--order", "event").out)
+    by_entry = json.loads(cli("journal", "list", iid, "--json", "--order", "entry").out)
+    assert [e["seq"] for e in by_entry] == sorted(e["seq"] for e in by_entry)
+    moments = [e["event_utc"] for e in by_event]
+    assert moments == sorted(moments)
+    assert by_event[0]["text"] == "Decision: Take checkout offline"  # happened first
+    text = cli("journal", "list", iid, "--order", "event").out
+    assert "happened 2026-03-02" in text and "written " in text
+
+    closed = cli("incident", "close", iid, "--as", LEAD, "--summary", "done")
+    assert closed.code == 0, closed.err
+    assert "deadline(s) open" in closed.err
 
 
 def test_impact_review_and_accept(cli):

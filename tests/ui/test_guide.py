@@ -132,7 +132,8 @@ def test_clocks_count_down_in_colour(qtbot, made, late_incident):
     gdpr = clock_row(pane, "gdpr_art33")[2]
     assert gdpr.text().startswith("due in 1 d 17 h")
     assert gdpr.background().color().name() == "#15803d"
-    assert clock_row(pane, "nis2_early_warning")[2].text() == "switched off for this incident"
+    assert clock_row(pane, "nis2_early_warning")[2].text() == (
+        "the plan says the organisation is not in scope")
     # Running clocks are listed first.
     assert pane.clocks.item(0, 0).data(Qt.ItemDataRole.UserRole) == "mastercard"
 
@@ -200,7 +201,8 @@ def test_switching_a_clock_off_needs_a_reason(qtbot, made, incident_id):
     assert "say why" in dialog.message.text()
     dialog.fields["reason"].setText("No personal data in scope")
     assert dialog.try_accept()
-    assert clock_row(pane, "gdpr_art33")[2].text() == "switched off for this incident"
+    assert clock_row(pane, "gdpr_art33")[2].text() == (
+        "switched off for this incident: No personal data in scope")
 
 
 # ---------------------------------------------------------------- impact and review
@@ -258,8 +260,9 @@ def test_closing_and_reopening(qtbot, made, incident_id):
 def test_countdowns_refresh_only_while_shown(qtbot, made, incident_id):
     pane = show(qtbot, DecisionsPane(made.binder, incident_id, lambda: made.lead))
     assert pane.timer.isActive()
-    clocks.set_clock_enabled(made.binder, incident_id, made.lead, "visa", True)
+    clocks.add_clock(made.binder, incident_id, made.lead, key="insurer", name="Tell the insurer",
+                     due=0)
     pane.refresh_clocks()  # what the timer does every 30 seconds
-    assert clock_row(pane, "visa")[2].text().startswith("due immediately")
+    assert clock_row(pane, "insurer")[2].text().startswith("due immediately")
     pane.hide()
     assert not pane.timer.isActive()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from binder.core import times
 from binder.core.errors import BadInput, NotFound
 from binder.core.storage.database import Binder, utc_now
 
@@ -51,6 +52,8 @@ KINDS = (
     "ioc",
     "asset",
     "task",
+    # A signed change of the incident's type or severity.
+    "classification",
 )
 #: Kinds a person may choose when writing by hand (the rest are written by the app).
 USER_KINDS = ("observation", "action", "decision", "communication", "note")
@@ -58,6 +61,12 @@ MAX_TEXT = 100_000
 #: Bidirectional embedding, override and isolate controls (not RTL letters).
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 IMPORT_BATCH = 1000
+#: Orders a journal can be read in: as written (the chain) or by when things happened.
+ORDERS = ("entry", "event")
+#: SQL for the moment an entry stands for: its stated event time, else when it was written.
+#: ``julianday`` reads the stored offsets (``+01:00``, ``Z``), so times stated in different
+#: zones sort as the moments they are; an index on the same expression keeps it fast.
+EVENT_SQL = "julianday(coalesce(occurred_at, recorded_at))"
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,19 @@ class Entry:
     prev_hash: str
     hash: str
     signature: bytes
+
+    @property
+    def event_at(self) -> str:
+        """When it happened as stated (with its offset), else when it was written."""
+        return self.occurred_at or self.recorded_at
+
+    @property
+    def event_utc(self) -> datetime:
+        """:attr:`event_at` as an aware UTC moment (for arithmetic and sorting)."""
+        try:
+            return times.utc(self.event_at)
+        except ValueError:
+            return times.utc(self.recorded_at)
 
 
 @dataclass(frozen=True)
@@ -242,7 +264,8 @@ def validate(new: NewEntry) -> NewEntry:
     check_text(new.assets, "assets")
     if new.phase is not None:
         check_text(new.phase, "phase", limit=200)
-    occurred = parse_time(new.occurred_at, "occurred-at time") if new.occurred_at else None
+    occurred = (times.parse_event_time(new.occurred_at, "occurred-at time")
+                if new.occurred_at else None)
     try:
         canonical_bytes(dict(new.data))
     except (TypeError, ValueError):
@@ -418,8 +441,13 @@ def cosign(binder: Binder, entry_id: int, witness: SigningSession) -> int:
         return _cosign_in_tx(binder, entry_id, witness)
 
 
-def correct(binder: Binder, entry_id: int, author: SigningSession, text: str, reason: str) -> int:
-    """Append a correction of ``entry_id``; the original stays as it was."""
+def correct(binder: Binder, entry_id: int, author: SigningSession, text: str, reason: str,
+            *, occurred_at: str | None = None) -> int:
+    """Append a correction of ``entry_id``; the original stays as it was.
+
+    The correction stands for the same moment as the original (its stated
+    event time) unless ``occurred_at`` says the original had the time wrong.
+    """
     incident_id, _ = _entry_hash(binder, entry_id)
     if not reason.strip():
         raise BadInput("a correction needs a reason: say why the original was wrong")
@@ -427,7 +455,7 @@ def correct(binder: Binder, entry_id: int, author: SigningSession, text: str, re
     return append(
         binder, incident_id, author,
         NewEntry(text=text, kind="correction", reason=reason, corrects=entry_id,
-                 phase=original.phase),
+                 phase=original.phase, occurred_at=occurred_at or original.occurred_at),
     )
 
 
@@ -461,20 +489,35 @@ def count_entries(binder: Binder, incident_id: int) -> int:
     ).fetchone()[0]
 
 
+def check_order(order: str) -> str:
+    """``entry`` or ``event``; :class:`BadInput` otherwise."""
+    if order not in ORDERS:
+        raise BadInput(f"unknown order {order!r}; use event (when it happened) or entry (when written)")
+    return order
+
+
+def _order_sql(order: str, *, kinds: bool = False) -> str:
+    if check_order(order) == "event":
+        return f" ORDER BY {EVENT_SQL}, seq"
+    # "+seq": let SQLite find the few entries of these kinds through the kind index
+    # and sort them, instead of walking the whole journal in seq order.
+    return " ORDER BY +seq" if kinds else " ORDER BY seq"
+
+
 def iter_entries(
-    binder: Binder, incident_id: int, *, kinds: Iterable[str] | None = None
+    binder: Binder, incident_id: int, *, kinds: Iterable[str] | None = None, order: str = "entry",
 ) -> Iterator[Entry]:
-    """Every entry of an incident in chain order, streamed."""
+    """Every entry of an incident, streamed: in chain order, or by event time (``order="event"``).
+
+    By event time, entries stating the same moment keep their chain order.
+    """
     sql = f"SELECT {_ENTRY_COLUMNS} FROM entry WHERE incident_id = ?"
     params: list[Any] = [incident_id]
     if kinds is not None:
         kinds = list(kinds)
         sql += f" AND kind IN ({','.join('?' * len(kinds))})"
         params += kinds
-    # "+seq": let SQLite find the few entries of these kinds through the kind index
-    # and sort them, instead of walking the whole journal in seq order.
-    order = " ORDER BY +seq" if kinds is not None else " ORDER BY seq"
-    for row in binder.conn.execute(sql + order, params):
+    for row in binder.conn.execute(sql + _order_sql(order, kinds=kinds is not None), params):
         yield _row_to_entry(row)
 
 
@@ -497,16 +540,19 @@ def count_matching(binder: Binder, incident_id: int, query: str = "") -> int:
 
 
 def page(
-    binder: Binder, incident_id: int, offset: int, limit: int, *, query: str = ""
+    binder: Binder, incident_id: int, offset: int, limit: int, *, query: str = "",
+    order: str = "entry",
 ) -> list[EntryView]:
     """A slice of the journal with co-signers and corrections, for lazy table models.
 
     With ``query``, only entries whose text, reasoning, author, kind or phase
-    contain it; ``offset`` then counts matching entries.
+    contain it; ``offset`` then counts matching entries. ``order="event"``
+    sorts by when things happened instead of when they were written.
     """
     where, params = _query_sql(query)
     rows = binder.conn.execute(
-        f"SELECT {_ENTRY_COLUMNS} FROM entry WHERE incident_id = ?{where} ORDER BY seq LIMIT ? OFFSET ?",
+        f"SELECT {_ENTRY_COLUMNS} FROM entry WHERE incident_id = ?{where}{_order_sql(order)}"
+        " LIMIT ? OFFSET ?",
         (incident_id, *params, limit, offset),
     ).fetchall()
     entries = [_row_to_entry(r) for r in rows]

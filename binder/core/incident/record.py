@@ -12,9 +12,10 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from binder.core import times
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import journal
-from binder.core.incident.journal import NewEntry, check_text, parse_time
+from binder.core.incident.journal import NewEntry, check_text
 from binder.core.storage.database import Binder, utc_now
 
 if TYPE_CHECKING:
@@ -76,12 +77,21 @@ def open_incident(
     plan_revision_id: int | None = None,
     severities: tuple[str, ...] = SEVERITIES,
     types: tuple[str, ...] | None = None,
+    aware_at: str | None = None,
 ) -> int:
-    """Open an incident and write its signed opening entry; returns the incident id."""
+    """Open an incident and write its signed opening entry; returns the incident id.
+
+    ``detected_at`` and ``aware_at`` are kept as stated, with their offsets.
+    With ``aware_at`` a second signed entry records the decision of when the
+    organisation became aware, which the awareness clocks count from (without
+    it they count from detection).
+    """
     check_text(title, "title", required=True, limit=300)
     if "\n" in title:
         raise BadInput("the title must be one line")
-    detected = parse_time(detected_at, "detected-at time") if detected_at else utc_now()
+    detected = (times.parse_event_time(detected_at, "detected-at time") if detected_at
+                else utc_now())
+    aware = times.parse_event_time(aware_at, "aware-at time") if aware_at else None
     known_types = types or tuple(k for k, _ in INCIDENT_TYPES)
     if type not in known_types:
         raise BadInput(f"unknown incident type {type!r}; use one of {', '.join(known_types)}")
@@ -112,8 +122,76 @@ def open_incident(
             }
         ).last_pk
         text = ("Drill opened: " if drill else "Incident opened: ") + facts["title"]
-        journal.append(binder, incident_id, author, NewEntry(text=text, kind="open", data=facts))
+        journal.append(binder, incident_id, author,
+                       NewEntry(text=text, kind="open", data=facts, occurred_at=detected))
+        if aware is not None:
+            journal.append(binder, incident_id, author, NewEntry(
+                text=f"Aware of the incident since {times.document_time(aware)}", kind="decision",
+                occurred_at=aware, reason="Stated when the incident was opened",
+                data={"action": "awareness", "at": aware},
+            ))
     return int(incident_id)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The incident's type and severity now, and the signed entries that changed them."""
+
+    type: str
+    severity: str
+    changes: tuple[journal.Entry, ...] = ()
+
+
+def classification(binder: Binder, incident: Incident) -> Classification:
+    """Type and severity as opened, then as changed by signed ``classification`` entries."""
+    kind, severity, changes = incident.type, incident.severity, []
+    for entry in journal.iter_entries(binder, incident.id, kinds=("classification",)):
+        data = entry.data or {}
+        if data.get("field") == "type" and data.get("to"):
+            kind = data["to"]
+        elif data.get("field") == "severity" and data.get("to"):
+            severity = data["to"]
+        changes.append(entry)
+    return Classification(kind, severity, tuple(changes))
+
+
+def set_classification(
+    binder: Binder, incident_id: int | str, author: SigningSession, *, type: str | None = None,
+    severity: str | None = None, reason: str = "", occurred_at: str | None = None,
+    types: tuple[str, ...] | None = None, severities: tuple[str, ...] = SEVERITIES,
+) -> list[int]:
+    """Change the incident's type and/or severity: one signed entry per change.
+
+    The incident row keeps what was stated at opening (history is append-only);
+    every screen and document reads :func:`classification`. A type change
+    starts the clocks the plan maps to the new type. Returns the entry ids.
+    """
+    incident = get_incident(binder, incident_id)
+    if type is None and severity is None:
+        raise BadInput("say what changes: give --type, --severity or both")
+    check_text(reason, "reason", limit=4000)
+    when = times.parse_event_time(occurred_at, "occurred-at time") if occurred_at else None
+    now = classification(binder, incident)
+    known_types = types or tuple(k for k, _ in INCIDENT_TYPES)
+    if type is not None and type not in known_types:
+        raise BadInput(f"unknown incident type {type!r}; use one of {', '.join(known_types)}")
+    if severity is not None and severity not in severities:
+        raise BadInput(f"unknown severity {severity!r}; use one of {', '.join(severities)}")
+    changes = [(name, old, new) for name, old, new in (
+        ("type", now.type, type), ("severity", now.severity, severity)) if new is not None]
+    if all(old == new for _, old, new in changes):
+        raise BadInput("nothing changes: the incident already has that type and severity")
+    ids = []
+    with binder.write():
+        for name, old, new in changes:
+            if old == new:
+                continue
+            ids.append(journal.append(binder, incident.id, author, NewEntry(
+                text=f"{name.capitalize()} changed from {old} to {new}", kind="classification",
+                reason=reason.strip(), occurred_at=when,
+                data={"field": name, "from": old, "to": new},
+            )))
+    return ids
 
 
 def get_incident(binder: Binder, incident_id: int | str) -> Incident:

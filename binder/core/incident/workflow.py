@@ -11,14 +11,21 @@ Entry shapes (``kind``: ``data``):
 - ``phase``: ``{"action": "focus", "phase": key}``
 - ``checklist``: ``{"phase": key, "item": index, "text": item, "done": bool}``
 - ``decision``: ``{"action": "decision", "decision", "options", "approved_by",
-  "materiality"}`` or ``{"action": "notify_decision", "party", "notify", "clock_key"}``
+  "materiality"}``, ``{"action": "notify_decision", "party", "notify", "clock_key"}``
+  or ``{"action": "awareness", "at"}``
 - ``notification``: ``{"action": "told", "party", "channel", "message",
-  "told_at", "told_by", "clock_key"}`` or ``{"action": "need_to_know",
+  "told_at", "told_by", "clock_key", "reference", "form", "content"}`` (the
+  entry's reason holds the reasons for a delay) or ``{"action": "need_to_know",
   "name", "allowed"}``
+- ``classification``: ``{"field": "type" | "severity", "from", "to"}``
 - ``impact``: ``{"category", "amount" (decimal string), "currency", "note"}``
 - ``review``: ``{"action": "add", "lessons", "changes": [...]}`` or
   ``{"action": "accept", "review_entry", "plan_revision", "plan_name"}``
-- ``close``: ``{"action": "close" | "reopen"}``
+- ``close``: ``{"action": "close" | "reopen"}``; a closing entry lists the clocks
+  still running or missed at that moment (``open_clocks``)
+
+Every step can state when it actually happened (``occurred_at``, kept as typed
+with its offset); the entry's recorded time is always there too.
 - ``clock`` and ``drill``: see :mod:`binder.core.incident.clocks` and :mod:`binder.core.incident.drills`.
 """
 
@@ -31,12 +38,12 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from binder.core import roster
+from binder.core import roster, times
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import clocks as clockmod
-from binder.core.incident import drills, journal
-from binder.core.incident.journal import Entry, NewEntry, check_text, parse_time
+from binder.core.incident import drills, journal, record
+from binder.core.incident.journal import Entry, NewEntry, check_text
 from binder.core.incident.record import Incident, get_incident, incident_plan
 from binder.core.plan import revisions as plans
 from binder.core.plan.format import RESPONSIBILITIES, Plan
@@ -138,6 +145,7 @@ class Decision:
     approved_by: str
     witnesses: tuple[str, ...]
     materiality: bool = False
+    recorded_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,7 @@ class NotifyDecision:
     reason: str
     clock_key: str | None
     witnesses: tuple[str, ...] = ()
+    recorded_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +175,10 @@ class Notification:
     message: str
     clock_key: str | None
     recorded_at: str
+    reference: str = ""
+    delay_reason: str = ""
+    form: str = ""
+    content: Any = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +277,11 @@ class IncidentState:
     closed_at: str | None
     closed_by: str | None
     drill: Any = None  # binder.core.incident.drills.DrillState for a drill run from a scenario
+    type: str = ""
+    severity: str = ""
+    aware_at: str | None = None
+    materiality_at: str | None = None
+    classification_changes: tuple[Entry, ...] = ()
 
     @property
     def impact_totals(self) -> dict[str, Decimal]:
@@ -275,8 +293,17 @@ class IncidentState:
 
     @property
     def nearest_clock(self) -> clockmod.ClockStatus | None:
-        """The running clock with the earliest deadline."""
+        """The most urgent clock still asking for action."""
         return clockmod.nearest(self.clocks)
+
+    @property
+    def running_clocks(self) -> list[clockmod.ClockStatus]:
+        """Every clock still asking for action (missed or running), most urgent first."""
+        return clockmod.running(self.clocks)
+
+    def notification_verdict(self, entry_id: int) -> clockmod.ClockStatus | None:
+        """The clock a notification answered, with its verdict (None for follow-ups)."""
+        return clockmod.notification_verdicts(self.clocks).get(entry_id)
 
     def phase(self, key: str) -> PhaseStatus:
         """One phase by key."""
@@ -326,6 +353,18 @@ def _at(entry: Entry) -> str:
     return entry.occurred_at or entry.recorded_at
 
 
+def _moment(value: str | None):
+    try:
+        return times.utc(value) if value else times.utc("9999-12-31T00:00Z")
+    except ValueError:
+        return times.utc("9999-12-31T00:00Z")
+
+
+def _event(occurred_at: str | None) -> str | None:
+    """A stated event time, checked and kept as typed (None: it happened as it is written)."""
+    return times.parse_event_time(occurred_at, "occurred-at time") if occurred_at else None
+
+
 def _witnesses(binder: Binder, entry_id: int) -> tuple[str, ...]:
     return tuple(c.witness for c in journal.cosigns_for(binder, entry_id))
 
@@ -348,11 +387,15 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
     reviews: dict[int, Review] = {}
     closed, closed_at, closed_by = False, None, None
     phase_keys = {p.key for p in plan.phases}
+    aware_at: str | None = None
+    materiality_at: str | None = None
 
-    for entry in journal.iter_entries(binder, incident.id, kinds=WORKFLOW_KINDS):
+    for entry in journal.iter_entries(binder, incident.id, kinds=WORKFLOW_KINDS + ("open",)):
         data = entry.data or {}
         action = data.get("action")
-        if entry.kind == "phase" and action == "focus" and data.get("phase") in phase_keys:
+        if entry.kind == "open":
+            aware_at = data.get("aware_at") or aware_at
+        elif entry.kind == "phase" and action == "focus" and data.get("phase") in phase_keys:
             focus = data["phase"]
         elif entry.kind == "checklist" and "item" in data:
             ticks[(data.get("phase"), int(data["item"]))] = (
@@ -361,18 +404,23 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
             decisions.append(Decision(
                 entry.id, _at(entry), entry.author, data.get("decision", entry.text), entry.reason,
                 tuple(data.get("options", ())), data.get("approved_by", ""),
-                _witnesses(binder, entry.id), bool(data.get("materiality")),
+                _witnesses(binder, entry.id), bool(data.get("materiality")), entry.recorded_at,
             ))
+            if data.get("materiality") and materiality_at is None:
+                materiality_at = _at(entry)
+        elif entry.kind == "decision" and action == "awareness" and data.get("at"):
+            aware_at = data["at"]
         elif entry.kind == "decision" and action == "notify_decision":
             notify_decisions.append(NotifyDecision(
                 entry.id, _at(entry), entry.author, data.get("party", ""), bool(data.get("notify")),
-                entry.reason, data.get("clock_key"), _witnesses(binder, entry.id),
+                entry.reason, data.get("clock_key"), _witnesses(binder, entry.id), entry.recorded_at,
             ))
         elif entry.kind == "notification" and action == "told":
             notifications.append(Notification(
-                entry.id, data.get("told_at") or entry.recorded_at, entry.author,
+                entry.id, data.get("told_at") or _at(entry), entry.author,
                 data.get("party", ""), data.get("channel", ""), data.get("message", ""),
-                data.get("clock_key"), entry.recorded_at,
+                data.get("clock_key"), entry.recorded_at, data.get("reference", ""),
+                entry.reason, data.get("form", ""), data.get("content"),
             ))
         elif entry.kind == "notification" and action == "need_to_know":
             name = data.get("name", "")
@@ -420,6 +468,13 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
         phases.append(PhaseStatus(phase.key, phase.name, phase.guidance, tuple(items), owners,
                                   acts, phase.key == focus))
 
+    # Lists are by when things happened; entries stating the same moment keep their order.
+    decisions.sort(key=lambda d: _moment(d.at))
+    notify_decisions.sort(key=lambda d: _moment(d.at))
+    notifications.sort(key=lambda n: _moment(n.told_at))
+    impact.sort(key=lambda i: _moment(i.at))
+    now_class = record.classification(binder, incident)
+    clocks = tuple(clockmod.incident_clocks(binder, incident.id, now=now, plan=plan))
     return IncidentState(
         incident=incident,
         plan_name=revision.plan_name if revision is not None else plan.name,
@@ -430,13 +485,18 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
         notify_decisions=tuple(notify_decisions),
         notifications=tuple(notifications),
         need_to_know=tuple(need.values()),
-        clocks=tuple(clockmod.incident_clocks(binder, incident.id, now=now, plan=plan)),
+        clocks=clocks,
         impact=tuple(impact),
         reviews=tuple(reviews.values()),
         closed=closed,
         closed_at=closed_at,
         closed_by=closed_by,
         drill=drills.drill_state(binder, incident.id, plan=plan, now=now) if incident.drill else None,
+        type=now_class.type,
+        severity=now_class.severity,
+        aware_at=aware_at or incident.detected_at,
+        materiality_at=materiality_at,
+        classification_changes=now_class.changes,
     )
 
 
@@ -475,13 +535,14 @@ def _append(binder: Binder, incident_id: int, author: SigningSession, new: NewEn
     return journal.append(binder, incident_id, author, new, witness=witness)
 
 
-def set_focus_phase(binder: Binder, incident_id: int, author: SigningSession, phase_key: str) -> int:
+def set_focus_phase(binder: Binder, incident_id: int, author: SigningSession, phase_key: str,
+                    *, occurred_at: str | None = None) -> int:
     """Move the incident's focus to a phase (other phases stay workable); returns the entry id."""
     incident = get_incident(binder, incident_id)
     phase = check_phase(incident_plan(binder, incident), phase_key)
     return journal.append(binder, incident.id, author, NewEntry(
         text=f"Focus moved to phase: {phase.name}", kind="phase", phase=phase.key,
-        data={"action": "focus", "phase": phase.key},
+        data={"action": "focus", "phase": phase.key}, occurred_at=_event(occurred_at),
     ))
 
 
@@ -517,7 +578,7 @@ def resolve_item(phase, item: int | str) -> int:
 
 
 def tick_checklist(binder: Binder, incident_id: int, author: SigningSession, phase_key: str,
-                   item: int | str, done: bool = True) -> int:
+                   item: int | str, done: bool = True, *, occurred_at: str | None = None) -> int:
     """Tick (or untick, ``done=False``) a checklist item; the entry records who and when."""
     state = incident_state(binder, incident_id)
     plan_phase = check_phase(incident_plan(binder, state.incident), phase_key)
@@ -532,18 +593,20 @@ def tick_checklist(binder: Binder, incident_id: int, author: SigningSession, pha
     return journal.append(binder, state.incident.id, author, NewEntry(
         text=f"{verb}: {text}", kind="checklist", phase=phase_key,
         data={"phase": phase_key, "item": index, "text": text, "done": bool(done)},
+        occurred_at=_event(occurred_at),
     ))
 
 
 def record_decision(
     binder: Binder, incident_id: int, author: SigningSession, *, decision: str, reason: str,
     options: Sequence[str] = (), approved_by: str = "", witness: SigningSession | None = None,
-    materiality: bool = False,
+    materiality: bool = False, occurred_at: str | None = None,
 ) -> int:
     """Record a decision with the options weighed, the reasoning and who approved it.
 
     ``materiality=True`` marks the decision that the incident is material, which
-    starts clocks counted from the materiality decision (SEC 8-K).
+    starts clocks counted from the materiality decision (SEC 8-K) at the
+    decision's event time (``occurred_at``, else when it is written).
     """
     decision = check_text(decision, "decision", required=True, limit=2000).strip()
     check_text(reason, "reasoning", required=True)
@@ -556,6 +619,7 @@ def record_decision(
         text=f"Decision: {decision}", kind="decision", reason=reason.strip(),
         data={"action": "decision", "decision": decision, "options": opts,
               "approved_by": approved_by, "materiality": bool(materiality)},
+        occurred_at=_event(occurred_at),
     ), witness)
 
 
@@ -572,6 +636,7 @@ def check_clock(binder: Binder, incident_id: int, clock_key: str | None) -> str 
 def record_notify_decision(
     binder: Binder, incident_id: int, author: SigningSession, *, party: str, notify: bool,
     reason: str, clock_key: str | None = None, witness: SigningSession | None = None,
+    occurred_at: str | None = None,
 ) -> int:
     """Record whether a party will be notified, and why.
 
@@ -587,33 +652,50 @@ def record_notify_decision(
         text=f"{verb} {party}", kind="decision", reason=reason.strip(),
         data={"action": "notify_decision", "party": party, "notify": bool(notify),
               "clock_key": clock_key},
+        occurred_at=_event(occurred_at),
     ), witness)
 
 
 def record_notification(
     binder: Binder, incident_id: int, author: SigningSession, *, party: str, channel: str,
     message: str, told_at: str | None = None, clock_key: str | None = None,
+    reference: str = "", delay_reason: str = "", form: str = "",
+    content: dict[str, Any] | None = None,
 ) -> int:
     """Record that ``party`` was told ``message`` by ``channel`` (by the author).
 
-    With ``clock_key`` the notification meets that clock (on time or late).
+    With ``clock_key`` the notification answers that clock (on time or late;
+    ``delay_reason`` gives the reasons for a delay). ``reference`` is the
+    number the authority gave the submission; ``form`` and ``content`` the
+    regulator form that was submitted (see :mod:`binder.core.incident.notices`).
+    ``told_at`` is kept as stated, with its offset (default: now).
     """
     party = _one_line(party, "party", limit=200)
     channel = _one_line(channel, "channel", limit=200)
     message = check_text(message, "message", required=True, limit=20_000).strip()
-    when = parse_time(told_at, "told-at time") if told_at else None
+    reference = _one_line(reference, "reference number", required=False, limit=200)
+    check_text(delay_reason, "reasons for the delay", limit=20_000)
+    when = times.parse_event_time(told_at, "told-at time") if told_at else None
     incident = get_incident(binder, incident_id)
     clock_key = check_clock(binder, incident.id, clock_key)
     when = when or utc_now()
+    data: dict[str, Any] = {
+        "action": "told", "party": party, "channel": channel, "message": message,
+        "told_at": when, "told_by": author.person, "clock_key": clock_key}
+    if reference:
+        data["reference"] = reference
+    if form:
+        data["form"] = form
+        data["content"] = dict(content or {})
+    ref = f" [ref. {reference}]" if reference else ""
     return _append(binder, incident.id, author, NewEntry(
-        text=f"Told {party} ({channel}): {message}", kind="notification", occurred_at=when,
-        data={"action": "told", "party": party, "channel": channel, "message": message,
-              "told_at": when, "told_by": author.person, "clock_key": clock_key},
+        text=f"Told {party} ({channel}){ref}: {message}", kind="notification", occurred_at=when,
+        reason=delay_reason.strip(), data=data,
     ))
 
 
 def set_need_to_know(binder: Binder, incident_id: int, author: SigningSession, name: str, *,
-                     allowed: bool = True, reason: str = "") -> int:
+                     allowed: bool = True, reason: str = "", occurred_at: str | None = None) -> int:
     """Add a person to (or take them off) the list of who may be told."""
     name = _one_line(name, "name", limit=200)
     check_text(reason, "reason")
@@ -622,6 +704,7 @@ def set_need_to_know(binder: Binder, incident_id: int, author: SigningSession, n
     return _append(binder, incident.id, author, NewEntry(
         text=text, kind="notification", reason=reason,
         data={"action": "need_to_know", "name": name, "allowed": bool(allowed)},
+        occurred_at=_event(occurred_at),
     ))
 
 
@@ -646,7 +729,8 @@ def parse_amount(value: str | int | Decimal) -> Decimal:
 
 
 def add_impact(binder: Binder, incident_id: int, author: SigningSession, category: str,
-               amount: str | int | Decimal, currency: str, note: str = "") -> int:
+               amount: str | int | Decimal, currency: str, note: str = "", *,
+               occurred_at: str | None = None) -> int:
     """Add one financial impact line (negative amounts correct earlier lines)."""
     category = _one_line(category, "category", limit=200)
     value = parse_amount(amount)
@@ -660,6 +744,7 @@ def add_impact(binder: Binder, incident_id: int, author: SigningSession, categor
         text=f"Financial impact: {category} {text} {code}" + (f" ({note.strip()})" if note.strip() else ""),
         kind="impact",
         data={"category": category, "amount": text, "currency": code, "note": note.strip()},
+        occurred_at=_event(occurred_at),
     ))
 
 
@@ -772,20 +857,40 @@ def accept_review(binder: Binder, incident_id: int, author: SigningSession,
     return revision_id
 
 
+def open_clocks(state: IncidentState) -> list[clockmod.ClockStatus]:
+    """Clocks that closing the incident now would leave running or missed (warn about them)."""
+    return state.running_clocks
+
+
 def close_incident(binder: Binder, incident_id: int, author: SigningSession, summary: str = "",
-                   witness: SigningSession | None = None) -> int:
-    """Close the incident (a signed entry; reviews and impact can still be added)."""
+                   witness: SigningSession | None = None, *, occurred_at: str | None = None,
+                   now: datetime | str | None = None) -> int:
+    """Close the incident (a signed entry; reviews and impact can still be added).
+
+    Clocks still running or missed at that moment do not stop the closing, but
+    the closing entry names them (its text and ``open_clocks``), so the record
+    shows it was closed with a deadline open; doors warn before they call this.
+    """
     check_text(summary, "summary")
-    state = incident_state(binder, incident_id)
+    when = _event(occurred_at)
+    state = incident_state(binder, incident_id, now=now or (times.utc(when) if when else None))
     if state.closed:
         raise BadInput(f"incident {state.incident.id} is already closed")
+    pending = open_clocks(state)
+    text = "Incident closed" + (f": {summary.strip()}" if summary.strip() else "")
+    if pending:
+        text += " (deadlines still open: " + "; ".join(
+            f"{c.name} {c.label}" for c in pending) + ")"
     return journal.append(binder, state.incident.id, author, NewEntry(
-        text="Incident closed" + (f": {summary.strip()}" if summary.strip() else ""),
-        kind="close", reason=summary.strip(), data={"action": "close"},
+        text=text, kind="close", reason=summary.strip(), occurred_at=when,
+        data={"action": "close", "open_clocks": [
+            {"key": c.key, "name": c.name, "status": c.status, "due_at": c.deadline}
+            for c in pending]},
     ), witness=witness)
 
 
-def reopen_incident(binder: Binder, incident_id: int, author: SigningSession, reason: str) -> int:
+def reopen_incident(binder: Binder, incident_id: int, author: SigningSession, reason: str, *,
+                    occurred_at: str | None = None) -> int:
     """Reopen a closed incident, saying why."""
     check_text(reason, "reason", required=True)
     state = incident_state(binder, incident_id)
@@ -793,10 +898,16 @@ def reopen_incident(binder: Binder, incident_id: int, author: SigningSession, re
         raise BadInput(f"incident {state.incident.id} is not closed")
     return journal.append(binder, state.incident.id, author, NewEntry(
         text="Incident reopened", kind="close", reason=reason.strip(), data={"action": "reopen"},
+        occurred_at=_event(occurred_at),
     ))
 
 
 # ---------------------------------------------------------------- export
+
+
+def _verdict_of(state: IncidentState, entry_id: int) -> str | None:
+    clock = state.notification_verdict(entry_id)
+    return clock.status if clock is not None else None
 
 
 def state_to_dict(state: IncidentState) -> dict[str, Any]:
@@ -804,9 +915,11 @@ def state_to_dict(state: IncidentState) -> dict[str, Any]:
     inc = state.incident
     return {
         "incident": {
-            "id": inc.id, "uuid": inc.uuid, "title": inc.title, "type": inc.type,
-            "severity": inc.severity, "drill": inc.drill, "detected_at": inc.detected_at,
-            "opened_at": inc.opened_at, "opened_by": inc.opened_by,
+            "id": inc.id, "uuid": inc.uuid, "title": inc.title, "type": state.type or inc.type,
+            "severity": state.severity or inc.severity, "drill": inc.drill,
+            "detected_at": inc.detected_at, "aware_at": state.aware_at,
+            "materiality_at": state.materiality_at, "opened_at": inc.opened_at,
+            "opened_by": inc.opened_by, "opened_type": inc.type, "opened_severity": inc.severity,
         },
         "plan": {"name": state.plan_name, "revision_id": state.plan_revision_id},
         "closed": state.closed,
@@ -836,9 +949,10 @@ def state_to_dict(state: IncidentState) -> dict[str, Any]:
             for p in state.phases
         ],
         "decisions": [
-            {"entry": d.entry_id, "at": d.at, "by": d.author, "decision": d.decision,
-             "reason": d.reason, "options": list(d.options), "approved_by": d.approved_by,
-             "witnesses": list(d.witnesses), "materiality": d.materiality}
+            {"entry": d.entry_id, "at": d.at, "recorded_at": d.recorded_at, "by": d.author,
+             "decision": d.decision, "reason": d.reason, "options": list(d.options),
+             "approved_by": d.approved_by, "witnesses": list(d.witnesses),
+             "materiality": d.materiality}
             for d in state.decisions
         ],
         "notify_decisions": [
@@ -847,8 +961,11 @@ def state_to_dict(state: IncidentState) -> dict[str, Any]:
             for d in state.notify_decisions
         ],
         "notifications": [
-            {"entry": n.entry_id, "told_at": n.told_at, "told_by": n.told_by, "party": n.party,
-             "channel": n.channel, "message": n.message, "clock": n.clock_key}
+            {"entry": n.entry_id, "told_at": n.told_at, "recorded_at": n.recorded_at,
+             "told_by": n.told_by, "party": n.party, "channel": n.channel, "message": n.message,
+             "clock": n.clock_key, "reference": n.reference, "delay_reason": n.delay_reason,
+             "form": n.form, "content": n.content,
+             "verdict": _verdict_of(state, n.entry_id)}
             for n in state.notifications
         ],
         "need_to_know": [

@@ -18,7 +18,6 @@ import functools
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -38,6 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from binder.core import times
 from binder.core.errors import Cancelled, NotFound
 from binder.core.resources import resources_dir
 
@@ -97,15 +97,15 @@ def esc(text: object) -> str:
     )
 
 
-def fmt_time(iso: str | None, *, seconds: bool = False) -> str:
-    """A stored UTC ISO time as ``2026-11-29 14:05 UTC``; empty for None."""
+def fmt_time(iso: str | None, *, seconds: bool | None = False) -> str:
+    """A stored time for a document, as markup: UTC, then the stated local time with its offset.
+
+    ``2026-11-29 06:58 UTC (07:58 UTC+01:00)``; a time stored in UTC alone
+    reads ``2026-11-29 06:58 UTC``. Empty for None.
+    """
     if not iso:
         return ""
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return escape(str(iso))  # callers put this into markup
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
+    return escape(times.document_time(iso, seconds=seconds))
 
 
 @functools.cache

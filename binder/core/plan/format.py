@@ -16,7 +16,10 @@ by the small emitter below (no extra dependency). Layout::
     [[activities]]      key, name, raci = { lead = "Owner", it = "Advises", ... }
     [[phases]]          key, name, guidance, checklist = [...], activities = [...]
     [[prerequisites]]   key, name, description, interval_days
-    [[clocks]]          key, name, authority, due, unit, starts, enabled, note
+    [[clocks]]          key, name, authority, due, unit, starts, enabled, note, source,
+                        types, applies_if, calendar, time_zone, answer, form
+    [regulatory]        jurisdiction, time_zone, nis2_in_scope, sec_registrant,
+                        dpo_contact, acquirer, merchant_id, card_brands
     [[scenarios]]       key, title, incident_type, summary
     [[scenarios.injects]]  after_minutes, text
 
@@ -47,8 +50,15 @@ from binder.core.resources import resources_dir
 FORMAT_NAME = "incident-binder-plan"
 FORMAT_VERSION = 1
 RESPONSIBILITIES = ("Owner", "Implements", "Advises", "Updates", "None")
-CLOCK_UNITS = ("hours", "business_days", "days")
+CLOCK_UNITS = ("hours", "business_days", "days", "months")
 CLOCK_STARTS = ("awareness", "materiality_decision")
+#: What a clock may depend on besides the incident type (see :class:`Regulatory`).
+CLOCK_CONDITIONS = ("", "nis2_in_scope", "sec_registrant")
+#: What answers a clock: a notification to its authority, or a recorded decision.
+CLOCK_ANSWERS = ("notification", "decision")
+#: Regulator-shaped forms a clock can offer (see binder.core.incident.notices).
+CLOCK_FORMS = ("", "gdpr_art33", "gdpr_art34", "nis2_early_warning", "nis2_notification",
+               "nis2_final_report", "card_brands", "sec_8k")
 # Keys end up as bare TOML keys, SQL values and CLI arguments; one safe alphabet for all.
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
@@ -131,18 +141,58 @@ class Prerequisite:
 class ClockTemplate:
     """A notification deadline that starts counting at ``starts``.
 
-    ``unit`` is one of :data:`CLOCK_UNITS`, ``starts`` one of :data:`CLOCK_STARTS`;
-    ``due == 0`` means "immediately". Disabled clocks are offered but not started.
+    ``unit`` is one of :data:`CLOCK_UNITS`; ``starts`` one of :data:`CLOCK_STARTS`
+    or ``clock:KEY`` (counted from the answer to another clock); ``due == 0``
+    means "immediately" and ``due = None`` (left out of the file) means the
+    plan's owner has yet to set it, so the clock cannot start. A clock runs for
+    an incident when it is ``enabled``, the incident's type is in ``types``
+    (every type when empty) and the organisation meets ``applies_if``.
+    ``calendar`` (a country code) and ``time_zone`` count business days on
+    another jurisdiction's calendar than the plan's. ``source`` cites the
+    document, article and version the duration comes from.
     """
 
     key: str
     name: str
     authority: str
-    due: int
+    due: int | None
     unit: str
     starts: str = "awareness"
     enabled: bool = False
     note: str = ""
+    source: str = ""
+    types: tuple[str, ...] = ()
+    applies_if: str = ""
+    calendar: str = ""
+    time_zone: str = ""
+    answer: str = "notification"
+    form: str = ""
+
+    def __post_init__(self) -> None:
+        _tuplify(self, "types")
+
+
+@dataclass(frozen=True)
+class Regulatory:
+    """What the plan says about the organisation, for clocks and regulator forms.
+
+    ``jurisdiction`` is the country code whose public holidays business days
+    skip (``DE``, or ``DE-BY`` for a region); ``time_zone`` an IANA name. The
+    data protection officer's contact is a functional address or phone line
+    (names of people go in the roster, role ``dpo``).
+    """
+
+    jurisdiction: str = ""
+    time_zone: str = ""
+    nis2_in_scope: bool = False
+    sec_registrant: bool = False
+    dpo_contact: str = ""
+    acquirer: str = ""
+    merchant_id: str = ""
+    card_brands: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _tuplify(self, "card_brands")
 
 
 @dataclass(frozen=True)
@@ -184,6 +234,7 @@ class Plan:
     severities: tuple[str, ...]
     incident_types: tuple[tuple[str, str], ...]
     scenarios: tuple[Scenario, ...]
+    regulatory: Regulatory = Regulatory()
 
     def __post_init__(self) -> None:
         _tuplify(self, "roles", "activities", "phases", "prerequisites", "clocks",
@@ -528,11 +579,45 @@ def _validate(p: Plan) -> None:
         _unique(seen, clock.key, path + ("key",))
         _text(clock.name, path + ("name",), line=True, required=True)
         _text(clock.authority, path + ("authority",), line=True, required=True)
-        _int(clock.due, path + ("due",), 0, MAX_CLOCK_DUE)
+        if clock.due is not None:
+            _int(clock.due, path + ("due",), 0, MAX_CLOCK_DUE)
         _choice(clock.unit, path + ("unit",), CLOCK_UNITS)
-        _choice(clock.starts, path + ("starts",), CLOCK_STARTS)
+        if not (isinstance(clock.starts, str) and clock.starts.startswith("clock:")):
+            _choice(clock.starts, path + ("starts",), CLOCK_STARTS)
         _bool(clock.enabled, path + ("enabled",))
         _text(clock.note, path + ("note",))
+        _text(clock.source, path + ("source",))
+        for j, ref in enumerate(_seq(clock.types, path + ("types",), "incident type keys")):
+            _choice(ref, path + ("types", (j, None)), type_keys)
+        _choice(clock.applies_if, path + ("applies_if",), CLOCK_CONDITIONS)
+        _text(clock.calendar, path + ("calendar",), line=True)
+        if clock.calendar and not _COUNTRY.fullmatch(clock.calendar):
+            _fail(path + ("calendar",), f"{_quote(clock.calendar)} is not a country code such "
+                                        "as US, DE or DE-BY")
+        _zone(clock.time_zone, path + ("time_zone",))
+        _choice(clock.answer, path + ("answer",), CLOCK_ANSWERS)
+        _choice(clock.form, path + ("form",), CLOCK_FORMS)
+    clock_keys = tuple(seen)
+    for path, clock in _elements(p.clocks, "clocks", ClockTemplate, "name", "key"):
+        if clock.starts.startswith("clock:") and (
+                clock.starts[6:] not in clock_keys or clock.starts[6:] == clock.key):
+            _fail(path + ("starts",), f"{_quote(clock.starts)} names no other clock of this plan; "
+                                      f"use clock:KEY with one of {', '.join(clock_keys)}")
+
+    reg = p.regulatory
+    if not isinstance(reg, Regulatory):
+        _fail(("regulatory",), f"expected a [regulatory] table, got {_type_name(reg)}")
+    _text(reg.jurisdiction, ("regulatory", "jurisdiction"), line=True)
+    if reg.jurisdiction and not _COUNTRY.fullmatch(reg.jurisdiction):
+        _fail(("regulatory", "jurisdiction"), f"{_quote(reg.jurisdiction)} is not a country code "
+                                              "such as DE, FR or DE-BY")
+    _zone(reg.time_zone, ("regulatory", "time_zone"))
+    _bool(reg.nis2_in_scope, ("regulatory", "nis2_in_scope"))
+    _bool(reg.sec_registrant, ("regulatory", "sec_registrant"))
+    for name in ("dpo_contact", "acquirer", "merchant_id"):
+        _text(getattr(reg, name), ("regulatory", name), line=True)
+    for j, brand in enumerate(_seq(reg.card_brands, ("regulatory", "card_brands"), "brand names")):
+        _text(brand, ("regulatory", "card_brands", (j, None)), line=True, required=True)
 
     seen = {}
     scenarios = _seq(p.scenarios, ("scenarios",), "scenarios")
@@ -554,6 +639,15 @@ def _validate(p: Plan) -> None:
                       f"previous inject ({previous}); list injects in time order")
             previous = inject.after_minutes
             _text(inject.text, where + ("text",), required=True)
+
+
+_COUNTRY = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
+
+
+def _zone(value: object, path: tuple) -> None:
+    _text(value, path, line=True)
+    if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*", value):
+        _fail(path, f"{_quote(value)} is not a time zone name such as Europe/Berlin")
 
 
 def _check_raci(raci: object, path: tuple, roles: dict[str, Role], internal: list[Role]) -> None:
@@ -590,7 +684,7 @@ _TOP_FIELDS: dict[str, Any] = {
     "format": _REQUIRED, "version": _REQUIRED, "name": _REQUIRED, "unit": "", "description": "",
     "severities": _REQUIRED, "incident_types": _REQUIRED, "roles": _REQUIRED,
     "activities": _REQUIRED, "phases": _REQUIRED, "prerequisites": [], "clocks": [],
-    "scenarios": [],
+    "scenarios": [], "regulatory": {},
 }
 _FIELDS: dict[str, dict[str, Any]] = {
     "incident_types": {"key": _REQUIRED, "label": _REQUIRED},
@@ -600,8 +694,13 @@ _FIELDS: dict[str, dict[str, Any]] = {
                "activities": []},
     "prerequisites": {"key": _REQUIRED, "name": _REQUIRED, "description": "",
                       "interval_days": _REQUIRED},
-    "clocks": {"key": _REQUIRED, "name": _REQUIRED, "authority": _REQUIRED, "due": _REQUIRED,
-               "unit": _REQUIRED, "starts": "awareness", "enabled": False, "note": ""},
+    "clocks": {"key": _REQUIRED, "name": _REQUIRED, "authority": _REQUIRED, "due": None,
+               "unit": _REQUIRED, "starts": "awareness", "enabled": False, "note": "",
+               "source": "", "types": [], "applies_if": "", "calendar": "", "time_zone": "",
+               "answer": "notification", "form": ""},
+    "regulatory": {"jurisdiction": "", "time_zone": "", "nis2_in_scope": False,
+                   "sec_registrant": False, "dpo_contact": "", "acquirer": "", "merchant_id": "",
+                   "card_brands": []},
     "scenarios": {"key": _REQUIRED, "title": _REQUIRED, "incident_type": _REQUIRED,
                   "summary": "", "injects": []},
     "injects": {"after_minutes": _REQUIRED, "text": _REQUIRED},
@@ -741,11 +840,20 @@ def _plan_from_data(data: dict) -> Plan:
             for _, f in kinds["phases"]
         ),
         prerequisites=tuple(Prerequisite(**f) for _, f in kinds["prerequisites"]),
-        clocks=tuple(ClockTemplate(**f) for _, f in kinds["clocks"]),
+        clocks=tuple(ClockTemplate(**{**f, "types": _as_list(f["types"])})
+                     for _, f in kinds["clocks"]),
         severities=_as_list(top["severities"]),
         incident_types=tuple((f["key"], f["label"]) for _, f in kinds["incident_types"]),
         scenarios=tuple(scenarios),
+        regulatory=_regulatory(top["regulatory"]),
     )
+
+
+def _regulatory(table: object) -> Regulatory:
+    if not isinstance(table, dict):
+        _fail(("regulatory",), f"expected a [regulatory] table, got {_type_name(table)}")
+    f = _fields(table, ("regulatory",), _FIELDS["regulatory"])
+    return Regulatory(**{**f, "card_brands": _as_list(f["card_brands"])})
 
 
 _ARRAY_HEADER = re.compile(r"[ \t]*\[\[[ \t]*([A-Za-z0-9_.\- \t]+?)[ \t]*\]\][ \t]*(#.*)?")
@@ -894,9 +1002,30 @@ def dump_plan(plan: Plan) -> str:
                 f"description = {_multiline(pre.description)}"]
     for clock in plan.clocks:
         out += ["", "[[clocks]]", f"key = {_basic(clock.key)}", f"name = {_basic(clock.name)}",
-                f"authority = {_basic(clock.authority)}", f"due = {clock.due}",
-                f"unit = {_basic(clock.unit)}", f"starts = {_basic(clock.starts)}",
-                f"enabled = {_bool_text(clock.enabled)}", f"note = {_multiline(clock.note)}"]
+                f"authority = {_basic(clock.authority)}"]
+        if clock.due is not None:
+            out.append(f"due = {clock.due}")
+        out += [f"unit = {_basic(clock.unit)}", f"starts = {_basic(clock.starts)}",
+                f"enabled = {_bool_text(clock.enabled)}"]
+        if clock.types:
+            out.append(f"types = {_inline_list(clock.types)}")
+        for name in ("applies_if", "calendar", "time_zone", "form"):
+            if getattr(clock, name):
+                out.append(f"{name} = {_basic(getattr(clock, name))}")
+        if clock.answer != "notification":
+            out.append(f"answer = {_basic(clock.answer)}")
+        out.append(f"note = {_multiline(clock.note)}")
+        if clock.source:
+            out.append(f"source = {_multiline(clock.source)}")
+    reg = plan.regulatory
+    if reg != Regulatory():
+        out += ["", "[regulatory]", f"jurisdiction = {_basic(reg.jurisdiction)}",
+                f"time_zone = {_basic(reg.time_zone)}",
+                f"nis2_in_scope = {_bool_text(reg.nis2_in_scope)}",
+                f"sec_registrant = {_bool_text(reg.sec_registrant)}",
+                f"dpo_contact = {_basic(reg.dpo_contact)}", f"acquirer = {_basic(reg.acquirer)}",
+                f"merchant_id = {_basic(reg.merchant_id)}",
+                f"card_brands = {_inline_list(reg.card_brands)}"]
     for sc in plan.scenarios:
         out += ["", "[[scenarios]]", f"key = {_basic(sc.key)}", f"title = {_basic(sc.title)}",
                 f"incident_type = {_basic(sc.incident_type)}",

@@ -416,6 +416,23 @@ def m006_registers_and_search(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="m007_event_time_order")
+def m007_event_time_order(db: sqlite_utils.Database) -> None:
+    """Read a journal by when things happened as fast as by when they were written.
+
+    An entry's event time is its stated ``occurred_at`` (kept as typed, with its
+    zone offset) or else its ``recorded_at``; ``julianday`` turns either into
+    one comparable moment. An index on that expression, not a new column: the
+    journal is append-only history, and old entries keep their stored times.
+    """
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS entry_event_order
+            ON entry (incident_id, julianday(coalesce(occurred_at, recorded_at)), seq);
+        """
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -47,12 +47,13 @@ CLOCK_REFRESH_MS = 30_000
 
 
 def clock_text(c: clockmod.ClockStatus) -> str:
-    """A clock's status in words, with local times for met clocks."""
+    """A clock's verdict in words (from the one core verdict), with local times on screen."""
+    what = "decided" if c.answer == "decision" else "met"
     if c.status == "met":
-        return f"met {local_text(c.met_at, seconds=False)} by {c.met_by}"
-    if c.status == "met-late":
+        return f"{what} {local_text(c.met_at, seconds=False)}" + (f" by {c.met_by}" if c.met_by else "")
+    if c.status == "late":
         late = (parse_utc(c.met_at) - parse_utc(c.deadline)).total_seconds()
-        return f"met late by {span_text(late)} ({local_text(c.met_at, seconds=False)})"
+        return f"LATE: {what} {span_text(late)} after the deadline ({local_text(c.met_at, seconds=False)})"
     return c.describe()
 
 

@@ -1,25 +1,32 @@
-"""Clock arithmetic with fixed times: deadlines, business days, amber/red, met/missed."""
+"""Clocks with fixed times: every family of the bundled plan, business days across public
+holidays, and the one verdict (running, met, late, missed, off)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from binder.core.errors import BadInput
-from binder.core.incident import clocks
-from binder.core.incident.clocks import ClockEvents, ClockSpec, add_due, evaluate, status_at
+from binder.core.incident import clocks, journal, record, workflow
+from binder.core.incident.clocks import ClockEvents, ClockSpec, add_due, evaluate, verdict
+from binder.core.plan import revisions as plans
+from binder.core.plan.format import default_plan
 
 MON_9 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 FRI_10 = datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
 SAT_10 = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
 
 GDPR = ClockSpec(key="gdpr-33", name="GDPR Art. 33 supervisory authority", authority="DPA",
                  due=72, unit="hours")
 SEC = ClockSpec(key="sec-8k", name="SEC Form 8-K", authority="SEC", due=4,
                 unit="business_days", starts="materiality_decision")
 MC = ClockSpec(key="mastercard", name="Mastercard", due=24, unit="hours")
-VISA = ClockSpec(key="visa", name="Visa", due=0, unit="hours")
+NOW_CLOCK = ClockSpec(key="now", name="Tell them at once", due=0, unit="hours")
 
 
 def one(spec: ClockSpec, now: datetime, **events) -> clocks.ClockStatus:
@@ -28,10 +35,13 @@ def one(spec: ClockSpec, now: datetime, **events) -> clocks.ClockStatus:
     return status
 
 
+# ---------------------------------------------------------------- the verdict, pure
+
+
 def test_gdpr_deadline_is_72_hours_after_awareness():
     status = one(GDPR, MON_9 + timedelta(hours=1))
-    assert status.deadline == "2026-03-05T09:00:00.000000Z"
-    assert status.status == "ok"
+    assert status.deadline == status.due_at == "2026-03-05T09:00:00.000000Z"
+    assert (status.status, status.urgency) == ("running", "ok")
     assert status.seconds_left == 71 * 3600
     assert status.describe() == "due in 2 d 23 h"
     assert status.due_text == "72 hours from awareness"
@@ -46,34 +56,59 @@ def test_business_days_skip_the_weekend():
     assert add_due(FRI_10, 3, "days") == datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
 
 
+def test_business_days_skip_the_jurisdictions_public_holidays():
+    # Thursday 2 April 2026, 10:00 in Berlin; Good Friday (3 April) and Easter Monday
+    # (6 April) are public holidays in Germany, so one business day later is Tuesday.
+    thursday = datetime(2026, 4, 2, 10, 0, tzinfo=BERLIN)
+    due = add_due(thursday, 1, "business_days", country="DE", zone=BERLIN)
+    assert due.astimezone(BERLIN) == datetime(2026, 4, 7, 10, 0, tzinfo=BERLIN)
+    # The same count on weekends alone lands on the holiday Friday.
+    assert add_due(thursday, 1, "business_days", zone=BERLIN).astimezone(BERLIN).day == 3
+    # A US calendar knows nothing of Easter Monday.
+    assert add_due(thursday, 1, "business_days", country="US", zone=BERLIN).astimezone(
+        BERLIN).day == 3
+
+
+def test_calendar_months_end_at_the_end_of_a_shorter_month():
+    start = datetime(2026, 1, 31, 11, 0, tzinfo=BERLIN)
+    assert add_due(start, 1, "months", zone=BERLIN).astimezone(BERLIN) == datetime(
+        2026, 2, 28, 11, 0, tzinfo=BERLIN)
+
+
+def test_unknown_holiday_calendar_is_refused():
+    with pytest.raises(BadInput, match="no public-holiday calendar"):
+        add_due(MON_9, 1, "business_days", country="XX")
+
+
 def test_sec_clock_waits_for_the_materiality_decision():
-    assert one(SEC, MON_9).status == "waiting"
-    assert one(SEC, MON_9).deadline is None
+    status = one(SEC, MON_9)
+    assert (status.status, status.why_off, status.deadline) == ("off", "waiting_materiality", None)
+    assert status.describe() == "starts when the materiality decision is recorded"
     status = one(SEC, FRI_10 + timedelta(hours=1), materiality_at=FRI_10)
     assert status.start_at == "2026-03-06T10:00:00.000000Z"
     assert status.deadline == "2026-03-12T10:00:00.000000Z"
-    assert status.status == "ok"
+    assert status.status == "running"
 
 
 def test_amber_when_a_quarter_of_the_time_is_left():
     deadline = MON_9 + timedelta(hours=72)
     # A quarter of 72 hours is 18 hours: more than the 12-hour rule.
-    assert one(GDPR, deadline - timedelta(hours=18, minutes=1)).status == "ok"
-    assert one(GDPR, deadline - timedelta(hours=17, minutes=59)).status == "amber"
+    assert one(GDPR, deadline - timedelta(hours=18, minutes=1)).urgency == "ok"
+    assert one(GDPR, deadline - timedelta(hours=17, minutes=59)).urgency == "amber"
 
 
 def test_amber_when_less_than_twelve_hours_are_left():
     deadline = MON_9 + timedelta(hours=24)
     # For a 24-hour clock the 12-hour rule comes first (a quarter would be 6 hours).
-    assert one(MC, deadline - timedelta(hours=12, minutes=1)).status == "ok"
+    assert one(MC, deadline - timedelta(hours=12, minutes=1)).urgency == "ok"
     status = one(MC, deadline - timedelta(hours=11))
-    assert (status.status, status.colour) == ("amber", "amber")
+    assert (status.status, status.urgency, status.colour) == ("running", "amber", "amber")
     assert status.describe() == "due in 11 h 0 min"
 
 
-def test_red_when_the_deadline_has_passed():
+def test_missed_when_the_deadline_has_passed_unanswered():
     status = one(GDPR, MON_9 + timedelta(hours=75))
-    assert (status.status, status.colour) == ("missed", "red")
+    assert (status.status, status.colour, status.label) == ("missed", "red", "MISSED")
     assert status.describe() == "MISSED: overdue by 3 h 0 min"
     assert status.running
 
@@ -87,31 +122,49 @@ def test_met_before_the_deadline_stays_met():
     assert not status.running
 
 
-def test_missed_then_met_late():
+def test_late_carries_the_stated_reason_for_the_delay():
     told = MON_9 + timedelta(hours=80)
-    status = one(GDPR, MON_9 + timedelta(hours=90), met={"gdpr-33": (told, "bob")})
-    assert (status.status, status.colour) == ("met-late", "red")
-    assert status.describe().startswith("met late by 8 h 0 min")
+    answer = clocks.Answer(told, "bob", 7, "the processor told us only on day three")
+    status = one(GDPR, MON_9 + timedelta(hours=90), met={"gdpr-33": answer})
+    assert (status.status, status.colour, status.answer_entry) == ("late", "red", 7)
+    assert status.reason == "the processor told us only on day three"
+    assert status.describe().startswith("LATE: met 8 h 0 min after the deadline; reason given")
+    silent = one(GDPR, MON_9 + timedelta(hours=90), met={"gdpr-33": (told, "bob")})
+    assert "no reason for the delay stated" in silent.describe()
 
 
-def test_immediate_clock_is_due_at_once_and_any_notice_meets_it():
-    status = one(VISA, MON_9 + timedelta(minutes=30))
-    assert status.status == "missed"
-    assert status.deadline == "2026-03-02T09:00:00.000000Z"
-    assert "due immediately" in status.describe()
-    told = one(VISA, MON_9 + timedelta(hours=2), met={"visa": (MON_9 + timedelta(hours=1), "a")})
-    assert told.status == "met"
+def test_verdict_is_the_one_decision():
+    start, deadline = MON_9, MON_9 + timedelta(hours=10)
+    assert verdict(start=start, deadline=deadline, now=start).status == "running"
+    assert verdict(start=start, deadline=deadline, now=start).urgency == "amber"
+    assert verdict(start=start, deadline=deadline, now=deadline + timedelta(seconds=1)
+                   ).status == "missed"
+    assert verdict(start=start, deadline=deadline, now=deadline + timedelta(days=9),
+                   answered_at=deadline).status == "met"
+    assert verdict(start=start, deadline=deadline, now=start,
+                   answered_at=deadline + timedelta(seconds=1)).status == "late"
+    assert verdict(start=None, deadline=None, now=start).status == "off"
+    assert verdict(start=start, deadline=deadline, now=start, off=True).status == "off"
+
+
+def test_immediate_clock_runs_until_answered_and_any_answer_meets_it():
+    status = one(NOW_CLOCK, MON_9 + timedelta(days=2))
+    assert (status.status, status.urgency) == ("running", "amber")
+    assert status.describe() == "due immediately"
     assert status.due_text == "immediately on awareness"
+    told = one(NOW_CLOCK, MON_9 + timedelta(days=3), met={"now": (MON_9 + timedelta(days=2), "a")})
+    assert told.status == "met"
 
 
 def test_switched_off_and_not_needed_clocks_do_not_count_down():
-    events = ClockEvents(aware_at=MON_9, switched={"gdpr-33": False})
+    events = ClockEvents(aware_at=MON_9, switched={"gdpr-33": (False, "no personal data held")})
     specs = clocks.effective_specs([GDPR, MC], events)
     statuses = {s.key: s for s in evaluate(specs, events, MON_9 + timedelta(days=5))}
-    assert statuses["gdpr-33"].status == "off"
+    assert (statuses["gdpr-33"].status, statuses["gdpr-33"].why_off) == ("off", "switched_off")
+    assert statuses["gdpr-33"].reason == "no personal data held"
     assert statuses["mastercard"].status == "missed"
     quiet = one(GDPR, MON_9 + timedelta(days=5), not_needed={"gdpr-33": "no personal data"})
-    assert quiet.status == "not-needed"
+    assert (quiet.status, quiet.why_off) == ("off", "not_needed")
     assert "no personal data" in quiet.describe()
 
 
@@ -124,15 +177,21 @@ def test_incident_clocks_replace_plan_clocks_with_the_same_key():
     assert status.deadline == "2026-03-02T21:00:00.000000Z"
 
 
-def test_nearest_running_deadline():
+def test_most_urgent_first_missed_before_running():
     events = ClockEvents(aware_at=MON_9, met={"mastercard": (MON_9, "alice")})
-    statuses = evaluate([GDPR, MC, SEC], events, MON_9 + timedelta(hours=1))
-    assert clocks.nearest(statuses).key == "gdpr-33"
+    late_clock = ClockSpec(key="short", name="Short", due=1, unit="hours")
+    statuses = evaluate([GDPR, MC, SEC, late_clock], events, MON_9 + timedelta(hours=2))
+    assert [s.key for s in clocks.running(statuses)] == ["short", "gdpr-33"]
+    assert clocks.nearest(statuses).key == "short"
 
 
-def test_status_at_is_pure_for_naive_and_aware_inputs():
-    start, deadline = MON_9, MON_9 + timedelta(hours=10)
-    assert status_at(start, deadline, start) == ("amber", 36000.0)
+def test_one_notification_has_one_verdict():
+    answer = clocks.Answer(MON_9 + timedelta(hours=80), "bob", 12)
+    statuses = evaluate([GDPR], ClockEvents(aware_at=MON_9, met={"gdpr-33": answer}),
+                        MON_9 + timedelta(days=9))
+    verdicts = clocks.notification_verdicts(statuses)
+    assert list(verdicts) == [12]
+    assert verdicts[12].status == "late"
 
 
 @pytest.mark.parametrize(
@@ -155,79 +214,199 @@ def test_format_span_is_coarse():
     assert clocks.format_span(3 * 86400 + 7200 + 59) == "3 d 2 h"
 
 
-# ---------------------------------------------------------------- clocks read from the journal
+# ---------------------------------------------------------------- the bundled plan's families
 
 
-@pytest.fixture
-def monday_incident(made):
-    from binder.core.incident.record import open_incident
-    from binder.core.plan import revisions as plans
+def plan_with(**regulatory):
+    plan = default_plan()
+    return dataclasses.replace(plan, regulatory=dataclasses.replace(plan.regulatory, **regulatory))
 
-    return open_incident(made.binder, made.lead, title="Leak", detected_at="2026-03-02T09:00Z",
-                         plan_revision_id=plans.current_revision(made.binder).id)
+
+def open_under(made, plan, *, type="other", detected_at="2026-03-02T09:00Z", **kwargs):
+    revision = plans.save_revision(made.binder, plan, author="alice", note="test")
+    return record.open_incident(made.binder, made.lead, title="Incident", type=type,
+                                detected_at=detected_at, plan_revision_id=revision, **kwargs)
 
 
 def by_key(made, iid, now):
     return {c.key: c for c in clocks.incident_clocks(made.binder, iid, now=now)}
 
 
-def test_plan_clocks_follow_the_plan_and_can_be_switched_per_incident(made, monday_incident):
-    now = "2026-03-02T10:00Z"
-    statuses = by_key(made, monday_incident, now)
-    assert statuses["gdpr_art33"].status == "ok"
-    assert statuses["mastercard"].status == "off"  # disabled in the default plan
-    clocks.set_clock_enabled(made.binder, monday_incident, made.lead, "mastercard", True,
-                             "Mastercard cards were taken at checkout")
-    clocks.set_clock_enabled(made.binder, monday_incident, made.lead, "gdpr_art33", False)
-    statuses = by_key(made, monday_incident, now)
-    assert statuses["mastercard"].status == "ok"
-    assert statuses["mastercard"].deadline == "2026-03-03T09:00:00.000000Z"
-    assert statuses["gdpr_art33"].status == "off"
-    # Running clocks come first, nearest deadline first.
-    assert clocks.incident_clocks(made.binder, monday_incident, now=now)[0].key == "mastercard"
+def test_every_bundled_clock_cites_its_source():
+    for clock in default_plan().clocks:
+        assert clock.source.strip(), clock.key
+        assert clock.form, clock.key
+
+
+def test_card_data_starts_the_card_brand_and_acquirer_clocks(made):
+    iid = open_under(made, default_plan(), type="skimmer")
+    found = by_key(made, iid, "2026-03-02T10:00Z")
+    assert found["acquirer"].deadline == "2026-03-03T09:00:00.000000Z"
+    assert found["mastercard"].deadline == "2026-03-03T09:00:00.000000Z"
+    assert found["visa"].deadline == "2026-03-05T09:00:00.000000Z"  # three calendar days
+    assert {found[k].status for k in ("acquirer", "mastercard", "visa")} == {"running"}
+    # A duration we could not confirm is not invented: the clock says so and stays off.
+    report = found["visa_incident_report"]
+    assert (report.status, report.why_off) == ("off", "no_duration")
+    # Card data is personal data too.
+    assert found["gdpr_art33"].status == "running"
+    # The organisation is not in NIS2 scope or an SEC registrant in the bundled plan.
+    assert found["nis2_early_warning"].why_off == "not_in_scope"
+    assert found["sec_8k"].why_off == "not_in_scope"
+
+
+def test_a_defacement_starts_no_card_or_gdpr_clock(made):
+    iid = open_under(made, default_plan(), type="defacement")
+    found = by_key(made, iid, "2026-03-02T10:00Z")
+    assert found["visa"].why_off == found["gdpr_art33"].why_off == "not_for_type"
+    assert found["sec_8k"].why_off == "not_in_scope"
+    assert clocks.running(found.values()) == []
+
+
+def test_personal_data_runs_gdpr_art33_and_the_art34_decision(made):
+    iid = open_under(made, default_plan(), type="database_leak")
+    workflow.record_notify_decision(
+        made.binder, iid, made.lead, party="Customers", notify=True, clock_key="gdpr_art34",
+        reason="passwords and addresses: high risk", occurred_at="2026-03-03T18:00+01:00")
+    workflow.record_notification(
+        made.binder, iid, made.lead, party="Data protection authority", channel="portal",
+        message="Initial notification", told_at="2026-03-05T11:30+01:00", clock_key="gdpr_art33",
+        reference="DPA-2026-0042", delay_reason="the processor's logs arrived on day three")
+    found = by_key(made, iid, "2026-03-10T09:00Z")
+    art34 = found["gdpr_art34"]
+    assert (art34.status, art34.met_at) == ("met", "2026-03-03T17:00:00.000000Z")
+    art33 = found["gdpr_art33"]
+    assert (art33.status, art33.deadline, art33.met_at) == (
+        "late", "2026-03-05T09:00:00.000000Z", "2026-03-05T10:30:00.000000Z")
+    assert art33.reason == "the processor's logs arrived on day three"
+
+
+def test_nis2_stages_run_when_the_plan_says_the_organisation_is_in_scope(made):
+    iid = open_under(made, plan_with(nis2_in_scope=True), type="ransomware",
+                     detected_at="2026-01-29T10:00+01:00")
+    found = by_key(made, iid, "2026-01-29T12:00Z")
+    assert found["nis2_early_warning"].deadline == "2026-01-30T09:00:00.000000Z"
+    assert found["nis2_notification"].deadline == "2026-02-01T09:00:00.000000Z"
+    final = found["nis2_final_report"]
+    assert (final.status, final.why_off) == ("off", "waiting_clock")
+    workflow.record_notification(made.binder, iid, made.lead, party="CSIRT", channel="portal",
+                                 message="Incident notification", clock_key="nis2_notification",
+                                 told_at="2026-01-31T11:00+01:00")
+    final = by_key(made, iid, "2026-02-01T12:00Z")["nis2_final_report"]
+    # One calendar month after the notification, in the plan's zone: 28 February, 11:00 CET.
+    assert (final.status, final.deadline) == ("running", "2026-02-28T10:00:00.000000Z")
+
+
+def test_sec_8k_counts_four_us_business_days_across_thanksgiving(made):
+    iid = open_under(made, plan_with(sec_registrant=True), type="ransomware",
+                     detected_at="2026-11-20T09:00-05:00")
+    assert by_key(made, iid, "2026-11-24T12:00Z")["sec_8k"].why_off == "waiting_materiality"
+    workflow.record_decision(made.binder, iid, made.lead, decision="The incident is material",
+                             reason="Checkout down for four days", materiality=True,
+                             occurred_at="2026-11-25T15:00-05:00")
+    sec = by_key(made, iid, "2026-11-27T12:00Z")["sec_8k"]
+    # Thursday 26 November is Thanksgiving: Fri 27, Mon 30, Tue 1, Wed 2 December.
+    assert sec.start_at == "2026-11-25T20:00:00.000000Z"
+    assert (sec.status, sec.deadline) == ("running", "2026-12-02T20:00:00.000000Z")
+    assert sec.calendar == "US"
+
+
+def test_type_change_is_signed_and_starts_the_new_types_clocks(made):
+    iid = open_under(made, default_plan(), type="admin_takeover")
+    assert by_key(made, iid, "2026-03-02T10:00Z")["visa"].why_off == "not_for_type"
+    [entry_id] = record.set_classification(
+        made.binder, iid, made.lead, type="skimmer", reason="card data in the loader script",
+        occurred_at="2026-03-02T11:15+01:00")
+    entry = journal.get_entry(made.binder, entry_id)
+    assert (entry.kind, entry.occurred_at) == ("classification", "2026-03-02T11:15+01:00")
+    assert entry.data == {"field": "type", "from": "admin_takeover", "to": "skimmer"}
+    visa = by_key(made, iid, "2026-03-02T12:00Z")["visa"]
+    # Counted from awareness, not from the change.
+    assert (visa.status, visa.deadline) == ("running", "2026-03-05T09:00:00.000000Z")
+    state = workflow.incident_state(made.binder, iid)
+    assert (state.type, state.incident.type) == ("skimmer", "admin_takeover")
+    with pytest.raises(BadInput, match="nothing changes"):
+        record.set_classification(made.binder, iid, made.lead, type="skimmer")
+    with pytest.raises(BadInput, match="unknown severity"):
+        record.set_classification(made.binder, iid, made.lead, severity="apocalyptic")
+
+
+def test_switching_a_clock_off_takes_a_signed_reason(made):
+    iid = open_under(made, default_plan(), type="skimmer")
+    with pytest.raises(BadInput, match="needs a reason"):
+        clocks.set_clock_enabled(made.binder, iid, made.lead, "mastercard", False, "  ")
+    clocks.set_clock_enabled(made.binder, iid, made.lead, "mastercard", False,
+                             "the store does not accept Mastercard")
+    mc = by_key(made, iid, "2026-03-02T10:00Z")["mastercard"]
+    assert (mc.status, mc.why_off, mc.reason) == ("off", "switched_off",
+                                                  "the store does not accept Mastercard")
+    clocks.set_clock_enabled(made.binder, iid, made.lead, "sec_8k", True, "listed in New York")
+    assert by_key(made, iid, "2026-03-02T10:00Z")["sec_8k"].why_off == "waiting_materiality"
     with pytest.raises(BadInput, match="no clock 'amex'"):
-        clocks.set_clock_enabled(made.binder, monday_incident, made.lead, "amex", True)
+        clocks.set_clock_enabled(made.binder, iid, made.lead, "amex", True)
 
 
-def test_awareness_can_be_restated(made, monday_incident):
-    clocks.set_awareness(made.binder, monday_incident, made.lead, "2026-03-02T15:30+01:00",
-                         "the alert was only read after lunch")
-    gdpr = by_key(made, monday_incident, "2026-03-02T15:00Z")["gdpr_art33"]
+def test_aware_at_when_opening_is_a_signed_decision_the_clocks_count_from(made):
+    iid = open_under(made, default_plan(), type="database_leak",
+                     detected_at="2026-03-02T09:00Z", aware_at="2026-03-02T15:30+01:00")
+    decisions = [e for e in journal.iter_entries(made.binder, iid) if e.kind == "decision"]
+    assert [d.data for d in decisions] == [{"action": "awareness", "at": "2026-03-02T15:30+01:00"}]
+    gdpr = by_key(made, iid, "2026-03-02T15:00Z")["gdpr_art33"]
     assert gdpr.start_at == "2026-03-02T14:30:00.000000Z"
     assert gdpr.deadline == "2026-03-05T14:30:00.000000Z"
+    # Restated later, as another signed decision.
+    clocks.set_awareness(made.binder, iid, made.lead, "2026-03-02T16:00+01:00", "log review")
+    assert by_key(made, iid, "2026-03-02T15:00Z")["gdpr_art33"].start_at == \
+        "2026-03-02T15:00:00.000000Z"
     with pytest.raises(BadInput, match="not a valid time"):
-        clocks.set_awareness(made.binder, monday_incident, made.lead, "after lunch")
+        clocks.set_awareness(made.binder, iid, made.lead, "after lunch")
 
 
-def test_custom_contract_clock_met_late(made, monday_incident):
-    from binder.core.incident import workflow
-
-    clocks.add_clock(made.binder, monday_incident, made.lead, key="acquirer_contract",
+def test_custom_contract_clock_late(made):
+    iid = open_under(made, default_plan(), type="skimmer")
+    clocks.add_clock(made.binder, iid, made.lead, key="acquirer_contract",
                      name="Tell the acquirer (contract 7.2)", due=2, unit="business_days",
                      authority="Acquirer", note="Merchant agreement clause 7.2")
-    status = by_key(made, monday_incident, "2026-03-03T22:00Z")["acquirer_contract"]
+    status = by_key(made, iid, "2026-03-03T22:00Z")["acquirer_contract"]
     assert (status.custom, status.deadline) == (True, "2026-03-04T09:00:00.000000Z")
-    assert status.status == "amber"
-    workflow.record_notification(made.binder, monday_incident, made.lead, party="Acquirer",
+    assert (status.status, status.urgency) == ("running", "amber")
+    workflow.record_notification(made.binder, iid, made.lead, party="Acquirer",
                                  channel="phone", message="Suspected skimmer",
                                  told_at="2026-03-04T11:00Z", clock_key="acquirer_contract")
-    status = by_key(made, monday_incident, "2026-03-09T09:00Z")["acquirer_contract"]
-    assert status.status == "met-late"
+    status = by_key(made, iid, "2026-03-09T09:00Z")["acquirer_contract"]
+    assert status.status == "late"
     with pytest.raises(BadInput, match="clock key"):
-        clocks.add_clock(made.binder, monday_incident, made.lead, key="Acquirer!", name="x", due=1)
+        clocks.add_clock(made.binder, iid, made.lead, key="Acquirer!", name="x", due=1)
 
 
-def test_materiality_decision_starts_the_sec_clock(made, monday_incident):
-    from binder.core.incident import workflow
+def test_the_earliest_notification_by_event_time_answers_the_clock(made):
+    iid = open_under(made, default_plan(), type="skimmer")
+    late = workflow.record_notification(
+        made.binder, iid, made.lead, party="Acquirer", channel="email", message="Follow-up",
+        told_at="2026-03-04T09:00Z", clock_key="acquirer")
+    early = workflow.record_notification(
+        made.binder, iid, made.lead, party="Acquirer", channel="phone", message="First call",
+        told_at="2026-03-02T12:00+01:00", clock_key="acquirer")  # written later, happened first
+    state = workflow.incident_state(made.binder, iid, now="2026-03-09T09:00Z")
+    acquirer = {c.key: c for c in state.clocks}["acquirer"]
+    assert (acquirer.status, acquirer.answer_entry) == ("met", early)
+    assert state.notification_verdict(early).status == "met"
+    assert state.notification_verdict(late) is None  # a follow-up, never a second verdict
+    listed = workflow.state_to_dict(state)["notifications"]
+    assert [n["entry"] for n in listed] == [early, late]
 
-    clocks.set_clock_enabled(made.binder, monday_incident, made.lead, "sec_8k", True)
-    assert by_key(made, monday_incident, "2026-03-06T12:00Z")["sec_8k"].status == "waiting"
-    entry = workflow.record_decision(made.binder, monday_incident, made.lead,
-                                     decision="The incident is material", reason="10% of orders",
-                                     materiality=True)
-    from binder.core.incident import journal
 
-    decided = clocks._parse(journal.get_entry(made.binder, entry).recorded_at)
-    sec = by_key(made, monday_incident, decided)["sec_8k"]
-    assert sec.start_at == clocks.iso(decided)
-    assert sec.deadline == clocks.iso(clocks.add_due(decided, 4, "business_days"))
+def test_closing_with_open_clocks_records_them(made):
+    iid = open_under(made, default_plan(), type="skimmer")
+    workflow.record_notification(made.binder, iid, made.lead, party="Acquirer", channel="phone",
+                                 message="Told", told_at="2026-03-02T10:00Z", clock_key="acquirer")
+    state = workflow.incident_state(made.binder, iid, now="2026-03-03T12:00Z")
+    pending = {c.key: c.status for c in workflow.open_clocks(state)}
+    assert pending["mastercard"] == "missed" and pending["visa"] == "running"
+    assert "acquirer" not in pending
+    entry_id = workflow.close_incident(made.binder, iid, made.lead, "contained",
+                                       now="2026-03-03T12:00Z")
+    entry = journal.get_entry(made.binder, entry_id)
+    recorded = {c["key"]: c["status"] for c in entry.data["open_clocks"]}
+    assert recorded == pending
+    assert "deadlines still open" in entry.text and "Mastercard" in entry.text

@@ -58,11 +58,22 @@ def test_entries_are_chained_hashed_and_signed(made, incident_id):
     assert journal.count_entries(binder, incident_id) == 4
 
 
-def test_times_are_stored_in_utc(made, incident_id):
+def test_event_times_are_kept_as_typed_with_their_offset(made, incident_id):
     eid = journal.append(made.binder, incident_id, made.lead,
                          NewEntry(text="seen at 14:05 Berlin", occurred_at="2026-03-01T14:05:00+01:00"))
-    assert journal.get_entry(made.binder, eid).occurred_at == "2026-03-01T13:05:00.000000Z"
-    naive = journal.parse_time("2026-03-01T14:05")  # typed without a zone: local time
+    entry = journal.get_entry(made.binder, eid)
+    assert entry.occurred_at == "2026-03-01T14:05:00+01:00"
+    assert entry.event_utc == datetime(2026, 3, 1, 13, 5, tzinfo=UTC)
+    assert UTC_MICROS.match(entry.recorded_at)  # the entry time is recorded as well
+    # Typed without a zone: this computer's local time, with its offset written down,
+    # and no seconds appear that nobody typed (07:58 stays 07:58).
+    eid = journal.append(made.binder, incident_id, made.lead,
+                         NewEntry(text="typed locally", occurred_at="2026-03-01 07:58"))
+    typed = journal.get_entry(made.binder, eid).occurred_at
+    offset = datetime(2026, 3, 1, 7, 58).astimezone().strftime("%z")
+    assert typed == f"2026-03-01T07:58{offset[:3]}:{offset[3:]}"
+    # Times for other purposes (show --at) are still read into UTC.
+    naive = journal.parse_time("2026-03-01T14:05")
     local = datetime(2026, 3, 1, 14, 5).astimezone().astimezone(UTC)
     assert naive == local.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -162,7 +173,7 @@ def test_import_lines_are_checked_with_their_numbers():
             ' "occurred_at": "2026-03-01T10:00:00Z"}']
     parsed = journal.parse_import_lines(good)
     assert [e.text for e in parsed] == ["first", "second"]
-    assert parsed[1].occurred_at == "2026-03-01T10:00:00.000000Z"
+    assert parsed[1].occurred_at == "2026-03-01T10:00:00Z"
     for lines, words in (
         (['{"text": "ok"}', '{"text": "ok"}', "{not json"], "line 3: not valid JSON"),
         (['{"text": "ok"}', '["a list"]'], "line 2: expected a JSON object"),

@@ -143,7 +143,8 @@ def test_journal_shows_both_times_signatures_and_corrections(made, incident_id, 
     text = " ".join(pdftext(report_path).split())
     wrong = journal.get_entry(made.binder, ids["wrong"])
     fix = journal.get_entry(made.binder, ids["fix"])
-    assert "occurred 2026-11-28 09:00:00 UTC" in text
+    assert "happened 2026-11-28 09:00 UTC" in text  # as stated: to the minute
+    assert f"written {wrong.recorded_at[:10]}" in text
     assert "Source: support ticket 4411" in text
     assert f"co-signed by {WITNESS} ✓" in text
     # The original stays, marked as corrected; the correction names it and repeats it.

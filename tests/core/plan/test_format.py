@@ -92,9 +92,9 @@ def test_roles_match_the_seed():
     assert "Communications" in names["comms"]
     assert "Management" in names["management"]
     external = {r.key: r.name for r in plan.external_roles()}
-    assert len(external) == 4
+    assert len(external) == 5
     joined = " ".join(external.values()).lower()
-    for word in ("law enforcement", "hosting", "adobe commerce", "saas"):
+    for word in ("law enforcement", "hosting", "adobe commerce", "saas", "data protection"):
         assert word in joined
     assert all(r.description.strip() for r in plan.roles)
 
@@ -164,14 +164,23 @@ def test_prerequisites_clocks_and_scenarios():
     gdpr = plan.clock("gdpr_art33")
     assert (gdpr.due, gdpr.unit, gdpr.starts, gdpr.enabled) == (72, "hours", "awareness", True)
     clocks = {c.key: (c.due, c.unit, c.starts) for c in plan.clocks}
+    assert clocks["gdpr_art34"] == (72, "hours", "awareness")
     assert clocks["nis2_early_warning"] == (24, "hours", "awareness")
     assert clocks["nis2_notification"] == (72, "hours", "awareness")
-    assert clocks["nis2_final_report"] == (30, "days", "awareness")
+    assert clocks["nis2_final_report"] == (1, "months", "clock:nis2_notification")
+    assert clocks["acquirer"] == (24, "hours", "awareness")
     assert clocks["mastercard"] == (24, "hours", "awareness")
-    assert clocks["visa"] == (0, "hours", "awareness")
-    assert clocks["card_incident_report"] == (3, "business_days", "awareness")
+    assert clocks["visa"] == (3, "days", "awareness")
+    assert clocks["visa_incident_report"][0] is None  # not confirmed: left for the owner to set
     assert clocks["sec_8k"] == (4, "business_days", "materiality_decision")
-    assert [c.key for c in plan.clocks if c.enabled] == ["gdpr_art33"]
+    card = {c.key for c in plan.clocks if "skimmer" in c.types}
+    assert {"acquirer", "mastercard", "visa", "gdpr_art33", "gdpr_art34"} <= card
+    assert {c.key for c in plan.clocks if c.applies_if == "nis2_in_scope"} == {
+        "nis2_early_warning", "nis2_notification", "nis2_final_report"}
+    assert plan.clock("sec_8k").applies_if == "sec_registrant"
+    assert plan.clock("sec_8k").calendar == "US"
+    assert plan.regulatory.jurisdiction and plan.regulatory.time_zone
+    assert plan.role("dpo").external
 
     types = dict(plan.incident_types)
     assert len(types) == 8 and "skimmer" in types and "other" in types

@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from binder.core import times
 from binder.core.crypto import signers
 from binder.core.crypto.signers import Signer
 from binder.core.errors import BadInput
@@ -91,12 +92,24 @@ class ReportFacts:
     named: Mapping[str, Signer] = field(default_factory=dict)  # sign-off role -> signer
 
     @property
+    def current_type(self) -> str:
+        """The type now: as opened, or as changed since by a signed entry."""
+        return (self.state.type if self.state is not None and self.state.type
+                else self.incident.type)
+
+    @property
+    def current_severity(self) -> str:
+        """The severity now: as opened, or as changed since by a signed entry."""
+        return (self.state.severity if self.state is not None and self.state.severity
+                else self.incident.severity)
+
+    @property
     def type_label(self) -> str:
         """The incident type in words (the plan's label, else the built-in one, else the key)."""
         try:
-            return self.plan.incident_type_label(self.incident.type)
+            return self.plan.incident_type_label(self.current_type)
         except Exception:  # noqa: BLE001 - an unknown type still prints its key
-            return dict(INCIDENT_TYPES).get(self.incident.type, self.incident.type)
+            return dict(INCIDENT_TYPES).get(self.current_type, self.current_type)
 
     def phase_name(self, key: str | None) -> str:
         """A phase's name in the plan the incident ran under (its key when unknown)."""
@@ -129,13 +142,20 @@ def snapshot(binder: Binder) -> Iterator[None]:
 
 
 def entry_time(entry: journal.Entry) -> str:
-    """When an entry says it happened, else when it was recorded."""
-    return entry.occurred_at or entry.recorded_at
+    """When an entry says it happened, else when it was recorded, as UTC (sorts as it reads)."""
+    return times.utc_iso(entry.event_utc)
+
+
+def _utc_text(value: str | None) -> str | None:
+    try:
+        return times.utc_iso(value) if value else None
+    except ValueError:
+        return None
 
 
 def utc_moment(iso: str) -> datetime:
-    """A stored ISO time as an aware UTC datetime."""
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
+    """A stored ISO time (any offset) as an aware UTC datetime."""
+    return times.utc(iso)
 
 
 def gather_facts(binder: Binder, incident: Incident, *, now: str,
@@ -180,8 +200,10 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
     witnessed = dict(conn.execute(
         "SELECT c.cert_fingerprint, count(*) FROM cosign c JOIN entry e ON e.id = c.entry_id "
         "WHERE e.incident_id = ? GROUP BY 1", (incident.id,)).fetchall())
+    # Event times keep their stated offsets: compare them as moments, not as text.
     span = conn.execute(
-        "SELECT min(coalesce(occurred_at, recorded_at)), max(coalesce(occurred_at, recorded_at)),"
+        f"SELECT strftime('%Y-%m-%dT%H:%M:%fZ', min({journal.EVENT_SQL})),"
+        f" strftime('%Y-%m-%dT%H:%M:%fZ', max({journal.EVENT_SQL})),"
         " max(recorded_at) FROM entry WHERE incident_id = ?", (incident.id,)).fetchone()
     known = signers.certificates_by_fingerprint(binder)
     by_fp = {s.fingerprint: s for s in signers.list_signers(binder)}
@@ -209,8 +231,9 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
     for item in items:
         timeline.append(TimelineEvent(item.registered_at, "evidence", item.label, item.description))
     timeline.sort(key=lambda t: t.at)
-    first = min([incident.detected_at] + ([span[0]] if span[0] else []))
-    last = max([span[1] or first, span[2] or first])
+    detected = _utc_text(incident.detected_at) or incident.opened_at
+    first = min([detected] + ([times.utc_iso(span[0])] if span[0] else []))
+    last = max([times.utc_iso(span[1]) if span[1] else first, span[2] or first])
     return ReportFacts(
         incident=incident, org=binder.meta("org") or "", generated_at=now,
         head=journal.head_hash(binder, incident.id), entry_count=entry_count,
@@ -237,7 +260,8 @@ def _timeline_events(binder: Binder, incident: Incident, state: Any
         at = entry_time(entry)
         action = data.get("action")
         if entry.kind == "open":
-            events.append(TimelineEvent(incident.detected_at, "detected", "", "Detected"))
+            events.append(TimelineEvent(_utc_text(incident.detected_at) or at, "detected", "",
+                                        "Detected"))
             events.append(TimelineEvent(at, "open", "", "Opened"))
         elif entry.kind == "phase" and action == "focus":
             if current is not None:
@@ -253,7 +277,7 @@ def _timeline_events(binder: Binder, incident: Incident, state: Any
             events.append(TimelineEvent(at, "decision", f"D{decision_no}", str(text)))
         elif entry.kind == "notification" and action == "told":
             notice_no += 1
-            events.append(TimelineEvent(data.get("told_at") or at, "notification",
+            events.append(TimelineEvent(_utc_text(data.get("told_at")) or at, "notification",
                                         f"N{notice_no}",
                                         f"{data.get('party', '')}: {data.get('channel', '')}"))
         elif entry.kind == "close":

@@ -24,6 +24,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from binder.core import times
 from binder.core.crypto.signers import format_fingerprint
 from binder.core.incident import journal as jr
 from binder.core.output import signing as pdfsign
@@ -79,8 +80,7 @@ def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
-_CLOCK_COLOUR = {"met": "#2f7d32", "ok": "#2f7d32", "amber": "#a15c00", "missed": "#b3261e",
-                 "met-late": "#b3261e"}
+_CLOCK_COLOUR = {"green": "#2f7d32", "amber": "#a15c00", "red": "#b3261e", "grey": "#616e7c"}
 
 
 # --------------------------------------------------------------------------- sections
@@ -115,11 +115,17 @@ def cover(f: ReportFacts, width: float, variant: str) -> Iterator[Flowable]:
     rows = [
         ("Incident", f"{inc.id} ({esc(inc.uuid)})"),
         ("Type", esc(f.type_label)),
-        ("Severity", esc(inc.severity.capitalize())),
+        ("Severity", esc(f.current_severity.capitalize())),
         ("Detected", fmt_time(inc.detected_at)),
         ("Opened", f"{fmt_time(inc.opened_at)} by {esc(inc.opened_by)}"),
         ("Status", status),
     ]
+    if state is not None and state.aware_at and state.aware_at != inc.detected_at:
+        rows.insert(4, ("Aware", fmt_time(state.aware_at)))
+    if state is not None and state.classification_changes:
+        rows.insert(3, ("Changed", esc("; ".join(
+            f"{e.text} ({times.document_time(e.event_at)}, {e.author})"
+            for e in state.classification_changes))))
     if state is not None:
         rows.append(("Plan", f"{esc(state.plan_name)}"
                      + (f" (revision id {state.plan_revision_id})" if state.plan_revision_id else "")))
@@ -176,13 +182,13 @@ def summary(f: ReportFacts, width: float) -> Iterator[Flowable]:
                     "by a witness"),
     ]
     if s is not None:
-        met = sum(1 for c in s.clocks if c.status == "met")
-        missed = sum(1 for c in s.clocks if c.status in ("missed", "met-late"))
+        count = {status: sum(1 for c in s.clocks if c.status == status)
+                 for status in ("met", "late", "missed", "running")}
         rows += [
             ("Decisions", str(len(s.decisions) + len(s.notify_decisions))),
             ("Notifications", f"{len(s.notifications)} recorded"),
-            ("Deadlines", f"{met} met, {missed} missed or late, "
-                          f"{sum(1 for c in s.clocks if c.running and c.status != 'missed')} running"),
+            ("Deadlines", f"{count['met']} met, {count['late']} late, {count['missed']} missed, "
+                          f"{count['running']} running"),
             ("Financial impact", totals_text(s) or "none recorded"),
         ]
     rows.append(("Evidence", f"{_n(len(f.evidence), 'item', 'items')} registered"))
@@ -272,15 +278,17 @@ def deadlines(f: ReportFacts, width: float) -> Iterator[Flowable]:
         rows = [header_cells(("Deadline", "Rule", "Due", "Status"))]
         for c in clocks:
             name = f"<b>{esc(c.name)}</b>" + (f"<br/>{esc(c.authority)}" if c.authority else "")
-            status = c.describe()
-            colour = _CLOCK_COLOUR.get(c.status, "#616e7c")
+            if c.source:
+                name += f'<br/><font size="7" color="#616e7c">Source: {esc(c.source)}</font>'
+            colour = _CLOCK_COLOUR[c.colour]
             rows.append([P(name, "cell"), _c(c.due_text), _t(fmt_time(c.deadline)),
-                         P(f'<font color="{colour}"><b>{esc(c.status.upper())}</b></font><br/>'
-                           f"{esc(status)}", "cell")])
-        yield _table(rows, [48 * mm, 38 * mm, 35 * mm, width - 121 * mm])
+                         P(f'<font color="{colour}"><b>{esc(c.label.upper())}</b></font><br/>'
+                           f"{esc(c.describe())}", "cell")])
+        yield _table(rows, [56 * mm, 34 * mm, 35 * mm, width - 125 * mm])
     off = [c for c in (s.clocks if s else ()) if c.status == "off"]
     if off:
-        yield P("Switched off for this incident: " + esc(", ".join(c.name for c in off)), "small")
+        yield P("Not running for this incident: " + esc("; ".join(
+            f"{c.name} ({c.describe()})" for c in off)), "small")
 
 
 def notifications(f: ReportFacts, width: float) -> Iterator[Flowable]:
@@ -295,18 +303,28 @@ def notifications(f: ReportFacts, width: float) -> Iterator[Flowable]:
     for n in s.notifications:
         deadline = ""
         if n.clock_key:
+            # The verdict is the clock's own (binder.core.incident.clocks.verdict): the
+            # notification that answered it carries it, later ones are follow-ups.
+            answered = s.notification_verdict(n.entry_id)
             clock = clocks.get(n.clock_key)
-            if clock is not None and clock.deadline:
-                on_time = utc_moment(n.told_at) <= utc_moment(clock.deadline)
-                colour = "#2f7d32" if on_time else "#b3261e"
-                deadline = (f"{esc(clock.name)}<br/><font color=\"{colour}\"><b>"
-                            f"{'met' if on_time else 'MISSED'}</b></font> (due "
-                            f"{fmt_time(clock.deadline)})")
+            name = esc(clock.name if clock else n.clock_key)
+            if answered is not None and answered.deadline:
+                colour = _CLOCK_COLOUR[answered.colour]
+                deadline = (f"{name}<br/><font color=\"{colour}\"><b>{esc(answered.label)}"
+                            f"</b></font> (due {fmt_time(answered.deadline)})")
+                if answered.status == "late":
+                    deadline += "<br/>" + esc(f"Reasons for the delay: {answered.reason}"
+                                              if answered.reason else "No reason for the delay stated")
+            elif answered is not None:
+                deadline = f"{name}<br/><b>{esc(answered.label)}</b>"
             else:
-                deadline = esc(clock.name if clock else n.clock_key)
+                deadline = f"{name}<br/>follow-up"
+        party = f"<b>{esc(n.party)}</b><br/>{esc(n.channel)}"
+        if n.reference:
+            party += f"<br/>ref. {esc(n.reference)}"
         rows.append([
             _t(fmt_time(n.told_at)),
-            P(f"<b>{esc(n.party)}</b><br/>{esc(n.channel)}", "cell"),
+            P(party, "cell"),
             _c(n.message),
             _c(n.told_by),
             P(deadline, "cell"),
@@ -397,13 +415,15 @@ def evidence(f: ReportFacts, width: float) -> Iterator[Flowable]:
 
 def journal(binder: Binder, f: ReportFacts, progress: Progress | None,
             check: Callable[[], None]) -> Iterator[Flowable]:
-    """Every entry in chain order, streamed from the binder a page at a time."""
+    """Every entry in the order things happened, streamed from the binder a page at a time."""
     yield PageBreak()
     yield P("Journal", "h1")
-    yield P("Every entry in chain order. <i>Recorded</i> is when the binder stored it (UTC); "
-            "<i>occurred</i> is when its author says it happened. ✓ means the signature was "
-            "verified when this report was made. A corrected entry stays as it was, struck "
-            "through, and its correction follows later in the chain.", "small")
+    yield P("Every entry in the order things happened: by the time its author states "
+            "(<i>happened</i>, in UTC with the local time as stated), else by when the binder "
+            "stored it (<i>written</i>, UTC). The number # is the entry's place in the signed "
+            "chain. ✓ means the signature was verified when this report was made. A corrected "
+            "entry stays as it was, struck through; its correction stands at the same moment "
+            "unless it corrects the time.", "small")
     yield Spacer(1, 2 * mm)
     iid = f.incident.id
     total = f.entry_count or 1
@@ -411,7 +431,7 @@ def journal(binder: Binder, f: ReportFacts, progress: Progress | None,
     seq_by_id: dict[int, int] = {}
     for offset in range(0, f.entry_count, JOURNAL_BATCH):
         check()
-        views = jr.page(binder, iid, offset, JOURNAL_BATCH)
+        views = jr.page(binder, iid, offset, JOURNAL_BATCH, order="event")
         # The numbers people see are chain positions; look up those of linked entries
         # only, so the map grows with corrections, not with the journal.
         linked = {i for v in views for i in v.corrected_by}
@@ -434,9 +454,10 @@ def entry_flowables(binder: Binder, f: ReportFacts, view: jr.EntryView,
     # One Paragraph per entry: a 10k-entry journal lays out in a fraction of the
     # time that separate head/text/notes paragraphs held together would take.
     e = view.entry
-    head = [f"<b>#{e.seq}</b>", f"recorded {fmt_time(e.recorded_at, seconds=True)}"]
+    head = [f"<b>#{e.seq}</b>"]
     if e.occurred_at and e.occurred_at != e.recorded_at:
-        head.append(f"occurred {fmt_time(e.occurred_at, seconds=True)}")
+        head.append(f"happened {fmt_time(e.occurred_at, seconds=None)}")
+    head.append(f"written {fmt_time(e.recorded_at, seconds=True)}")
     head.append(f"<b>{esc(e.author)}</b>")
     head.append(esc(e.kind))
     if e.phase:
