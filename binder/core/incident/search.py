@@ -142,12 +142,13 @@ def search(
         terms.append(f"author : {_phrase(person)}")
         where.append("e.author = ? COLLATE NOCASE")
         params.append(person.strip())
-    at = "coalesce(e.occurred_at, e.recorded_at)"
+    # Stated times keep their offsets: compare moments, not text.
+    at = "julianday(coalesce(e.occurred_at, e.recorded_at))"
     if since:
-        where.append(f"{at} >= ?")
+        where.append(f"{at} >= julianday(?)")
         params.append(journal.parse_time(since, "--from time"))
     if until:
-        where.append(f"{at} <= ?")
+        where.append(f"{at} <= julianday(?)")
         params.append(journal.parse_time(until, "--to time"))
     match = " AND ".join(terms)
     sql = (
