@@ -57,7 +57,9 @@ def read_acknowledged(proc: subprocess.Popen, stop_after: int) -> list[tuple[int
         entry_id, mark = line.split()
         acknowledged.append((int(entry_id), mark == "w"))
     os.killpg(proc.pid, signal.SIGKILL)  # mid-way through writing the next entry
-    for line in proc.stdout.read().splitlines():  # printed before the kill landed
+    # Lines printed before the kill landed. Only a whole line is an acknowledgement:
+    # a writer killed while printing had not finished saying "done".
+    for line in proc.stdout.read().split("\n")[:-1]:
         entry_id, mark = line.split()
         acknowledged.append((int(entry_id), mark == "w"))
     proc.wait(timeout=30)
@@ -121,6 +123,7 @@ def test_killed_cli_loses_nothing_acknowledged(made, incident_id, round_):
             assert line.strip().isdigit(), proc.stderr.read() or line
             ids.append((int(line), True))
         os.killpg(proc.pid, signal.SIGKILL)
-        ids += [(int(x), True) for x in proc.stdout.read().split()]
+        # Only whole lines count: a command killed mid-print had not acknowledged.
+        ids += [(int(x), True) for x in proc.stdout.read().split("\n")[:-1] if x.strip()]
         proc.wait(timeout=30)
     check_after_crash(made.path, incident_id, ids)
