@@ -100,15 +100,22 @@ def unlock(binder: Binder) -> None:
     vault.record_access(binder, "unlock", os.environ.get("USER", "") or "unknown", "passphrase (CLI)")
 
 
-def signer_session(binder: Binder, person: str, *, witness: bool = False) -> SigningSession:
-    """Unlock a signer's key with their passphrase (``--as`` or ``--witness``)."""
+#: Where each signing part's passphrase comes from in automation.
+_SECRET_FOR_ROLE = {"author": "BINDER_SIGNER_PASSPHRASE", "witness": "BINDER_WITNESS_PASSPHRASE",
+                    "receiver": "BINDER_RECEIVER_PASSPHRASE"}
+
+
+def signer_session(binder: Binder, person: str, *, witness: bool = False,
+                   role: str | None = None) -> SigningSession:
+    """Unlock a signer's key with their passphrase (``--as``, ``--witness``, or the
+    receiver of evidence with ``role="receiver"``)."""
     from binder.core.crypto import signers, vault
 
+    role = role or ("witness" if witness else "author")
     signer = signers.get_signer(binder, person)
-    envvar = "BINDER_WITNESS_PASSPHRASE" if witness else "BINDER_SIGNER_PASSPHRASE"
-    passphrase = get_secret(envvar, f"Passphrase for {signer.person}")
+    passphrase = get_secret(_SECRET_FOR_ROLE[role], f"Passphrase for {signer.person}")
     session = signers.open_session(binder, signer.person, passphrase)
-    vault.record_access(binder, "signer", signer.person, "witness (CLI)" if witness else "author (CLI)")
+    vault.record_access(binder, "signer", signer.person, f"{role} (CLI)")
     return session
 
 

@@ -14,6 +14,7 @@ from binder.cli.common import (
     emit_json,
     json_option,
     open_path,
+    parse_id,
     signer_session,
 )
 from binder.cli.root import cli
@@ -127,23 +128,61 @@ def evidence_add(binder_path, incident_ref, path, person, description, witness, 
 @click.option("--location", default="", help="Where the item will be kept from now on.")
 @click.option("--seal", default="", help="Seal or tracking number.")
 @click.option("--time", "when", default=None, help="When it was handed over (ISO 8601; default now).")
+@click.option("--receiver-signs", is_flag=True,
+              help="The receiver (--to, an enrolled signer) signs the receipt now, with their "
+                   "passphrase (prompt, or BINDER_RECEIVER_PASSPHRASE).")
 def evidence_transfer(binder_path, evidence_ref, person, received_by, purpose, witness, location,
-                      seal, when) -> None:
-    """Record a custody transfer (the file is re-hashed when reachable); prints the entry id."""
+                      seal, when, receiver_signs) -> None:
+    """Record a custody transfer (the file is re-hashed when reachable); prints the entry id.
+
+    The receiver acknowledges the receipt with their own signature, now
+    (--receiver-signs) or later (`binder evidence acknowledge ENTRY`).
+    """
     evidence_id = ev.parse_evidence_ref(evidence_ref)
     with open_path(binder_path) as binder:
-        ev.get_evidence(binder, evidence_id)
+        item = ev.get_evidence(binder, evidence_id)
+        # Refuse what we can before anyone types a passphrase.
+        ev.check_handover_time(item, ev.zoned_time(when, "hand-over time"))
         author = signer_session(binder, person)
         wit = signer_session(binder, witness, witness=True) if witness else None
+        receiver = (signer_session(binder, received_by, role="receiver") if receiver_signs
+                    else None)
         bar = _StderrBar(f"re-hashing {ev.label(evidence_id)}")
         try:
             entry_id = ev.transfer(
                 binder, evidence_id, author, received_by=received_by, purpose=purpose,
-                witness=wit, location=location, seal=seal, time=when, progress=bar,
+                witness=wit, location=location, seal=seal, time=when, receiver=receiver,
+                progress=bar,
             )
         finally:
             bar.close()
     emit_id(entry_id)
+
+
+@evidence.command("acknowledge")
+@binder_option
+@click.argument("transfer_ref", metavar="TRANSFER")
+@click.option("--as", "person", required=True,
+              help="The receiver named in the hand-over (or, with --witnessing, a witness).")
+@click.option("--witnessing", is_flag=True,
+              help="You saw the receiver take the item (for a receiver without a key).")
+@click.option("--note", default="", help="Condition of the item, seal intact, and so on.")
+@click.option("--time", "when", default=None, help="When it was received (ISO 8601; default now).")
+@click.option("--witness", default=None, help="A second person who co-signs now.")
+def evidence_acknowledge(binder_path, transfer_ref, person, witnessing, note, when,
+                         witness) -> None:
+    """The receiver signs that a handed-over item arrived; prints the entry id.
+
+    TRANSFER is the number `binder evidence transfer` printed.
+    """
+    entry_id = parse_id(transfer_ref, "hand-over")
+    with open_path(binder_path) as binder:
+        ev.handover_entry(binder, entry_id)  # refused before anyone types a passphrase
+        signer = signer_session(binder, person)
+        wit = signer_session(binder, witness, witness=True) if witness else None
+        new_id = ev.acknowledge(binder, entry_id, signer, witnessing=witnessing, note=note,
+                                time=when, witness=wit)
+    emit_id(new_id)
 
 
 @evidence.command("dispose")
@@ -184,7 +223,12 @@ def item_json(item: ev.EvidenceItem) -> dict:
              "action": c.action, "released_by": c.released_by, "received_by": c.received_by,
              "purpose": c.purpose, "location": c.location, "seal": c.seal,
              "authority": c.authority, "rehash": c.rehash, "author": c.author,
-             "witnesses": list(c.witnesses)}
+             "witnesses": list(c.witnesses),
+             "acknowledgements": [
+                 {"entry_id": a.entry_id, "seq": a.seq, "time": a.time, "role": a.role,
+                  "signed_by": a.signer, "received_by": a.received_by, "note": a.note,
+                  "witnesses": list(a.witnesses)}
+                 for a in c.acknowledgements]}
             for c in item.custody
         ],
     }
@@ -200,6 +244,14 @@ def _custody_line(c: ev.CustodyEvent) -> str:
             parts.append(f"{name}: {value}")
     parts.append(f"signed by {c.author}" + (f", witnessed by {', '.join(c.witnesses)}"
                                             if c.witnesses else ""))
+    if c.action == "transfer":
+        receipt = c.receipt
+        if receipt is None:
+            parts.append("receipt NOT acknowledged")
+        elif receipt.role == "receiver":
+            parts.append(f"receipt signed by {receipt.signer}")
+        else:
+            parts.append(f"receipt witnessed by {receipt.signer}")
     return "  ".join(p for p in parts if p)
 
 

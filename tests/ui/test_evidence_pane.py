@@ -185,3 +185,40 @@ def test_recheck_button_marks_a_changed_file(qtbot, pane, made, log_file, tmp_pa
     assert _cell(pane.model, 0, "Last check") == "CHANGED"
     assert _cell(pane.model, 1, "Last check") == "Unchanged"
     assert shown[-1][0] == "error" and "access.log" in shown[-1][2]
+
+
+def test_a_hand_over_before_the_registration_is_refused_in_the_form(qtbot, pane, made,
+                                                                     log_file):
+    ev.register_evidence(made.binder, pane.incident_id, log_file, made.lead, description="log")
+    pane.refresh()
+    pane.table.selectRow(0)
+    dialog = pane.transfer_selected()
+    dialog.received_by.setText("Dana (courier)")
+    dialog.purpose.setText("imaging at the lab")
+    dialog.time.setText("2020-01-01 10:00")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "would come before that" in dialog.message.text()
+    assert pane.custody_model.rowCount() == 1
+    dialog.reject()
+
+
+def test_the_receiver_signs_the_receipt_in_the_pane(qtbot, pane, made, log_file):
+    item = ev.register_evidence(made.binder, pane.incident_id, log_file, made.lead,
+                                description="log")
+    ev.transfer(made.binder, item, made.lead, received_by=WITNESS, purpose="analysis")
+    pane.refresh()
+    pane.table.selectRow(0)
+    cm = pane.custody_model
+    receipt = cm.COLUMNS.index("Receipt")
+    assert cm.index(1, receipt).data() == "not acknowledged"
+    dialog = pane.acknowledge_selected()
+    assert dialog.signer.currentData() == WITNESS  # the receiver named in the hand-over
+    dialog.choose(WITNESS, "not-" + WITNESS_PASS)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "passphrase" in dialog.message.text()
+    dialog.choose(WITNESS, WITNESS_PASS)
+    dialog.note.setText("seal intact")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cm.rowCount() == 2 and cm.index(1, receipt).data() != "not acknowledged")
+    assert cm.index(1, receipt).data() == f"signed by {WITNESS}"
+    assert verify_binder(made.binder).ok

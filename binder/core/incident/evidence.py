@@ -74,6 +74,30 @@ class CustodyEvent:
     rehash: str  # match | not reachable | "" (not checked)
     author: str
     witnesses: tuple[str, ...]
+    rehash_sha256: str = ""  # the hash found at hand-over (when it was re-hashed)
+    hash: str = ""  # the signed entry's hash (acknowledgements name it)
+    acknowledgements: tuple[Acknowledgement, ...] = ()
+
+    @property
+    def receipt(self) -> Acknowledgement | None:
+        """The receiver's own acknowledgement, else a witness's, else None."""
+        own = [a for a in self.acknowledgements if a.role == "receiver"]
+        return (own or list(self.acknowledgements) or [None])[0]
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """The receiver of a hand-over (or a witness of it) signs that the item arrived."""
+
+    entry_id: int
+    seq: int
+    recorded_at: str
+    time: str
+    role: str  # receiver | witness
+    signer: str  # who signed the acknowledgement
+    received_by: str  # the receiver the transfer names
+    note: str
+    witnesses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -635,6 +659,7 @@ def transfer(
     released_by: str | None = None,
     time: str | None = None,
     rehash: bool = True,
+    receiver: SigningSession | None = None,
     progress: Progress | None = None,
     cancelled: IsCancelled | None = None,
 ) -> int:
@@ -642,7 +667,11 @@ def transfer(
 
     ``received_by`` may be anyone (a courier, a forensic lab), not only an
     enrolled signer. When the file is reachable it is hashed again first; a
-    different hash refuses the transfer with :class:`IntegrityError`.
+    different hash refuses the transfer with :class:`IntegrityError`. A
+    hand-over dated before the item was collected or registered, before its
+    previous hand-over, or in the future is refused. With ``receiver`` (the
+    receiving person's unlocked key) the receiver's acknowledgement is signed
+    in the same transaction (see :func:`acknowledge`).
     """
     item = get_evidence(binder, evidence_id)
     if item.closed:
@@ -655,7 +684,10 @@ def transfer(
     seal = _short(seal, "seal or tracking number")
     released_by = _short(released_by, "releasing person") if released_by else author.person
     when = zoned_time(time, "hand-over time")
+    check_handover_time(item, when)
     _check_witness_person(author, witness)
+    if receiver is not None:
+        _check_receiver(receiver, received_by, author)
     check = _rehash_at_handover(binder, evidence_id, progress, cancelled) if rehash else {
         "result": "not checked"}
     if cancelled is not None and cancelled():
@@ -674,10 +706,164 @@ def transfer(
         "rehash": check,
     }
     text = f"Custody of {item.label} passed from {released_by} to {received_by}: {purpose}"
+    with binder.write():
+        entry_id = journal.append(
+            binder, item.incident_id, author,
+            NewEntry(text=text, kind="custody", evidence_id=item.id, data=data), witness=witness,
+        )
+        if receiver is not None:
+            _append_acknowledgement(binder, item, journal.get_entry(binder, entry_id), receiver,
+                                    role="receiver", when=when, note="")
+    return entry_id
+
+
+def _moment(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+#: How far ahead of this computer's clock a stated time may be (clocks drift).
+CLOCK_SLACK_SECONDS = 300
+
+
+def check_handover_time(item: EvidenceItem, when: str) -> None:
+    """Refuse a hand-over time a cross-examiner would pull apart.
+
+    It may not be before the item was collected, before it was registered (the
+    binder vouches for the item only from its hash on), before its previous
+    hand-over, or in the future.
+    """
+    moment = _moment(when)
+    if moment is None:
+        raise BadInput(f"the hand-over time {when[:40]!r} is not a valid time")
+    shown = moment.isoformat(timespec="minutes")
+    limits = [("collected", item.collected_at), ("registered", item.registered_at)]
+    previous = [e for e in item.custody if e.action == "transfer"]
+    if previous:
+        limits.append(("last handed over", previous[-1].time or previous[-1].recorded_at))
+    for what, value in limits:
+        limit = _moment(value or "")
+        # Stated times are kept to the second, recorded ones to the microsecond.
+        if limit is not None and moment < limit.replace(microsecond=0):
+            raise BadInput(
+                f"{item.label} was {what} at {limit.isoformat(timespec='minutes')}; a hand-over "
+                f"at {shown} would come before that. Check the date and time of the hand-over"
+            )
+    ahead = (moment - datetime.now().astimezone()).total_seconds()
+    if ahead > CLOCK_SLACK_SECONDS:
+        raise BadInput(f"the hand-over time {shown} is in the future; record a hand-over once "
+                       "it has happened")
+
+
+def _same_person(session: SigningSession, name: str) -> bool:
+    wanted = " ".join(name.split()).casefold()
+    return wanted in {" ".join(n.split()).casefold()
+                      for n in (session.signer.person, session.signer.display_name) if n}
+
+
+def _check_receiver(receiver: SigningSession, received_by: str, author: SigningSession) -> None:
+    if receiver.signer.fingerprint == author.signer.fingerprint:
+        raise BadInput("the receiver must be a second person, not the one who hands the item over")
+    if not _same_person(receiver, received_by):
+        raise BadInput(f"{receiver.person} is not {received_by}, the receiver named in the "
+                       "transfer; the receiver signs the receipt with their own key")
+
+
+def _append_acknowledgement(binder: Binder, item: EvidenceItem, transfer_entry: journal.Entry,
+                            signer: SigningSession, *, role: str, when: str, note: str,
+                            witness: SigningSession | None = None) -> int:
+    received_by = str((transfer_entry.data or {}).get("received_by", ""))
+    data = {
+        "item_id": item.label,
+        "action": "acknowledge",
+        "role": role,
+        "transfer_entry": transfer_entry.seq,
+        "transfer_hash": transfer_entry.hash,
+        "received_by": received_by,
+        "time": when,
+        "time_zone": _zone_name(when),
+        "note": note,
+    }
+    if role == "receiver":
+        text = f"{received_by} acknowledged receipt of {item.label} (hand-over #{transfer_entry.seq})"
+    else:
+        text = (f"{signer.person} witnessed {received_by} take receipt of {item.label} "
+                f"(hand-over #{transfer_entry.seq})")
+    if note:
+        text += f": {note}"
     return journal.append(
-        binder, item.incident_id, author,
+        binder, item.incident_id, signer,
         NewEntry(text=text, kind="custody", evidence_id=item.id, data=data), witness=witness,
     )
+
+
+def handover_entry(binder: Binder, entry_id: int) -> journal.Entry:
+    """The signed entry of a custody hand-over, or a clear refusal."""
+    try:
+        entry = journal.get_entry(binder, entry_id)
+    except NotFound:
+        raise BadInput(f"there is no hand-over {entry_id}; give the number "
+                       "`binder evidence transfer` printed") from None
+    if (entry.kind != "custody" or (entry.data or {}).get("action") != "transfer"
+            or entry.evidence_id is None):
+        raise BadInput(f"entry {entry_id} is not a custody hand-over; give the number "
+                       "`binder evidence transfer` printed")
+    return entry
+
+
+def acknowledge(
+    binder: Binder,
+    transfer_entry_id: int,
+    signer: SigningSession,
+    *,
+    witnessing: bool = False,
+    note: str = "",
+    time: str | None = None,
+    witness: SigningSession | None = None,
+) -> int:
+    """The receiver of a hand-over signs that the item arrived; returns the entry id.
+
+    ``transfer_entry_id`` is the entry :func:`transfer` returned. The signer
+    must be the receiver the transfer names; with ``witnessing=True`` a second
+    person who saw the receiver take the item signs instead (for a receiver
+    who holds no key, such as a courier). Neither may be the person who handed
+    the item over, and each may acknowledge a hand-over once.
+    """
+    entry = handover_entry(binder, transfer_entry_id)
+    data = entry.data or {}
+    item = get_evidence(binder, entry.evidence_id)
+    received_by = str(data.get("received_by", ""))
+    note = check_text(note or "", "note", limit=2000).strip()
+    if signer.signer.fingerprint == entry.cert_fingerprint or _same_person(
+            signer, str(data.get("released_by", ""))):
+        raise BadInput("the person who handed the item over cannot acknowledge its receipt")
+    if not witnessing and not _same_person(signer, received_by):
+        raise BadInput(f"{signer.person} is not {received_by}, the receiver named in hand-over "
+                       f"#{entry.seq}; the receiver signs, or a witness who saw it signs "
+                       "with --witnessing")
+    if witnessing and _same_person(signer, received_by):
+        raise BadInput(f"{signer.person} is the receiver: acknowledge without --witnessing")
+    event = next((e for e in item.custody if e.entry_id == entry.id), None)
+    role = "witness" if witnessing else "receiver"
+    if event is not None and any(a.role == role and (role == "receiver" or a.signer == signer.person)
+                                 for a in event.acknowledgements):
+        raise BadInput(f"hand-over #{entry.seq} of {item.label} is already acknowledged"
+                       + (" by its receiver" if role == "receiver" else f" by {signer.person}"))
+    when = zoned_time(time, "time of receipt")
+    handed = _moment(str(data.get("time") or entry.recorded_at))
+    got = _moment(when)
+    if handed is not None and got is not None and got < handed.replace(microsecond=0):
+        raise BadInput(f"the receipt at {got.isoformat(timespec='minutes')} would come before "
+                       f"the hand-over at {handed.isoformat(timespec='minutes')}; check the time")
+    if got is not None and (got - datetime.now().astimezone()).total_seconds() > CLOCK_SLACK_SECONDS:
+        raise BadInput("the time of receipt is in the future; acknowledge once it has happened")
+    if witness is not None and witness.signer.fingerprint == signer.signer.fingerprint:
+        raise BadInput("a witness must be a second person, not the one who acknowledges")
+    return _append_acknowledgement(binder, item, entry, signer, role=role, when=when, note=note,
+                                   witness=witness)
 
 
 def dispose(
@@ -784,13 +970,25 @@ def _build_item(binder: Binder, row, entries: list, cos: dict[int, list[str]]) -
             time=data.get("collected_at", ""), action="registered", released_by="",
             received_by=custodian, purpose=data.get("reason", ""), location=location,
             seal="", authority="", rehash="", author=reg.author,
-            witnesses=tuple(cos.get(reg.id, ())),
+            witnesses=tuple(cos.get(reg.id, ())), hash=reg.hash,
         ))
+    acks: dict[str, list[Acknowledgement]] = {}
+    for e in entries:
+        d = e.data or {}
+        if e.kind == "custody" and d.get("action") == "acknowledge":
+            acks.setdefault(str(d.get("transfer_hash", "")), []).append(Acknowledgement(
+                entry_id=e.id, seq=e.seq, recorded_at=e.recorded_at, time=d.get("time", ""),
+                role="witness" if d.get("role") == "witness" else "receiver", signer=e.author,
+                received_by=d.get("received_by", ""), note=d.get("note", ""),
+                witnesses=tuple(cos.get(e.id, ())),
+            ))
     for e in entries:
         if e.kind != "custody":
             continue
-        d = e.data
+        d = e.data or {}
         action = d.get("action", "transfer")
+        if action == "acknowledge":
+            continue
         rehash = (d.get("rehash") or {}).get("result", "")
         if action in DISPOSITIONS:
             disposition = action
@@ -806,6 +1004,8 @@ def _build_item(binder: Binder, row, entries: list, cos: dict[int, list[str]]) -
             seal=d.get("seal", ""), authority=d.get("authority", ""),
             rehash="" if rehash == "not checked" else rehash, author=e.author,
             witnesses=tuple(cos.get(e.id, ())),
+            rehash_sha256=str((d.get("rehash") or {}).get("sha256", "")), hash=e.hash,
+            acknowledgements=tuple(acks.get(e.hash, ())),
         ))
     return EvidenceItem(
         id=eid, incident_id=incident_id, entry_id=entry_id, sha256=sha, size=size, path=path,

@@ -53,6 +53,7 @@ from binder.ui.screens.evidence_models import (
     EvidenceTableModel,
     zoned_text,
 )
+from binder.ui.screens.evidence_receipt import ReceiptDialog, pending_handover
 from binder.ui.style import heading, muted
 from binder.ui.tables import read_only_table
 from binder.ui.tasks import run_task
@@ -95,6 +96,10 @@ class EvidencePane(QWidget):
         self.transfer_button = QPushButton("Transfer…")
         self.transfer_button.setAccessibleName("Transfer custody")
         self.transfer_button.clicked.connect(self.transfer_selected)
+        self.receipt_button = QPushButton("Receipt…")
+        self.receipt_button.setAccessibleName("Acknowledge receipt")
+        self.receipt_button.setToolTip("The receiver of a hand-over signs that the item arrived")
+        self.receipt_button.clicked.connect(self.acknowledge_selected)
         self.dispose_button = QPushButton("Close item…")
         self.dispose_button.setAccessibleName("Close item")
         self.dispose_button.setToolTip("Returned, destroyed or archived (needs a witness)")
@@ -109,8 +114,8 @@ class EvidencePane(QWidget):
         text.addWidget(self.title)
         text.addWidget(self.hint)
         top.addLayout(text, 1)
-        for b in (self.register_button, self.transfer_button, self.dispose_button,
-                  self.recheck_button):
+        for b in (self.register_button, self.transfer_button, self.receipt_button,
+                  self.dispose_button, self.recheck_button):
             top.addWidget(b, 0, Qt.AlignmentFlag.AlignBottom)
 
         self.model = EvidenceTableModel(self)
@@ -212,6 +217,9 @@ class EvidencePane(QWidget):
         item = self.selected_item()
         self.transfer_button.setEnabled(bool(item and not item.closed) and not self.busy)
         self.dispose_button.setEnabled(bool(item and not item.closed) and not self.busy)
+        self.receipt_button.setEnabled(bool(item and any(e.action == "transfer"
+                                                         for e in item.custody))
+                                       and not self.busy)
         self.recheck_button.setEnabled(self.model.rowCount() > 0 and not self.busy)
         self.register_button.setEnabled(not self.busy)
         if item is None:
@@ -374,6 +382,40 @@ class EvidencePane(QWidget):
 
         self._run(work, f"Re-hashing {ev.label(evidence_id)} for the hand-over…",
                   lambda eid: self.refresh(select=eid), "The transfer was not recorded")
+
+    def acknowledge_selected(self) -> ReceiptDialog | None:
+        """Open the receipt form for the selected hand-over (else the newest unacknowledged)."""
+        item = self.selected_item()
+        if item is None or self.busy:
+            return None
+        row = self.custody.currentIndex()
+        event = pending_handover(item, self.custody_model.event_at(row.row())
+                                 if row.isValid() else None)
+        if event is None:
+            dialogs.info(self, "Nothing to acknowledge",
+                         f"Every hand-over of {item.label} is already acknowledged.")
+            return None
+        dialog = ReceiptDialog(self, self.binder, item, event, self.signer_provider())
+        self.dialog = dialog
+
+        def done(result: int) -> None:
+            self.dialog = None
+            dialog.deleteLater()
+            if result == QDialog.DialogCode.Accepted:
+                self._finish_receipt(dialog)
+
+        dialog.finished.connect(done)
+        dialog.open()
+        return dialog
+
+    def _finish_receipt(self, dialog: ReceiptDialog) -> None:
+        # No file work: quick enough to do here, on the pane's own connection.
+        try:
+            ev.acknowledge(self.binder, dialog.handover.entry_id, dialog.session, **dialog.values())
+        except BinderError as exc:
+            dialogs.show_exception(self, exc, title="The receipt was not recorded")
+            return
+        self.refresh(select=dialog.item.id)
 
     def dispose_selected(self) -> DisposeDialog | None:
         """Open the closing form for the selected item."""

@@ -165,11 +165,13 @@ class TransferDialog(EvidenceForm):
         if not self.purpose.text().strip():
             self.purpose.setFocus()
             return "Say why the item changes hands."
-        if self.time.text().strip():
-            try:
-                ev.zoned_time(self.time.text(), "hand-over time")
-            except BinderError as exc:
-                return str(exc)
+        try:
+            # An empty time is now; a hand-over before the registration is refused here too.
+            when = ev.zoned_time(self.time.text().strip() or None, "hand-over time")
+            ev.check_handover_time(self.item, when)
+        except BinderError as exc:
+            self.time.setFocus()
+            return str(exc)
         return None
 
     def values(self) -> dict[str, Any]:

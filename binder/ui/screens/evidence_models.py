@@ -117,11 +117,23 @@ class EvidenceTableModel(QAbstractTableModel):
         return None
 
 
+def receipt_text(event: CustodyEvent) -> str:
+    """Who signed the receipt of a hand-over (empty for other custody events)."""
+    if event.action != "transfer":
+        return ""
+    receipt = event.receipt
+    if receipt is None:
+        return "not acknowledged"
+    if receipt.role == "receiver":
+        return f"signed by {receipt.signer}"
+    return f"witnessed by {receipt.signer}"
+
+
 class CustodyTableModel(QAbstractTableModel):
     """One item's chain of custody, oldest first."""
 
     COLUMNS = ("#", "Time", "Action", "From", "To", "Purpose / note", "Location", "Seal",
-               "Re-hash", "Signed by", "Witness")
+               "Re-hash", "Signed by", "Witness", "Receipt")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -165,6 +177,7 @@ class CustodyTableModel(QAbstractTableModel):
                 "Re-hash": e.rehash,
                 "Signed by": e.author,
                 "Witness": ", ".join(e.witnesses),
+                "Receipt": receipt_text(e),
             }[column]
         return None
 

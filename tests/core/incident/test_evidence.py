@@ -240,12 +240,13 @@ def test_bad_input_is_refused_and_nothing_written(made, incident_id, log_file, t
 def test_custody_history_in_order_and_disposition_closes(made, incident_id, log_file):
     eid = ev.register_evidence(made.binder, incident_id, log_file, made.lead,
                                description="access log", storage_location="laptop")
+    handed = _soon()
     first = ev.transfer(made.binder, eid, made.lead, received_by="Dana (forensics courier)",
                         purpose="imaging at the lab", location="courier bag", seal="SEAL-0042",
-                        witness=made.witness, time="2026-11-29T10:00+01:00")
+                        witness=made.witness, time=handed)
     second = ev.transfer(made.binder, eid, made.witness, received_by="Forensics Lab GmbH",
                          released_by="Dana (forensics courier)", purpose="analysis",
-                         location="lab safe 3")
+                         location="lab safe 3", time=_soon(2))
     with pytest.raises(BadInput, match="witness"):
         ev.dispose(made.binder, eid, made.lead, action="archived", authority="CISO", witness=None)
     closing = ev.dispose(made.binder, eid, made.lead, action="archived", authority="Legal (ticket L-7)",
@@ -263,7 +264,7 @@ def test_custody_history_in_order_and_disposition_closes(made, incident_id, log_
     assert [c.seq for c in item.custody] == sorted(c.seq for c in item.custody)
     t = item.custody[1]
     assert (t.seal, t.location, t.rehash, t.witnesses) == ("SEAL-0042", "courier bag", "match", (WITNESS,))
-    assert t.time == "2026-11-29T10:00:00+01:00"
+    assert t.time == handed
     assert item.custody[3].authority == "Legal (ticket L-7)"
     assert item.closed and item.disposition == "archived" and item.custodian == "Forensics Lab GmbH"
     entry = get_entry(made.binder, closing)
@@ -273,6 +274,84 @@ def test_custody_history_in_order_and_disposition_closes(made, incident_id, log_
     with pytest.raises(BadInput, match="closed"):
         ev.transfer(made.binder, eid, made.lead, received_by="x", purpose="y")
     assert _counts(made.binder) == before
+    assert verify_binder(made.binder).ok
+
+
+def _soon(minutes: int = 1) -> str:
+    """A hand-over time a little after now (a hand-over may not precede the registration)."""
+    from datetime import datetime, timedelta
+
+    return (datetime.now().astimezone() + timedelta(minutes=minutes)).isoformat(timespec="seconds")
+
+
+def _ago(**delta) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) - timedelta(**delta)).isoformat(timespec="seconds")
+
+
+def test_a_hand_over_before_collection_registration_or_the_last_one_is_refused(
+        made, incident_id, log_file):
+    eid = ev.register_evidence(made.binder, incident_id, log_file, made.lead, description="log",
+                               collected_at=_ago(hours=3))
+    before = _counts(made.binder)
+    with pytest.raises(BadInput, match=f"E{eid} was collected at .* before that"):
+        ev.transfer(made.binder, eid, made.lead, received_by="Lab", purpose="analysis",
+                    time=_ago(hours=5))
+    with pytest.raises(BadInput, match=f"E{eid} was registered at .* before that"):
+        ev.transfer(made.binder, eid, made.lead, received_by="Lab", purpose="analysis",
+                    time=_ago(hours=1))
+    with pytest.raises(BadInput, match="in the future"):
+        ev.transfer(made.binder, eid, made.lead, received_by="Lab", purpose="analysis",
+                    time=_soon(60 * 24))
+    assert _counts(made.binder) == before
+    ev.transfer(made.binder, eid, made.lead, received_by="Lab", purpose="analysis", time=_soon(3))
+    with pytest.raises(BadInput, match="last handed over at .* before that"):
+        ev.transfer(made.binder, eid, made.lead, received_by="Archive", purpose="keep",
+                    time=_soon(1))
+
+
+def test_the_receiver_signs_the_receipt_now_or_later_or_a_witness_does(made, incident_id,
+                                                                      log_file):
+    eid = ev.register_evidence(made.binder, incident_id, log_file, made.lead, description="log")
+    # Now: both signatures in one transaction.
+    now = ev.transfer(made.binder, eid, made.lead, received_by=WITNESS, purpose="analysis",
+                      seal="S-1", receiver=made.witness)
+    with pytest.raises(BadInput, match="second person"):
+        ev.transfer(made.binder, eid, made.lead, received_by=LEAD, purpose="x",
+                    receiver=made.lead)
+    with pytest.raises(BadInput, match="not Courier"):
+        ev.transfer(made.binder, eid, made.witness, received_by="Courier", purpose="x",
+                    receiver=made.lead)
+    # Later: the receiver acknowledges with their own key; the giver cannot.
+    later = ev.transfer(made.binder, eid, made.witness, received_by=LEAD, purpose="back",
+                        time=_soon(1))
+    before = _counts(made.binder)
+    with pytest.raises(BadInput, match="handed the item over"):
+        ev.acknowledge(made.binder, later, made.witness)
+    with pytest.raises(BadInput, match="before the hand-over"):
+        ev.acknowledge(made.binder, later, made.lead, time=_ago(minutes=1))
+    with pytest.raises(BadInput, match="not a custody hand-over"):
+        ev.acknowledge(made.binder, ev.get_evidence(made.binder, eid).entry_id, made.lead)
+    with pytest.raises(BadInput, match="already acknowledged"):
+        ev.acknowledge(made.binder, now, made.witness)
+    assert _counts(made.binder) == before
+    ack = ev.acknowledge(made.binder, later, made.lead, note="seal S-1 intact", time=_soon(2))
+    # A courier without a key: a witness who saw it signs instead.
+    courier = ev.transfer(made.binder, eid, made.lead, received_by="Courier Dana",
+                          purpose="to the lab", time=_soon(3))
+    with pytest.raises(BadInput, match="not Courier Dana"):
+        ev.acknowledge(made.binder, courier, made.witness)
+    ev.acknowledge(made.binder, courier, made.witness, witnessing=True, time=_soon(4))
+
+    item = ev.get_evidence(made.binder, eid)
+    transfers = [c for c in item.custody if c.action == "transfer"]
+    assert [c.action for c in item.custody] == ["registered", "transfer", "transfer", "transfer"]
+    assert [(c.receipt.role, c.receipt.signer) for c in transfers] == [
+        ("receiver", WITNESS), ("receiver", LEAD), ("witness", WITNESS)]
+    assert transfers[1].receipt.entry_id == ack and transfers[1].receipt.note == "seal S-1 intact"
+    assert transfers[0].rehash == "match" and transfers[0].rehash_sha256 == _sha(log_file)
+    assert item.custodian == "Courier Dana"
     assert verify_binder(made.binder).ok
 
 
@@ -371,6 +450,58 @@ def test_cli_add_transfer_dispose_list_verify(run_cli, tmp_path, log_file):
     r = run_cli("verify", "--binder", str(path), "--json")
     assert r.code == 0, r.out
     assert json.loads(r.out)["evidence_files"] == 1
+
+
+def test_cli_receiver_signs_and_acknowledges_refusals_write_nothing(run_cli, tmp_path, log_file):
+    from tests.helpers import WITNESS_PASS
+
+    path = _make_cli_binder(tmp_path)
+    env = signer_env()
+    base = ("--binder", str(path))
+    assert run_cli("evidence", "add", "1", str(log_file), *base, "--as", LEAD,
+                   "--description", "log", env=env).code == 0
+    receiver_env = {**env, "BINDER_RECEIVER_PASSPHRASE": WITNESS_PASS}
+    r = run_cli("evidence", "transfer", "E1", *base, "--as", LEAD, "--to", WITNESS,
+                "--purpose", "analysis", "--receiver-signs", env=receiver_env)
+    assert r.code == 0, r.err
+    r = run_cli("evidence", "transfer", "E1", *base, "--as", WITNESS, "--to", LEAD,
+                "--purpose", "back", "--time", _soon(2), env={**env,
+                "BINDER_SIGNER_PASSPHRASE": WITNESS_PASS})
+    assert r.code == 0, r.err
+    back = int(r.out)
+    refusals = [
+        (("evidence", "transfer", "E1", "--as", LEAD, "--to", "Lab", "--purpose", "p",
+          "--time", "2020-01-01T00:00Z"), "before that"),
+        (("evidence", "acknowledge", str(back), "--as", WITNESS), "handed the item over"),
+        (("evidence", "acknowledge", "1", "--as", LEAD), "not a custody hand-over"),
+        (("evidence", "acknowledge", "999", "--as", LEAD), "no hand-over 999"),
+    ]
+    for args, words in refusals:
+        before = _cli_counts(path)
+        r = run_cli(*args, *base, env={**env, "BINDER_SIGNER_PASSPHRASE": WITNESS_PASS}
+                    if "--as" in args and args[args.index("--as") + 1] == WITNESS else env)
+        assert r.code == 2 and words in r.err, (args, r.err)
+        assert r.err.count("\n") == 1 and "Traceback" not in r.err
+        assert _cli_counts(path) == before
+    r = run_cli("evidence", "acknowledge", str(back), *base, "--as", LEAD, "--note",
+                "seal intact", "--time", _soon(3), env=env)
+    assert r.code == 0, r.err
+    items = json.loads(run_cli("evidence", "list", "1", "--json", *base).out)
+    receipts = [[a["signed_by"] for a in c["acknowledgements"]] for c in items[0]["custody"]]
+    assert receipts == [[], [WITNESS], [LEAD]]
+    listing = run_cli("evidence", "list", "1", *base).out
+    assert f"receipt signed by {WITNESS}" in listing and f"receipt signed by {LEAD}" in listing
+
+
+def _cli_counts(path: Path) -> tuple[int, int, int]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                     for t in ("evidence", "entry", "cosign"))
+    finally:
+        conn.close()
 
 
 def test_cli_verify_changed_file_exit_1_missing_is_note_skip_files(run_cli, tmp_path):
