@@ -581,8 +581,9 @@ def impact() -> None:
 @click.option("--currency", required=True, help="3-letter code, e.g. EUR.")
 @click.option("--note", default="", help="Where the figure comes from.")
 @OCCURRED_OPTION
+@click.option("--estimate", is_flag=True, help="The figure is an estimate, not invoiced or booked.")
 def impact_add(binder_path, incident_ref, person, category, amount, currency, note,
-               occurred_at) -> None:
+               occurred_at, estimate) -> None:
     """Add a financial impact line; prints the entry id."""
     workflow.parse_amount(amount)
     _check_time(occurred_at)
@@ -590,7 +591,7 @@ def impact_add(binder_path, incident_ref, person, category, amount, currency, no
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
         emit_id(workflow.add_impact(binder, inc.id, author, category, amount, currency, note,
-                                    occurred_at=occurred_at))
+                                    occurred_at=occurred_at, estimate=estimate))
 
 
 @impact.command("list")

@@ -69,6 +69,7 @@ INCIDENT_COMMANDS: dict[str, tuple[str, ...]] = {
     "close": ("response",),
     "reopen": ("response",),
     "types": ("response",),
+    "assess": ("assessment",),
 }
 
 

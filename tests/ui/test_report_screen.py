@@ -85,7 +85,7 @@ def test_executive_summary_export(qtbot, screen, tmp_path):
     assert screen.last_result.variant == "executive"
     assert "Executive summary" in screen.file_label.text()
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
-    assert "executive summary" in text
+    assert "Executive summary" in text
 
 
 def test_cancelled_export_writes_nothing(qtbot, made, incident_id, screen, tmp_path,

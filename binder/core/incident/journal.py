@@ -54,6 +54,8 @@ KINDS = (
     "task",
     # A signed change of the incident's type or severity.
     "classification",
+    # What happened, why, to whom and for how long, as the lead states it (see assessment.py).
+    "assessment",
 )
 #: Kinds a person may choose when writing by hand (the rest are written by the app).
 USER_KINDS = ("observation", "action", "decision", "communication", "note")

@@ -202,6 +202,7 @@ class ImpactLine:
     amount: Decimal
     currency: str
     note: str
+    estimate: bool = False  # an estimate, not an invoiced or booked figure
 
 
 @dataclass(frozen=True)
@@ -435,7 +436,7 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
                 continue
             impact.append(ImpactLine(
                 entry.id, _at(entry), entry.author, data.get("category", ""), amount,
-                data.get("currency", ""), data.get("note", ""),
+                data.get("currency", ""), data.get("note", ""), bool(data.get("estimate")),
             ))
         elif entry.kind == "review" and action == "add":
             changes = tuple(PlanChange(**c) for c in data.get("changes", ()))
@@ -730,8 +731,11 @@ def parse_amount(value: str | int | Decimal) -> Decimal:
 
 def add_impact(binder: Binder, incident_id: int, author: SigningSession, category: str,
                amount: str | int | Decimal, currency: str, note: str = "", *,
-               occurred_at: str | None = None) -> int:
-    """Add one financial impact line (negative amounts correct earlier lines)."""
+               occurred_at: str | None = None, estimate: bool = False) -> int:
+    """Add one financial impact line (negative amounts correct earlier lines).
+
+    ``estimate=True`` marks a figure that is estimated, not invoiced or booked.
+    """
     category = _one_line(category, "category", limit=200)
     value = parse_amount(amount)
     code = str(currency).strip().upper()
@@ -740,11 +744,13 @@ def add_impact(binder: Binder, incident_id: int, author: SigningSession, categor
     check_text(note, "note", limit=4000)
     incident = get_incident(binder, incident_id)
     text = format(value, "f")
+    data = {"category": category, "amount": text, "currency": code, "note": note.strip()}
+    if estimate:
+        data["estimate"] = True  # only when set: earlier lines keep their signed form
     return _append(binder, incident.id, author, NewEntry(
-        text=f"Financial impact: {category} {text} {code}" + (f" ({note.strip()})" if note.strip() else ""),
-        kind="impact",
-        data={"category": category, "amount": text, "currency": code, "note": note.strip()},
-        occurred_at=_event(occurred_at),
+        text=f"Financial impact: {category} {text} {code}" + (" (estimate)" if estimate else "")
+        + (f" ({note.strip()})" if note.strip() else ""),
+        kind="impact", data=data, occurred_at=_event(occurred_at),
     ))
 
 
@@ -975,7 +981,8 @@ def state_to_dict(state: IncidentState) -> dict[str, Any]:
         "clocks": [c.to_dict() for c in state.clocks],
         "impact": [
             {"entry": i.entry_id, "at": i.at, "by": i.author, "category": i.category,
-             "amount": format(i.amount, "f"), "currency": i.currency, "note": i.note}
+             "amount": format(i.amount, "f"), "currency": i.currency, "note": i.note,
+             "estimate": i.estimate}
             for i in state.impact
         ],
         "impact_totals": {k: format(v, "f") for k, v in state.impact_totals.items()},

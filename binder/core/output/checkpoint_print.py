@@ -1,8 +1,8 @@
 """A checkpoint on paper: its text, a QR code of the same text, and what it means.
 
 The report's verification appendix and the paper binder both print the
-checkpoint this way. The text is what a person types into
-`binder verify --against -` years later; the QR code carries exactly the same
+checkpoint this way. The text is what a person types in to check the binder
+against this earlier state years later; the QR code carries exactly the same
 characters for a phone or a scanner (reportlab draws it itself, with error
 correction level M, so a creased page still reads). The time in the note is
 the maker's computer clock, and the page says so plainly, together with
@@ -63,6 +63,7 @@ def checkpoint_flowables(
     heading: str,
     who: str,
     status: str,
+    qr_size: float = QR_SIZE,
 ) -> Iterator[Flowable]:
     """The printed checkpoint: heading, explanation, the text beside its QR code.
 
@@ -72,13 +73,13 @@ def checkpoint_flowables(
     yield Paragraph(esc(heading), st["h2"])
     yield Paragraph(
         "This short text pins every journal entry and co-signature of every incident in the "
-        f"binder at the moment it was signed ({esc(who)}). Keep it: "
-        "<font name=\"DejaVuSansMono\">binder verify --against -</font> with its first three "
-        "lines typed in (or the whole text, or the QR code scanned) shows whether anything "
-        "has been removed or changed since.", st["small"])
+        f"binder at the moment it was signed ({esc(who)}). Keep it: checking the binder "
+        "against it (its first three lines typed in, the whole text, or the QR code scanned) "
+        "shows whether anything has been removed or changed since.", st["small"])
     yield Spacer(1, 1.5 * mm)
-    text_w = width - QR_SIZE - 6 * mm
-    table = Table([[_note_paragraph(note), qr_drawing(note)]], colWidths=[text_w, QR_SIZE + 6 * mm])
+    text_w = width - qr_size - 6 * mm
+    table = Table([[_note_paragraph(note), qr_drawing(note, qr_size)]],
+                  colWidths=[text_w, qr_size + 6 * mm])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOX", (0, 0), (-1, -1), 0.5, RULE),
@@ -95,7 +96,7 @@ TIME_NOTE = (
     "computer that recorded it: the signer's own clock, which nobody else vouches for. A time "
     "becomes trusted when a timestamp authority (RFC 3161) anchors it: Incident Binder sends "
     "each checkpoint, and this report once it is signed, to the authorities set for the binder "
-    "as soon as it is online (<font name=\"DejaVuSansMono\">binder anchor</font>). An anchored "
+    "as soon as it is online. An anchored "
     "report carries a document timestamp that your PDF reader lists beside the signatures; "
     "until then, treat every time here as the signer's statement."
 )
@@ -111,11 +112,16 @@ class PrintedCheckpoint:
     status: str
 
 
+def _full(session: SigningSession) -> str:
+    return session.signer.display_name or session.person
+
+
 def printed_checkpoint(binder: Binder, fresh: Checkpoint | None, maker: SigningSession | None,
                        witness: SigningSession | None) -> PrintedCheckpoint | None:
     """The checkpoint to print: the one made now, else the binder's newest, else None."""
     if fresh is not None and maker is not None:
-        who = f"made by {maker.person}" + (f", witnessed by {witness.person}" if witness else "")
+        who = (f"made by {_full(maker)}"
+               + (f", witnessed by {_full(witness)}" if witness else ""))
         return PrintedCheckpoint(fresh.text(), "Checkpoint made at this sign-off", who,
                                  "pending: not yet anchored by a timestamp authority; its time is "
                                  "the maker's computer clock")
@@ -134,9 +140,8 @@ def time_and_checkpoint(printed: PrintedCheckpoint | None, width: float) -> Iter
     yield Spacer(1, 2 * mm)
     if printed is None:
         yield Paragraph("No checkpoint has been made in this binder yet: make one at every "
-                        "handover (<font name=\"DejaVuSansMono\">binder checkpoint --as PERSON "
-                        "--witness PERSON</font>) and keep its text outside the binder.",
-                        st["small"])
+                        "hand-over (a checkpoint signed by two people) and keep its text "
+                        "outside the binder.", st["small"])
         return
     yield from checkpoint_flowables(printed.note, width, heading=printed.heading, who=printed.who,
                                     status=printed.status)

@@ -113,10 +113,11 @@ def test_full_report_has_every_section_numbered_pages_and_signature_places(
     populate(made, incident_id, tmp_path)
     result = write_report(made.binder, incident_id, report_path)
     text = pdftext(report_path)
-    for section in ("Incident report", "Summary", "Timeline", "Decisions", "Deadlines",
-                    "Notifications", "Journal", "Evidence and chain of custody",
-                    "Financial impact", "Post-incident review", "Sign-off",
-                    "Verification appendix", "How to verify this report"):
+    for section in ("Incident report", "Facts of the incident", "Key events", "Decisions",
+                    "Deadlines", "Notifications", "Journal, by event time",
+                    "Evidence and chain of custody", "Costs", "Review and plan changes",
+                    "Sign-off", "Certificates, checkpoint and how to verify",
+                    "How to verify this report"):
         assert section in text, section
     assert "Take the store offline" in text
     assert "EUR 12,500.00" in text
@@ -203,9 +204,9 @@ def test_executive_summary_is_a_few_pages_without_the_journal(made, incident_id,
     short_path = tmp_path / "summary.pdf"
     short = write_report(made.binder, incident_id, short_path, variant="executive")
     text = pdftext(short_path)
-    assert short.pages <= 8 < full.pages
-    for section in ("executive summary", "Financial impact", "Decisions", "Deadlines",
-                    "Next steps", "Sign-off"):
+    assert short.pages <= 2 < full.pages
+    for section in ("Executive summary", "What happened", "Costs", "Decisions taken",
+                    "Deadlines", "Next steps", "Sign-off"):
         assert section in text
     assert "Routine check number 12" not in text
     assert "Routine check number 12" in pdftext(report_path)
@@ -317,8 +318,7 @@ def test_ten_thousand_entries_stream_into_one_report(made, incident_id, report_p
                  reason="routine" if i % 4 == 0 else "") for i in range(10_000)])
     result = write_report(made.binder, incident_id, report_path, lead=made.lead)
     assert result.entries == 10_001
-    last = pdftext(report_path, result.pages - 3) + pdftext(report_path, result.pages - 2)
-    assert "#10001" in last or "Entry 9999" in last
+    assert "Entry 9999" in pdftext(report_path)
     assert pdfsig(report_path).count("Signature is Valid.") == 1
 
 

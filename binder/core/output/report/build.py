@@ -31,9 +31,8 @@ from binder.core.incident.record import get_incident
 from binder.core.output import signing as pdfsign
 from binder.core.output.checkpoint_print import PrintedCheckpoint, printed_checkpoint
 from binder.core.output.pdf import MARGIN, PAGE, PageDecor, checker, fmt_time, render
-from binder.core.output.report import sections
+from binder.core.output.report import casefile, custody, executive, sections
 from binder.core.output.report.facts import Progress, ReportFacts, gather_facts, snapshot
-from binder.core.output.report.registers import register_sections
 from binder.core.output.report.sections import BUNDLE_NAME
 from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
 
@@ -61,28 +60,20 @@ def story(binder: Binder, f: ReportFacts, variant: str, width: float,
           check: Callable[[], None], checkpoint: PrintedCheckpoint | None = None,
           ) -> Iterator[Flowable]:
     """The sections of a ``variant`` report in order (the journal streamed from ``binder``)."""
-    yield from sections.cover(f, width, variant)
     if variant == "executive":
-        yield from sections.situation(f, width)
-        yield from sections.timeline(f, width, variant)
-        yield from sections.impact(f, width)
-        yield from sections.decisions(f, width)
-        yield from sections.deadlines(f, width)
-        yield from sections.notifications(f, width)
-        yield from sections.next_steps(f, width)
-    else:
-        yield from sections.summary(f, width)
-        yield from sections.timeline(f, width, variant)
-        yield from sections.decisions(f, width)
-        yield from sections.deadlines(f, width)
-        yield from sections.notifications(f, width)
-        yield from register_sections(binder, f.incident.id, width)
-        yield from sections.journal(binder, f, progress, check)
-        yield PageBreak()
-        yield from sections.evidence(f, width)
-        yield from sections.impact(f, width)
-        yield from sections.review(f, width)
-    yield from sections.signoff(f, width, slots)
+        yield from executive.summary(f, width, slots, checkpoint)
+        return
+    yield from sections.cover(f, width, variant, casefile.PARTS)
+    yield from casefile.facts(f, width)
+    yield from casefile.chronology(binder, f, width, progress, check)
+    yield from casefile.investigation(binder, f, width)
+    yield PageBreak()
+    yield from custody.evidence(f, width, title=casefile.part(4))
+    yield from sections.decisions(f, width, title=casefile.part(5))
+    yield from sections.notifications_and_deadlines(f, width, title=casefile.part(6))
+    yield from casefile.costs(f, width)
+    yield from sections.review(f, width, title=casefile.part(8))
+    yield from sections.signoff(f, width, slots, title=casefile.part(9))
     yield from sections.appendix(f, width, checkpoint)
 
 
@@ -153,10 +144,11 @@ def build_report(
         printed = printed_checkpoint(binder, fresh, lead, witness)
         slots: list[pdfsign.SignatureSlot] = []
         width = _content_width()
-        title_kind = "Incident report" if variant == "full" else "Executive summary"
+        title_kind = ("Drill report" if incident.drill else "Incident report") \
+            if variant == "full" else ("Drill summary" if incident.drill else "Executive summary")
         decor = PageDecor(
             header_left=f"{facts.org + ' · ' if facts.org else ''}{title_kind}: {incident.title}",
-            header_right=f"Incident {incident.id} · {incident.uuid[:8]}",
+            header_right=f"Incident {incident.id}",
             footer_left=f"Journal head {facts.head[:16]}… · {facts.entry_count} entries · "
                         f"generated {fmt_time(now)}",
             drill=incident.drill,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
@@ -26,22 +26,61 @@ from binder.core.output.pdf import (
 )
 from binder.core.output.report.facts import ReportFacts, utc_moment
 
+#: Markers closer than this (points) on the time axis cannot be told apart.
+MARKER_GAP = 7.0
+#: At most this many markers may share one spot (stacked) before the picture is left out.
+MAX_PILE = 5
+STACK_STEP = 7.5
+LABEL_W = 42 * mm
+
+
+def _axis(f: ReportFacts) -> tuple[datetime, datetime]:
+    t0 = utc_moment(f.first_at)
+    t1 = max(utc_moment(f.last_at), utc_moment(f.generated_at) if not (f.state and f.state.closed)
+             else utc_moment(f.last_at))
+    if (t1 - t0) < timedelta(minutes=30):
+        t1 = t0 + timedelta(minutes=30)
+    return t0, t1
+
+
+def _piles(f: ReportFacts, width: float) -> list[int]:
+    """For each key event in time order, how many earlier markers it sits on (0: none)."""
+    t0, t1 = _axis(f)
+    total = (t1 - t0).total_seconds()
+    plot_w = width - LABEL_W - 4
+    levels, last_x, level = [], None, 0
+    for event in f.timeline:
+        x = min(max((utc_moment(event.at) - t0).total_seconds() / total, 0.0), 1.0) * plot_w
+        level = level + 1 if last_x is not None and x - last_x < MARKER_GAP else 0
+        if level == 0:
+            last_x = x
+        levels.append(level)
+    return levels
+
+
+def timeline_readable(f: ReportFacts, width: float) -> bool:
+    """False when the key events pile up on the time axis (too close to tell apart).
+
+    An incident whose events all happened within minutes of each other, or a
+    few events hours before a dense burst, would draw one blot; the report
+    then gives the table alone.
+    """
+    return not f.timeline or max(_piles(f, width)) < MAX_PILE
+
 
 def timeline_drawing(f: ReportFacts, width: float) -> Drawing:
     """Phase lanes with focus bars and checklist ticks, key events and a time axis."""
     phases = [(p.key, p.name) for p in getattr(f.plan, "phases", ())]
     seen = {s.phase for s in f.focus_spans} | {t.phase for t in f.ticks}
     phases += [(k, k) for k in sorted(seen - {p for p, _ in phases}) if k]
-    label_w = 42 * mm
+    label_w = LABEL_W
     lane_h = 13
-    top_pad, axis_h, event_h = 6, 18, 22
+    piles = _piles(f, width)
+    stack = max(piles, default=0)
+    top_pad, axis_h, event_h = 6, 18, 22 + STACK_STEP * stack
     height = top_pad + event_h + lane_h * max(len(phases), 1) + axis_h
     drawing = Drawing(width, height)
-    t0 = utc_moment(f.first_at)
-    t1 = max(utc_moment(f.last_at), utc_moment(f.generated_at) if not (f.state and f.state.closed)
-             else utc_moment(f.last_at))
-    if (t1 - t0) < timedelta(minutes=30):
-        t1 = t0 + timedelta(minutes=30)
+    t0, t1 = _axis(f)
     plot_x, plot_w = label_w, width - label_w - 4
     total = (t1 - t0).total_seconds()
 
@@ -69,14 +108,15 @@ def timeline_drawing(f: ReportFacts, width: float) -> Drawing:
                 drawing.add(Line(xt, y + 1, xt, y + lane_h - 1, strokeColor=GOOD, strokeWidth=1.2))
     # events row
     y_ev = y_lane0 + lane_h * max(len(phases), 1) + 4
-    drawing.add(String(2, y_ev + 5, "Key events", fontName=FONT_BOLD, fontSize=7, fillColor=INK))
+    drawing.add(String(2, y_ev + 5, "Events", fontName=FONT_BOLD, fontSize=7, fillColor=INK))
     drawing.add(Line(plot_x, y_ev + 8, plot_x + plot_w, y_ev + 8, strokeColor=RULE,
                      strokeWidth=0.5))
     last_label_x = -100.0
-    for event in f.timeline:
+    for event, level in zip(f.timeline, piles, strict=True):
         kind, label = event.kind, event.label
         xe = x(event.at)
-        yc = y_ev + 8
+        # Events closer than a marker's width are stacked upwards, not drawn over each other.
+        yc = y_ev + 8 + level * STACK_STEP
         if kind == "decision":
             drawing.add(Polygon([xe, yc + 4, xe + 4, yc, xe, yc - 4, xe - 4, yc],
                                 fillColor=WARN, strokeColor=None))
@@ -87,8 +127,8 @@ def timeline_drawing(f: ReportFacts, width: float) -> Drawing:
         else:
             drawing.add(Polygon([xe - 3.5, yc - 3, xe + 3.5, yc - 3, xe, yc + 4],
                                 fillColor=BAD if kind == "detected" else INK, strokeColor=None))
-        if label and xe - last_label_x > 16:
-            drawing.add(String(xe - 4, yc + 5, label, fontName=FONT, fontSize=6, fillColor=MUTED))
+        if label and xe - last_label_x > 16 and level == 0:
+            drawing.add(String(xe + 5, yc - 2, label, fontName=FONT, fontSize=6, fillColor=MUTED))
             last_label_x = xe
     # time axis
     drawing.add(Line(plot_x, axis_h - 2, plot_x + plot_w, axis_h - 2, strokeColor=MUTED,
@@ -111,12 +151,14 @@ class SignOffGrid(Flowable):
 
     BLOCK_H = 118
 
-    def __init__(self, f: ReportFacts, width: float, slots: list[pdfsign.SignatureSlot]):
+    def __init__(self, f: ReportFacts, width: float, slots: list[pdfsign.SignatureSlot],
+                 block_h: float | None = None):
         super().__init__()
         self.f = f
         self.width = width
         self.slots = slots
-        self.height = 2 * self.BLOCK_H + 10
+        self.block_h = block_h or self.BLOCK_H  # a summary uses smaller boxes
+        self.height = 2 * self.block_h + 10
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
         return self.width, self.height
@@ -128,39 +170,39 @@ class SignOffGrid(Flowable):
         for i, (role, field_name, label) in enumerate(pdfsign.ROLES):
             col, row = i % 2, i // 2
             x0 = col * (bw + gap)
-            y0 = self.height - (row + 1) * self.BLOCK_H - row * 10
+            y0 = self.height - (row + 1) * self.block_h - row * 10
             canv.saveState()
             canv.setStrokeColor(RULE)
             canv.setFillColor(SHADE)
-            canv.roundRect(x0, y0, bw, self.BLOCK_H, 4, stroke=1, fill=1)
+            canv.roundRect(x0, y0, bw, self.block_h, 4, stroke=1, fill=1)
             canv.setFillColor(ACCENT)
             canv.setFont(FONT_BOLD, 9.5)
-            canv.drawString(x0 + 8, y0 + self.BLOCK_H - 15, label)
+            canv.drawString(x0 + 8, y0 + self.block_h - 15, label)
             signer = self.f.named.get(role)
             canv.setFillColor(INK)
             canv.setFont(FONT, 8)
             if signer is not None:
                 name = signer.display_name + (f" ({signer.person})"
                                               if signer.person != signer.display_name else "")
-                canv.drawString(x0 + 8, y0 + self.BLOCK_H - 27,
+                canv.drawString(x0 + 8, y0 + self.block_h - 27,
                                 fit_text(canv, f"Name: {name}", FONT, 8, bw - 16))
                 canv.setFont(FONT, 6.5)
                 canv.setFillColor(MUTED)
                 fp = format_fingerprint(signer.fingerprint)
-                canv.drawString(x0 + 8, y0 + self.BLOCK_H - 37, "Certificate " + fp[:39])
+                canv.drawString(x0 + 8, y0 + self.block_h - 37, "Certificate " + fp[:39])
                 canv.drawString(x0 + 8 + canv.stringWidth("Certificate ", FONT, 6.5),
-                                y0 + self.BLOCK_H - 45, fp[40:])
+                                y0 + self.block_h - 45, fp[40:])
             else:
-                canv.drawString(x0 + 8, y0 + self.BLOCK_H - 27, "Name:")
+                canv.drawString(x0 + 8, y0 + self.block_h - 27, "Name:")
                 canv.setStrokeColor(MUTED)
-                canv.line(x0 + 36, y0 + self.BLOCK_H - 28, x0 + bw - 10, y0 + self.BLOCK_H - 28)
+                canv.line(x0 + 36, y0 + self.block_h - 28, x0 + bw - 10, y0 + self.block_h - 28)
                 canv.setFont(FONT, 6.5)
                 canv.setFillColor(MUTED)
-                canv.drawString(x0 + 8, y0 + self.BLOCK_H - 40,
-                                f"Digital: binder report sign FILE --as NAME --role {role}")
+                canv.drawString(x0 + 8, y0 + self.block_h - 40,
+                                "Sign digitally in Incident Binder, or by hand on paper")
             # The signature field: pyHanko draws the signature's appearance here.
             fx0, fy0 = x0 + 8, y0 + 8
-            fx1, fy1 = x0 + bw - 8, y0 + self.BLOCK_H - 52
+            fx1, fy1 = x0 + bw - 8, y0 + self.block_h - 52
             canv.setStrokeColor(MUTED)
             canv.setFillColor(colors.white)
             canv.setDash(2, 2)

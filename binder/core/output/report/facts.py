@@ -66,6 +66,15 @@ class SignerRow:
 
 
 @dataclass(frozen=True)
+class OpenTask:
+    """A task of the register still open: what, who, by when (UTC, may be empty)."""
+
+    title: str
+    owner: str
+    due: str
+
+
+@dataclass(frozen=True)
 class ReportFacts:
     """What the report's sections state, beyond the streamed journal (small, bounded data)."""
 
@@ -90,6 +99,16 @@ class ReportFacts:
     ticks: tuple[ChecklistTick, ...]
     latest: tuple[journal.Entry, ...] = ()  # the last few developments, oldest first
     named: Mapping[str, Signer] = field(default_factory=dict)  # sign-off role -> signer
+    assessment: Any = None  # binder.core.incident.assessment.Assessment
+    plan_revision: str = ""  # e.g. "revision 3 of 2026-11-02", for people (not a database id)
+    open_tasks: tuple[OpenTask, ...] = ()  # tasks of the register not done, by due time
+    full_names: Mapping[str, str] = field(default_factory=dict)  # person -> name on the certificate
+
+    def name(self, person: str | None) -> str:
+        """A person as documents name them: the full name their certificate carries."""
+        if not person:
+            return ""
+        return self.full_names.get(person, person)
 
     @property
     def current_type(self) -> str:
@@ -223,6 +242,9 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
 
         root_fp = signers.fingerprint(root.public_bytes(serialization.Encoding.DER))
 
+    from binder.core.incident.assessment import current_assessment
+
+    full_names = {s.person: s.display_name or s.person for s in by_fp.values()}
     timeline, spans, ticks = _timeline_events(binder, incident, state)
     try:
         items = evidence_mod.list_evidence(binder, incident.id)
@@ -230,7 +252,7 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
         items = []
     for item in items:
         timeline.append(TimelineEvent(item.registered_at, "evidence", item.label, item.description))
-    timeline.sort(key=lambda t: t.at)
+    timeline = _numbered(timeline)
     detected = _utc_text(incident.detected_at) or incident.opened_at
     first = min([detected] + ([times.utc_iso(span[0])] if span[0] else []))
     last = max([times.utc_iso(span[1]) if span[1] else first, span[2] or first])
@@ -243,7 +265,49 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
         root_fp=root_fp, first_at=first, last_at=last, timeline=tuple(timeline),
         focus_spans=tuple(spans), ticks=tuple(ticks),
         latest=tuple(latest_developments(binder, incident.id, 6)), named=named,
+        assessment=current_assessment(binder, incident.id), full_names=full_names,
+        plan_revision=_revision_words(binder, state),
+        open_tasks=tuple(_open_tasks(binder, incident.id)),
     )
+
+
+def _open_tasks(binder: Binder, incident_id: int) -> list[OpenTask]:
+    from binder.core.incident import registers as reg
+
+    tasks = [OpenTask(str(t.get("title")), reg.owner_label(binder, t), str(t.get("due_utc") or ""))
+             for t in reg.list_items(binder, incident_id, "task", include_withdrawn=False)
+             if t.get("status") != "done"]
+    tasks.sort(key=lambda t: (t.due == "", t.due))
+    return tasks
+
+
+def _revision_words(binder: Binder, state: Any) -> str:
+    from binder.core.plan import revisions
+
+    if state is None or state.plan_revision_id is None:
+        return ""
+    try:
+        rev = revisions.get_revision(binder, state.plan_revision_id)
+    except Exception:  # noqa: BLE001 - a missing revision is named by verify, not here
+        return ""
+    return f"revision {rev.number} of {rev.created_at[:10]}"
+
+
+def _numbered(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """Events by time, decisions and notifications numbered D1, N1 ... in that order
+    (evidence keeps its register label E1, E2 ...)."""
+    from dataclasses import replace
+
+    events = sorted(events, key=lambda t: utc_moment(t.at))
+    counters: dict[str, int] = {}
+    out = []
+    for event in events:
+        if event.kind in ("decision", "notification"):
+            prefix = event.kind[0].upper()
+            counters[prefix] = counters.get(prefix, 0) + 1
+            event = replace(event, label=f"{prefix}{counters[prefix]}")
+        out.append(event)
+    return out
 
 
 def _timeline_events(binder: Binder, incident: Incident, state: Any
@@ -292,8 +356,12 @@ def _timeline_events(binder: Binder, incident: Incident, state: Any
 
 
 def latest_developments(binder: Binder, incident_id: int, n: int) -> list[journal.Entry]:
-    """The last ``n`` developments (observations, actions, decisions...) among the last 40 entries."""
+    """The last ``n`` developments (observations, actions, decisions...) among the last 40
+    entries, by when they happened; an entry that was corrected is left out (its correction
+    stands in for it), so a summary never shows a figure beside its correction."""
     total = journal.count_entries(binder, incident_id)
     views = journal.page(binder, incident_id, max(total - 40, 0), 40)
-    wanted = [v.entry for v in views if v.entry.kind in DEVELOPMENT_KINDS]
+    wanted = [v.entry for v in views
+              if v.entry.kind in DEVELOPMENT_KINDS and not v.corrected_by]
+    wanted.sort(key=lambda e: (utc_moment(entry_time(e)), e.seq))
     return wanted[-n:]

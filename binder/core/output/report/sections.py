@@ -16,7 +16,6 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    KeepTogether,
     PageBreak,
     Paragraph,
     Spacer,
@@ -30,8 +29,8 @@ from binder.core.incident import journal as jr
 from binder.core.output import signing as pdfsign
 from binder.core.output.checkpoint_print import PrintedCheckpoint, time_and_checkpoint
 from binder.core.output.pdf import DRILL_RED, esc, fmt_time, grid, header_cells, styles
-from binder.core.output.report.drawings import SignOffGrid, timeline_drawing
-from binder.core.output.report.facts import Progress, ReportFacts, entry_time, utc_moment
+from binder.core.output.report.drawings import SignOffGrid, timeline_drawing, timeline_readable
+from binder.core.output.report.facts import Progress, ReportFacts
 from binder.core.storage.database import Binder
 
 #: The name the verification bundle is attached under.
@@ -86,39 +85,71 @@ _CLOCK_COLOUR = {"green": "#2f7d32", "amber": "#a15c00", "red": "#b3261e", "grey
 # --------------------------------------------------------------------------- sections
 
 
-def cover(f: ReportFacts, width: float, variant: str) -> Iterator[Flowable]:
-    """The cover page: organisation, title, audience, drill banner and the key facts."""
+def drill_banner(width: float) -> Table:
+    """The red band that says a document describes an exercise."""
+    banner = Table([[P("DRILL: a tabletop exercise, not a real incident", "drill")]],
+                   colWidths=[width])
+    banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), DRILL_RED),
+                                ("TOPPADDING", (0, 0), (-1, -1), 8),
+                                ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    return banner
+
+
+def audience(drill: bool, variant: str) -> str:
+    """Who a document is for, in words that fit a drill as well as a real incident."""
+    if variant == "full":
+        if drill:
+            return ("Exercise record: the facts, chronology, evidence, decisions and "
+                    "notifications of a drill, with every signed journal entry. Nothing in it "
+                    "happened to customers or systems.")
+        return ("Case file for counsel: facts, chronology, investigation, evidence and custody, "
+                "decisions, notifications, costs and review, with every signed journal entry.")
+    if drill:
+        return "Drill summary for management: what the exercise covered and what it showed."
+    return ("For management: what happened, what must be decided, deadlines, costs and next "
+            "steps. The full report holds every journal entry.")
+
+
+def status_words(f: ReportFacts) -> str:
+    """Open or closed, with the phase in focus (markup)."""
+    s = f.state
+    if s is None:
+        return "Open"
+    if s.closed:
+        return f"Closed {fmt_time(s.closed_at)} by {esc(f.name(s.closed_by))}"
+    return f"Open; in focus: {esc(f.phase_name(s.focus_phase))}"
+
+
+def contents(parts: tuple[str, ...]) -> Iterator[Flowable]:
+    """A numbered list of a document's parts, then the appendix."""
+    yield P("Contents", "h3")
+    for number, name in enumerate(parts, start=1):
+        yield P(f"{number}&nbsp;&nbsp;{esc(name)}", "bullet")
+    yield P("Appendix&nbsp;&nbsp;Certificates, checkpoint and how to verify this report", "bullet")
+
+
+def cover(f: ReportFacts, width: float, variant: str, parts: tuple[str, ...] = ()
+          ) -> Iterator[Flowable]:
+    """The cover page: organisation, title, audience, drill banner, key facts and contents."""
     inc = f.incident
-    yield Spacer(1, 18 * mm)
+    yield Spacer(1, 14 * mm)
     if f.org:
         yield P(esc(f.org), "subtitle")
-    kind = "Incident report" if variant == "full" else "Incident report: executive summary"
+    kind = "Drill report" if inc.drill else "Incident report"
     yield P(kind, "h1")
     yield P(esc(inc.title), "title")
-    audience = ("Full record for legal review: every journal entry, signature and evidence item."
-                if variant == "full" else
-                "For management: situation, impact, decisions, deadlines and next steps. "
-                "The full report holds every journal entry.")
-    yield P(audience, "subtitle")
+    yield P(audience(inc.drill, variant), "subtitle")
     if inc.drill:
-        banner = Table([[P("DRILL: a tabletop exercise, not a real incident", "drill")]],
-                       colWidths=[width])
-        banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), DRILL_RED),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 8),
-                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
-        yield banner
+        yield drill_banner(width)
         yield Spacer(1, 6 * mm)
     state = f.state
-    status = "Open"
-    if state is not None and state.closed:
-        status = f"Closed {fmt_time(state.closed_at)} by {esc(state.closed_by)}"
     rows = [
-        ("Incident", f"{inc.id} ({esc(inc.uuid)})"),
+        ("Incident", f"Incident {inc.id}, reference {esc(inc.uuid)}"),
         ("Type", esc(f.type_label)),
         ("Severity", esc(f.current_severity.capitalize())),
         ("Detected", fmt_time(inc.detected_at)),
-        ("Opened", f"{fmt_time(inc.opened_at)} by {esc(inc.opened_by)}"),
-        ("Status", status),
+        ("Opened", f"{fmt_time(inc.opened_at)} by {esc(f.name(inc.opened_by))}"),
+        ("Status", status_words(f)),
     ]
     if state is not None and state.aware_at and state.aware_at != inc.detected_at:
         rows.insert(4, ("Aware", fmt_time(state.aware_at)))
@@ -127,18 +158,21 @@ def cover(f: ReportFacts, width: float, variant: str) -> Iterator[Flowable]:
             f"{e.text} ({times.document_time(e.event_at)}, {e.author})"
             for e in state.classification_changes))))
     if state is not None:
-        rows.append(("Plan", f"{esc(state.plan_name)}"
-                     + (f" (revision id {state.plan_revision_id})" if state.plan_revision_id else "")))
+        rows.append(("Plan", esc(state.plan_name)
+                     + (f", {esc(f.plan_revision)}" if f.plan_revision else "")))
     if inc.drill and state is not None and state.drill is not None:
         rows.append(("Drill scenario", esc(state.drill.title)))
     rows += [
         ("Journal", f"{_n(f.entry_count, 'signed entry', 'signed entries')}, "
                     f"{f.cosigned_count} co-signed"),
         ("Journal head", f'<font name="DejaVuSansMono" size="7.5">{f.head}</font>'),
-        ("Report generated", fmt_time(f.generated_at, seconds=True)),
+        ("Report made", fmt_time(f.generated_at, seconds=True)),
     ]
     yield _kv(rows, width)
-    yield Spacer(1, 8 * mm)
+    yield Spacer(1, 6 * mm)
+    if parts:
+        yield from contents(parts)
+        yield Spacer(1, 4 * mm)
     yield P("Every page carries the journal head above in its footer. The signatures in this "
             "PDF and the attached verification bundle let anyone check that this report matches "
             "the signed journal; see the appendix.", "small")
@@ -155,8 +189,8 @@ def verification_banner(f: ReportFacts) -> Iterator[Flowable]:
         return
     count = f.problem_count
     yield P(f'<font color="#b3261e"><b>Verification found {count} problem(s) at report time.'
-            "</b></font> The affected entries are marked in the journal below; "
-            "`binder verify` names each one.", "body")
+            "</b></font> The affected entries are marked in the journal below; checking the "
+            "binder names each one.", "body")
     shown = 0
     for seq, messages in sorted(f.problems.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
         for message in messages:
@@ -167,51 +201,26 @@ def verification_banner(f: ReportFacts) -> Iterator[Flowable]:
             shown += 1
 
 
-def summary(f: ReportFacts, width: float) -> Iterator[Flowable]:
-    """The summary table and the verification banner."""
-    s = f.state
-    yield P("Summary", "h1")
-    duration = utc_moment(f.last_at) - utc_moment(f.incident.detected_at)
-    hours = max(duration.total_seconds(), 0) / 3600
-    rows = [
-        ("Status", "Closed" if s and s.closed else "Open"),
-        ("Current phase", esc(f.phase_name(s.focus_phase)) if s else ""),
-        ("Time covered", f"{fmt_time(f.incident.detected_at)} to {fmt_time(f.last_at)} "
-                         f"({hours:.1f} hours)"),
-        ("Journal", f"{_n(f.entry_count, 'entry', 'entries')}; {f.cosigned_count} co-signed "
-                    "by a witness"),
-    ]
-    if s is not None:
-        count = {status: sum(1 for c in s.clocks if c.status == status)
-                 for status in ("met", "late", "missed", "running")}
-        rows += [
-            ("Decisions", str(len(s.decisions) + len(s.notify_decisions))),
-            ("Notifications", f"{len(s.notifications)} recorded"),
-            ("Deadlines", f"{count['met']} met, {count['late']} late, {count['missed']} missed, "
-                          f"{count['running']} running"),
-            ("Financial impact", totals_text(s) or "none recorded"),
-        ]
-    rows.append(("Evidence", f"{_n(len(f.evidence), 'item', 'items')} registered"))
-    yield _kv(rows, width)
-    yield Spacer(1, 4 * mm)
-    yield from verification_banner(f)
-
-
 def totals_text(state: Any) -> str:
     """Impact totals per currency as markup, e.g. ``EUR 24,900.00``."""
     totals = state.impact_totals if state is not None else {}
     return ", ".join(f"{esc(cur)} {_money(amount)}" for cur, amount in sorted(totals.items()))
 
 
-def timeline(f: ReportFacts, width: float, variant: str) -> Iterator[Flowable]:
-    """The timeline picture and its key events (fewer in the executive summary)."""
+def timeline(f: ReportFacts, width: float, variant: str, *, heading: bool = True
+             ) -> Iterator[Flowable]:
+    """The timeline picture (when its events can be told apart) and the key events."""
     yield CondPageBreak(90 * mm)
-    yield P("Timeline", "h2")
-    yield P("Bars show which phase had the focus; ticks mark checklist items done. Markers: "
-            "◆ decision, ● notification, ■ evidence, ▲ detected/opened/closed. Times in UTC.",
-            "small")
-    yield Spacer(1, 2 * mm)
-    yield timeline_drawing(f, width)
+    yield P("Key events", "h2")
+    if timeline_readable(f, width):
+        yield P("Bars show which phase had the focus; ticks mark checklist items done. "
+                "Markers: ◆ decision, ● notification, ■ evidence, ▲ detected/opened/closed. "
+                "Times in UTC.", "small")
+        yield Spacer(1, 2 * mm)
+        yield timeline_drawing(f, width)
+    else:
+        yield P("The events happened too close together to be told apart on a time axis; the "
+                "table lists them in order.", "small")
     keyed = [e for e in f.timeline if e.label]
     limit = 40 if variant == "full" else 15
     if keyed:
@@ -224,10 +233,11 @@ def timeline(f: ReportFacts, width: float, variant: str) -> Iterator[Flowable]:
         yield _table(rows, [12 * mm, 35 * mm, width - 47 * mm])
 
 
-def decisions(f: ReportFacts, width: float) -> Iterator[Flowable]:
-    """The decisions register: decisions and decisions to notify or not."""
+def decisions(f: ReportFacts, width: float, *, title: Flowable | None = None
+              ) -> Iterator[Flowable]:
+    """The decisions register: what was decided, the options weighed, who decided and why."""
     s = f.state
-    yield P("Decisions", "h2")
+    yield title if title is not None else P("Decisions", "h2")
     if s is None or not (s.decisions or s.notify_decisions):
         yield _none("No decisions were recorded.")
         return
@@ -240,11 +250,11 @@ def decisions(f: ReportFacts, width: float) -> Iterator[Flowable]:
             parts.append("Options considered: " + esc("; ".join(d.options)))
         if d.reason:
             parts.append("<i>Reasoning:</i> " + esc(d.reason))
-        by = esc(d.author)
+        by = esc(f.name(d.author))
         if d.approved_by:
             by += f"<br/>approved by {esc(d.approved_by)}"
         if d.witnesses:
-            by += f"<br/>witnessed by {esc(', '.join(d.witnesses))}"
+            by += f"<br/>witnessed by {esc(', '.join(f.name(w) for w in d.witnesses))}"
         rows.append([_t(fmt_time(d.at)), P("<br/>".join(parts), "cell"), P(by, "cell")])
     for d in s.notify_decisions:
         verb = "Notify" if d.notify else "Do not notify"
@@ -253,10 +263,19 @@ def decisions(f: ReportFacts, width: float) -> Iterator[Flowable]:
             parts.append(f"Deadline: {esc(clock_name(s, d.clock_key))}")
         if d.reason:
             parts.append("<i>Reasoning:</i> " + esc(d.reason))
-        by = esc(d.author) + (f"<br/>witnessed by {esc(', '.join(d.witnesses))}"
-                              if d.witnesses else "")
+        by = esc(f.name(d.author)) + (
+            f"<br/>witnessed by {esc(', '.join(f.name(w) for w in d.witnesses))}"
+            if d.witnesses else "")
         rows.append([_t(fmt_time(d.at)), P("<br/>".join(parts), "cell"), P(by, "cell")])
     yield _table(rows, [35 * mm, width - 75 * mm, 40 * mm])
+
+
+def notifications_and_deadlines(f: ReportFacts, width: float, *, title: Flowable
+                                ) -> Iterator[Flowable]:
+    """Who was told what and when, then every deadline with its verdict."""
+    yield title
+    yield from notifications(f, width, heading=False)
+    yield from deadlines(f, width)
 
 
 def clock_name(state: Any, key: str) -> str:
@@ -291,10 +310,11 @@ def deadlines(f: ReportFacts, width: float) -> Iterator[Flowable]:
             f"{c.name} ({c.describe()})" for c in off)), "small")
 
 
-def notifications(f: ReportFacts, width: float) -> Iterator[Flowable]:
+def notifications(f: ReportFacts, width: float, *, heading: bool = True) -> Iterator[Flowable]:
     """Who was told what and when, against the deadline it answers."""
     s = f.state
-    yield P("Notifications", "h2")
+    if heading:
+        yield P("Notifications", "h2")
     if s is None or not s.notifications:
         yield _none("Nobody outside the response team was notified.")
         return
@@ -325,23 +345,43 @@ def notifications(f: ReportFacts, width: float) -> Iterator[Flowable]:
         rows.append([
             _t(fmt_time(n.told_at)),
             P(party, "cell"),
-            _c(n.message),
-            _c(n.told_by),
+            P(notice_markup(n), "cell"),
+            _c(f.name(n.told_by)),
             P(deadline, "cell"),
         ])
     yield _table(rows, [35 * mm, 32 * mm, width - 139 * mm, 24 * mm, 48 * mm])
 
 
-def impact(f: ReportFacts, width: float) -> Iterator[Flowable]:
-    """The financial impact lines and totals per currency."""
+def notice_markup(n: Any) -> str:
+    """What was said, and the regulator form's fields when one was submitted."""
+    text = esc(n.message)
+    content = getattr(n, "content", None)
+    if isinstance(content, dict) and content:
+        form = getattr(n, "form", "")
+        lines = [f"<b>{esc(form or 'Form')} as submitted:</b>"]
+        for key, value in content.items():
+            shown = "; ".join(str(v) for v in value) if isinstance(value, list) else value
+            lines.append(f"{esc(str(key).replace('_', ' '))}: {esc(shown)}")
+        text += '<br/><font size="7.5">' + "<br/>".join(lines) + "</font>"
+    return text
+
+
+def impact(f: ReportFacts, width: float, *, heading: bool = True) -> Iterator[Flowable]:
+    """The financial impact lines as recorded (estimates marked) and totals per currency."""
     s = f.state
-    yield P("Financial impact", "h2")
+    if heading:
+        yield P("Financial impact", "h2")
     if s is None or not s.impact:
         yield _none("No financial impact was recorded.")
         return
     rows = [header_cells(("When", "Category", "Note", "Amount"))]
     for line in s.impact:
-        rows.append([_t(fmt_time(line.at)), _c(line.category), _c(line.note),
+        note = esc(line.note)
+        if getattr(line, "estimate", False):
+            note = "<i>estimate</i>" + (f"; {note}" if note else "")
+        if line.amount < 0:
+            note = "<i>correction of an earlier line</i>" + (f"; {note}" if note else "")
+        rows.append([_t(fmt_time(line.at)), _c(line.category), P(note, "cell"),
                      P(f"{esc(line.currency)} {_money(line.amount)}", "cell")])
     for cur, amount in sorted(s.impact_totals.items()):
         rows.append([_c(""), P("<b>Total</b>", "cell"), _c(""),
@@ -350,15 +390,16 @@ def impact(f: ReportFacts, width: float) -> Iterator[Flowable]:
                  extra=[("ALIGN", (3, 0), (3, -1), "RIGHT")])
 
 
-def review(f: ReportFacts, width: float) -> Iterator[Flowable]:
-    """The post-incident reviews and their proposed plan changes."""
+def review(f: ReportFacts, width: float, *, title: Flowable | None = None
+           ) -> Iterator[Flowable]:
+    """The post-incident reviews, their proposed plan changes and whether they were accepted."""
     s = f.state
-    yield P("Post-incident review", "h2")
+    yield title if title is not None else P("Post-incident review", "h2")
     if s is None or not s.reviews:
         yield _none("No review has been recorded yet.")
         return
     for r in s.reviews:
-        yield P(f"Review by {esc(r.author)}, {fmt_time(r.at)}", "h3")
+        yield P(f"Review by {esc(f.name(r.author))}, {fmt_time(r.at)}", "h3")
         if r.lessons:
             yield P(esc(r.lessons))
         if r.changes:
@@ -366,58 +407,17 @@ def review(f: ReportFacts, width: float) -> Iterator[Flowable]:
             for change in r.changes:
                 yield P("• " + esc(change.describe()), "bullet")
         if r.accepted_revision is not None:
-            yield P(f"Accepted into plan revision {r.accepted_revision} by "
-                    f"{esc(r.accepted_by)}.", "small")
-
-
-def evidence(f: ReportFacts, width: float) -> Iterator[Flowable]:
-    """Each evidence item with its hash, custody facts and transfers."""
-    yield P("Evidence and chain of custody", "h2")
-    if not f.evidence:
-        yield _none("No evidence was registered.")
-        return
-    from binder.core.incident.evidence import human_size
-
-    for item in f.evidence:
-        head = (f"<b>{item.label}</b> {esc(item.description)}"
-                + (f" <font color=\"#616e7c\">({esc(item.type)})</font>" if item.type else ""))
-        rows = [
-            ("SHA-256", f'<font name="DejaVuSansMono" size="7.5">{esc(item.sha256)}</font>'),
-            ("Size", esc(human_size(item.size))),
-            ("File", esc(item.path)),
-            ("Collected", f"{fmt_time(item.collected_at)} by {esc(item.collected_by)}"),
-            ("Registered", f"{fmt_time(item.registered_at)} by {esc(item.registered_by)}"
-             + (f", witnessed by {esc(', '.join(item.witnesses))}" if item.witnesses else "")),
-            ("Custodian", esc(item.custodian) + (f" at {esc(item.location)}" if item.location
-                                                 else "")),
-        ]
-        if item.disposition:
-            rows.append(("Disposition", esc(item.disposition)))
-        block: list[Flowable] = [P(head, "h3"), _kv(rows, width, key_w=28 * mm)]
-        if item.custody:
-            crow = [header_cells(("When", "Action", "From → to", "Purpose", "Signed"))]
-            for ev in item.custody:
-                signed = esc(ev.author) + (f"<br/>witness {esc(', '.join(ev.witnesses))}"
-                                           if ev.witnesses else "")
-                crow.append([
-                    _t(fmt_time(ev.time or ev.recorded_at)), _c(ev.action),
-                    _c(f"{ev.released_by or '—'} → {ev.received_by or '—'}"),
-                    _c(ev.purpose + (f" ({ev.location})" if ev.location else "")),
-                    P(signed, "cell"),
-                ])
-            block += [Spacer(1, 1.5 * mm),
-                      _table(crow, [35 * mm, 20 * mm, 38 * mm, width - 125 * mm, 32 * mm])]
-        yield KeepTogether(block) if len(item.custody) < 8 else block[0]
-        if len(item.custody) >= 8:
-            yield from block[1:]
-        yield Spacer(1, 3 * mm)
+            yield P(f"Accepted into the plan by {esc(f.name(r.accepted_by))}; the plan's "
+                    "next revision carries these changes.", "small")
+        elif r.changes:
+            yield P("Not yet accepted into the plan.", "small")
 
 
 def journal(binder: Binder, f: ReportFacts, progress: Progress | None,
-            check: Callable[[], None]) -> Iterator[Flowable]:
-    """Every entry in the order things happened, streamed from the binder a page at a time."""
-    yield PageBreak()
-    yield P("Journal", "h1")
+            check: Callable[[], None], *, heading: str = "Journal") -> Iterator[Flowable]:
+    """Every entry by when it happened, streamed from the binder a page at a time."""
+    yield CondPageBreak(60 * mm)
+    yield P(esc(heading), "h2")
     yield P("Every entry in the order things happened: by the time its author states "
             "(<i>happened</i>, in UTC with the local time as stated), else by when the binder "
             "stored it (<i>written</i>, UTC). The number # is the entry's place in the signed "
@@ -458,7 +458,7 @@ def entry_flowables(binder: Binder, f: ReportFacts, view: jr.EntryView,
     if e.occurred_at and e.occurred_at != e.recorded_at:
         head.append(f"happened {fmt_time(e.occurred_at, seconds=None)}")
     head.append(f"written {fmt_time(e.recorded_at, seconds=True)}")
-    head.append(f"<b>{esc(e.author)}</b>")
+    head.append(f"<b>{esc(f.name(e.author))}</b>")
     head.append(esc(e.kind))
     if e.phase:
         head.append("phase " + esc(f.phase_name(e.phase)))
@@ -481,9 +481,9 @@ def entry_flowables(binder: Binder, f: ReportFacts, view: jr.EntryView,
         notes.append("<i>Assets:</i> " + esc(e.assets))
     problems = f.problems.get(e.seq)
     mark = '<font color="#2f7d32">✓</font>' if not problems else '<font color="#b3261e">✗</font>'
-    status = [f"signed by {esc(e.author)} {mark}"]
+    status = [f"signed by {esc(f.name(e.author))} {mark}"]
     if view.cosigners:
-        status.append(f"co-signed by {esc(', '.join(view.cosigners))} {mark}")
+        status.append(f"co-signed by {esc(', '.join(f.name(c) for c in view.cosigners))} {mark}")
     else:
         status.append("no co-signature")
     if e.evidence_id:
@@ -505,62 +505,26 @@ _MUTED_8 = '<font size="8" color="#616e7c">%s</font>'
 _MUTED_85 = '<font size="8.5" color="#616e7c">%s</font>'
 
 
-def next_steps(f: ReportFacts, width: float) -> Iterator[Flowable]:
-    """What is still running or to do (executive summary)."""
-    s = f.state
-    yield P("Next steps", "h2")
-    running = [c for c in (s.clocks if s else ()) if c.running]
-    open_phases = []
-    for phase in (s.phases if s else ()):
-        todo = [i for i in phase.checklist if not i.done]
-        # The phase in focus, and phases begun but not finished, are what is in hand.
-        if todo and (phase.is_focus or any(i.done for i in phase.checklist)):
-            open_phases.append((phase, todo))
-    if not running and not open_phases and not (s is not None and s.closed and not s.reviews):
-        yield _none("Nothing outstanding in the checklists or deadlines.")
-        return
-    if running:
-        yield P("Deadlines still running", "h3")
-        for c in running:
-            due = f" (due {fmt_time(c.deadline)})" if c.deadline else ""
-            yield P(f"• <b>{esc(c.name)}</b>: {esc(c.describe())}{due}", "bullet")
-    for phase, todo in open_phases:
-        yield P(esc(phase.name) + (" (in focus)" if phase.is_focus else ""), "h3")
-        for item in todo[:5]:
-            yield P("• " + esc(item.text), "bullet")
-        if len(todo) > 5:
-            yield P(f"• and {len(todo) - 5} more checklist items", "bullet")
-    if s is not None and s.closed and not s.reviews:
-        yield P("Review", "h3")
-        yield P("• Hold the post-incident review and record it.", "bullet")
-
-
-def situation(f: ReportFacts, width: float) -> Iterator[Flowable]:
-    """The summary and the latest developments (executive summary)."""
-    yield from summary(f, width)
-    latest = []
-    for entry in f.latest:
-        latest.append([_t(fmt_time(entry_time(entry))), _c(entry.author), _c(entry.text)])
-    if latest:
-        yield P("Latest developments", "h2")
-        yield _table([header_cells(("When", "Who", "What"))] + latest,
-                     [35 * mm, 26 * mm, width - 61 * mm])
-
-
-def signoff(f: ReportFacts, width: float, slots: list[pdfsign.SignatureSlot]
-            ) -> Iterator[Flowable]:
-    """The sign-off page; the boxes record where each signature field goes in ``slots``."""
-    yield PageBreak()
-    yield P("Sign-off", "h1")
+def signoff(f: ReportFacts, width: float, slots: list[pdfsign.SignatureSlot], *,
+            title: Flowable | None = None, compact: bool = False) -> Iterator[Flowable]:
+    """The sign-off page (``compact``: a part of a page with smaller boxes); the boxes
+    record where each signature field goes in ``slots``."""
+    block_h = 92 if compact else SignOffGrid.BLOCK_H
+    if compact:
+        yield CondPageBreak(block_h * 2 + 40 * mm)
+    else:
+        yield PageBreak()
+    yield title if title is not None else P("Sign-off", "h1")
+    what = "drill" if f.incident.drill else "incident"
     yield P(
-        f"By signing, each person confirms this report of incident {f.incident.id} as a true "
+        f"By signing, each person confirms this report of {what} {f.incident.id} as a true "
         f"account of its journal, up to and including entry #{f.entry_count} "
         f'(journal head <font name="DejaVuSansMono" size="7.5">{f.head[:32]}…</font>). '
         "The incident lead signs first and the witness second; legal and management may add "
         "their signatures later. Each signature is embedded in this PDF: open the signature "
         "panel of your PDF reader to check it.", "body")
     yield Spacer(1, 5 * mm)
-    yield SignOffGrid(f, width, slots)
+    yield SignOffGrid(f, width, slots, block_h)
     yield Spacer(1, 4 * mm)
     yield P("A printed copy may be signed by hand in the boxes above; the digital signatures "
             "cover the file, not the paper.", "small")
@@ -568,12 +532,12 @@ def signoff(f: ReportFacts, width: float, slots: list[pdfsign.SignatureSlot]
 
 def appendix(f: ReportFacts, width: float, checkpoint: PrintedCheckpoint | None = None
              ) -> Iterator[Flowable]:
-    """The verification appendix: head, root, signers' fingerprints, how to check, and time."""
+    """The appendix: the certificates that signed, the checkpoint, and how to check it all."""
     yield PageBreak()
-    yield P("Verification appendix", "h1")
+    yield P("Appendix&nbsp;&nbsp;Certificates, checkpoint and how to verify", "h1")
     inc = f.incident
     rows = [
-        ("Incident", f"{inc.id} / {esc(inc.uuid)}"),
+        ("Incident", f"{inc.id}, reference {esc(inc.uuid)}"),
         ("Journal entries", str(f.entry_count)),
         ("Journal head (SHA-256)", f'<font name="DejaVuSansMono" size="7.5">{f.head}</font>'),
         ("Binder root certificate",
@@ -585,39 +549,40 @@ def appendix(f: ReportFacts, width: float, checkpoint: PrintedCheckpoint | None 
     yield _kv(rows, width, key_w=44 * mm)
     yield P("Signers and their certificates", "h2")
     yield P("Compare these SHA-256 certificate fingerprints with the ones each person reads out "
-            "from their own binder (`binder signer list`), by phone or in person.", "small")
+            "from their own copy of Incident Binder (the Signers list), by phone or in person.",
+            "small")
     srows = [header_cells(("Person", "Role", "Certificate fingerprint (SHA-256)", "Entries",
                            "Co-signed"))]
     for row in f.signer_rows:
         signer = row.signer
-        who = esc(signer.display_name)
-        if signer.display_name != signer.person:
-            who += f"<br/><font size=\"7\">({esc(signer.person)})</font>"
-        srows.append([P(who, "cell"), _c(signer.role), P(
+        srows.append([_c(signer.display_name or signer.person), _c(signer.role), P(
             f'<font name="DejaVuSansMono" size="7">{format_fingerprint(signer.fingerprint)}'
             "</font>", "cell"), _c(str(row.authored)), _c(str(row.cosigned))])
-    yield _table(srows, [30 * mm, 28 * mm, width - 98 * mm, 18 * mm, 22 * mm])
+    yield _table(srows, [34 * mm, 28 * mm, width - 102 * mm, 18 * mm, 22 * mm])
+    yield from how_to_verify()
+    yield P("Time and checkpoint", "h2")
+    yield from time_and_checkpoint(checkpoint, width)
+
+
+def how_to_verify() -> Iterator[Flowable]:
+    """Three ways to check the report, in words a reader without our software follows."""
     yield P("How to verify this report", "h2")
     steps = [
-        "<b>The PDF signatures.</b> Open the signature panel of a PDF reader, or run "
-        "<font name=\"DejaVuSansMono\">pdfsig report.pdf</font>. Each signature must read "
-        "valid; one changed byte makes it invalid. Readers call the signer's identity "
-        "\"not trusted\" because the certificates come from this binder's own root, not a "
-        "public authority: that is expected. Trust comes from comparing the fingerprints "
-        "above out of band.",
-        "<b>The journal.</b> The attached file "
-        f"<font name=\"DejaVuSansMono\">{BUNDLE_NAME}</font> (extract it with "
-        "<font name=\"DejaVuSansMono\">pdfdetach -saveall report.pdf</font> or your reader's "
-        "attachments panel) holds every entry in canonical form with its hash, signature and "
-        "certificate, and the root certificate. Each entry's SHA-256 must equal its hash, "
-        "chain to the previous one, and carry a valid ECDSA P-256 signature by a certificate "
-        "issued by the root; the last hash must equal the journal head above.",
-        "<b>Against the binder.</b> Where the binder is at hand, "
-        f"<font name=\"DejaVuSansMono\">binder verify {inc.id}</font> re-checks everything, "
-        "including evidence files, and names any entry, signature or file that changed.",
+        "<b>The PDF signatures.</b> Open the signature panel of a PDF reader, or any PDF "
+        "signature checker. Each signature must read valid; one changed byte makes it "
+        "invalid. Readers call the signer's identity \"not trusted\" because the certificates "
+        "come from this binder's own root, not a public authority: that is expected. Trust "
+        "comes from comparing the fingerprints above out of band.",
+        "<b>The journal.</b> The file "
+        f"<font name=\"DejaVuSansMono\">{BUNDLE_NAME}</font> attached to this PDF (your "
+        "reader's attachments panel saves it) holds every entry in canonical form with its "
+        "hash, signature and certificate, and the root certificate. Each entry's SHA-256 must "
+        "equal its hash, chain to the previous one, and carry a valid ECDSA P-256 signature by "
+        "a certificate issued by the root; the last hash must equal the journal head above.",
+        "<b>Against the binder.</b> Where the binder file is at hand, Incident Binder's "
+        "verification re-checks everything, including the evidence files, and names any "
+        "entry, signature or file that changed.",
     ]
     for i, text in enumerate(steps, start=1):
         yield P(f"{i}. {text}", "bullet")
         yield Spacer(1, 1.5 * mm)
-    yield P("Time and checkpoint", "h2")
-    yield from time_and_checkpoint(checkpoint, width)
