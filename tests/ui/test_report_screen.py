@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 
 from binder.core import roster
 from binder.core.incident import journal
@@ -32,6 +31,7 @@ def screen(qtbot, made, incident_id, shown_messages):
     if widget.task is not None:
         widget.task.cancel()
         qtbot.waitUntil(lambda: widget.task is None, timeout=20000)
+    qtbot.waitUntil(lambda: widget.page_task is None, timeout=20000)
 
 
 def export(qtbot, screen, path: Path, button) -> None:
@@ -46,9 +46,18 @@ def test_export_shows_preview_and_enables_only_the_lead_signature(qtbot, screen,
     export(qtbot, screen, path, screen.full_button)
     assert path.exists() and screen.last_result.variant == "full"
     assert f"{screen.last_result.pages} pages" in screen.file_label.text()
-    pages = [w for w in screen.preview.findChildren(QLabel) if w.accessibleName().startswith("Page")]
-    assert len(pages) == min(3, screen.last_result.pages)
-    assert not pages[0].pixmap().isNull()
+    # The preview shows the file page by page, rendered off the UI thread.
+    qtbot.waitUntil(lambda: screen.page_number == 1, timeout=20000)
+    total = screen.last_result.pages
+    assert screen.page_label.text() == f"Page 1 of {total}"
+    assert not screen.page_view.pixmap().isNull()
+    assert screen.page_view.pixmap().width() >= 700
+    assert not screen.prev_button.isEnabled() and screen.next_button.isEnabled()
+    qtbot.mouseClick(screen.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.page_number == 2, timeout=20000)
+    screen.show_page(total)
+    qtbot.waitUntil(lambda: screen.page_number == total, timeout=20000)
+    assert not screen.next_button.isEnabled()
     enabled = {role for role, b in screen.sign_buttons.items() if b.isEnabled()}
     assert enabled == {"lead"}
     assert "Incident lead: not yet" in screen.signature_state.text()

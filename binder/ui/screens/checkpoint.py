@@ -27,8 +27,8 @@ from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
 from binder.core.storage.database import Binder, atomic_write_bytes
 from binder.ui import dialogs
-from binder.ui.app import heading, muted
 from binder.ui.forms.signed import SignedDialog
+from binder.ui.style import heading, muted
 
 
 class CheckpointDialog(SignedDialog):

@@ -1,21 +1,20 @@
-"""The Report screen: export the full report or the executive summary, sign it, print the plan.
+"""The Report screen: export the full report or the executive summary, preview it page by
+page, sign it, print the plan.
 
 Building a report and signing it run off the UI thread with progress and
 Cancel (:func:`binder.ui.tasks.run_task`); each task opens its own binder
-connection. The preview shows the first pages as images when poppler's
-``pdftoppm`` is installed, and an outline of the file otherwise.
+connection. The preview renders one page at a time off the UI thread too
+(:mod:`binder.core.output.preview`, PDFium), so the people who sign read the
+very file they sign, page by page, before they sign it.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -43,30 +42,16 @@ from binder.ui.tasks import run_task
 
 SignerProvider = Callable[[], SigningSession | None]
 PathChooser = Callable[[str, str], Path | None]
-PREVIEW_PAGES = 3
-PREVIEW_DPI = 60
-PREVIEW_HEIGHT = 420  # pixels: three pages side by side on a laptop screen
+PAGE_WIDTH = 760  # pixels a preview page is rendered at (about 90 dpi on A4)
 _ROLE_TEXT = {"lead": "incident lead", "witness": "witness", "legal": "legal",
               "management": "management"}
 
 
-def _pdftoppm() -> str | None:
-    return shutil.which("pdftoppm")
-
-
-def render_preview(pdf: Path, pages: int = PREVIEW_PAGES, dpi: int = PREVIEW_DPI) -> list[bytes]:
-    """PNG images of the first pages (empty when pdftoppm is missing or fails)."""
-    tool = _pdftoppm()
-    if tool is None:
-        return []
-    with tempfile.TemporaryDirectory(prefix="binder-preview-") as folder:
-        try:
-            subprocess.run([tool, "-png", "-r", str(dpi), "-f", "1", "-l", str(pages), str(pdf),
-                            str(Path(folder) / "page")], check=True, capture_output=True,
-                           timeout=120)
-        except (OSError, subprocess.SubprocessError):
-            return []
-        return [p.read_bytes() for p in sorted(Path(folder).glob("page*.png"))]
+def page_pixmap(image) -> QPixmap:
+    """A rendered page (:class:`binder.core.output.preview.PageImage`) as a pixmap."""
+    qimage = QImage(image.rgb, image.width, image.height, image.stride,
+                    QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(qimage.copy())  # copy: the pixmap outlives the buffer
 
 
 #: (label, export format, register for CSV, file suffix) of "Export data".
@@ -146,16 +131,40 @@ class ReportScreen(QWidget):
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.file_label.setAccessibleName("Report file")
 
-        self.preview = QWidget()
-        self.preview_layout = QHBoxLayout(self.preview)
-        self.preview_layout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.preview_note = muted("The first pages appear here after an export.")
-        self.preview_layout.addWidget(self.preview_note)
+        # The preview: one page at a time, rendered off the UI thread.
+        self.page_number = 0  # 0: nothing shown
+        self.page_total = 0
+        self.page_task = None
+        self._wanted_page: int | None = None
+        self.page_view = QLabel("Export a report: its pages appear here, to read before "
+                                "anyone signs.")
+        self.page_view.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.page_view.setWordWrap(True)
+        self.page_view.setAccessibleName("Page")
+        self.page_view.setFrameShape(QFrame.Shape.NoFrame)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(self.preview)
+        scroll.setWidget(self.page_view)
         scroll.setAccessibleName("Preview")
-        scroll.setMinimumHeight(PREVIEW_HEIGHT + 30)
+        scroll.setMinimumHeight(360)
+        self.preview = scroll
+        self.prev_button = QPushButton("◀ Previous page")
+        self.prev_button.setAccessibleName("Previous page")
+        self.prev_button.setShortcut(QKeySequence(Qt.Key.Key_PageUp))
+        self.prev_button.clicked.connect(lambda: self.show_page(self.page_number - 1))
+        self.next_button = QPushButton("Next page ▶")
+        self.next_button.setAccessibleName("Next page")
+        self.next_button.setShortcut(QKeySequence(Qt.Key.Key_PageDown))
+        self.next_button.clicked.connect(lambda: self.show_page(self.page_number + 1))
+        self.page_label = muted("")
+        self.page_label.setAccessibleName("Page number")
+        pager = QHBoxLayout()
+        pager.addWidget(heading("Preview", 3))
+        pager.addStretch(1)
+        pager.addWidget(self.prev_button)
+        pager.addWidget(self.page_label)
+        pager.addWidget(self.next_button)
+        self._update_pager()
 
         buttons = QHBoxLayout()
         for b in (self.full_button, self.exec_button):
@@ -172,6 +181,7 @@ class ReportScreen(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.file_label)
         layout.addWidget(sign_box)
+        layout.addLayout(pager)
         layout.addWidget(scroll, 1)
         self._update_signatures()
 
@@ -279,7 +289,7 @@ class ReportScreen(QWidget):
                                       progress=progress, cancelled=cancelled)
             finally:
                 worker.close()
-            return path, result, render_preview(path)
+            return path, result
 
         self._set_busy(True)
         label = "Building the full report…" if variant == "full" else "Building the summary…"
@@ -287,47 +297,63 @@ class ReportScreen(QWidget):
                              on_failure=self._failed)
 
     def _exported(self, outcome) -> None:
-        path, result, images = outcome
+        path, result = outcome
         self.task = None
         self.current = path
         self.last_result = result
         kind = "Full report" if result.variant == "full" else "Executive summary"
         entries = f"{result.entries} journal entr{'y' if result.entries == 1 else 'ies'}"
         self.file_label.setText(f"{kind}: {path} ({result.pages} pages, {entries}, unsigned)")
-        self._show_preview(images)
         self._set_busy(False)
+        self.page_total = result.pages
+        self.show_page(1)
 
-    def _show_preview(self, images: list[bytes]) -> None:
-        while self.preview_layout.count():
-            item = self.preview_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        self.preview_note = None
-        if not images:
-            text = ("Preview needs poppler's pdftoppm, which is not installed; open the file "
-                    "in a PDF reader to look at it.")
-            if self.last_result is not None:
-                text += (f"\n\nThe file has {self.last_result.pages} pages: cover, summary, "
-                         "timeline, decisions, deadlines, notifications"
-                         + (", journal, evidence, impact, review" if self.last_result.variant ==
-                            "full" else ", next steps")
-                         + ", sign-off and verification appendix.")
-            note = muted(text)
-            self.preview_layout.addWidget(note)
+    # -- preview -------------------------------------------------------------
+
+    def show_page(self, number: int) -> None:
+        """Show page ``number`` of the report on screen (rendered off the UI thread)."""
+        if self.current is None or not 1 <= number <= max(self.page_total, 1):
             return
-        for number, data in enumerate(images, start=1):
-            pixmap = QPixmap()
-            pixmap.loadFromData(data, "PNG")
-            if pixmap.height() > PREVIEW_HEIGHT:
-                pixmap = pixmap.scaledToHeight(PREVIEW_HEIGHT,
-                                               Qt.TransformationMode.SmoothTransformation)
-            frame = QLabel()
-            frame.setPixmap(pixmap)
-            # A fixed size: the row scrolls sideways instead of cropping pages.
-            frame.setFixedSize(pixmap.size() + QSize(2, 2))
-            frame.setFrameShape(QFrame.Shape.Box)
-            frame.setAccessibleName(f"Page {number}")
-            self.preview_layout.addWidget(frame)
+        if self.page_task is not None:
+            self._wanted_page = number  # shown once the page being rendered arrives
+            return
+        path = self.current
+        width = max(min(self.preview.viewport().width() - 24, 1400), PAGE_WIDTH)
+
+        def work(progress, cancelled):
+            from binder.core.output.preview import render_page
+
+            if cancelled():
+                raise Cancelled("cancelled")
+            return render_page(path, number, width)
+
+        self.page_task = run_task(self, work, label="Rendering the page…",
+                                  on_success=self._page_ready, on_failure=self._page_failed,
+                                  show_progress=False)
+
+    def _page_ready(self, image) -> None:
+        self.page_task = None
+        self.page_number, self.page_total = image.number, image.pages
+        self.page_view.setPixmap(page_pixmap(image))
+        self.page_view.setAccessibleName(f"Page {image.number} of {image.pages}")
+        self._update_pager()
+        wanted, self._wanted_page = self._wanted_page, None
+        if wanted is not None and wanted != image.number:
+            self.show_page(wanted)
+
+    def _page_failed(self, exc: BaseException) -> None:
+        self.page_task = None
+        self._wanted_page = None
+        if not isinstance(exc, Cancelled):
+            self.page_view.setText(f"The page cannot be shown: {exc}. Open the file in a PDF "
+                                   "reader to read it.")
+        self._update_pager()
+
+    def _update_pager(self) -> None:
+        shown = self.page_number > 0
+        self.page_label.setText(f"Page {self.page_number} of {self.page_total}" if shown else "")
+        self.prev_button.setEnabled(shown and self.page_number > 1)
+        self.next_button.setEnabled(shown and self.page_number < self.page_total)
 
     # -- signing -------------------------------------------------------------
 
@@ -365,17 +391,17 @@ class ReportScreen(QWidget):
                 sign_report_file(worker, path, session, role)
             finally:
                 worker.close()
-            return session.person, role, render_preview(path)
+            return session.person, role
 
         self._set_busy(True)
         self.task = run_task(self, work, label="Signing the report…", on_success=self._signed,
                              on_failure=self._failed)
 
     def _signed(self, outcome) -> None:
-        person, role, images = outcome
+        person, role = outcome
         self.task = None
-        self._show_preview(images)
         self._set_busy(False)
+        self.show_page(self.page_number or 1)  # the signature now shows on its page
         dialogs.info(self, "Signed", f"{person} signed the report as {_ROLE_TEXT[role]}.")
 
     # -- paper binder --------------------------------------------------------
