@@ -86,9 +86,11 @@ class ReportScreen(QWidget):
 
         incident = get_incident(binder, incident_id)
         self.incident = incident
-        intro = ("The full report is for legal: every journal entry, signature and evidence "
-                 "item. The executive summary is a few pages for management. Both carry the "
-                 "verification bundle and four signature places.")
+        intro = ("The full report is the case file for counsel: facts, chronology, evidence "
+                 "and custody, decisions, notifications, costs and review, with every journal "
+                 "entry. The executive summary is two pages for management. Both carry the "
+                 "verification bundle and four signature places; read them below before "
+                 "signing.")
         if incident.drill:
             intro += " This is a drill: every page will say DRILL."
 
