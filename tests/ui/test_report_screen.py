@@ -121,3 +121,32 @@ def test_print_plan_fills_the_call_sheet_when_unlocked(qtbot, made, screen, tmp_
     assert title == "Paper binder written" and "1 contacts on the call sheet" in text
     assert "+49 170 1111111" in subprocess.run(["pdftotext", str(path), "-"],
                                                capture_output=True, text=True).stdout
+
+
+def test_the_assessment_form_signs_only_what_changed_and_the_summary_shows_it(
+        qtbot, screen, made, incident_id, tmp_path):
+    from binder.core.incident import assessment
+
+    assessment.assess(made.binder, incident_id, made.lead, root_cause="weak admin password")
+    dialog = screen.assess()
+    assert dialog.root_cause.toPlainText() == "weak admin password"
+    dialog.what_happened.setPlainText("A script in the checkout copied card details")
+    dialog.customers.setText("1200")
+    dialog.customers_estimate.setChecked(True)
+    dialog.asks.setPlainText("Approve the forensic investigator\nOffer credit monitoring")
+    dialog.rates.setText("USD=0.92")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "reporting currency" in dialog.message.text()
+    dialog.currency.setText("eur")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    current = assessment.current_assessment(made.binder, incident_id)
+    assert current.statements == 2 and current.is_estimate("customers")
+    assert current.sources["root_cause"][0] < current.sources["customers"][0]  # not restated
+    assert current.get("asks") == ["Approve the forensic investigator", "Offer credit monitoring"]
+    path = tmp_path / "summary.pdf"
+    export(qtbot, screen, path, screen.exec_button)
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                   text=True).stdout.split())
+    assert "A script in the checkout copied card details" in text
+    assert "1,200 customers (estimate)" in text and "Offer credit monitoring" in text

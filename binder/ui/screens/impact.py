@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -66,6 +67,9 @@ class ImpactPane(IncidentPane):
         self.currency.addItems(CURRENCIES)
         self.currency.setMaximumWidth(90)
         self.note = line_field("Note", "Where the figure comes from (quote, invoice, estimate)")
+        self.estimate = QCheckBox("E&stimate")
+        self.estimate.setToolTip("The figure is an estimate, not invoiced or booked; summaries "
+                                 "mark it so")
         self.add_button = QPushButton("&Add line")
         self.add_button.setAccessibleName("Add impact line")
         self.add_button.clicked.connect(self.add_line)
@@ -77,6 +81,7 @@ class ImpactPane(IncidentPane):
             caption.setBuddy(widget)
             form.addWidget(caption)
             form.addWidget(widget, stretch)
+        form.addWidget(self.estimate)
         form.addWidget(self.add_button)
         self.message = message_label()
 
@@ -99,8 +104,10 @@ class ImpactPane(IncidentPane):
         for line in state.impact:
             amount = cell(f"{money(line.amount)} {line.currency}")
             amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            note = ("estimate" + (f"; {line.note}" if line.note else "")) if line.estimate \
+                else line.note
             rows.append([cell(local_text(line.at, seconds=False), utc_text(line.at)),
-                         cell(line.category), amount, cell(line.note), cell(line.author)])
+                         cell(line.category), amount, cell(note), cell(line.author)])
         fill_rows(self.table, rows)
         totals = state.impact_totals
         self.totals.setText("Total: " + " · ".join(f"{money(v)} {k}" for k, v in sorted(totals.items()))
@@ -114,13 +121,15 @@ class ImpactPane(IncidentPane):
         try:
             entry_id = workflow.add_impact(self.binder, self.incident_id, author,
                                            self.category.currentText(), self.amount.text(),
-                                           self.currency.currentText(), self.note.text())
+                                           self.currency.currentText(), self.note.text(),
+                                           estimate=self.estimate.isChecked())
         except BinderError as exc:
             show_message(self.message, f"Not recorded: {exc}")
             return None
         show_message(self.message, "")
         self.amount.clear()
         self.note.clear()
+        self.estimate.setChecked(False)
         self.recorded(entry_id)
         return entry_id
 

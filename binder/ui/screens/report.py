@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, Cancelled
@@ -39,6 +41,9 @@ from binder.ui.forms.feedback import busy_cursor
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.style import heading, muted
 from binder.ui.tasks import run_task
+
+if TYPE_CHECKING:
+    from binder.ui.screens.assessment import AssessmentDialog
 
 SignerProvider = Callable[[], SigningSession | None]
 PathChooser = Callable[[str, str], Path | None]
@@ -169,7 +174,12 @@ class ReportScreen(QWidget):
         self._update_pager()
 
         buttons = QHBoxLayout()
-        for b in (self.full_button, self.exec_button):
+        self.assess_button = QPushButton("Assessment…")
+        self.assess_button.setAccessibleName("Assessment")
+        self.assess_button.setToolTip("What happened, root cause, who is affected, decisions "
+                                      "needed, risks and currency: what the reports state first")
+        self.assess_button.clicked.connect(self.assess)
+        for b in (self.assess_button, self.full_button, self.exec_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(QLabel("For other tools:"))
@@ -268,6 +278,22 @@ class ReportScreen(QWidget):
         worker.data_key = self.binder.data_key
         return worker
 
+    # -- assessment ----------------------------------------------------------
+
+    def assess(self) -> AssessmentDialog | None:
+        """Open the assessment form (signed by whoever is signed in)."""
+        from binder.ui.forms.signed import ask_author
+        from binder.ui.screens.assessment import AssessmentDialog
+
+        author = ask_author(self, self.signer_provider, "The assessment")
+        if author is None:
+            return None
+        dialog = AssessmentDialog(self, self.binder, self.incident_id, author)
+        self.assessment_dialog = dialog
+        dialog.finished.connect(lambda _result: setattr(self, "assessment_dialog", None))
+        dialog.open()
+        return dialog
+
     # -- export --------------------------------------------------------------
 
     def export(self, variant: str) -> None:
@@ -335,6 +361,8 @@ class ReportScreen(QWidget):
 
     def _page_ready(self, image) -> None:
         self.page_task = None
+        if not isValid(self.page_view):  # the screen was closed while the page rendered
+            return
         self.page_number, self.page_total = image.number, image.pages
         self.page_view.setPixmap(page_pixmap(image))
         self.page_view.setAccessibleName(f"Page {image.number} of {image.pages}")
@@ -346,6 +374,8 @@ class ReportScreen(QWidget):
     def _page_failed(self, exc: BaseException) -> None:
         self.page_task = None
         self._wanted_page = None
+        if not isValid(self.page_view):
+            return
         if not isinstance(exc, Cancelled):
             self.page_view.setText(f"The page cannot be shown: {exc}. Open the file in a PDF "
                                    "reader to read it.")
