@@ -76,10 +76,10 @@ def paragraph(f: ReportFacts) -> str:
     happened = get("what_happened")
     parts.append(f"On {detected} we detected an incident of the type "
                  f"“{esc(f.type_label)}”.")
-    parts.append(esc(_sentence(happened[:1].upper() + happened[1:])) if happened
+    parts.append(esc(_sentence(happened)) if happened
                  else "What happened is not yet established.")
     cause = get("root_cause")
-    parts.append(f"Root cause: {esc(_sentence(cause))}" if cause
+    parts.append(f"Root cause: {esc(_stop(cause))}" if cause
                  else "The root cause is not yet established.")
     start, end = get("exposure_from"), get("exposure_to")
     if start and end:
@@ -108,8 +108,16 @@ def paragraph(f: ReportFacts) -> str:
     return " ".join(parts)
 
 
-def _sentence(text: str) -> str:
+def _stop(text: str) -> str:
+    """The text as typed (single spaces) with a full stop."""
     text = " ".join(str(text).split())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _sentence(text: str) -> str:
+    """One sentence: single spaces, a capital first letter, a full stop."""
+    text = " ".join(str(text).split())
+    text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
