@@ -11,10 +11,11 @@ from pathlib import Path
 
 import click
 
-from binder.cli.common import binder_option, emit_json, json_option, open_path
+from binder.cli.common import binder_option, emit_json, json_option, resolve_path
 from binder.cli.root import cli
 from binder.core.crypto import signers
 from binder.core.incident.record import get_incident
+from binder.core.storage.database import open_binder
 from binder.core.verify.checks import verify_binder
 
 
@@ -45,7 +46,8 @@ def verify(binder_path, incident_ref: str | None, skip_files: bool, against: tup
             checkpoints.append((path, read_checkpoint_text(path)))
         else:
             exports.append(load_export(path))
-    with open_path(binder_path) as binder:
+    # A binder whose identity was deleted still gets an answer (a problem, exit 1).
+    with open_binder(resolve_path(binder_path), require_identity=False) as binder:
         iid = get_incident(binder, incident_ref).id if incident_ref else None
         report = verify_binder(binder, iid, check_files=not skip_files)
         for seen in exports:

@@ -32,6 +32,7 @@ from typing import Any
 
 from binder.core.errors import BadInput, IntegrityError, NotABinder, NotFound
 from binder.core.incident.journal import check_text, parse_time
+from binder.core.incident.record import list_incidents
 from binder.core.plan import revisions as plans
 from binder.core.plan.format import Plan, Prerequisite
 from binder.core.storage.database import Binder, open_binder, utc_now
@@ -258,13 +259,12 @@ def record_done(binder: Binder, key: str, who: str, note: str = "", *,
 
 
 def _latest_drill(binder: Binder) -> tuple[str, str, str] | None:
-    row = binder.conn.execute(
-        "SELECT opened_at, opened_by, id, title FROM incident WHERE drill = 1 "
-        "ORDER BY opened_at DESC, id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
+    # Through the incident records: when and by whom come from the signed opening.
+    drills = [i for i in list_incidents(binder) if i.drill]
+    if not drills:
         return None
-    return row[0], row[1], f"drill #{row[2]} \u201c{row[3]}\u201d"
+    latest = max(drills, key=lambda i: (i.opened_at, i.id))
+    return latest.opened_at, latest.opened_by, f"drill #{latest.id} \u201c{latest.title}\u201d"
 
 
 @lru_cache(maxsize=1)

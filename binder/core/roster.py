@@ -7,15 +7,46 @@ AES-256-GCM ciphertext whose associated data names the table, column, row
 row or column does not decrypt. Role and escalation order stay in clear so a
 call sheet can be ordered without the key. Searching happens on decrypted
 values in memory; nothing derived from them is written anywhere.
+
+Clear fields and history are bound too, so that someone without the key who
+edits the file gets an error, not a quietly different answer:
+
+* The associated data of every cell of a revision (``aad_version`` 2) also
+  names the revision's role, escalation order, external and removed flags and
+  the digest of the revision before it (:func:`row_digest`, a hash chain over
+  the clear fields of the contact's whole history). Moving a contact down the
+  ladder, hiding it, or changing an earlier revision makes its values stop
+  decrypting.
+* Which revision of each contact is the newest is kept in ``roster_head``: a
+  listing of (contact, newest revision, its digest) under an HMAC keyed by the
+  data key. Deleting the newest revision (rolling a phone number back), a whole
+  contact, or adding one outside the app no longer matches the listing.
+
+Binders written before this (``aad_version`` 1) keep their old revisions as
+they are. Re-sealing them would mean rewriting history rows (the append-only
+triggers refuse it, and rightly: a rewrite is exactly what we want to detect),
+and a migration cannot do it anyway because it runs before the binder is
+unlocked. So the associated data is versioned per row, and the head, which
+also covers the clear fields of old revisions through their digests, is
+written in one transaction at the first unlocked read after the upgrade. That
+first read trusts what it finds (an older binder offered no more); from then on
+every change is caught.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 import unicodedata
 import uuid as uuidlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from binder.core.crypto import envelope as crypto
 from binder.core.crypto import vault
@@ -28,6 +59,8 @@ if TYPE_CHECKING:
 TABLE = "contact_revision"
 SENSITIVE = ("name", "email", "phone", "im", "notes", "sla")
 KEY_VERSION = 1
+#: How new revisions are sealed: 2 binds the clear fields and the previous revision.
+AAD_VERSION = 2
 MAX_ESCALATION = 99
 LIMITS = {"name": 200, "email": 254, "phone": 64, "im": 200, "notes": 4000, "sla": 1000}
 LABELS = {
@@ -162,44 +195,223 @@ def _row(contact_id: str, revision: int) -> str:
     return f"{contact_id}/{revision}"
 
 
-def _aad(column: str, contact_id: str, revision: int, key_version: int) -> bytes:
-    return crypto.value_aad(TABLE, column, _row(contact_id, revision), key_version)
+def _binding(role: Any, escalation: Any, external: Any, removed: Any, prev: str) -> str:
+    # repr: a number stored as text, or text as a number, is a different binding.
+    return f"role={role!r}|esc={escalation!r}|ext={external!r}|rm={removed!r}|prev={prev}"
 
 
-def _seal(key: bytes, column: str, value: str, contact_id: str, revision: int) -> bytes:
+def row_digest(contact_id: Any, revision: Any, role: Any, escalation: Any, external: Any,
+               removed: Any, prev: str) -> str:
+    """The digest of one revision's clear fields and of the chain before it (key-free).
+
+    ``prev`` is the digest of the contact's previous revision ("" for the first).
+    """
+    text = f"ib-contact|{contact_id!r}/{revision!r}|{_binding(role, escalation, external, removed, prev)}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _aad(column: str, contact_id: str, revision: int, key_version: int, aad_version: int,
+         binding: str) -> bytes:
+    base = crypto.value_aad(TABLE, column, _row(contact_id, revision), key_version)
+    if aad_version == 1:
+        return base  # grandfathered: sealed before clear fields were bound
+    return base + f"|b{aad_version}|{binding}".encode("utf-8", "surrogatepass")
+
+
+def _seal(key: bytes, column: str, value: str, contact_id: str, revision: int, binding: str,
+          key_version: int = KEY_VERSION) -> bytes:
     raw = value.encode("utf-8")
     # NUL is refused in every field (a control character), so trailing NULs are only padding.
     padded = value + "\0" * (-len(raw) % _PAD_BLOCK or (_PAD_BLOCK if not raw else 0))
     return crypto.encrypt_value(
-        key, padded, _aad(column, contact_id, revision, KEY_VERSION), KEY_VERSION
+        key, padded, _aad(column, contact_id, revision, key_version, AAD_VERSION, binding),
+        key_version,
     )
 
 
 def _unseal(key: bytes, column: str, blob: bytes | None, contact_id: str, revision: int,
-            key_version: int) -> str:
+            key_version: int, aad_version: int, binding: str) -> str:
     if blob is None:
         return ""
     try:
-        plain = crypto.decrypt_value(key, bytes(blob), _aad(column, contact_id, revision, key_version))
-    except CorruptEnvelope:
+        if not isinstance(blob, bytes):
+            raise TypeError("not a BLOB")
+        plain = crypto.decrypt_value(
+            key, blob, _aad(column, contact_id, revision, key_version, aad_version, binding)
+        )
+    except (CorruptEnvelope, TypeError, ValueError):
         raise CorruptEnvelope(
             f"the {LABELS[column]} of contact {contact_id} (revision {revision}) does not decrypt: "
-            "it was moved from another row or altered; restore the binder from a backup"
+            "it was moved from another row, or this revision's role, escalation order, removed "
+            "flag or history was altered; restore the binder from a backup"
         ) from None
     return plain.rstrip("\0")
 
 
-_COLUMNS = (
-    "contact_id, revision, recorded_at, role, escalation, external, removed, key_version, "
-    + ", ".join(SENSITIVE)
-)
+_CLEAR = "contact_id, revision, recorded_at, role, escalation, external, removed, key_version, aad_version"
+_COLUMNS = _CLEAR + ", " + ", ".join(SENSITIVE)
 
 
-def _decrypt_row(key: bytes, row: tuple) -> Contact:
-    contact_id, revision, recorded_at, role, escalation, external, removed, key_version = row[:8]
+@dataclass(frozen=True)
+class _Link:
+    prev: str
+    digest: str
+
+
+def _chain(rows: Iterable[tuple]) -> dict[tuple[Any, Any], _Link]:
+    """(contact, revision) -> its place in its contact's hash chain, from clear columns only.
+
+    ``rows`` are (contact_id, revision, role, escalation, external, removed).
+    """
+    by_contact: dict[Any, list[tuple]] = {}
+    for row in rows:
+        by_contact.setdefault(row[0], []).append(row)
+    links: dict[tuple[Any, Any], _Link] = {}
+    for contact_rows in by_contact.values():
+        prev = ""
+        for cid, revision, role, escalation, external, removed in sorted(
+            contact_rows, key=lambda r: (not isinstance(r[1], int), r[1] if isinstance(r[1], int) else 0)
+        ):
+            digest = row_digest(cid, revision, role, escalation, external, removed, prev)
+            links[(cid, revision)] = _Link(prev, digest)
+            prev = digest
+    return links
+
+
+def _clear_rows(binder: Binder) -> list[tuple]:
+    return binder.conn.execute(
+        f"SELECT contact_id, revision, role, escalation, external, removed FROM {TABLE}"
+    ).fetchall()
+
+
+def current_listing(binder: Binder) -> dict[str, Any]:
+    """What the roster head must say: every contact's newest revision and its digest."""
+    rows = _clear_rows(binder)
+    links = _chain(rows)
+    newest: dict[Any, Any] = {}
+    for cid, revision, *_ in rows:
+        if isinstance(revision, int) and (cid not in newest or revision > newest[cid]):
+            newest[cid] = revision
+    contacts = sorted([str(cid), rev, links[(cid, rev)].digest] for cid, rev in newest.items())
+    return {"binder": binder.uuid, "contacts": contacts}
+
+
+def _listing_bytes(listing: dict[str, Any]) -> bytes:
+    return json.dumps(listing, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _head_key(key: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ib-roster-head").derive(key)
+
+
+def _write_head(binder: Binder, key: bytes) -> None:
+    body = _listing_bytes(current_listing(binder))
+    mac = hmac.new(_head_key(key), body, hashlib.sha256).digest()
+    binder.conn.execute(
+        "INSERT INTO roster_head (id, updated_at, listing, mac) VALUES (1, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, "
+        "listing = excluded.listing, mac = excluded.mac",
+        (utc_now(), body.decode("utf-8"), mac),
+    )
+
+
+def listing_differences(stored: Any, now: dict[str, Any]) -> list[str]:
+    """How the roster differs from the listing its head holds, in words (key-free)."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("contacts"), list):
+        return ["the roster's seal is damaged (not a listing)"]
+    problems = []
+    if stored.get("binder") != now["binder"]:
+        problems.append("the roster was sealed in another binder")
+    then: dict[str, tuple[Any, Any]] = {}
+    for item in stored["contacts"]:
+        if isinstance(item, list) and len(item) == 3:
+            then[str(item[0])] = (item[1], item[2])
+    here = {cid: (rev, digest) for cid, rev, digest in now["contacts"]}
+    for cid, (rev, digest) in then.items():
+        if cid not in here:
+            problems.append(f"contact {cid} is gone (deleted outside the app)")
+        elif here[cid][0] != rev:
+            problems.append(
+                f"contact {cid}: its newest revision is {rev!r}, but the roster now holds up to "
+                f"revision {here[cid][0]} (a revision was deleted or added outside the app)"
+            )
+        elif here[cid][1] != digest:
+            problems.append(
+                f"contact {cid}: its role, escalation order, removed flag or history was changed "
+                "outside the app"
+            )
+    for cid in here:
+        if cid not in then:
+            problems.append(f"contact {cid} was added outside the app")
+    return problems
+
+
+def gap_problems(binder: Binder) -> list[str]:
+    """Contacts whose revisions are not numbered 1, 2, 3... (key-free)."""
+    numbers: dict[Any, list[Any]] = {}
+    for cid, revision in binder.conn.execute(f"SELECT contact_id, revision FROM {TABLE}"):
+        numbers.setdefault(cid, []).append(revision)
+    problems = []
+    for cid, seen in numbers.items():
+        ints = sorted(n for n in seen if isinstance(n, int) and not isinstance(n, bool))
+        if len(ints) != len(seen) or ints != list(range(1, len(ints) + 1)):
+            problems.append(f"contact {cid}: its revisions are not numbered 1, 2, 3... "
+                            "(one was deleted or renumbered outside the app)")
+    return problems
+
+
+def check_roster_seal(binder: Binder, key: bytes) -> None:
+    """Refuse to read or write a roster changed outside the app (:class:`CorruptEnvelope`).
+
+    The first unlocked read of a binder from before the head existed writes it.
+    """
+    row = binder.conn.execute("SELECT listing, mac FROM roster_head WHERE id = 1").fetchone()
+    if row is None:
+        sealed_rows = binder.conn.execute(
+            f"SELECT count(*) FROM {TABLE} WHERE aad_version IS NOT 1"
+        ).fetchone()[0]
+        if sealed_rows:
+            raise CorruptEnvelope(
+                "the roster's seal (which revision of each contact is the newest) is gone: "
+                "it was deleted outside the app; restore the binder from a backup"
+            )
+        problems = gap_problems(binder)
+        if problems:
+            raise CorruptEnvelope(f"the roster was changed outside the app: {problems[0]}; "
+                                  "restore the binder from a backup")
+        with binder.write():
+            _write_head(binder, key)
+        return
+    listing_text, mac = row
+    body = listing_text.encode("utf-8", "surrogatepass") if isinstance(listing_text, str) else b""
+    expected = hmac.new(_head_key(key), body, hashlib.sha256).digest()
+    if not isinstance(mac, bytes) or not hmac.compare_digest(expected, mac):
+        raise CorruptEnvelope(
+            "the roster's seal was altered outside the app (its MAC does not match); restore the "
+            "binder from a backup"
+        )
+    try:
+        stored = json.loads(body)
+    except ValueError:
+        stored = None
+    problems = listing_differences(stored, current_listing(binder)) + gap_problems(binder)
+    if problems:
+        raise CorruptEnvelope(f"the roster was changed outside the app: {problems[0]}; "
+                              "restore the binder from a backup")
+
+
+def _links_for(binder: Binder) -> dict[tuple[Any, Any], _Link]:
+    return _chain(_clear_rows(binder))
+
+
+def _decrypt_row(key: bytes, row: tuple, links: dict[tuple[Any, Any], _Link]) -> Contact:
+    (contact_id, revision, recorded_at, role, escalation, external, removed, key_version,
+     aad_version) = row[:9]
+    link = links.get((contact_id, revision), _Link("", ""))
+    binding = _binding(role, escalation, external, removed, link.prev)
     values = {
-        column: _unseal(key, column, blob, contact_id, revision, key_version)
-        for column, blob in zip(SENSITIVE, row[8:], strict=True)
+        column: _unseal(key, column, blob, contact_id, revision, key_version, aad_version, binding)
+        for column, blob in zip(SENSITIVE, row[9:], strict=True)
     }
     return Contact(
         id=contact_id,
@@ -214,7 +426,7 @@ def _decrypt_row(key: bytes, row: tuple) -> Contact:
 
 
 def _insert_revision(binder: Binder, key: bytes, contact: Contact) -> None:
-    row = {
+    row: dict[str, Any] = {
         "contact_id": contact.id,
         "revision": contact.revision,
         "recorded_at": contact.recorded_at,
@@ -223,11 +435,19 @@ def _insert_revision(binder: Binder, key: bytes, contact: Contact) -> None:
         "external": int(contact.external),
         "removed": int(contact.removed),
         "key_version": KEY_VERSION,
+        "aad_version": AAD_VERSION,
     }
-    for column in SENSITIVE:
-        row[column] = _seal(key, column, getattr(contact, column), contact.id, contact.revision)
     with binder.write() as db:
+        check_roster_seal(binder, key)
+        prev = ""
+        if contact.revision > 1:
+            prev = _links_for(binder)[(contact.id, contact.revision - 1)].digest
+        binding = _binding(row["role"], row["escalation"], row["external"], row["removed"], prev)
+        for column in SENSITIVE:
+            row[column] = _seal(key, column, getattr(contact, column), contact.id,
+                                contact.revision, binding)
         db[TABLE].insert(row)
+        _write_head(binder, key)
 
 
 # ---------------------------------------------------------------- public API
@@ -305,10 +525,17 @@ def _latest_row(binder: Binder, contact_id: str) -> tuple:
     return row
 
 
+def _unlocked_and_sealed(binder: Binder) -> bytes:
+    key = vault.require_unlocked(binder)
+    check_roster_seal(binder, key)
+    return key
+
+
 def get_contact(binder: Binder, contact_id: str) -> Contact:
     """The latest revision of one contact (decrypted; needs the binder unlocked)."""
-    key = vault.require_unlocked(binder)
-    return _decrypt_row(key, _latest_row(binder, resolve_contact_id(binder, contact_id)))
+    key = _unlocked_and_sealed(binder)
+    return _decrypt_row(key, _latest_row(binder, resolve_contact_id(binder, contact_id)),
+                        _links_for(binder))
 
 
 def edit_contact(
@@ -394,13 +621,14 @@ def list_contacts(binder: Binder, include_removed: bool = False) -> list[Contact
 
     Raises :class:`~binder.core.errors.Locked` when the binder is locked.
     """
-    key = vault.require_unlocked(binder)
+    key = _unlocked_and_sealed(binder)
     rows = binder.conn.execute(
         f"""SELECT {_COLUMNS} FROM {TABLE} r
             WHERE revision = (SELECT max(revision) FROM {TABLE} WHERE contact_id = r.contact_id)"""
         + ("" if include_removed else " AND removed = 0")
     ).fetchall()
-    contacts = [_decrypt_row(key, row) for row in rows]
+    links = _links_for(binder)
+    contacts = [_decrypt_row(key, row, links) for row in rows]
     from binder.core.plan import revisions as plans
 
     try:
@@ -435,12 +663,13 @@ def call_sheet(binder: Binder, plan: Plan | None = None) -> list[CallSheetGroup]
 
 def contact_history(binder: Binder, contact_id: str) -> list[Contact]:
     """Every revision of one contact, oldest first (decrypted; needs the binder unlocked)."""
-    key = vault.require_unlocked(binder)
+    key = _unlocked_and_sealed(binder)
     cid = resolve_contact_id(binder, contact_id)
     rows = binder.conn.execute(
         f"SELECT {_COLUMNS} FROM {TABLE} WHERE contact_id = ? ORDER BY revision", (cid,)
     ).fetchall()
-    return [_decrypt_row(key, row) for row in rows]
+    links = _links_for(binder)
+    return [_decrypt_row(key, row, links) for row in rows]
 
 
 def search(binder: Binder, query: str, include_removed: bool = False) -> list[Contact]:

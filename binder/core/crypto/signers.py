@@ -140,6 +140,12 @@ def create_root(binder: Binder) -> x509.Certificate:
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        # The binder's whole identity, signed: `verify` compares it with the file's
+        # meta uuid, so a binder cannot be passed off as another one.
+        .add_extension(
+            x509.SubjectAlternativeName([x509.UniformResourceIdentifier(f"urn:uuid:{binder.uuid}")]),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     key_der = key.private_bytes(
@@ -157,6 +163,18 @@ def create_root(binder: Binder) -> x509.Certificate:
             }
         )
     return cert
+
+
+def root_binder_uuid(root: x509.Certificate) -> str | None:
+    """The binder uuid a root certificate was made for (None for roots made before it was named)."""
+    try:
+        names = root.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+    for uri in names.get_values_for_type(x509.UniformResourceIdentifier):
+        if uri.startswith("urn:uuid:"):
+            return uri[len("urn:uuid:"):]
+    return None
 
 
 def root_certificate(binder: Binder) -> x509.Certificate | None:

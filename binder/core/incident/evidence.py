@@ -142,7 +142,7 @@ class RecheckResult:
     evidence_id: int
     incident_id: int
     file: str
-    status: str  # ok | changed | missing | unreadable
+    status: str  # ok | changed | missing | not_a_file | unreadable
     expected: str
     actual: str = ""
     detail: str = ""
@@ -152,10 +152,14 @@ class RecheckResult:
         if self.status == "ok":
             return f"{head}: unchanged"
         if self.status == "changed":
+            if not self.actual.isalnum():
+                return f"{head}: CHANGED {self.actual}"
             return (f"{head}: CHANGED (SHA-256 is now {self.actual[:16]}..., "
                     f"registered {self.expected[:16]}...)")
         if self.status == "missing":
             return f"{head}: file not found (not checked)"
+        if self.status == "not_a_file":
+            return f"{head}: is {self.detail}, not the registered file"
         return f"{head}: cannot be read ({self.detail})"
 
 
@@ -199,16 +203,21 @@ def _snapshot(st: os.stat_result) -> _Snapshot:
 
 def _stream(
     fh, hasher, *, sink=None, base: int, total: int,
-    progress: Progress | None, cancelled: IsCancelled | None,
+    progress: Progress | None, cancelled: IsCancelled | None, limit: int | None = None,
 ) -> int:
-    """Feed an open binary file through ``hasher`` (and ``sink``); returns bytes read."""
+    """Feed an open binary file through ``hasher`` (and ``sink``); returns bytes read.
+
+    With ``limit``, stops after that many bytes.
+    """
     buf = bytearray(CHUNK)
     view = memoryview(buf)
     done = 0
     while True:
         if cancelled is not None and cancelled():
             raise Cancelled("cancelled; nothing was written")
-        n = fh.readinto(buf)
+        if limit is not None and done >= limit:
+            break
+        n = fh.readinto(view[: min(CHUNK, limit - done)] if limit is not None else buf)
         if not n:
             break
         chunk = view[:n]
@@ -1112,23 +1121,79 @@ def signed_items(binder: Binder, incident_id: int | None) -> Iterator[SignedItem
         yield SignedItem(r[0], r[1], r[7], tuple(r[:7]), data, r[8], r[9], r[10])
 
 
+def _file_kind(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _recorded_size(item: SignedItem) -> int | None:
+    size = item.data.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        return size
+    return None
+
+
 def recheck_item(
     binder: Binder, item: SignedItem, *, base: int, total: int,
     progress: Progress | None, cancelled: IsCancelled | None,
 ) -> RecheckResult:
-    """Hash one registered file again against the SHA-256 its registration signed."""
+    """Hash one registered file again against the SHA-256 its registration signed.
+
+    Never blocks and never reads more than the registered size (plus one byte,
+    to notice growth): a folder, named pipe, device or socket in the file's
+    place (or a symbolic link to one) is reported at once as ``not_a_file``,
+    without being opened for reading.
+    """
     expected = str(item.data.get("sha256") or item.row[3])
     stored = str(item.data.get("checked_path") or item.row[5])
-    file = resolve_file(binder, stored)
-    if not file.exists():
-        return RecheckResult(item.id, item.incident_id, str(file), "missing", expected)
     try:
-        with open(file, "rb", buffering=0) as fh:
-            hasher = hashlib.sha256()
-            _stream(fh, hasher, base=base, total=total, progress=progress, cancelled=cancelled)
+        file = resolve_file(binder, stored)
+        mode = os.stat(file).st_mode
+    except FileNotFoundError:
+        return RecheckResult(item.id, item.incident_id, stored, "missing", expected)
+    except (OSError, ValueError) as exc:
+        detail = getattr(exc, "strerror", None) or str(exc)
+        return RecheckResult(item.id, item.incident_id, stored, "unreadable", expected, detail=detail)
+    kind = _file_kind(mode)
+    if kind is not None:
+        return RecheckResult(item.id, item.incident_id, str(file), "not_a_file", expected, detail=kind)
+    limit = _recorded_size(item)
+    try:
+        # O_NONBLOCK: if a pipe is swapped in between the check above and this open,
+        # the open still returns at once (and the check below refuses it).
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         return RecheckResult(item.id, item.incident_id, str(file), "unreadable", expected,
                              detail=exc.strerror or str(exc))
+    try:
+        kind = _file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            return RecheckResult(item.id, item.incident_id, str(file), "not_a_file", expected,
+                                 detail=kind)
+        with os.fdopen(fd, "rb", buffering=0) as fh:
+            fd = -1
+            hasher = hashlib.sha256()
+            read = _stream(fh, hasher, base=base, total=total, progress=progress,
+                           cancelled=cancelled, limit=None if limit is None else limit + 1)
+    except OSError as exc:
+        return RecheckResult(item.id, item.incident_id, str(file), "unreadable", expected,
+                             detail=exc.strerror or str(exc))
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if limit is not None and read > limit:
+        return RecheckResult(item.id, item.incident_id, str(file), "changed", expected,
+                             "(larger than registered)")
     actual = hasher.hexdigest()
     status = "ok" if actual == expected else "changed"
     return RecheckResult(item.id, item.incident_id, str(file), status, expected, actual)
@@ -1151,8 +1216,9 @@ def recheck(
     for item in items:
         file = resolve_file(binder, str(item.data.get("checked_path") or item.row[5]))
         try:
-            sizes.append(os.stat(file).st_size)
-        except OSError:
+            info = os.stat(file)
+            sizes.append(info.st_size if stat.S_ISREG(info.st_mode) else 0)
+        except (OSError, ValueError):
             sizes.append(0)
     total = sum(sizes)
     results: list[RecheckResult] = []

@@ -4,13 +4,22 @@ The incident row holds what is fixed at opening; the same facts are the data
 of the incident's first, signed journal entry (kind ``open``), so `verify`
 notices when the row is edited. Everything that happens later (phases,
 decisions, closing) is a journal entry, never an update.
+
+The signed facts include the incident's number (``id``), the binder it was
+opened in (``binder``, the binder's uuid), when (``opened_at``) and by whom
+(``opened_by``). Who opened it and when are *shown* from the signed opening
+entry, not from the row: a row edited with sqlite3 is a `verify` finding, never
+a different answer on screen or in a report. Incidents opened by an earlier
+version have no ``opened_at``/``opened_by``/``id``/``binder`` in their facts;
+for them the opening entry's own signed time and author stand in.
 """
 
 from __future__ import annotations
 
+import json
 import uuid as uuidlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from binder.core import times
 from binder.core.errors import BadInput, NotFound
@@ -57,11 +66,46 @@ class Incident:
 
 
 _COLUMNS = "id, uuid, title, detected_at, type, severity, drill, plan_revision_id, opened_at, opened_by"
+# The row plus the signed bytes of its opening entry (entry 1), from which the
+# opening time and the opener are shown.
+_SELECT = (
+    "SELECT i.id, i.uuid, i.title, i.detected_at, i.type, i.severity, i.drill, "
+    "i.plan_revision_id, i.opened_at, i.opened_by, e.canonical FROM incident i "
+    "LEFT JOIN entry e ON e.incident_id = i.id AND e.seq = 1"
+)
+
+
+def signed_opening(canonical: Any) -> dict[str, Any]:
+    """The parsed signed opening entry (empty when missing or damaged)."""
+    if canonical is None:
+        return {}
+    try:
+        doc = json.loads(bytes(canonical) if not isinstance(canonical, str) else canonical)
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
+        return {}
+    return doc if isinstance(doc, dict) and doc.get("kind") == "open" else {}
+
+
+def opening_time_and_author(doc: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(opened at, opened by) as the signed opening entry states them.
+
+    Newer openings sign both in their facts; older ones are grandfathered: the
+    opening entry's own signed recorded-at time and author stand in.
+    """
+    facts = doc.get("data") if isinstance(doc.get("data"), dict) else {}
+    opened_at = facts.get("opened_at", doc.get("recorded_at"))
+    opened_by = facts.get("opened_by", doc.get("author"))
+    return (opened_at if isinstance(opened_at, str) else None,
+            opened_by if isinstance(opened_by, str) else None)
 
 
 def _row(row) -> Incident:
-    values = list(row)
+    values = list(row[:10])
     values[6] = bool(values[6])
+    signed_at, signed_by = opening_time_and_author(signed_opening(row[10]))
+    # Shown from the signed opening; the row's copy is only checked by `verify`.
+    values[8] = signed_at or str(values[8])
+    values[9] = signed_by or str(values[9])
     return Incident(*values)
 
 
@@ -121,6 +165,11 @@ def open_incident(
                 "opened_by": author.person,
             }
         ).last_pk
+        # Signed with the rest, so that no column of the row is outside a signature.
+        facts.update(
+            {"id": int(incident_id), "binder": binder.uuid, "opened_at": opened_at,
+             "opened_by": author.person}
+        )
         text = ("Drill opened: " if drill else "Incident opened: ") + facts["title"]
         journal.append(binder, incident_id, author,
                        NewEntry(text=text, kind="open", data=facts, occurred_at=detected))
@@ -203,9 +252,9 @@ def get_incident(binder: Binder, incident_id: int | str) -> Incident:
         number = int(key) if key.isascii() else -1
         if not 0 < number < 2**63:
             raise NotFound(f"there is no incident {incident_id!r}; see `binder incident list`")
-        row = binder.conn.execute(f"SELECT {_COLUMNS} FROM incident WHERE id = ?", (number,)).fetchone()
+        row = binder.conn.execute(f"{_SELECT} WHERE i.id = ?", (number,)).fetchone()
     else:
-        row = binder.conn.execute(f"SELECT {_COLUMNS} FROM incident WHERE uuid = ?", (key,)).fetchone()
+        row = binder.conn.execute(f"{_SELECT} WHERE i.uuid = ?", (key,)).fetchone()
     if row is None:
         raise NotFound(f"there is no incident {incident_id!r}; see `binder incident list`")
     return _row(row)
@@ -213,8 +262,14 @@ def get_incident(binder: Binder, incident_id: int | str) -> Incident:
 
 def list_incidents(binder: Binder) -> list[Incident]:
     """Every incident, newest first."""
-    rows = binder.conn.execute(f"SELECT {_COLUMNS} FROM incident ORDER BY id DESC").fetchall()
+    rows = binder.conn.execute(f"{_SELECT} ORDER BY i.id DESC").fetchall()
     return [_row(r) for r in rows]
+
+
+def incident_rows(binder: Binder) -> list[tuple]:
+    """Every incident row exactly as stored (for `verify`, which compares it with the
+    signed opening), ordered by id."""
+    return binder.conn.execute(f"SELECT {_COLUMNS} FROM incident ORDER BY id").fetchall()
 
 
 def most_recent_incident(binder: Binder) -> Incident | None:

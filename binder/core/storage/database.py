@@ -433,6 +433,31 @@ def m007_event_time_order(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="m008_roster_binding")
+def m008_roster_binding(db: sqlite_utils.Database) -> None:
+    """Bind each contact revision's clear fields and its place in the history.
+
+    ``aad_version`` says how a revision's encrypted cells were sealed: 1 for
+    revisions written before this migration (associated data names table,
+    column, row and key version only), 2 from now on (role, escalation order,
+    external and removed flags and the previous revision's digest too). Old rows
+    cannot be re-sealed here: a migration runs before the binder is unlocked.
+    ``roster_head`` holds which revision of each contact is the newest, under a
+    MAC made with the data key (written at the first unlock of an old binder).
+    """
+    db.executescript(
+        """
+        ALTER TABLE contact_revision ADD COLUMN aad_version INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE roster_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            updated_at TEXT NOT NULL,
+            listing TEXT NOT NULL,
+            mac BLOB NOT NULL
+        );
+        """
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -459,8 +484,14 @@ class Binder:
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         """A value from the binder's meta table."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else default
+        # As bytes, decoded leniently: a damaged cell (not UTF-8, a number) must not
+        # stop the binder from opening, or `verify` from naming the damage.
+        row = self.conn.execute(
+            "SELECT CAST(value AS BLOB) FROM meta WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return default
+        return bytes(row[0]).decode("utf-8", "replace")
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -593,12 +624,14 @@ def _check_is_binder_file(path: Path) -> None:
         )
 
 
-def open_binder(path: str | os.PathLike[str]) -> Binder:
+def open_binder(path: str | os.PathLike[str], *, require_identity: bool = True) -> Binder:
     """Open an existing binder, applying pending forward migrations.
 
     Refuses (with one clear line, writing nothing) a missing path, a folder, a
     file that is not SQLite, an SQLite file that is not a binder, a binder from
-    a newer version, and a binder on read-only media.
+    a newer version, and a binder on read-only media. ``require_identity=False``
+    (for `verify`, which must answer every binder) opens one whose identity is
+    gone from its meta table; ``uuid`` is then empty and verify names it.
     """
     path = Path(path).expanduser()
     _check_is_binder_file(path)
@@ -618,7 +651,7 @@ def open_binder(path: str | os.PathLike[str]) -> Binder:
         if isinstance(exc, sqlite3.Error):
             raise translate_sqlite_error(exc, path) from None
         raise
-    if not binder.uuid:
+    if not binder.uuid and require_identity:
         binder.close()
         raise NotABinder(f"{path} is an incomplete binder (no identity); it was never finished")
     return binder

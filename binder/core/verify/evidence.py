@@ -33,6 +33,11 @@ def check_evidence(
             report.evidence_files += 1
             report.add(item.incident_id, item.seq, "evidence_changed",
                        f"evidence file altered: {result}")
+        elif result.status == "not_a_file":
+            # Reading a pipe or a device would hang or never end; something put it
+            # in the file's place.
+            report.add(item.incident_id, item.seq, "evidence_not_a_file",
+                       f"evidence file replaced: {result}")
         elif result.status == "missing" and item.data.get("stored_copy"):
             # An external drive may simply not be attached; the copy the binder keeps in
             # its own evidence folder has no such excuse.

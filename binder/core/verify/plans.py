@@ -29,12 +29,12 @@ def check_plan_revisions(binder: Binder, report: VerifyReport, incident_id: int 
     if incident_id is not None:
         sql += " WHERE r.id = (SELECT plan_revision_id FROM incident WHERE id = ?)"
         params = (incident_id,)
-    numbers: dict[str, list[int]] = {}
+    numbers: dict[object, list[object]] = {}
     for rev_id, name, number, content, stored in binder.conn.execute(sql + " ORDER BY p.id, r.number", params):
         numbers.setdefault(name, []).append(number)
         if isinstance(content, bytes):
             content = content.decode("utf-8", "replace")
-        actual = hashlib.sha256(str(content).encode("utf-8")).hexdigest()
+        actual = hashlib.sha256(str(content).encode("utf-8", "surrogatepass")).hexdigest()
         if actual != stored:
             report.add(
                 incident_id, None, "plan_revision_changed",
@@ -45,8 +45,11 @@ def check_plan_revisions(binder: Binder, report: VerifyReport, incident_id: int 
         _check_cited_revision(binder, report, incident_id)
         return
     for name, seen in numbers.items():
-        expected = list(range(1, max(seen) + 1))
-        gone = sorted(set(expected) - set(seen))
+        ints = sorted({n for n in seen if isinstance(n, int) and not isinstance(n, bool)})
+        if len(ints) != len(seen):
+            report.add(None, None, "plan_revision_changed",
+                       f"plan {name!r}: a revision's number is damaged (not a whole number)")
+        gone = _gaps(ints)
         if gone:
             listed = ", ".join(str(n) for n in gone[:5]) + ("..." if len(gone) > 5 else "")
             report.add(None, None, "plan_revision_missing",
@@ -57,6 +60,24 @@ def check_plan_revisions(binder: Binder, report: VerifyReport, incident_id: int 
     ):
         report.add(iid, None, "plan_revision_missing",
                    f"the plan revision this incident ran under (id {rev_id}) is gone")
+
+
+def _gaps(numbers: list[int], most: int = 6) -> list[int]:
+    """The first few numbers missing from 1..max(numbers) (sorted, distinct input).
+
+    Walks the gaps instead of building the whole range: a number edited to
+    2**62 must not make `verify` count to it.
+    """
+    gone: list[int] = []
+    expected = 1
+    for number in numbers:
+        while expected < number and len(gone) < most:
+            gone.append(expected)
+            expected += 1
+        if len(gone) >= most:
+            break
+        expected = max(expected, number + 1)
+    return gone
 
 
 def _check_cited_revision(binder: Binder, report: VerifyReport, incident_id: int) -> None:

@@ -148,6 +148,9 @@ _INCIDENT_SQL = """
           IS NOT json_array(i.title, i.detected_at, i.type, i.severity, i.plan_revision_id,
                             i.opened_by, 'open')
        OR json_extract(e.canonical, '$.data.drill') IS NOT i.drill
+       -- Signed by openings since the opening time and number were (older ones lack them).
+       OR coalesce(json_extract(e.canonical, '$.data.opened_at'), i.opened_at) IS NOT i.opened_at
+       OR coalesce(json_extract(e.canonical, '$.data.id'), i.id) IS NOT i.id
 """
 
 

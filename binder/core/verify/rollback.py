@@ -23,6 +23,7 @@ from typing import Any
 
 from binder.core.errors import BadInput, UnsupportedFormat
 from binder.core.storage.database import Binder
+from binder.core.verify.cells import as_bytes
 from binder.core.verify.findings import VerifyReport
 
 BUNDLE_FORMAT = "incident-binder-bundle"
@@ -255,7 +256,7 @@ def _compare_cosigns(
 
 def _compare_root(binder: Binder, seen: ExportSeen, report: VerifyReport, iid: int | None) -> None:
     row = binder.conn.execute("SELECT cert_der FROM root WHERE id = 1").fetchone()
-    here = hashlib.sha256(bytes(row[0])).hexdigest() if row else None
+    here = hashlib.sha256(as_bytes(row[0]) or b"").hexdigest() if row else None
     if here != seen.root_fingerprint:
         report.add(iid, None, "root_changed",
                    f"the root certificate is not the one the {seen.source} saw (fingerprint "
@@ -278,7 +279,7 @@ def _compare_plan(binder: Binder, seen: ExportSeen, report: VerifyReport, iid: i
         report.add(iid, None, "plan_revision_changed",
                    f"plan {name!r} revision {number}, which the {seen.source} cites, is gone")
         return
-    content = row[1].encode("utf-8") if isinstance(row[1], str) else bytes(row[1])
+    content = as_bytes(row[1]) or b""
     if hashlib.sha256(content).hexdigest() != digest:
         report.add(iid, None, "plan_revision_changed",
                    f"plan {name!r} revision {number} is not the text the {seen.source} cites "

@@ -157,9 +157,14 @@ def test_removed_cosignature_is_found_against_the_export(history):
 
 
 def _resign_everything(path: Path, forger) -> None:
-    """Replace root and certificates by the forger's and re-sign every record consistently."""
+    """Replace root and certificates by the forger's and re-sign every record consistently.
+
+    The forger's root names the forger's binder, so the binder takes on its identity
+    too (in its meta table and in every signed opening).
+    """
     src = sqlite3.connect(forger.path)
     root_der, root_env = src.execute("SELECT cert_der, key_envelope FROM root").fetchone()
+    forged_uuid = src.execute("SELECT value FROM meta WHERE key = 'uuid'").fetchone()[0]
     certs = {p: (fp, der) for p, fp, der in src.execute(
         "SELECT s.person, c.fingerprint, c.cert_der FROM certificate c JOIN signer s ON s.id = c.signer_id")}
     src.close()
@@ -172,6 +177,7 @@ def _resign_everything(path: Path, forger) -> None:
     ).fetchall():
         conn.execute(f"DROP TRIGGER {name}")
     conn.execute("UPDATE root SET cert_der = ?, key_envelope = ?", (root_der, root_env))
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'uuid'", (forged_uuid,))
     for person, (fp, der) in certs.items():
         conn.execute("UPDATE certificate SET fingerprint = ?, cert_der = ? WHERE signer_id = "
                      "(SELECT id FROM signer WHERE person = ?)", (fp, der, person))
@@ -183,12 +189,15 @@ def _resign_everything(path: Path, forger) -> None:
                 (iid,)).fetchall():
             doc = json.loads(canonical)
             doc["cert"], doc["prev"] = certs[author][0], prev
+            if doc["kind"] == "open":
+                doc["data"]["binder"] = forged_uuid
             data = journal.canonical_bytes(doc)
             prev = hashlib.sha256(data).hexdigest()
             new_hash[eid] = prev
             conn.execute("UPDATE entry SET cert_fingerprint = ?, prev_hash = ?, hash = ?, "
-                         "canonical = ?, signature = ? WHERE id = ?",
-                         (doc["cert"], doc["prev"], prev, data, keys[author].sign(data), eid))
+                         "canonical = ?, signature = ?, data = ? WHERE id = ?",
+                         (doc["cert"], doc["prev"], prev, data, keys[author].sign(data),
+                          json.dumps(doc["data"], sort_keys=True, ensure_ascii=False), eid))
     for cid, entry_id, witness, canonical in conn.execute(
             "SELECT id, entry_id, witness, canonical FROM cosign").fetchall():
         doc = json.loads(canonical)
@@ -218,7 +227,8 @@ def test_binder_resigned_under_another_root_passes_alone_but_not_against_the_rep
     # A consistent forgery under a new root: the binder alone cannot tell (documented limit).
     assert alone.ok, [str(p) for p in alone.problems]
     report = _compare(history["path"], history["dir"] / "report.pdf")
-    assert _codes(report) == {"root_changed", "certificate_gone", "history_rewritten"}
+    assert _codes(report) == {"other_binder", "root_changed", "certificate_gone",
+                              "history_rewritten"}
     assert [p.entry for p in report.problems if p.code == "history_rewritten"] == [1]
 
 
