@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="binder", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("binder: cancelled; nothing was written", err=True)
+        # Said of what was asked at the prompt: an earlier step (an unlock noted in the
+        # access log, say) may have been recorded already, so no "nothing was written".
+        click.echo("binder: cancelled at the prompt; what the command was about to do was not done",
+                   err=True)
         sys.exit(2)
     except click.UsageError as exc:
         # One line, like every other refusal (click's own form spans four).

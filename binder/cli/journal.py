@@ -65,22 +65,25 @@ def journal_add(binder_path, incident_ref, person, text, reason, kind, occurred_
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--as", "person", required=True, help="Author of every imported entry.")
 def journal_import(binder_path, incident_ref, file: Path, person: str) -> None:
-    """Append one signed entry per JSON line (text, reason, kind, occurred_at)."""
-    try:
-        # utf-8-sig: editors on Windows start UTF-8 files with a byte-order mark.
-        lines = file.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise BadInput(f"no file at {file}") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{file} is not UTF-8 text") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {file}: {exc.strerror}") from None
-    entries = jr.parse_import_lines(lines)
+    """Append one signed entry per JSON line (text, reason, kind, occurred_at).
+
+    All lines are written or none; lines an earlier import of this incident
+    already holds (same text, same occurrence) are skipped, so running the same
+    import twice adds nothing.
+    """
+    entries = jr.parse_import_lines(jr.read_import_file(file))
     with open_path(binder_path) as binder:
         inc = get_incident(binder, incident_ref)
         author = signer_session(binder, person)
-        ids = jr.append_many(binder, inc.id, author, entries)
-    click.echo(f"imported {len(ids)} entries ({ids[0]}..{ids[-1]})", err=True)
+        result = jr.import_entries(binder, inc.id, author, entries)
+    ids = result.ids
+    already = (f"; {result.skipped} line(s) were already imported and were skipped"
+               if result.skipped else "")
+    if ids:
+        click.echo(f"imported {len(ids)} entries ({ids[0]}..{ids[-1]}){already}", err=True)
+    else:
+        click.echo(f"nothing new to import: all {result.skipped} line(s) were already imported",
+                   err=True)
 
 
 @journal.command("cosign")

@@ -180,5 +180,5 @@ def test_import_refuses_the_whole_file_for_one_bad_line(made, incident_id, cli, 
     assert_refused(cli("journal", "import", str(incident_id), str(binary), "--as", LEAD), 2,
                    "not UTF-8")
     assert_refused(cli("journal", "import", str(incident_id), str(tmp_path / "none.jsonl"),
-                       "--as", LEAD), 2, "no file")
+                       "--as", LEAD), 2, "no import file")
     assert count(made, incident_id) == 1

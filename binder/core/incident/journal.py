@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from binder.core import times
 from binder.core.errors import BadInput, NotFound
 from binder.core.storage.database import Binder, utc_now
+from binder.core.storage.depth import json_depth
+from binder.core.storage.files import read_input_file
 
 if TYPE_CHECKING:
     from binder.core.crypto.signers import SigningSession
@@ -62,7 +65,6 @@ USER_KINDS = ("observation", "action", "decision", "communication", "note")
 MAX_TEXT = 100_000
 #: Bidirectional embedding, override and isolate controls (not RTL letters).
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-IMPORT_BATCH = 1000
 #: Orders a journal can be read in: as written (the chain) or by when things happened.
 ORDERS = ("entry", "event")
 #: SQL for the moment an entry stands for: its stated event time, else when it was written.
@@ -380,24 +382,80 @@ def append_many(
     incident_id: int,
     author: SigningSession,
     entries: Sequence[NewEntry],
-    *,
-    batch: int = IMPORT_BATCH,
 ) -> list[int]:
-    """Append many entries in batched transactions; each is chained and signed.
+    """Append many entries, each chained and signed, in ONE transaction: all or none.
 
-    Every entry is validated before the first is written, so a bad one keeps
-    all of them out.
+    Every entry is validated before the first is written, and a failure while
+    writing (a killed process, a full disk) leaves none of them.
     """
     checked = [validate(e) for e in entries]
     ids: list[int] = []
-    uuid = _incident_uuid(binder, incident_id)
-    for start in range(0, len(checked), batch):
-        with binder.write():
-            head = _head(binder, incident_id, uuid)
-            for new in checked[start : start + batch]:
-                entry_id, head = _insert(binder, incident_id, uuid, author, new, head)
-                ids.append(entry_id)
+    with binder.write():
+        uuid = _incident_uuid(binder, incident_id)
+        head = _head(binder, incident_id, uuid)
+        for new in checked:
+            entry_id, head = _insert(binder, incident_id, uuid, author, new, head)
+            ids.append(entry_id)
     return ids
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What `journal import` did: the new entry ids, and how many lines were already there."""
+
+    ids: tuple[int, ...]
+    skipped: int
+
+
+def _import_key(new: NewEntry) -> tuple[str, int] | None:
+    mark = new.data.get("imported") if isinstance(new.data, Mapping) else None
+    if not isinstance(mark, Mapping):
+        return None
+    return str(mark.get("line_sha256")), int(mark.get("occurrence", 0))
+
+
+def _imported_keys(binder: Binder, incident_id: int) -> set[tuple[str, int]]:
+    # From the data column (checked against the signed bytes by `verify`); a damaged
+    # cell is skipped rather than stopping the import.
+    marks = ",".join("?" * len(USER_KINDS))
+    rows = binder.conn.execute(
+        "SELECT CASE WHEN json_valid(data) THEN json_extract(data, '$.imported.line_sha256') END, "
+        "CASE WHEN json_valid(data) THEN json_extract(data, '$.imported.occurrence') END "
+        f"FROM entry WHERE incident_id = ? AND kind IN ({marks})",
+        (incident_id, *USER_KINDS),
+    )
+    return {(str(digest), int(occurrence)) for digest, occurrence in rows
+            if digest is not None and isinstance(occurrence, int)}
+
+
+def import_entries(
+    binder: Binder, incident_id: int, author: SigningSession, entries: Sequence[NewEntry],
+) -> ImportResult:
+    """Append imported lines in one transaction, skipping lines this incident already holds.
+
+    Each line from :func:`parse_import_lines` carries, in its signed data, the
+    SHA-256 of its text and which occurrence of that text in the file it is; a
+    line whose (hash, occurrence) an earlier import already signed is skipped,
+    so importing the same file twice (or a longer version of it) adds only what
+    is new. All new lines are written or none.
+    """
+    checked = [validate(e) for e in entries]
+    ids: list[int] = []
+    skipped = 0
+    with binder.write():
+        uuid = _incident_uuid(binder, incident_id)
+        seen = _imported_keys(binder, incident_id)
+        head = _head(binder, incident_id, uuid)
+        for new in checked:
+            key = _import_key(new)
+            if key is not None and key in seen:
+                skipped += 1
+                continue
+            entry_id, head = _insert(binder, incident_id, uuid, author, new, head)
+            ids.append(entry_id)
+            if key is not None:
+                seen.add(key)
+    return ImportResult(tuple(ids), skipped)
 
 
 def _check_witness(author: SigningSession | None, witness: SigningSession | None) -> None:
@@ -592,17 +650,50 @@ def head_hash(binder: Binder, incident_id: int) -> str:
     return _head(binder, incident_id, _incident_uuid(binder, incident_id))[1]
 
 
+#: An import line holds at most one entry's text and reasoning.
+MAX_IMPORT_LINE = 4 * MAX_TEXT
+MAX_IMPORT_DEPTH = 8
+
+
+#: A notes file for `journal import`: far more than anyone types, far less than memory.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+
+def read_import_file(path: str | os.PathLike[str]) -> list[str]:
+    """The lines of a JSON-lines notes file: a regular file of at most :data:`MAX_IMPORT_BYTES`.
+
+    A named pipe, a device such as ``/dev/zero`` or a folder is refused at once
+    without reading it (:class:`BadInput`), as is a file that is too large or
+    not UTF-8.
+    """
+    data = read_input_file(path, what="import file", limit=MAX_IMPORT_BYTES)
+    try:
+        # utf-8-sig: editors on Windows start UTF-8 files with a byte-order mark.
+        return data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path} is not UTF-8 text (byte {exc.start}); nothing was imported") from None
+
+
 def parse_import_lines(lines: Iterable[str]) -> list[NewEntry]:
     """Parse JSON-lines notes; a bad line raises :class:`BadInput` naming its number."""
     out: list[NewEntry] = []
     allowed = {"text", "reason", "kind", "occurred_at"}
+    occurrences: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if len(line) > MAX_IMPORT_LINE:
+            raise BadInput(f"line {number}: longer than {MAX_IMPORT_LINE} characters; "
+                           "nothing was imported")
+        depth = json_depth(line)
+        if depth > MAX_IMPORT_DEPTH:
+            raise BadInput(f"line {number}: nested {depth} levels deep (an import line is one flat "
+                           "JSON object); nothing was imported")
         try:
             obj = json.loads(line)
-        except ValueError as exc:
-            raise BadInput(f"line {number}: not valid JSON ({exc.msg}); nothing was imported") from None
+        except (ValueError, RecursionError) as exc:
+            msg = getattr(exc, "msg", "too deeply nested")
+            raise BadInput(f"line {number}: not valid JSON ({msg}); nothing was imported") from None
         if not isinstance(obj, dict):
             raise BadInput(f"line {number}: expected a JSON object with \"text\"; nothing was imported")
         unknown = set(obj) - allowed
@@ -620,12 +711,18 @@ def parse_import_lines(lines: Iterable[str]) -> list[NewEntry]:
             raise BadInput(
                 f"line {number}: kind {kind!r} is not one of {', '.join(USER_KINDS)}; nothing was imported"
             )
+        # Which line this is, signed with the entry: a second import of the same
+        # file recognises it (the n-th copy of one text is the n-th occurrence).
+        digest = hashlib.sha256(line.strip().encode("utf-8", "surrogatepass")).hexdigest()
+        occurrence = occurrences.get(digest, 0)
+        occurrences[digest] = occurrence + 1
+        mark = {"line": number, "line_sha256": digest, "occurrence": occurrence}
         try:
             out.append(
                 validate(
                     NewEntry(
                         text=obj.get("text", ""), reason=obj.get("reason", ""), kind=kind,
-                        occurred_at=obj.get("occurred_at"),
+                        occurred_at=obj.get("occurred_at"), data={"imported": mark},
                     )
                 )
             )
