@@ -5,6 +5,7 @@ from __future__ import annotations
 import keyring
 import pytest
 
+from binder.core.crypto import vault
 from binder.core.incident.record import open_incident
 from binder.core.plan import revisions as plans
 from tests.helpers import Made, MemoryKeyring, make_binder
@@ -36,6 +37,8 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
 def memory_keyring():
     """An in-memory keyring backend for the duration of a test."""
     backend = MemoryKeyring()
+    # The stand-in for an OS keyring that protects secrets at rest (CI has none).
+    vault.vouch_for_keyring_in_tests(MemoryKeyring)
     keyring.set_keyring(backend)
     return backend
 

@@ -252,6 +252,10 @@ def keyring_remember(binder_path: Path | None) -> None:
     """Let this computer unlock the binder from its OS keyring."""
     if not use_keyring():
         raise BadInput("BINDER_NO_KEYRING is set, so the OS keyring is left alone; unset it first")
+    backend, why = vault.protected_keyring()
+    if backend is None:
+        # Before the passphrase is asked: a plain-text keyring is refused, not used.
+        raise BinderError(f"{why}; nothing was stored")
     with open_path(binder_path) as binder:
         unlock(binder)
         if not vault.remember_on_this_computer(binder):

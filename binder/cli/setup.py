@@ -26,17 +26,10 @@ from binder.core.storage.database import atomic_write_bytes, create_binder
 
 
 def read_plan_file(path: Path) -> str:
-    """Read a plan text file, with a clear message when it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"no plan file at {path}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path} is a folder, not a plan file") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{path} is not UTF-8 text; save the plan as UTF-8") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    """Read a plan text file: regular, bounded, UTF-8 (one clear line otherwise)."""
+    from binder.core.plan import files
+
+    return files.read_plan_file(path)
 
 
 @cli.command()

@@ -7,6 +7,8 @@ binder restored from an older copy, or rewritten since, fails.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import click
@@ -81,8 +83,15 @@ def verify(binder_path, incident_ref: str | None, skip_files: bool, against: tup
 def _peek(path: Path) -> bytes:
     # Only the start: a checkpoint begins with its origin line; anything else
     # (bundle, PDF, a missing file) goes to the export reader and its messages.
+    # Opened without blocking and read only if it is a regular file: a named pipe
+    # or a device goes on to the export reader, which refuses it in one line.
     try:
-        with open(path, "rb") as fh:
-            return fh.read(64)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return b""
+    try:
+        return os.read(fd, 64) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)

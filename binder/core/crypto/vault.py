@@ -92,6 +92,26 @@ def has_keys(binder: Binder) -> bool:
     return _slot(binder, SLOT_PASSPHRASE) is not None
 
 
+#: The keyrings that keep secrets encrypted at rest under the user's login: Secret
+#: Service (GNOME Keyring, KeePassXC...), KWallet, the macOS Keychain and the Windows
+#: Credential Locker. Anything else (keyrings.alt's plain-text or file backends, the
+#: null and fail backends, a third-party plug-in) is refused and never written to.
+PROTECTED_KEYRINGS = frozenset({
+    "keyring.backends.SecretService.Keyring",
+    "keyring.backends.kwallet.DBusKeyring",
+    "keyring.backends.macOS.Keyring",
+    "keyring.backends.Windows.WinVaultKeyring",
+})
+# Backends tests may vouch for through the API (an in-memory stand-in: CI has no OS
+# keyring). No setting or variable reaches this.
+_VOUCHED: set[type] = set()
+
+
+def vouch_for_keyring_in_tests(backend_class: type) -> None:
+    """Let a test's in-memory keyring count as protected (tests only; API only)."""
+    _VOUCHED.add(backend_class)
+
+
 def _keyring():
     # Imported lazily: keyring's backend discovery costs time we only pay when used.
     import keyring
@@ -99,29 +119,76 @@ def _keyring():
     return keyring
 
 
-def keyring_get(account: str) -> str | None:
-    """Read our secret from the OS keyring; None when there is no usable keyring."""
+def _names(backend: object) -> set[str]:
+    return {f"{cls.__module__}.{cls.__qualname__}" for cls in type(backend).__mro__}
+
+
+def _protected(backend: object) -> bool:
+    return bool(_names(backend) & PROTECTED_KEYRINGS) or type(backend) in _VOUCHED
+
+
+def _describe(backend: object) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def protected_keyring() -> tuple[object | None, str]:
+    """(the OS keyring to use, "") or (None, why there is none we may use).
+
+    A chain of backends (keyring's ChainerBackend) is looked into: the first
+    protected backend in it is used, the others are never touched.
+    """
     try:
-        return _keyring().get_password(KEYRING_SERVICE, account)
+        chosen = _keyring().get_keyring()
+    except Exception as exc:  # noqa: BLE001 - discovery itself can fail on broken setups
+        return None, f"no OS keyring could be found ({type(exc).__name__})"
+    candidates = list(getattr(chosen, "backends", None) or [chosen])
+    for backend in candidates:
+        if _protected(backend):
+            return backend, ""
+    found = ", ".join(_describe(b) for b in candidates) or "none"
+    return None, (
+        f"no usable OS keyring on this computer: the keyring here ({found}) does not protect "
+        "secrets at rest (a plain-text or file backend, or none at all); Incident Binder uses "
+        "only Secret Service, KWallet, the macOS Keychain or the Windows Credential Locker, so "
+        "the passphrase stays the way to unlock"
+    )
+
+
+def keyring_get(account: str) -> str | None:
+    """Read our secret from the OS keyring; None when there is no usable, protected keyring."""
+    backend, why = protected_keyring()
+    if backend is None:
+        log.info("OS keyring not used: %s", why)
+        return None
+    try:
+        return backend.get_password(KEYRING_SERVICE, account)  # type: ignore[attr-defined]
     except Exception as exc:  # noqa: BLE001 - any backend failure means "no keyring here"
         log.info("OS keyring unavailable: %s", type(exc).__name__)
         return None
 
 
 def keyring_set(account: str, secret: str) -> bool:
-    """Store a secret in the OS keyring; False when no usable keyring exists."""
+    """Store a secret in the OS keyring; False when no usable, protected keyring exists."""
+    backend, why = protected_keyring()
+    if backend is None:
+        log.info("OS keyring not used: %s", why)
+        return False
     try:
-        _keyring().set_password(KEYRING_SERVICE, account, secret)
-        return _keyring().get_password(KEYRING_SERVICE, account) == secret
+        backend.set_password(KEYRING_SERVICE, account, secret)  # type: ignore[attr-defined]
+        return backend.get_password(KEYRING_SERVICE, account) == secret  # type: ignore[attr-defined]
     except Exception as exc:  # noqa: BLE001 - fail, null, locked or broken backends
         log.info("OS keyring unavailable: %s", type(exc).__name__)
         return False
 
 
 def keyring_delete(account: str) -> None:
-    """Remove our secret from the OS keyring, if it can be reached."""
+    """Remove our secret from the OS keyring, if a protected one can be reached."""
+    backend, _ = protected_keyring()
+    if backend is None:
+        return
     try:
-        _keyring().delete_password(KEYRING_SERVICE, account)
+        backend.delete_password(KEYRING_SERVICE, account)  # type: ignore[attr-defined]
     except Exception as exc:  # noqa: BLE001
         log.info("OS keyring: nothing removed (%s)", type(exc).__name__)
 

@@ -484,7 +484,7 @@ def register_evidence(
     if final is not None:
         # The copy is the record now; make casual edits fail loudly.
         with contextlib.suppress(OSError):
-            os.chmod(final, 0o444)
+            os.chmod(final, 0o400)  # and readable by its owner only, like the binder
     return int(new_id)
 
 
@@ -582,7 +582,7 @@ def _hash_source(
             return hasher.hexdigest(), before, None
         partial = folder / f".partial-{uuidlib.uuid4().hex[:12]}"
         try:
-            sink = open(partial, "xb")  # noqa: SIM115
+            sink = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
         except OSError as exc:
             raise BadInput(f"cannot write into the evidence folder {folder}: {exc.strerror}") from None
         with sink:

@@ -733,6 +733,9 @@ def parse_plan(text: str | bytes) -> Plan:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PlanFormatError(_syntax_message(str(exc))) from None
+    except RecursionError:
+        raise PlanFormatError("plan file: arrays or tables are nested far too deep to be a "
+                              "plan (a plan needs a few levels)") from None
     try:
         return _plan_from_data(data)
     except _PlanProblem as problem:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from binder.core.errors import (
     AlreadyExists,
-    BadInput,
     BinderError,
     BinderInUse,
     NotABinder,
@@ -31,6 +30,7 @@ from binder.core.errors import (
     StorageFull,
     UnsupportedFormat,
 )
+from binder.core.storage.files import check_output_path
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -724,19 +724,17 @@ def create_binder(
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True,
-                       mode: int | None = None) -> None:
+                       mode: int | None = 0o600) -> None:
     """Write a file so that it is either wholly there or not at all.
 
-    Temp file in the same folder, fsync, rename, fsync the folder. With ``mode``
-    (e.g. 0o600) the file has those permissions from its first byte on.
+    Temp file in the same folder, fsync, rename, fsync the folder. The file has
+    ``mode`` from its first byte on: owner-only by default, because reports,
+    bundles, exports and the paper binder hold journal content or roster values
+    (``None`` leaves it to the umask).
     """
-    path = Path(path)
-    if not path.name:  # Path("") is "."; there is no file name to write
-        raise BadInput(f"{path} is a folder, not a file name; give a file name")
+    path = check_output_path(path)
     if not overwrite and path.exists():
         raise AlreadyExists(f"{path} already exists; refusing to overwrite it")
-    if not path.parent.is_dir():
-        raise NotABinder(f"the folder {path.parent} does not exist")
     tmp = path.with_name(f".{path.name}.{uuidlib.uuid4().hex[:8]}.tmp")
     try:
         opener = None if mode is None else (lambda p, flags: os.open(p, flags, mode))

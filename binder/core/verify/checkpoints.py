@@ -26,6 +26,7 @@ from binder.core.checkpoint.store import StoredCheckpoint, list_checkpoints
 from binder.core.crypto import signers
 from binder.core.errors import BadInput
 from binder.core.storage.database import Binder
+from binder.core.storage.files import read_input_file
 from binder.core.verify.findings import VerifyReport
 
 MAX_LISTED = 10  # problems of one kind named one by one before a summary line
@@ -281,15 +282,8 @@ def read_checkpoint_text(path: Path) -> Checkpoint:
     if str(path) == "-":
         data = sys.stdin.buffer.read(MAX_NOTE_BYTES + 1)
     else:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_NOTE_BYTES + 1)
-        except FileNotFoundError:
-            raise BadInput(f"no file at {path}; name the checkpoint, bundle or report to compare with") from None
-        except IsADirectoryError:
-            raise BadInput(f"{path} is a folder; name a checkpoint, bundle or report file") from None
-        except OSError as exc:
-            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+        # A regular file, bounded: a named pipe or a device is refused, never waited on.
+        data = read_input_file(path, what="checkpoint file", limit=MAX_NOTE_BYTES)
     try:
         return parse_note(data)
     except BadInput as exc:

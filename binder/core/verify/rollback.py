@@ -23,12 +23,18 @@ from typing import Any
 
 from binder.core.errors import BadInput, UnsupportedFormat
 from binder.core.storage.database import Binder
+from binder.core.storage.depth import json_depth
+from binder.core.storage.files import read_input_file
 from binder.core.verify.cells import as_bytes
 from binder.core.verify.findings import VerifyReport
 
 BUNDLE_FORMAT = "incident-binder-bundle"
 BUNDLE_VERSION = 1
-MAX_EXPORT_BYTES = 2 * 1024 * 1024 * 1024  # a bundle of 100k entries is far below this
+#: A bundle of 100,000 entries is about 400 MiB; anything larger is not one of ours, and
+#: reading it would cost memory for nothing.
+MAX_EXPORT_BYTES = 1024 * 1024 * 1024
+#: Bundles nest 4 levels (entries, their documents, data); leave room for rich data.
+MAX_EXPORT_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -55,17 +61,13 @@ def _refuse(path: Path, why: str) -> BadInput:
 
 
 def _read(path: Path) -> bytes:
+    # A regular file only, never more than the limit: a named pipe or /dev/zero is
+    # refused at once instead of read for ever.
     try:
-        size = os.stat(path).st_size
-        if size > MAX_EXPORT_BYTES:
-            raise _refuse(path, "is too large to be an export")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"no file at {path}; name the bundle or report to compare with") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path} is a folder; name the bundle (.json) or report (.pdf) file") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+        return read_input_file(path, what="bundle or report", limit=MAX_EXPORT_BYTES)
+    except BadInput as exc:
+        raise BadInput(f"{exc}; give a bundle from `binder export` or a report from "
+                       "`binder report`") from None
 
 
 def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
@@ -118,9 +120,12 @@ def load_export(path: str | os.PathLike[str]) -> ExportSeen:
     if data.lstrip()[:5] == b"%PDF-":
         source = "report"
         data = _bundle_from_pdf(path, data)
+    depth = json_depth(data)
+    if depth > MAX_EXPORT_DEPTH:
+        raise _refuse(path, f"nests {depth} levels deep, which no bundle does")
     try:
         doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise _refuse(path, "is neither a verification bundle (JSON) nor a PDF report") from None
     if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT:
         raise _refuse(path, "is JSON but not a verification bundle")

@@ -51,6 +51,11 @@ class BrokenKeyring(keyring.backend.KeyringBackend):
         raise InitError("failed to unlock the keyring")
 
 
+# Each stands for a protected OS keyring in a bad state, so the app does try it.
+vault.vouch_for_keyring_in_tests(LockedKeyring)
+vault.vouch_for_keyring_in_tests(BrokenKeyring)
+
+
 @pytest.fixture
 def no_terminal(monkeypatch):
     """Standard input is not a terminal, as under a script or a service."""

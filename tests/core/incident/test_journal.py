@@ -189,10 +189,10 @@ def test_import_lines_are_checked_with_their_numbers():
         assert str(info.value).endswith("nothing was imported")
 
 
-def test_append_many_batches_keep_one_chain(made, incident_id):
+def test_append_many_keeps_one_chain(made, incident_id):
     binder = made.binder
     news = [NewEntry(text=f"imported {n}") for n in range(10)]
-    ids = journal.append_many(binder, incident_id, made.lead, news, batch=3)
+    ids = journal.append_many(binder, incident_id, made.lead, news)
     assert len(ids) == 10 and ids == sorted(ids)
     entries = list(journal.iter_entries(binder, incident_id))
     assert [e.seq for e in entries] == list(range(1, 12))
@@ -204,7 +204,7 @@ def test_append_many_batches_keep_one_chain(made, incident_id):
 def test_append_many_refuses_everything_for_one_bad_entry(made, incident_id):
     news = [NewEntry(text=f"ok {n}") for n in range(6)] + [NewEntry(text="", kind="note")]
     with pytest.raises(BadInput):
-        journal.append_many(made.binder, incident_id, made.lead, news, batch=2)
+        journal.append_many(made.binder, incident_id, made.lead, news)
     assert journal.count_entries(made.binder, incident_id) == 1
 
 
