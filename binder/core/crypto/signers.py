@@ -167,6 +167,8 @@ def create_root(binder: Binder) -> x509.Certificate:
 
 def root_binder_uuid(root: x509.Certificate) -> str | None:
     """The binder uuid a root certificate was made for (None for roots made before it was named)."""
+    from cryptography import x509
+
     try:
         names = root.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except (x509.ExtensionNotFound, ValueError):
