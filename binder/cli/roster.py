@@ -9,6 +9,7 @@ under a new passphrase, remembering it in the OS keyring, and copying the
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -28,6 +29,7 @@ from binder.core import roster
 from binder.core.crypto import vault
 from binder.core.errors import BadInput, BinderError
 from binder.core.storage.backup import backup_binder
+from binder.core.storage.files import read_input_file
 
 
 def _who() -> str:
@@ -67,9 +69,34 @@ def roster_group() -> None:
 @roster_group.command("add")
 @binder_option
 @_contact_fields
+@click.option("--from-json", "from_json", default=None, metavar="FILE",
+              help="Add the contacts in FILE ('-' for standard input): one JSON object, or a list, "
+                   "with name, role, email, phone, im, escalation, notes, sla, external. Keeps "
+                   "contact values off the command line.")
 def roster_add(binder_path: Path | None, name, role, email, phone, im, escalation, notes, sla,
-               external) -> None:
-    """Add a contact; prints the new contact id."""
+               external, from_json) -> None:
+    """Add a contact; prints the new contact id (one per line with --from-json)."""
+    if from_json is not None:
+        given = [n for n, v in (("--name", name), ("--role", role), ("--email", email),
+                                ("--phone", phone), ("--im", im), ("--escalation", escalation),
+                                ("--notes", notes), ("--sla", sla)) if v is not None]
+        if given:
+            raise BadInput(f"give the contact either in the file or as options, not both "
+                           f"({given[0]} with --from-json)")
+        if from_json == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            data = (stream.read(roster.MAX_CONTACTS_FILE + 1) if stream is not None
+                    else sys.stdin.read(roster.MAX_CONTACTS_FILE + 1).encode("utf-8"))
+            source = "standard input"
+        else:
+            data = read_input_file(from_json, what="contacts file", limit=roster.MAX_CONTACTS_FILE)
+            source = from_json
+        records = roster.parse_contacts_json(data, source)
+        with open_path(binder_path) as binder:
+            unlock(binder)
+            for contact_id in roster.add_contacts(binder, records):
+                emit_id(contact_id)
+        return
     if not name:
         raise BadInput("give the contact's name with --name")
     if not role:
@@ -219,9 +246,12 @@ def unlock_command(binder_path: Path | None, recovery: bool) -> None:
         code = get_secret("BINDER_RECOVERY_CODE", "Recovery code")
         vault.unlock_with_recovery_code(binder, code)
         new = get_secret("BINDER_NEW_PASSPHRASE", "New binder passphrase", confirm=True)
-        vault.change_passphrase(binder, new)
-        vault.record_access(binder, "unlock", _who(), "recovery code; passphrase replaced (CLI)")
-    _note("unlocked with the recovery code; the new passphrase is set (the recovery code still works)")
+        new_code = vault.change_passphrase(binder, new)
+        vault.record_access(binder, "unlock", _who(),
+                            "recovery code; passphrase and recovery code replaced (CLI)")
+    _note("unlocked with the recovery code; the new passphrase is set. The recovery code you "
+          "used no longer works; the new one (shown once; write it down and keep it apart from "
+          f"the laptop) is:\n\n    {new_code}\n")
 
 
 @cli.group("passphrase")
@@ -231,14 +261,31 @@ def passphrase_group() -> None:
 
 @passphrase_group.command("change")
 @binder_option
-def passphrase_change(binder_path: Path | None) -> None:
+@click.option("--rotate", is_flag=True,
+              help="Also re-encrypt everything under a new data key, and issue a new recovery code "
+                   "(after a passphrase or a copy of the binder may have leaked).")
+def passphrase_change(binder_path: Path | None, rotate: bool) -> None:
     """Set a new binder passphrase (BINDER_NEW_PASSPHRASE or a prompt)."""
     with open_path(binder_path) as binder:
         unlock(binder)
         new = get_secret("BINDER_NEW_PASSPHRASE", "New binder passphrase", confirm=True)
-        vault.change_passphrase(binder, new)
-        vault.record_access(binder, "passphrase", _who(), "passphrase changed (CLI)")
-    _note("the passphrase is changed; the old one no longer unlocks this binder")
+        if rotate:
+            code = roster.rotate_data_key(binder, new)
+            vault.record_access(binder, "passphrase", _who(),
+                                "passphrase changed, data key rotated (CLI)")
+        else:
+            code = vault.change_passphrase(binder, new)
+            vault.record_access(binder, "passphrase", _who(), "passphrase changed (CLI)")
+    if rotate:
+        _note("everything is re-encrypted under a new data key; the old passphrase, the old "
+              "recovery code and any copy of the old key open nothing in this binder now "
+              "(a backup made before still opens with them). 'Remember on this computer' was "
+              "reset.")
+    else:
+        _note("the passphrase is changed; the old one no longer unlocks this binder")
+    if code:
+        _note(f"New recovery code (shown once; write it down and keep it apart from the laptop):"
+              f"\n\n    {code}\n")
 
 
 @cli.group("keyring")

@@ -219,12 +219,12 @@ def _aad(column: str, contact_id: str, revision: int, key_version: int, aad_vers
 
 
 def _seal(key: bytes, column: str, value: str, contact_id: str, revision: int, binding: str,
-          key_version: int = KEY_VERSION) -> bytes:
+          key_version: int = KEY_VERSION, aad_version: int = AAD_VERSION) -> bytes:
     raw = value.encode("utf-8")
     # NUL is refused in every field (a control character), so trailing NULs are only padding.
     padded = value + "\0" * (-len(raw) % _PAD_BLOCK or (_PAD_BLOCK if not raw else 0))
     return crypto.encrypt_value(
-        key, padded, _aad(column, contact_id, revision, key_version, AAD_VERSION, binding),
+        key, padded, _aad(column, contact_id, revision, key_version, aad_version, binding),
         key_version,
     )
 
@@ -426,28 +426,163 @@ def _decrypt_row(key: bytes, row: tuple, links: dict[tuple[Any, Any], _Link]) ->
 
 
 def _insert_revision(binder: Binder, key: bytes, contact: Contact) -> None:
-    row: dict[str, Any] = {
-        "contact_id": contact.id,
-        "revision": contact.revision,
-        "recorded_at": contact.recorded_at,
-        "role": contact.role,
-        "escalation": contact.escalation,
-        "external": int(contact.external),
-        "removed": int(contact.removed),
-        "key_version": KEY_VERSION,
-        "aad_version": AAD_VERSION,
-    }
     with binder.write() as db:
         check_roster_seal(binder, key)
+        row: dict[str, Any] = {
+            "contact_id": contact.id,
+            "revision": contact.revision,
+            "recorded_at": contact.recorded_at,
+            "role": contact.role,
+            "escalation": contact.escalation,
+            "external": int(contact.external),
+            "removed": int(contact.removed),
+            "key_version": current_key_version(binder),
+            "aad_version": AAD_VERSION,
+        }
         prev = ""
         if contact.revision > 1:
             prev = _links_for(binder)[(contact.id, contact.revision - 1)].digest
         binding = _binding(row["role"], row["escalation"], row["external"], row["removed"], prev)
         for column in SENSITIVE:
             row[column] = _seal(key, column, getattr(contact, column), contact.id,
-                                contact.revision, binding)
+                                contact.revision, binding, row["key_version"])
         db[TABLE].insert(row)
         _write_head(binder, key)
+
+
+#: What a contacts file (`roster add --from-json`) may hold for each contact.
+CONTACT_FIELDS = ("name", "role", "email", "phone", "im", "escalation", "notes", "sla", "external")
+MAX_CONTACTS_FILE = 4 * 1024 * 1024
+
+
+def parse_contacts_json(data: bytes, source: str) -> list[dict[str, Any]]:
+    """Contacts from JSON: one object, or a list of them (:class:`BadInput` naming the place).
+
+    Used so that contact values never have to appear on a command line (where
+    other users see them in the process list and shells keep them in history).
+    """
+    from binder.core.storage.depth import json_depth
+
+    if len(data) > MAX_CONTACTS_FILE:
+        raise BadInput(f"{source} is larger than {MAX_CONTACTS_FILE // (1 << 20)} MiB, too large "
+                       "for a contacts file; nothing was added")
+    if json_depth(data) > 3:
+        raise BadInput(f"{source} nests too deeply: give one contact object or a list of them; "
+                       "nothing was added")
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadInput(f"{source} is not JSON ({getattr(exc, 'msg', 'not UTF-8')}); nothing was "
+                       "added") from None
+    items = doc if isinstance(doc, list) else [doc]
+    if not items:
+        raise BadInput(f"{source} holds no contacts; nothing was added")
+    out = []
+    for number, item in enumerate(items, start=1):
+        where = f"{source}, contact {number}"
+        if not isinstance(item, dict):
+            raise BadInput(f"{where}: expected an object with \"name\" and \"role\"; nothing was added")
+        unknown = sorted(set(item) - set(CONTACT_FIELDS))
+        if unknown:
+            raise BadInput(f"{where}: unknown field {unknown[0]!r} (allowed: "
+                           f"{', '.join(CONTACT_FIELDS)}); nothing was added")
+        for key in ("name", "role"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise BadInput(f"{where}: \"{key}\" is missing or empty; nothing was added")
+        for key in ("email", "phone", "im", "notes", "sla"):
+            if not isinstance(item.get(key, ""), str):
+                raise BadInput(f"{where}: \"{key}\" must be text; nothing was added")
+        if "escalation" in item and (not isinstance(item["escalation"], int)
+                                     or isinstance(item["escalation"], bool)):
+            raise BadInput(f"{where}: \"escalation\" must be a whole number; nothing was added")
+        if "external" in item and not isinstance(item["external"], bool):
+            raise BadInput(f"{where}: \"external\" must be true or false; nothing was added")
+        out.append(item)
+    return out
+
+
+def add_contacts(binder: Binder, records: list[dict[str, Any]]) -> list[str]:
+    """Add several contacts in one transaction (all or none); returns their ids in order."""
+    ids: list[str] = []
+    with binder.write():
+        for number, record in enumerate(records, start=1):
+            try:
+                ids.append(add_contact(
+                    binder, role=record["role"], name=record["name"],
+                    email=record.get("email", ""), phone=record.get("phone", ""),
+                    im=record.get("im", ""), escalation=record.get("escalation", 1),
+                    notes=record.get("notes", ""), sla=record.get("sla", ""),
+                    external=record.get("external"),
+                ))
+            except BadInput as exc:
+                raise BadInput(f"contact {number}: {exc}; nothing was added") from None
+    return ids
+
+
+def current_key_version(binder: Binder) -> int:
+    """The version of the data key now in use (1 until the first rotation)."""
+    value = binder.meta("key_version")
+    return int(value) if value and value.isdigit() else KEY_VERSION
+
+
+def rotate_data_key(binder: Binder, new_passphrase: str, *,
+                    kdf: crypto.KdfParams = crypto.DEFAULT_KDF) -> str:
+    """Re-encrypt everything under a NEW data key, in one transaction; return the new
+    recovery code (show it once).
+
+    Every encrypted cell of every contact revision (history included) is decrypted
+    with the old key and sealed again with the new one under the next key
+    version; the root's private key, the roster's head, the passphrase slot (new
+    passphrase) and the recovery slot (new code) follow. The keyring slot, which
+    wrapped the old key, is dropped. A crash leaves the old key and passphrase
+    working, or the new ones: never a mixture. The old key then opens nothing.
+    """
+    from binder.core.crypto import signers
+
+    old_key = vault.require_unlocked(binder)
+    vault.check_passphrase_strength(new_passphrase)
+    new_key = crypto.new_key()
+    with binder.write():
+        check_roster_seal(binder, old_key)
+        version = current_key_version(binder) + 1
+        links = _links_for(binder)
+        rows = binder.conn.execute(f"SELECT {_COLUMNS} FROM {TABLE}").fetchall()
+        # Re-encryption is not a change of history: the same values, a new key. The
+        # append-only guard steps aside for this one statement set, in this transaction.
+        binder.conn.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_update")
+        for row in rows:
+            (contact_id, revision, _at, role, escalation, external, removed, key_version,
+             aad_version) = row[:9]
+            link = links.get((contact_id, revision), _Link("", ""))
+            binding = _binding(role, escalation, external, removed, link.prev)
+            sealed = {}
+            for column, blob in zip(SENSITIVE, row[9:], strict=True):
+                if blob is None:
+                    sealed[column] = None
+                    continue
+                plain = _unseal(old_key, column, blob, contact_id, revision, key_version,
+                                aad_version, binding)
+                sealed[column] = _seal(new_key, column, plain, contact_id, revision, binding,
+                                       version, aad_version)
+            binder.conn.execute(
+                f"UPDATE {TABLE} SET key_version = ?, "
+                + ", ".join(f"{c} = ?" for c in SENSITIVE)
+                + " WHERE contact_id = ? AND revision = ?",
+                (version, *(sealed[c] for c in SENSITIVE), contact_id, revision),
+            )
+        binder.conn.execute(
+            f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} BEGIN "
+            f"SELECT RAISE(ABORT, '{TABLE} is append-only history'); END"
+        )
+        signers.reseal_root_key(binder, old_key, new_key)
+        code = vault.rewrap_all_slots(binder, new_key, new_passphrase, kdf=kdf)
+        binder.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('key_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(version),))
+        _write_head(binder, new_key)
+    vault.keyring_delete(binder.uuid)
+    binder.data_key = new_key
+    return code
 
 
 # ---------------------------------------------------------------- public API

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -64,37 +63,26 @@ class Strength:
 
     @property
     def acceptable(self) -> bool:
-        """True when the passphrase may be used."""
-        return self.score >= 1
-
-
-# Passphrases that guessers try first; a few dozen cover most real-world choices.
-_COMMON = {
-    "password", "password1", "password123", "passw0rd", "12345678", "123456789", "1234567890",
-    "qwertyuiop", "qwerty123", "iloveyou", "letmein1", "welcome1", "welcome123", "admin123",
-    "administrator", "changeme", "magento123", "incident", "trustno1", "sunshine", "football",
-    "baseball", "superman", "princess", "11111111", "00000000", "abcdefgh", "abc12345",
-}
+        """True when the passphrase may be used (what set-up itself checks)."""
+        return self.score >= vault.MIN_PASSPHRASE_SCORE
 
 
 def passphrase_strength(passphrase: str) -> Strength:
-    """Estimate strength from length, variety and words; refuse the obviously weak."""
-    p = passphrase
-    if len(p) < vault.MIN_PASSPHRASE_LEN:
+    """The meter beside the passphrase field: the core's estimate (zxcvbn), in words.
+
+    The same estimate decides whether the passphrase is accepted, so the meter
+    never shows "Good" for one that set-up would refuse.
+    """
+    estimate = vault.estimate_passphrase(passphrase)
+    if len(passphrase) < vault.MIN_PASSPHRASE_LEN:
         return Strength(0, "Too short", f"Use at least {vault.MIN_PASSPHRASE_LEN} characters; "
                         "a few unrelated words work well.")
-    if p.casefold() in _COMMON or len(set(p)) <= 2:
-        return Strength(0, "Too common", "This one is among the first a guesser tries; "
-                        "pick a few unrelated words.")
-    classes = sum(bool(re.search(rx, p)) for rx in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
-    words = len([w for w in re.split(r"[\s\-_.,]+", p) if len(w) >= 3])
-    points = (len(p) >= 12) + (len(p) >= 16) + (len(p) >= 24) + (classes >= 3) + (words >= 3)
-    if points <= 1:
-        return Strength(1, "Weak", "Acceptable, but longer is much better: add another word or two.")
-    if points == 2:
-        return Strength(2, "Fair", "Good enough for now; a longer phrase is easier to keep safe.")
-    if points == 3:
-        return Strength(3, "Good", "A good passphrase.")
+    if not estimate.acceptable:
+        label = "Too common" if "common" in estimate.why else "Too weak"
+        return Strength(estimate.score, label,
+                        f"{estimate.why[:1].upper()}{estimate.why[1:]}: {estimate.advice}.")
+    if estimate.score == 3:
+        return Strength(3, "Good", "A good passphrase; another word makes it stronger still.")
     return Strength(4, "Strong", "A strong passphrase.")
 
 

@@ -187,6 +187,16 @@ def root_certificate(binder: Binder) -> x509.Certificate | None:
     return x509.load_der_x509_certificate(row[0]) if row else None
 
 
+def reseal_root_key(binder: Binder, old_key: bytes, new_key: bytes) -> None:
+    """Re-wrap the root's private key under a new data key (inside the caller's transaction)."""
+    row = binder.conn.execute("SELECT key_envelope FROM root WHERE id = 1").fetchone()
+    if row is None:
+        return
+    der = crypto.open_with_key(row[0], old_key, _root_context(binder))
+    binder.conn.execute("UPDATE root SET key_envelope = ? WHERE id = 1",
+                        (crypto.seal_with_key(der, new_key, _root_context(binder)),))
+
+
 def _root_key(binder: Binder) -> ec.EllipticCurvePrivateKey:
     from cryptography.hazmat.primitives import serialization
 

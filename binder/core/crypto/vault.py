@@ -38,13 +38,66 @@ def _context(binder: Binder, slot: str) -> str:
     return f"ib-datakey|{binder.uuid}|{slot}"
 
 
+#: zxcvbn's score 3: more than 10^8 guesses ("safely unguessable" for an offline
+#: attack on a slow hash, which is what a stolen binder faces: Argon2id at 64 MiB).
+MIN_PASSPHRASE_SCORE = 3
+#: zxcvbn refuses longer input; a passphrase this long is judged by its first part.
+_ESTIMATOR_MAX = 72
+
+
+@dataclass(frozen=True)
+class PassphraseEstimate:
+    """How guessable a passphrase is, by zxcvbn (Dropbox's estimator, maintained in Python).
+
+    ``score`` 0..4; ``acceptable`` when it may protect a binder or a signing key;
+    ``why`` and ``advice`` say, in words, what makes it weak and what to do.
+    """
+
+    score: int
+    acceptable: bool
+    why: str
+    advice: str
+    guesses_log10: float
+
+
+def estimate_passphrase(passphrase: str) -> PassphraseEstimate:
+    """Estimate how many guesses ``passphrase`` would take (patterns, words, dates, keyboard)."""
+    if len(passphrase) < MIN_PASSPHRASE_LEN:
+        return PassphraseEstimate(
+            0, False, f"it is shorter than {MIN_PASSPHRASE_LEN} characters",
+            "a few unrelated words work well", 0.0)
+    from zxcvbn import zxcvbn  # loaded only when a passphrase is being set
+
+    result = zxcvbn(passphrase[:_ESTIMATOR_MAX])
+    feedback = result.get("feedback") or {}
+    warning = str(feedback.get("warning") or "").rstrip(".")
+    suggestions = [str(s).rstrip(".").replace(". ", ", ") for s in feedback.get("suggestions") or []]
+    score = int(result["score"])
+    guesses = float(result["guesses_log10"])
+    why = warning[:1].lower() + warning[1:] if warning else (
+        f"it could be guessed in about 10^{guesses:.0f} tries")
+    advice = "; ".join(s[:1].lower() + s[1:] for s in suggestions) or (
+        "add another word or two; uncommon words are better")
+    return PassphraseEstimate(score, score >= MIN_PASSPHRASE_SCORE, why, advice, guesses)
+
+
 def check_passphrase_strength(passphrase: str) -> None:
-    """Refuse passphrases too short to resist guessing."""
+    """Refuse a passphrase an attacker would guess, saying why (:class:`BadInput`).
+
+    Length alone says little ("Password2024!" is long and among the first
+    guesses); the estimate looks for words, names, dates, repeats and keyboard
+    patterns as a guesser would.
+    """
+    estimate = estimate_passphrase(passphrase)
+    if estimate.acceptable:
+        return
     if len(passphrase) < MIN_PASSPHRASE_LEN:
         raise BadInput(
             f"the passphrase is too short: use at least {MIN_PASSPHRASE_LEN} characters "
             "(a few words work well)"
         )
+    kind = "too common" if "common" in estimate.why else "too easy to guess"
+    raise BadInput(f"the passphrase is {kind}: {estimate.why}; {estimate.advice}")
 
 
 def setup_keys(binder: Binder, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> str:
@@ -229,6 +282,9 @@ def unlock_with_recovery_code(binder: Binder, code: str) -> None:
         )
     except WrongPassphrase:
         raise WrongPassphrase("that recovery code does not fit this binder; check each group") from None
+    # A recovery code works once: the passphrase set next (change_passphrase) also
+    # replaces it, in the same transaction, and the door shows the new one.
+    binder._recovery_used = True  # type: ignore[attr-defined]
 
 
 def unlock(
@@ -259,18 +315,48 @@ def require_unlocked(binder: Binder) -> bytes:
     return binder.data_key
 
 
-def change_passphrase(binder: Binder, new_passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) -> None:
+def change_passphrase(
+    binder: Binder, new_passphrase: str, *, kdf: KdfParams = DEFAULT_KDF
+) -> str | None:
     """Re-wrap the data key under a new passphrase in one transaction.
 
     A crash leaves either the old or the new passphrase working, never neither.
+    When the binder was unlocked with its recovery code, that code is spent:
+    a new one replaces it in the same transaction and is returned (show it
+    once); otherwise None.
     """
     key = require_unlocked(binder)
     check_passphrase_strength(new_passphrase)
     blob = crypto.seal_with_passphrase(key, new_passphrase, _context(binder, SLOT_PASSPHRASE), kdf)
+    new_code = None
+    rows = [{"kind": SLOT_PASSPHRASE, "created_at": utc_now(), "envelope": blob}]
+    if getattr(binder, "_recovery_used", False):
+        new_code = crypto.new_recovery_code()
+        rows.append({
+            "kind": SLOT_RECOVERY, "created_at": utc_now(),
+            "envelope": crypto.seal_with_passphrase(
+                key, crypto.normalize_recovery_code(new_code), _context(binder, SLOT_RECOVERY), kdf),
+        })
     with binder.write() as db:
-        db["keyslot"].upsert(
-            {"kind": SLOT_PASSPHRASE, "created_at": utc_now(), "envelope": blob}, pk="kind"
-        )
+        db["keyslot"].upsert_all(rows, pk="kind")
+    binder._recovery_used = False  # type: ignore[attr-defined]
+    return new_code
+
+
+def rewrap_all_slots(binder: Binder, new_key: bytes, new_passphrase: str, *,
+                     kdf: KdfParams = DEFAULT_KDF) -> str:
+    """Wrap a NEW data key by the new passphrase and a new recovery code (inside the caller's
+    transaction); the keyring slot is dropped (it wrapped the old key). Returns the new code."""
+    code = crypto.new_recovery_code()
+    now = utc_now()
+    binder.conn.execute("DELETE FROM keyslot WHERE kind = ?", (SLOT_KEYRING,))
+    binder.db["keyslot"].upsert_all([
+        {"kind": SLOT_PASSPHRASE, "created_at": now, "envelope": crypto.seal_with_passphrase(
+            new_key, new_passphrase, _context(binder, SLOT_PASSPHRASE), kdf)},
+        {"kind": SLOT_RECOVERY, "created_at": now, "envelope": crypto.seal_with_passphrase(
+            new_key, crypto.normalize_recovery_code(code), _context(binder, SLOT_RECOVERY), kdf)},
+    ], pk="kind")
+    return code
 
 
 def remember_on_this_computer(binder: Binder) -> bool:

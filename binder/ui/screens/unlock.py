@@ -31,6 +31,7 @@ from binder.core.crypto import signers, vault
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.storage.database import Binder
+from binder.ui import dialogs
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import password_field
 from binder.ui.style import heading, muted
@@ -217,12 +218,18 @@ class UnlockPage(QWidget):
             vault.check_passphrase_strength(new)
             with busy_cursor():
                 vault.unlock_with_recovery_code(self.binder, self.code.text())
-                vault.change_passphrase(self.binder, new)
+                new_code = vault.change_passphrase(self.binder, new)
         except BinderError as exc:
             show_message(self.recovery_message, str(exc)[:1].upper() + str(exc)[1:] + ".")
             return False
         for field in (self.code, self.new_pass, self.new_confirm):
             field.clear()
+        if new_code:
+            # The code just used is spent; this is the only time the new one is shown.
+            dialogs.info(self, "Your new recovery code",
+                         "The recovery code you typed no longer works. Write this new one "
+                         f"down now and keep it apart from the laptop:\n\n{new_code}\n\n"
+                         "It is shown only this once.")
         self._after_unlock("recovery")
         return True
 
