@@ -240,6 +240,16 @@ def check(bundle: dict, pinned_root: str | None, held: str | None = None) -> tup
                     problems.append(f"incident {key} differs from the signed opening")
             if facts.get("plan_revision") != incident.get("plan_revision_id"):
                 problems.append("incident plan revision differs from the signed opening")
+            # Signed since the opening time and identities were; older openings lack them,
+            # and their signed author is the opener.
+            if "opened_at" in facts and facts["opened_at"] != incident.get("opened_at"):
+                problems.append("incident opened_at differs from the signed opening")
+            if facts.get("opened_by", doc.get("author")) != incident.get("opened_by"):
+                problems.append("incident opened_by differs from the signed opening")
+            if "id" in facts and facts["id"] != incident.get("id"):
+                problems.append("incident id differs from the signed opening")
+            if "binder" in facts and facts["binder"] != (bundle.get("binder") or {}).get("uuid"):
+                problems.append("incident binder differs from the signed opening")
         hashes_by_seq[expected_seq] = digest
         author_by_seq[expected_seq] = str(doc.get("author", ""))
         prev = entry["hash"]

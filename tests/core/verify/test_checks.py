@@ -34,7 +34,7 @@ from binder.core.output import bundle
 from binder.core.plan import revisions as plan
 from binder.core.storage.database import open_binder
 from binder.core.verify.checks import verify_binder
-from tests.helpers import LEAD, WITNESS
+from tests.helpers import LEAD, LEAD_PASS, WITNESS
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "tools" / "verify_bundle.py"
@@ -500,6 +500,88 @@ def _forged_cosign(data):
 ], ids=["edited text", "swapped signatures", "dropped entry", "foreign certificate", "forged cosign"])
 def test_tampered_bundle_fails_both_checks(exported, change, script_says, openssl_says):
     tampered = _rewrite(exported, change)
+    by_script = run_script(tampered)
+    assert by_script.returncode == 1 and script_says in by_script.stdout, by_script.stdout
+    by_openssl = run_openssl_procedure(tampered)
+    assert by_openssl.returncode == 1 and openssl_says in by_openssl.stdout, by_openssl.stdout
+
+
+def _lead_session(story):
+    binder = open_binder(story.path)
+    session = signers.open_session(binder, LEAD, LEAD_PASS)
+    binder.close()  # the session keeps the unlocked key; the binder is not needed to sign
+    return session
+
+
+def _resign_last(data, lead, change):
+    """Change what the last entry (alice's) says and sign it again, validly."""
+    entry = data["entries"][-1]
+    doc = json.loads(base64.b64decode(entry["canonical"]))
+    change(doc)
+    raw = journal.canonical_bytes(doc)
+    entry["canonical"] = base64.b64encode(raw).decode()
+    entry["signature"] = base64.b64encode(lead.sign(raw)).decode()
+    entry["hash"] = data["head_hash"] = hashlib.sha256(raw).hexdigest()
+    entry["document"] = doc
+
+
+def _time_backwards(lead):
+    def change(data):
+        _resign_last(data, lead, lambda doc: doc.update(recorded_at="2000-01-01T00:00:00.000000Z"))
+    return change
+
+
+def _self_witness(lead):
+    def change(data):
+        # alice co-signs her own entry 2: a valid signature, but no second person.
+        doc = {"v": 1, "type": "cosign", "entry": data["entries"][1]["hash"], "witness": LEAD,
+               "cert": data["entries"][1]["cert"], "signed_at": "2026-11-30T10:00:00.000000Z"}
+        raw = journal.canonical_bytes(doc)
+        data["cosigns"].append({
+            "id": 99, "entry_id": data["entries"][1]["id"], "entry_seq": 2,
+            "entry_hash": doc["entry"], "cert": doc["cert"],
+            "canonical": base64.b64encode(raw).decode(),
+            "signature": base64.b64encode(lead.sign(raw)).decode(), "document": doc})
+    return change
+
+
+def _fact(key, value):
+    def change(data):
+        data["incident"][key] = value
+    return change
+
+
+def _readable_copy(data):
+    data["entries"][1]["document"]["text"] = "Nothing odd"  # the signed bytes stay as they were
+
+
+def _count(data):
+    data["entry_count"] += 1
+
+
+@pytest.mark.parametrize("make, script_says, openssl_says", [
+    (lambda lead: _fact("title", "Nothing happened"), "incident title differs from the signed opening",
+     "incident title differs from the signed opening"),
+    (lambda lead: _fact("opened_at", "2020-01-01T00:00:00.000000Z"),
+     "incident opened_at differs from the signed opening",
+     "incident opened_at differs from the signed opening"),
+    (lambda lead: _fact("opened_by", "mallory"), "incident opened_by differs from the signed opening",
+     "incident opened_by differs from the signed opening"),
+    (lambda lead: _fact("id", 7), "incident id differs from the signed opening",
+     "incident id differs from the signed opening"),
+    (lambda lead: _readable_copy, "entry 2: the readable document differs from the signed bytes",
+     "entry 2: the readable document differs from the signed bytes"),
+    (lambda lead: _count, "entry count does not match", "entry count does not match"),
+    (_time_backwards, "entry 6: recorded before the entry preceding it",
+     "entry 6: recorded before the entry preceding it"),
+    (_self_witness, "the author cannot witness their own entry",
+     "entry 2: the author cannot witness their own entry"),
+], ids=["incident fact", "opening time", "opener", "incident number", "readable copy",
+        "entry count", "time going back", "self-witness"])
+def test_every_listed_check_fails_a_bundle_tampered_that_way(exported, story, make, script_says,
+                                                            openssl_says):
+    """docs/VERIFYING.md section 4 lists the checks; each one, by script and by openssl."""
+    tampered = _rewrite(exported, make(_lead_session(story)))
     by_script = run_script(tampered)
     assert by_script.returncode == 1 and script_says in by_script.stdout, by_script.stdout
     by_openssl = run_openssl_procedure(tampered)

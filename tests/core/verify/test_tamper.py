@@ -337,7 +337,8 @@ def test_every_test_in_this_suite_is_in_the_reliability_doc():
     mine = ("proof/test_crash.py", "proof/test_disk_full.py", "core/verify/test_tamper.py",
             "core/verify/test_rollback.py", "proof/test_secrets_session.py",
             "core/verify/test_facts.py", "core/verify/test_totality.py",
-            "proof/test_all_or_nothing.py", "proof/test_inputs_outputs.py")
+            "proof/test_all_or_nothing.py", "proof/test_inputs_outputs.py",
+            "proof/test_passphrases.py")
     absent = []
     for file in mine:
         for name in re.findall(r"^def (test_\w+)\(", (ROOT / "tests" / file).read_text(), re.M):
