@@ -17,7 +17,7 @@ import hashlib
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,23 @@ class ExportSeen:
     root_fingerprint: str
     certificate_fingerprints: tuple[tuple[str, str], ...]  # (person, fingerprint)
     plan_revision: tuple[int, str, int, str] | None  # (id, plan name, number, sha256)
+    #: For a report: what each embedded signature showed (empty for a bundle, or an
+    #: unsigned report, which ``signed_report`` tells apart).
+    pdf_signatures: tuple[PdfSignatureSeen, ...] = ()
+    signed_report: bool = False
+
+
+@dataclass(frozen=True)
+class PdfSignatureSeen:
+    """One signature embedded in a report, as pyHanko's validation saw it."""
+
+    field: str
+    signer: str  # the certificate's common name
+    fingerprint: str  # SHA-256 of the signer's certificate
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the signature over them is good
+    revision: int  # the file revision it signs
+    modified: str | None  # None, or what was changed after it, beyond more signatures
 
 
 def _refuse(path: Path, why: str) -> BadInput:
@@ -70,9 +87,11 @@ def _read(path: Path) -> bytes:
                        "`binder report`") from None
 
 
-def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
+def pdf_attachments(pdf: bytes, revision: int | None = None) -> dict[str, bytes]:
     """The embedded files of a PDF by name (how a reader gets the bundle back).
 
+    With ``revision``, as they were in that revision of the file (what a
+    signature over that revision covers), not as later updates left them.
     Raises :class:`BadInput` when the bytes are not a PDF that can be read.
     """
     # pyHanko is loaded only when a report is given, not for every `verify`.
@@ -81,7 +100,7 @@ def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
 
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        root = reader.root
+        root = reader.root if revision is None else reader.get_historical_resolver(revision).root
         # Subscripting resolves indirect references; .get() would not.
         if "/Names" not in root or "/EmbeddedFiles" not in root["/Names"]:
             return {}
@@ -97,16 +116,76 @@ def pdf_attachments(pdf: bytes) -> dict[str, bytes]:
                        "`binder report` wrote") from exc
 
 
-def _bundle_from_pdf(path: Path, data: bytes) -> bytes:
-    try:
-        files = pdf_attachments(data)
-    except Exception:  # noqa: BLE001 - any parser failure means "not a readable report"
-        raise _refuse(path, "is a PDF that cannot be read") from None
+def pdf_signatures(pdf: bytes) -> tuple[PdfSignatureSeen, ...]:
+    """Every signature embedded in a PDF, validated by pyHanko, with its difference analysis.
+
+    The analysis compares each later revision of the file with the one the
+    signature covers: more signatures, form fields filled or document
+    timestamps are allowed (pyHanko's FORM_FILLING level); a changed page or a
+    swapped attachment is not.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    seen = []
+    for sig in reader.embedded_signatures:
+        try:
+            cert = sig.signer_cert
+            der = cert.dump()
+            signer = str(cert.subject.native.get("common_name", ""))
+        except Exception:  # noqa: BLE001 - a damaged signature names nobody
+            der, signer = b"", ""
+        try:
+            # Trust is judged against this binder's certificates by the caller; here only
+            # integrity, the signature itself and what changed after it. No network.
+            context = ValidationContext(trust_roots=[sig.signer_cert], allow_fetching=False)
+            status = validate_pdf_signature(sig, context)
+            info = status.modification_level
+            diff = status.diff_result
+            modified = None
+            if diff is not None and not hasattr(diff, "modification_level"):
+                modified = f"suspicious changes after signing ({diff})"
+            elif info is not None and info > ModificationLevel.FORM_FILLING:
+                modified = "its content or attachment was changed after signing"
+            seen.append(PdfSignatureSeen(
+                str(sig.field_name), signer, hashlib.sha256(der).hexdigest(),
+                bool(status.intact), bool(status.valid), int(sig.signed_revision), modified))
+        except Exception as exc:  # noqa: BLE001 - pyHanko refuses badly broken signatures
+            seen.append(PdfSignatureSeen(str(getattr(sig, "field_name", "")), signer,
+                                         hashlib.sha256(der).hexdigest(), False, False, -1,
+                                         f"the signature cannot be checked ({type(exc).__name__})"))
+    return tuple(seen)
+
+
+def _bundle_in(files: dict[str, bytes]) -> bytes | None:
     for name in sorted(files, key=lambda n: (not n.endswith(".json"), n)):
         blob = files[name]
         if b'"' + BUNDLE_FORMAT.encode() + b'"' in blob[:4096]:
             return blob
-    raise _refuse(path, "is a PDF without an attached verification bundle")
+    return None
+
+
+def _bundle_from_pdf(path: Path, data: bytes) -> tuple[bytes, tuple[PdfSignatureSeen, ...]]:
+    """The bundle a signed report's first signature covers, and what every signature showed.
+
+    Only the revision a signature covers is trusted: an attachment swapped by an
+    incremental update after signing is not the bundle that was signed (and the
+    signatures' difference analysis reports the swap). An unsigned report's
+    bundle is taken as the file holds it.
+    """
+    try:
+        signatures = pdf_signatures(data)
+        covered = [s.revision for s in signatures if s.revision >= 0]
+        files = pdf_attachments(data, min(covered) if covered else None)
+    except Exception:  # noqa: BLE001 - any parser failure means "not a readable report"
+        raise _refuse(path, "is a PDF that cannot be read") from None
+    blob = _bundle_in(files)
+    if blob is None:
+        raise _refuse(path, "is a PDF without an attached verification bundle")
+    return blob, signatures
 
 
 def load_export(path: str | os.PathLike[str]) -> ExportSeen:
@@ -117,9 +196,10 @@ def load_export(path: str | os.PathLike[str]) -> ExportSeen:
     path = Path(path).expanduser()
     data = _read(path)
     source = "bundle"
+    signatures: tuple[PdfSignatureSeen, ...] = ()
     if data.lstrip()[:5] == b"%PDF-":
         source = "report"
-        data = _bundle_from_pdf(path, data)
+        data, signatures = _bundle_from_pdf(path, data)
     depth = json_depth(data)
     if depth > MAX_EXPORT_DEPTH:
         raise _refuse(path, f"nests {depth} levels deep, which no bundle does")
@@ -136,9 +216,12 @@ def load_export(path: str | os.PathLike[str]) -> ExportSeen:
             f"{BUNDLE_VERSION} (a newer Incident Binder wrote it)"
         )
     try:
-        return _parse(doc, source, str(path))
+        seen = _parse(doc, source, str(path))
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _refuse(path, "is a damaged verification bundle (fields missing or malformed)") from None
+    if source == "report":
+        seen = replace(seen, pdf_signatures=signatures, signed_report=bool(signatures))
+    return seen
 
 
 def _signed_hash(b64: str) -> str:
@@ -198,6 +281,7 @@ def compare_with_export(binder: Binder, seen: ExportSeen, report: VerifyReport) 
     """
     what = f"the {seen.source}"
     conn = binder.conn
+    _check_report_signatures(binder, seen, report)
     if seen.binder_uuid != binder.uuid:
         report.add(None, None, "other_binder",
                    f"{what} {seen.path} was exported from another binder (id {seen.binder_uuid}), "
@@ -241,6 +325,31 @@ def compare_with_export(binder: Binder, seen: ExportSeen, report: VerifyReport) 
             f"this binder has {count}"
         )
     return iid
+
+
+def _check_report_signatures(binder: Binder, seen: ExportSeen, report: VerifyReport) -> None:
+    """A report is trusted only as far as this binder's signatures cover it, unchanged."""
+    if seen.source != "report":
+        return
+    if not seen.signed_report:
+        report.notes.append(
+            f"the report {seen.path} is not signed: its attached bundle is only as trustworthy as "
+            "the file itself (sign reports with `binder report --sign`)")
+        return
+    known = {fp for (fp,) in binder.conn.execute("SELECT fingerprint FROM certificate")}
+    for sig in seen.pdf_signatures:
+        who = sig.signer or sig.field or "a signer"
+        if not (sig.intact and sig.valid):
+            report.add(None, None, "report_modified",
+                       f"the report {seen.path}: the signature of {who} no longer matches the "
+                       "file (the signed bytes were changed)")
+        if sig.modified:
+            report.add(None, None, "report_modified",
+                       f"the report {seen.path} was changed after {who} signed it: {sig.modified}")
+        if sig.fingerprint not in known:
+            report.add(None, None, "report_signer_unknown",
+                       f"the report {seen.path} carries a signature by {who} whose certificate is "
+                       "not one of this binder's")
 
 
 def _compare_cosigns(

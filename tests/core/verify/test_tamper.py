@@ -338,7 +338,7 @@ def test_every_test_in_this_suite_is_in_the_reliability_doc():
             "core/verify/test_rollback.py", "proof/test_secrets_session.py",
             "core/verify/test_facts.py", "core/verify/test_totality.py",
             "proof/test_all_or_nothing.py", "proof/test_inputs_outputs.py",
-            "proof/test_passphrases.py")
+            "proof/test_passphrases.py", "core/verify/test_against_pdf.py")
     absent = []
     for file in mine:
         for name in re.findall(r"^def (test_\w+)\(", (ROOT / "tests" / file).read_text(), re.M):
