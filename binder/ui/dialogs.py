@@ -67,7 +67,9 @@ def show_exception(parent: QWidget | None, exc: BaseException, *, title: str = "
     else:
         error(parent, title or "Something went wrong",
               f"An unexpected error stopped this action ({type(exc).__name__}: {exc}). "
-              "Nothing was written.")
+              # Unexpected means we cannot know how far it got: say so, never "nothing".
+              "Whatever it had saved before the error is kept; check the journal before "
+              "trying again.")
 
 
 def install_recorder(answer: bool = True) -> list[tuple[str, str, str]]:
