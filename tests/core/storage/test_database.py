@@ -17,7 +17,12 @@ import pytest
 
 from binder.core.checkpoint.store import make_checkpoint
 from binder.core.crypto import signers, vault
-from binder.core.errors import AlreadyExists, NotABinder, ReadOnlyBinder, UnsupportedFormat
+from binder.core.errors import (
+    AlreadyExists,
+    BadInput,
+    NotABinder,
+    UnsupportedFormat,
+)
 from binder.core.incident import journal
 from binder.core.storage import database as storage
 from binder.core.verify.checks import verify_binder
@@ -444,7 +449,7 @@ def test_atomic_write_bytes_replaces_whole_file(tmp_path):
     assert listing(tmp_path) == {"out.json"}  # no temporary file left behind
     with pytest.raises(AlreadyExists):
         storage.atomic_write_bytes(target, b"third", overwrite=False)
-    with pytest.raises(NotABinder):
+    with pytest.raises(BadInput, match="does not exist"):
         storage.atomic_write_bytes(tmp_path / "missing" / "x", b"x")
-    with pytest.raises(ReadOnlyBinder):
+    with pytest.raises(BadInput, match="is a folder"):
         storage.atomic_write_bytes(tmp_path, b"onto a folder")
