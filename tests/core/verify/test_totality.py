@@ -149,7 +149,7 @@ def _mutate(path: Path, table: str, column: str, rowid: int, value) -> bool:
         else:
             conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', (value, rowid))
         return True
-    except (sqlite3.IntegrityError, sqlite3.OperationalError, OverflowError):
+    except (sqlite3.DatabaseError, OverflowError):
         return False  # NOT NULL, UNIQUE, datatype mismatch on a rowid: not a state a file can hold
     finally:
         conn.close()
