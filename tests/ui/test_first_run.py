@@ -36,7 +36,8 @@ def test_first_run_to_first_entry(qtbot, window_for, tmp_path):
     assert wizard.pass_meter.label.text().startswith("Too short")
     wizard.pass1.clear()
     qtbot.keyClicks(wizard.pass1, BINDER_PASS)
-    assert wizard.pass_meter.label.text().startswith("Good")
+    # The meter shows the estimate set-up itself applies (zxcvbn): good enough, or better.
+    assert wizard.pass_meter.label.text().startswith(("Good", "Strong"))
     qtbot.keyClicks(wizard.pass2, BINDER_PASS + "x")
     qtbot.keyClick(wizard.pass2, Qt.Key.Key_Return)
     assert "differ" in wizard.pass_message.text() and not path.exists()

@@ -225,9 +225,10 @@ def enroll(
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     person = clean_person(person)
-    check_passphrase_strength(passphrase)
+    # Who first: someone already enrolled is refused before their passphrase is judged.
     if find_signer(binder, person) is not None:
         raise BadInput(f"{person} is already enrolled; each person enrolls once")
+    check_passphrase_strength(passphrase)
     display = clean_person(display_name or person)
     root = root_certificate(binder)
     if root is None:

@@ -60,6 +60,12 @@ class PassphraseEstimate:
     guesses_log10: float
 
 
+def _lower_after_comma(text: str) -> str:
+    # zxcvbn's advice comes as sentences; joined into one line, they read as clauses.
+    return ", ".join(part[:1].lower() + part[1:] if i else part
+                     for i, part in enumerate(text.split(", ")))
+
+
 def estimate_passphrase(passphrase: str) -> PassphraseEstimate:
     """Estimate how many guesses ``passphrase`` would take (patterns, words, dates, keyboard)."""
     if len(passphrase) < MIN_PASSPHRASE_LEN:
@@ -71,7 +77,8 @@ def estimate_passphrase(passphrase: str) -> PassphraseEstimate:
     result = zxcvbn(passphrase[:_ESTIMATOR_MAX])
     feedback = result.get("feedback") or {}
     warning = str(feedback.get("warning") or "").rstrip(".")
-    suggestions = [str(s).rstrip(".").replace(". ", ", ") for s in feedback.get("suggestions") or []]
+    suggestions = [_lower_after_comma(str(s).rstrip(".").replace(". ", ", "))
+                   for s in feedback.get("suggestions") or []]
     score = int(result["score"])
     guesses = float(result["guesses_log10"])
     why = warning[:1].lower() + warning[1:] if warning else (
