@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -39,11 +39,14 @@ from binder.core.incident.record import most_recent_incident
 from binder.core.storage.database import Binder, open_binder
 from binder.services import settings as app_state
 from binder.services.applock import AppLock
+from binder.services.changes import BINDER, LOCK, PEOPLE
 from binder.services.session import WindowSession
 from binder.services.settings import AppSettings
 from binder.services.setup_flow import Next, SetupResult
-from binder.ui import dialogs
+from binder.ui import dialogs, shortcuts
 from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME
+from binder.ui.changes import ChangeHub, listen
+from binder.ui.focus import FocusKeeper, first_focusable
 from binder.ui.screens.unlock import SignInDialog, UnlockPage
 from binder.ui.style import heading, muted, set_chip
 
@@ -135,6 +138,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_DISPLAY_NAME)
         self.setAccessibleName(APP_DISPLAY_NAME)
         self.setMinimumSize(1024, 640)
+        # The one "what changed" signal every screen listens to (binder.ui.changes).
+        self.changes = ChangeHub(self._change_state, self)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(QWidget())  # welcome, built when needed
@@ -144,6 +149,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
         self._build_actions()
         self._build_status_bar()
+        listen(self.statusBar(), (BINDER, LOCK, PEOPLE, "settings"), self._update_status)
+        self.changes.changed.connect(self._changed)
+        self.focus_keeper = FocusKeeper(self, fallback=self._focus_target,
+                                        closed=self.changes.check)
         self._restore_geometry()
 
         self.idle = IdleWatcher(self.session, self)
@@ -194,7 +203,7 @@ class MainWindow(QMainWindow):
             show_message(self.welcome.welcome_message, message)
         self.pages.setCurrentIndex(PAGE_WELCOME)
         self.menuBar().setEnabled(False)
-        self._update_status()
+        self._state_changed()
 
     def _replace_page(self, index: int, widget: QWidget) -> None:
         old = self.pages.widget(index)
@@ -238,7 +247,7 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(PAGE_UNLOCK)
         self.menuBar().setEnabled(False)
         self.unlock_page.focus()
-        self._update_status()
+        self._state_changed()
 
     def _unlocked(self, how: str) -> None:
         first_time = self.incidents_screen is None
@@ -302,7 +311,7 @@ class MainWindow(QMainWindow):
         else:
             self.navigate(NAV_INCIDENTS)
         self._update_actions()
-        self._update_status()
+        self._state_changed()
         self.check_integrity()
 
     def _set_content(self, index: int, widget: QWidget) -> None:
@@ -402,7 +411,7 @@ class MainWindow(QMainWindow):
         """The person at the keyboard, signed in; asks once, then keeps them for a few minutes."""
         session = self.session.keeper.take()
         if session is not None:
-            self._update_status()
+            self._state_changed()
             return session
         if self.binder is None:
             return None
@@ -421,18 +430,18 @@ class MainWindow(QMainWindow):
     def sign_in(self, person: str, passphrase: str) -> SigningSession:
         """Sign in without the dialog (scripted screenshots, the first-run lead)."""
         session = self.session.sign_in(person, passphrase)
-        self._update_status()
+        self._state_changed()
         return session
 
     def _signed_in(self, session: SigningSession) -> SigningSession:
         self.session.signed_in(session)
-        self._update_status()
+        self._state_changed()
         return session
 
     def sign_out(self) -> None:
         """End the signer sessions now."""
         self.session.sign_out()
-        self._update_status()
+        self._state_changed()
 
     def _current_person(self) -> str:
         return self.session.current_person()
@@ -445,7 +454,7 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.flush()
         self.session.lock()
-        self._update_status()
+        self._state_changed()
         if self.roster_screen is not None:
             # The roster shows decrypted contacts: it goes, and is rebuilt after unlocking.
             self.roster_screen.deleteLater()
@@ -459,93 +468,124 @@ class MainWindow(QMainWindow):
         self.show_unlock()
 
     def tick(self) -> None:
-        """Every few seconds: idle lock and the status bar."""
+        """Every few seconds: idle lock, writes by other programs, and the status bar."""
         if self.pages.currentIndex() == PAGE_SHELL and self.session.idle_lock_due():
             self.lock_now()
+        self._state_changed()
+
+    # =========================================================================== changes
+    def _change_state(self):
+        """(binder, signed-in person, witness) for the change hub; during first run, the
+        binder and lead the welcome is setting up."""
+        binder = self.session.binder
+        signer = self.session.keeper.peek()
+        witness = self.session.witness_keeper.peek()
+        if binder is None and self.welcome is not None:
+            binder = self.welcome.flow.binder
+            signer = signer or self.welcome.flow.lead_session
+        return binder, signer.person if signer else None, witness.person if witness else None
+
+    def _state_changed(self) -> None:
+        """Something may have changed: look (every listener hears what did), and redraw
+        the status bar (its minutes count down even when nothing changed)."""
+        self.changes.check()
         self._update_status()
 
+    def _changed(self, change) -> None:
+        if change.about("incidents") and self.workspace is not None:
+            item = self.nav.item(NAV_WORKSPACE)
+            item.setText(_clip(self.workspace.incident.label, 22))
+        if change.about(PEOPLE, LOCK):
+            self._update_actions()
+
+    def _focus_target(self) -> QWidget | None:
+        """Where the keyboard goes when the widget that had it is gone."""
+        page = self.pages.currentWidget()
+        if page is self.shell:
+            screen = self.content.currentWidget()
+            own = getattr(screen, "focus_target", None)
+            if callable(own):
+                return own()
+            return first_focusable(screen)
+        return first_focusable(page)
+
     # =========================================================================== actions
-    def _action(self, menu, text: str, slot, shortcuts=(), *, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcuts:
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
+    def _action(self, menu, name: str, slot):
+        """A window-wide action for registry command ``name`` (binder.ui.shortcuts)."""
+        return shortcuts.make_action(self, menu, name, slot)
 
     def _build_actions(self) -> None:
         bar = self.menuBar()
+        act = self._action
+        ws = self._with_workspace
         m = bar.addMenu("&File")
-        self.act_new_incident = self._action(m, "New incident…", self._new_incident, ("Ctrl+Shift+N",))
-        self._action(m, "Open another binder…", self.open_other_binder, ("Ctrl+O",))
+        self.act_new_incident = act(m, "file.new_incident", self._new_incident)
+        act(m, "file.open_binder", self.open_other_binder)
         m.addSeparator()
-        self._action(m, "Settings…", self.edit_settings)
-        self.act_lock = self._action(m, "Lock now", self.lock_now, ("Ctrl+L",),
-                                     tip="Lock the binder and sign everyone out")
+        act(m, "file.settings", self.edit_settings)
+        self.act_lock = act(m, "file.lock", self.lock_now)
         m.addSeparator()
-        self._action(m, "Quit", self.close, ("Ctrl+Q",))
+        act(m, "file.quit", self.close)
 
         m = bar.addMenu("&Incident")
-        ws = self._with_workspace
-        self.act_new_entry = self._action(m, "New entry", ws("focus_entry"), ("Ctrl+N",),
-                                          tip="Start writing a journal entry")
-        self.act_add_entry = self._action(m, "Add entry", ws("add_entry"),
-                                          ("Ctrl+Return", "Ctrl+Enter"),
-                                          tip="Sign and add the entry being written")
-        self.act_cosign = self._action(m, "Co-sign selected entry…", ws("cosign"), ("Ctrl+Shift+S",))
-        self.act_evidence = self._action(m, "New evidence…", ws("new_evidence"), ("Ctrl+E",))
-        self.act_verify = self._action(m, "Verify this incident", ws("verify"), ("Ctrl+Shift+V",))
-        self.act_find = self._action(m, "Search…", self.search, ("Ctrl+F",),
-                                     tip="Search journals, attacker timelines and indicators")
-        self.act_filter = self._action(m, "Filter the journal", self._find, ("Ctrl+Shift+F",))
+        self.act_new_entry = act(m, "incident.new_entry", ws("focus_entry"))
+        self.act_add_entry = act(m, "incident.add_entry", ws("add_entry"))
+        self.act_cosign = act(m, "incident.cosign", ws("cosign"))
+        self.act_correct = act(m, "incident.correct", ws("correct"))
+        m.addSeparator()
+        self.act_decision = act(m, "incident.decision", ws("new_decision"))
+        self.act_notification = act(m, "incident.notification", ws("new_notification"))
+        self.act_evidence = act(m, "incident.evidence", ws("new_evidence"))
+        self.act_transfer = act(m, "incident.transfer", ws("transfer_custody"))
         m.addSeparator()
         from binder.ui.screens.workspace import REGISTER_SHORTCUTS
 
         self.register_actions = [
-            self._action(m, text, (lambda c=cls: self._with_workspace_call(
-                lambda ws: ws.new_register_item(c))), (keys,))
-            for cls, text, keys in REGISTER_SHORTCUTS
+            act(m, name, (lambda c=cls: self._with_workspace_call(
+                lambda w: w.new_register_item(c))))
+            for cls, name in REGISTER_SHORTCUTS
         ]
-        self.act_checkpoint = self._action(
-            m, "Make a checkpoint…", self.make_checkpoint, ("Ctrl+Alt+K",),
-            tip="Sign the state of the whole binder, e.g. at a shift handover or the end of a phase")
-        self.act_anchor = self._action(
-            m, "Anchor with a timestamp authority", self.anchor_now,
-            tip="Send pending checkpoints and signed reports to the timestamp authorities set")
         m.addSeparator()
-        self.act_next = self._action(m, "Next pane", lambda: self._pane_step(1), ("Ctrl+Tab",))
-        self.act_prev = self._action(m, "Previous pane", lambda: self._pane_step(-1),
-                                     ("Ctrl+Shift+Tab", "Ctrl+Backtab"))
-        from binder.ui.screens.workspace import PANES
-
-        panes = m.addMenu("Go to pane")
-        self.pane_actions = []
-        for i, (title, _m, _c) in enumerate(PANES):
-            self.pane_actions.append(
-                self._action(panes, title.replace("&&", "&&"), lambda i=i: self._show_pane(i),
-                             (f"Ctrl+{i + 1}",) if i < 9 else ())
-            )
-        self.workspace_actions = [self.act_new_entry, self.act_add_entry, self.act_cosign,
-                                  self.act_evidence, self.act_verify, self.act_filter,
-                                  *self.register_actions, self.act_next,
-                                  self.act_prev, *self.pane_actions]
+        self.act_report = act(m, "incident.report", ws("export_report"))
+        self.act_summary = act(m, "incident.summary", ws("export_summary"))
+        self.act_sign_lead = act(m, "incident.sign_lead", ws("sign_report_as_lead"))
+        self.act_sign_witness = act(m, "incident.sign_witness", ws("sign_report_as_witness"))
+        m.addSeparator()
+        self.act_verify = act(m, "incident.verify", ws("verify"))
+        self.act_checkpoint = act(m, "incident.checkpoint", self.make_checkpoint)
+        self.act_anchor = act(m, "incident.anchor", self.anchor_now)
 
         m = bar.addMenu("&People")
-        self._action(m, "Sign in…", self._sign_in_dialog)
-        self._action(m, "Sign out", self.sign_out)
+        self.act_sign_in = act(m, "people.sign_in", self._sign_in_dialog)
+        self.act_sign_out = act(m, "people.sign_out", self.sign_out)
 
         m = bar.addMenu("&Go")
-        for i, label in enumerate(NAV_LABELS):
-            self._action(m, label, lambda i=i: self.navigate(i), (f"Alt+{i + 1}",))
+        self.nav_actions = [
+            act(m, name, lambda i=i: self.navigate(i))
+            for i, name in enumerate(("go.incidents", "go.workspace", "go.plan", "go.roster",
+                                      "go.readiness", "go.access"))
+        ]
+        m.addSeparator()
+        self.act_find = act(m, "find.search", self.search)
+        self.act_filter = act(m, "find.filter", self._find)
+        m.addSeparator()
+        self.act_next = act(m, "pane.next", lambda: self._pane_step(1))
+        self.act_prev = act(m, "pane.previous", lambda: self._pane_step(-1))
+        panes = m.addMenu("Go to p&ane")
+        self.pane_actions = [act(panes, c.name, lambda i=i: self._show_pane(i))
+                             for i, c in enumerate(shortcuts.pane_commands())]
 
         m = bar.addMenu("&Help")
-        self._action(m, "Keyboard shortcuts", self._show_shortcuts, ("F1",))
-        self._action(m, "About Incident Binder", self._about)
+        act(m, "help.shortcuts", self._show_shortcuts)
+        act(m, "help.about", self._about)
+        self.incident_actions = [
+            self.act_new_entry, self.act_add_entry, self.act_cosign, self.act_correct,
+            self.act_decision, self.act_notification, self.act_evidence, self.act_transfer,
+            *self.register_actions, self.act_report, self.act_summary, self.act_sign_lead,
+            self.act_sign_witness, self.act_verify, self.act_next, self.act_prev,
+            *self.pane_actions]
+        # Kept for callers of the older name.
+        self.workspace_actions = self.incident_actions
 
     def _with_workspace(self, name: str):
         def run():
@@ -558,11 +598,15 @@ class MainWindow(QMainWindow):
         return run
 
     def _update_actions(self) -> None:
-        on = self.workspace is not None and self.content.currentIndex() == NAV_WORKSPACE
-        for action in self.workspace_actions:
-            action.setEnabled(on)
-        # Ctrl+N starts an entry whenever an incident is open, from any screen.
-        self.act_new_entry.setEnabled(self.workspace is not None)
+        has_incident = self.workspace is not None
+        for action in self.incident_actions:
+            action.setEnabled(has_incident)
+        # Ctrl+Tab and Ctrl+1…9 belong to the incident's panes only while they are on view;
+        # elsewhere (Plan, Roster) the screen's own tabs take them.
+        on_view = has_incident and self.content.currentIndex() == NAV_WORKSPACE
+        for action in (self.act_next, self.act_prev, *self.pane_actions):
+            action.setEnabled(on_view)
+        self.act_sign_out.setEnabled(self.session.anyone_signed_in())
 
     def _pane_step(self, step: int) -> None:
         if self.workspace is not None:
@@ -597,10 +641,21 @@ class MainWindow(QMainWindow):
             self.workspace.show_entry(entry_id)
 
     def _find(self) -> None:
-        if self.workspace is not None:
-            self.workspace.show_pane(1)
-            self.workspace.journal.filter.setFocus()
-            self.workspace.journal.filter.selectAll()
+        """Ctrl+Shift+F: the filter of the list on view (the journal, the roster)."""
+        screen = self.content.currentWidget()
+        if self.pages.currentIndex() != PAGE_SHELL:
+            return
+        if screen is self.roster_screen and self.roster_screen is not None \
+                and hasattr(self.roster_screen, "search"):
+            self.roster_screen.search.setFocus()
+            self.roster_screen.search.selectAll()
+            return
+        if self.workspace is None:
+            return
+        self.navigate(NAV_WORKSPACE)
+        self.workspace.show_pane(1)
+        self.workspace.journal.filter.setFocus()
+        self.workspace.journal.filter.selectAll()
 
     def _new_incident(self) -> None:
         if self.incidents_screen is None:
@@ -636,7 +691,7 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.shutdown()
         self.session.sign_out()
-        self._update_status()
+        self._state_changed()
         for name in ("workspace", "plan_screen", "roster_screen", "incidents_screen",
                      "readiness_screen", "access_screen"):
             widget = getattr(self, name)
@@ -660,18 +715,13 @@ class MainWindow(QMainWindow):
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Settings not saved")
             return
-        self._update_status()
+        self._state_changed()
 
-    def _show_shortcuts(self) -> None:
-        dialogs.info(self, "Keyboard shortcuts", "\n".join((
-            "Ctrl+N  new journal entry          Ctrl+Enter  add it (signed)",
-            "Ctrl+Shift+S  co-sign selected     Ctrl+E  new evidence",
-            "Ctrl+Shift+V  verify               Ctrl+F  search everything",
-            "Ctrl+Shift+F  filter the journal   Insert  new item in a register pane",
-            "Ctrl+Shift+T / I / A / K  new attacker event / indicator / asset / task",
-            "Ctrl+1…9 / Ctrl+Tab  switch pane   Alt+1…4  incidents, incident, plan, roster",
-            "Ctrl+Shift+N  new incident         Ctrl+L  lock now",
-        )))
+    def _show_shortcuts(self) -> shortcuts.ShortcutsDialog:
+        """F1: every command with its keys, made from the registry the menus are made from."""
+        self.shortcuts_dialog = shortcuts.ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
+        return self.shortcuts_dialog
 
     def _about(self) -> None:
         dialogs.info(self, "About Incident Binder",

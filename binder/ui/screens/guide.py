@@ -13,7 +13,6 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import busy_cursor
 from binder.ui.forms.signed import ask_author
+from binder.ui.shortcuts import bind
 from binder.ui.style import bold, chip, heading, muted
 
 SignerProvider = Callable[[], SigningSession | None]
@@ -134,7 +134,7 @@ class GuidePane(QWidget):
                                "The focus phase is marked ★.")
         self.phases.currentRowChanged.connect(lambda _row: self._show_phase())
         lbox.addWidget(self.phases, 1)
-        self.focus_button = QPushButton("Make this the &focus phase")
+        self.focus_button = QPushButton("&Make this the focus phase")
         self.focus_button.setAccessibleName("Make this the focus phase")
         self.focus_button.clicked.connect(self.make_focus)
         lbox.addWidget(self.focus_button)
@@ -179,9 +179,8 @@ class GuidePane(QWidget):
         self.task_button.setAccessibleName("Make the selected checklist item a task")
         self.task_button.setToolTip("Give the selected item an owner and a due time (Ctrl+T)")
         self.task_button.clicked.connect(self.make_task)
-        task_shortcut = QShortcut(QKeySequence("Ctrl+T"), self.checklist)
-        task_shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-        task_shortcut.activated.connect(self.make_task)
+        bind(self.checklist, "guide.task", self.make_task,
+             context=Qt.ShortcutContext.WidgetShortcut)
         task_row.addWidget(self.task_button)
         rbox.addLayout(task_row)
         self.overdue = QLabel("")

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeySequence
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -45,6 +45,7 @@ from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.fields import utc_iso, when_edit
+from binder.ui.shortcuts import button_keys
 from binder.ui.style import CHIP_COLOURS, bold, chip, heading, muted, set_chip
 from binder.ui.tables import read_only_table
 
@@ -229,8 +230,8 @@ class ReadinessScreen(QWidget):
 
         self.mark_button = QPushButton("Mark done\u2026", self)
         self.mark_button.setAccessibleName("Mark done")
-        self.mark_button.setToolTip("Record that the selected item was done (Ctrl+D)")
-        self.mark_button.setShortcut(QKeySequence("Ctrl+D"))
+        button_keys(self.mark_button, "readiness.mark_done",
+                    "Record that the selected item was done")
         self.mark_button.clicked.connect(self.mark_done)
         self.restore_button = QPushButton("Test a backup restore\u2026", self)
         self.restore_button.setAccessibleName("Test a backup restore")

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -42,6 +42,7 @@ from binder.ui.forms.feedback import message_label
 from binder.ui.forms.fields import line_field
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
+from binder.ui.shortcuts import bind, with_keys
 from binder.ui.style import CORRECTED_GREY, heading, muted
 from binder.ui.tables import read_only_table
 
@@ -221,7 +222,7 @@ class RegisterPane(IncidentPane):
     TITLE = ""
     NOUN = ""
     INTRO = ""
-    SHORTCUT = ""
+    COMMAND = ""  # the window's "new item" command (binder.ui.shortcuts)
 
     def __init__(self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
                  parent: QWidget | None = None) -> None:
@@ -240,7 +241,9 @@ class RegisterPane(IncidentPane):
         top.addWidget(self.filter)
         self.add_button = QPushButton(f"New {self.NOUN}…")
         self.add_button.setAccessibleName(f"New {self.NOUN}")
-        self.add_button.setToolTip(f"Add a {self.NOUN}, signed by you ({self.SHORTCUT})")
+        self.add_button.setToolTip(
+            with_keys(f"Add a {self.NOUN}, signed by you", self.COMMAND) if self.COMMAND
+            else f"Add a {self.NOUN}, signed by you")
         self.add_button.clicked.connect(self.new_item)
         self.buttons = [self.add_button, *self.extra_buttons()]
         for button in self.buttons:
@@ -299,9 +302,7 @@ class RegisterPane(IncidentPane):
         self.model.rowsInserted.connect(self._update_count)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.view.activated.connect(lambda _i: self.detail.setFocus())
-        shortcut = QShortcut(QKeySequence("Insert"), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.new_item)
+        bind(self, "register.new", self.new_item)
         self.refresh()
 
     # -- what each register says ----------------------------------------------------------
@@ -435,7 +436,7 @@ class TimelinePane(RegisterPane):
     REGISTER = "timeline"
     TITLE = "Attacker timeline"
     NOUN = "event"
-    SHORTCUT = "Ctrl+Shift+T"
+    COMMAND = "incident.timeline"
     INTRO = ("What the attacker did, in event order. Times keep the zone the source shows "
              "(hover for UTC); our own actions stay in the Journal.")
 
@@ -565,7 +566,7 @@ class IndicatorsPane(RegisterPane):
     REGISTER = "ioc"
     TITLE = "Indicators"
     NOUN = "indicator"
-    SHORTCUT = "Ctrl+Shift+I"
+    COMMAND = "incident.indicator"
     INTRO = ("Domains, IP addresses, URLs, file hashes, e-mail addresses and paths the attack "
              "used, each checked for its type and marked with a TLP 2.0 label for sharing.")
 
@@ -675,7 +676,7 @@ class AssetsPane(RegisterPane):
     REGISTER = "asset"
     TITLE = "Affected assets"
     NOUN = "asset"
-    SHORTCUT = "Ctrl+Shift+A"
+    COMMAND = "incident.asset"
     INTRO = ("Systems and accounts the attack touched. Each status change (suspected, "
              "confirmed, contained, cleaned, restored) is a signed entry.")
 
@@ -754,7 +755,7 @@ class TasksPane(RegisterPane):
     REGISTER = "task"
     TITLE = "Tasks"
     NOUN = "task"
-    SHORTCUT = "Ctrl+Shift+K"
+    COMMAND = "incident.task"
     INTRO = ("Who does what by when. Overdue tasks show in red here and in the header; a "
              "checklist item of the Guide can become a task.")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -39,6 +39,7 @@ from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
 from binder.ui.forms.feedback import busy_cursor
 from binder.ui.screens.unlock import SignInDialog
+from binder.ui.shortcuts import button_keys
 from binder.ui.style import heading, muted
 from binder.ui.tasks import run_task
 
@@ -157,11 +158,11 @@ class ReportScreen(QWidget):
         self.preview = scroll
         self.prev_button = QPushButton("◀ Previous page")
         self.prev_button.setAccessibleName("Previous page")
-        self.prev_button.setShortcut(QKeySequence(Qt.Key.Key_PageUp))
+        button_keys(self.prev_button, "report.previous_page")
         self.prev_button.clicked.connect(lambda: self.show_page(self.page_number - 1))
         self.next_button = QPushButton("Next page ▶")
         self.next_button.setAccessibleName("Next page")
-        self.next_button.setShortcut(QKeySequence(Qt.Key.Key_PageDown))
+        button_keys(self.next_button, "report.next_page")
         self.next_button.clicked.connect(lambda: self.show_page(self.page_number + 1))
         self.page_label = muted("")
         self.page_label.setAccessibleName("Page number")
@@ -403,6 +404,25 @@ class ReportScreen(QWidget):
         if not dialog.exec():
             return None
         return dialog.session
+
+    def sign_from_menu(self, role: str) -> None:
+        """The Incident menu's "Sign the report as …": say what is missing, or sign."""
+        button = self.sign_buttons[role]
+        if self.current is None:
+            dialogs.info(self, "Export the report first",
+                         "People sign what they have read: export the full report (Ctrl+P) or "
+                         "the executive summary, read it in the preview, then sign it.")
+        elif not button.isEnabled():
+            fields = self._fields()
+            if fields.get(pdfsign.FIELD_FOR_ROLE[role]):
+                dialogs.info(self, "Already signed",
+                             f"The report on screen is already signed as {_ROLE_TEXT[role]}.")
+            else:
+                dialogs.info(self, "The lead signs first",
+                             "The incident lead signs the report first; the others sign what "
+                             "the lead signed.")
+        else:
+            self.sign(role)
 
     def sign(self, role: str, session: SigningSession | None = None) -> None:
         """Sign the report on screen in ``role``'s place (asks who signs when needed)."""

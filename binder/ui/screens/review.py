@@ -90,11 +90,11 @@ class ReviewPane(IncidentPane):
         rrow.setContentsMargins(0, 0, 0, 0)
         for w in (self.change_activity, self.change_role, self.change_value):
             rrow.addWidget(w, 1)
-        self.add_change_button = QPushButton("Add to &proposal")
+        self.add_change_button = QPushButton("Add to proposa&l")
         self.add_change_button.setAccessibleName("Add change to proposal")
         self.add_change_button.clicked.connect(self.add_change)
         cgrid.addRow("&Kind:", self.change_kind)
-        cgrid.addRow("P&hase:", self.change_phase)
+        cgrid.addRow("Pha&se:", self.change_phase)
         cgrid.addRow("RACI:", raci_row)
         cgrid.addRow("&Text:", self.change_text)
         cgrid.addRow("", self.add_change_button)

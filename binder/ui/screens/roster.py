@@ -9,7 +9,7 @@ a message with an Unlock button instead. All reading and writing goes through
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,6 +39,7 @@ from binder.core.errors import BinderError
 from binder.core.roster import CallSheetGroup, Contact
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
+from binder.ui.shortcuts import bind, with_keys
 from binder.ui.style import bold
 from binder.ui.tables import read_only_table
 
@@ -167,11 +168,11 @@ class _ContactEditor(QGroupBox):
         form.addRow("&Role:", self.role)
         form.addRow("&Escalation order:", self.escalation)
         form.addRow("&Name:", self.name)
-        form.addRow("&Phone:", self.phone)
-        form.addRow("E&mail:", self.email)
-        form.addRow("&IM:", self.im)
-        form.addRow("&SLA / contract:", self.sla)
-        form.addRow("N&otes:", self.notes)
+        form.addRow("Ph&one:", self.phone)
+        form.addRow("Emai&l:", self.email)
+        form.addRow("IM / &messenger:", self.im)
+        form.addRow("SLA / contr&act:", self.sla)
+        form.addRow("No&tes:", self.notes)
         form.addRow("", self.external)
 
         self.new_button = QPushButton("New contact")
@@ -526,12 +527,11 @@ class RosterScreen(QWidget):
         layout.addWidget(self.tabs)
         layout.addWidget(self.status)
 
-        new_shortcut = QShortcut(QKeySequence("Ctrl+Shift+N"), page)
-        new_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        new_shortcut.activated.connect(self._new_contact)
-        find_shortcut = QShortcut(QKeySequence.StandardKey.Find, page)
-        find_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find_shortcut.activated.connect(self.search.setFocus)
+        # Insert: a new contact (as in every register); Ctrl+Shift+F (the window's "filter this
+        # list") reaches the search field. Ctrl+Shift+N stays "New incident" everywhere.
+        bind(page, "roster.new_contact", self._new_contact)
+        self.editor.new_button.setToolTip(with_keys("Clear the form to add another contact",
+                                                    "roster.new_contact"))
         return page
 
     # -- behaviour

@@ -60,11 +60,11 @@ def pane_index(cls_name: str) -> int:
     return next(i for i, (_t, _m, c) in enumerate(PANES) if c == cls_name)
 
 
-#: The register panes' "new item" shortcuts (the Incident menu shows them).
-REGISTER_SHORTCUTS = (("TimelinePane", "New attacker event…", "Ctrl+Shift+T"),
-                      ("IndicatorsPane", "New indicator…", "Ctrl+Shift+I"),
-                      ("AssetsPane", "New affected asset…", "Ctrl+Shift+A"),
-                      ("TasksPane", "New task…", "Ctrl+Shift+K"))
+#: The register panes' "new item" commands (binder.ui.shortcuts; the Incident menu shows them).
+REGISTER_SHORTCUTS = (("TimelinePane", "incident.timeline"),
+                      ("IndicatorsPane", "incident.indicator"),
+                      ("AssetsPane", "incident.asset"),
+                      ("TasksPane", "incident.task"))
 
 
 def load_class(module: str, name: str):
@@ -353,6 +353,63 @@ class IncidentWorkspace(QWidget):
             if callable(action):
                 action()
                 return
+
+    def correct(self):
+        """Ctrl+Shift+R: correct the selected journal entry."""
+        self.show_pane(JOURNAL_TAB)
+        return self.journal.correct_selected()
+
+    def _pane_call(self, cls_name: str, method: str, *args):
+        index = pane_index(cls_name)
+        self.show_pane(index)
+        action = getattr(self.panes.get(index), method, None)
+        return action(*args) if callable(action) else None
+
+    def new_decision(self):
+        """Ctrl+Shift+D: the decision form."""
+        return self._pane_call("DecisionsPane", "new_decision")
+
+    def new_notification(self):
+        """Ctrl+Shift+M: the notification form."""
+        return self._pane_call("DecisionsPane", "new_notification")
+
+    def transfer_custody(self):
+        """Ctrl+Shift+E: hand over the selected evidence item."""
+        pane = self.pane(EVIDENCE_TAB)
+        self.show_pane(EVIDENCE_TAB)
+        if getattr(pane, "selected_item", lambda: None)() is None:
+            from binder.ui import dialogs
+
+            dialogs.info(self, "Transfer custody",
+                         "Select the evidence item to hand over in the Evidence pane first "
+                         "(or register one with Ctrl+E).")
+            return None
+        return pane.transfer_selected()
+
+    def export_report(self):
+        """Ctrl+P: build the full report."""
+        return self._pane_call("ReportScreen", "export", "full")
+
+    def export_summary(self):
+        """Build the executive summary."""
+        return self._pane_call("ReportScreen", "export", "executive")
+
+    def sign_report_as_lead(self):
+        """Sign the exported report as the incident lead."""
+        return self._pane_call("ReportScreen", "sign_from_menu", "lead")
+
+    def sign_report_as_witness(self):
+        """Sign the exported report as the witness."""
+        return self._pane_call("ReportScreen", "sign_from_menu", "witness")
+
+    def focus_target(self):
+        """Where the keyboard goes when nothing else has it: the pane on view."""
+        from binder.ui.focus import first_focusable
+
+        pane = self.tabs.currentWidget()
+        if self.tabs.currentIndex() == JOURNAL_TAB:
+            return self.journal.view
+        return first_focusable(pane) or self.quick.text
 
     def new_register_item(self, cls_name: str):
         """Ctrl+Shift+T/I/A/K: open the register pane and its form for a new item."""
