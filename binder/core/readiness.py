@@ -310,7 +310,8 @@ def _signer_roles(binder: Binder, plan: Plan | None) -> tuple[str, str | None, s
                 covered[role.key] = (signer.created_at, signer.person)
     missing = [r.name for r in roles if r.key not in covered]
     if missing:
-        return STALE, None, None, "No signer for: " + ", ".join(missing)
+        # Nothing went out of date: these roles were never covered (never "stale").
+        return NEVER, None, None, "No signer for: " + ", ".join(missing)
     at, who = max(covered.values())
     return OK, at, who, f"All {len(roles)} roles can sign"
 

@@ -130,6 +130,16 @@ class SetupFlow:
         self.result: SetupResult | None = None
 
     # -- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def check_new_passphrase(passphrase: str, confirmation: str) -> None:
+        """Refuse two differing or weak passphrases (quick: a window asks before the slow
+        step that uses them)."""
+        if passphrase != confirmation:
+            raise BadInput("the two passphrases differ; type the same passphrase twice")
+        strength = passphrase_strength(passphrase)
+        if not strength.acceptable:
+            raise BadInput(f"{strength.label.lower()} passphrase: {strength.hint}")
+
     def _expect(self, *steps: Step) -> None:
         if self.step not in steps:
             raise BadInput(f"that is not possible at the {self.step.value} step")
@@ -173,11 +183,7 @@ class SetupFlow:
         """Create the binder with this passphrase; returns the recovery code to show."""
         self._expect(Step.PASSPHRASE)
         assert self.path is not None
-        if passphrase != confirmation:
-            raise BadInput("the two passphrases differ; type the same passphrase twice")
-        strength = passphrase_strength(passphrase)
-        if not strength.acceptable:
-            raise BadInput(f"{strength.label.lower()} passphrase: {strength.hint}")
+        self.check_new_passphrase(passphrase, confirmation)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         binder = create_binder(self.path, org=self.org)
         try:
@@ -214,11 +220,7 @@ class SetupFlow:
         """Create the lead's signing key; they stay signed in afterwards."""
         self._expect(Step.ENROLL)
         assert self.binder is not None
-        if passphrase != confirmation:
-            raise BadInput("the two passphrases differ; type the same passphrase twice")
-        strength = passphrase_strength(passphrase)
-        if not strength.acceptable:
-            raise BadInput(f"{strength.label.lower()} passphrase: {strength.hint}")
+        self.check_new_passphrase(passphrase, confirmation)
         signer = signers.enroll(
             self.binder, person, passphrase, display_name=display_name or None, role=role.strip(),
             kdf=self.kdf,

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 #: hears them only for that incident.
 JOURNAL_TOPICS = frozenset({"journal", "cosign"})
 
-StateReader = Callable[[], tuple[object, str | None, str | None]]
+#: (binder or None, signed-in person, witness), or None for "not now".
+StateReader = Callable[[], tuple[object, str | None, str | None] | None]
 
 
 class ChangeHub(QObject):
@@ -57,7 +58,10 @@ class ChangeHub(QObject):
         if self._emitting:
             self._again = True  # a listener acted: look again once this round is told
             return Change()
-        binder, signer, witness = self._read_state()
+        state = self._read_state()
+        if state is None:  # the window cannot be read now (a slow step holds the binder)
+            return Change()
+        binder, signer, witness = state
         change = self.tracker.look(binder, signer=signer, witness=witness)
         if change:
             self._emit(change)

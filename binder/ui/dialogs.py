@@ -78,3 +78,15 @@ def install_recorder(answer: bool = True) -> list[tuple[str, str, str]]:
     AUTO_ANSWER = answer
     SHOWN.clear()
     return SHOWN
+
+
+def in_documents(name: str) -> str:
+    """Where a save dialog starts: ``name`` in the user's Documents folder (never the folder
+    the program happened to be started from)."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    base = Path(folder) if folder and Path(folder).is_dir() else Path.home()
+    return str(base / name)

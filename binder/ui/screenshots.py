@@ -241,6 +241,8 @@ def _save(window, out: Path, name: str) -> Path:
 
 def take_all(out: Path) -> list[Path]:
     """Build the demo binder and save one PNG per screen into ``out``."""
+    from PySide6.QtCore import QThread
+
     from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
     from binder.core.storage.database import open_binder
     from binder.ui import dialogs
@@ -279,6 +281,9 @@ def take_all(out: Path) -> list[Path]:
         saved.append(_save(w, out, "welcome-passphrase"))
         w.welcome.pass2.setText("orange kettle mountain 7")
         w.welcome.set_passphrase()
+        while w.welcome.working:
+            app.processEvents()
+            QThread.msleep(20)
         saved.append(_save(w, out, "welcome-recovery-code"))
         w.close()
 

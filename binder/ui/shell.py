@@ -44,7 +44,7 @@ from binder.services.session import WindowSession
 from binder.services.settings import AppSettings
 from binder.services.setup_flow import Next, SetupResult
 from binder.ui import dialogs, shortcuts
-from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME
+from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME, counted
 from binder.ui.changes import ChangeHub, listen
 from binder.ui.focus import FocusKeeper, first_focusable
 from binder.ui.screens.unlock import SignInDialog, UnlockPage
@@ -338,7 +338,8 @@ class MainWindow(QMainWindow):
         if index == NAV_PLAN and self.plan_screen is None:
             from binder.ui.screens.plan import PlanScreen
 
-            self.plan_screen = PlanScreen(self.binder, self, author_provider=self._current_person)
+            self.plan_screen = PlanScreen(self.binder, self,
+                                          author_provider=self._signed_in_person)
             self._set_content(NAV_PLAN, self.plan_screen)
         if index == NAV_ROSTER and self.roster_screen is None:
             self.roster_screen = self._make_roster()
@@ -427,6 +428,11 @@ class MainWindow(QMainWindow):
             return None
         return self._signed_in(dialog.session)
 
+    def _signed_in_person(self) -> str | None:
+        """Who a change is credited to: the person signed in (asked for now), or None."""
+        session = self.signer_provider()
+        return session.person if session is not None else None
+
     def sign_in(self, person: str, passphrase: str) -> SigningSession:
         """Sign in without the dialog (scripted screenshots, the first-run lead)."""
         session = self.session.sign_in(person, passphrase)
@@ -481,6 +487,8 @@ class MainWindow(QMainWindow):
         signer = self.session.keeper.peek()
         witness = self.session.witness_keeper.peek()
         if binder is None and self.welcome is not None:
+            if self.welcome.working:  # a slow step uses the binder on another thread
+                return None  # look again when it is done
             binder = self.welcome.flow.binder
             signer = signer or self.welcome.flow.lead_session
         return binder, signer.person if signer else None, witness.person if witness else None
@@ -806,7 +814,7 @@ class MainWindow(QMainWindow):
                 return anchor(b)
 
         def done(result) -> None:
-            lines = [f"Anchored checkpoint {cp.id} ({cp.tree_size} records) at {when[:19]}Z"
+            lines = [f"Anchored checkpoint {cp.id} ({counted(cp.tree_size, 'record')}) at {when[:19]}Z"
                      for cp, _url, when in result.anchored]
             lines += [f"Timestamped {p}" for p, _u, _w in result.reports]
             pending = len(result.pending_checkpoints) + len(result.pending_reports)
@@ -842,8 +850,18 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.lock_label)
 
     def _update_status(self) -> None:
-        self.lock_label.setText(self.session.lock_state_text())
-        self.signer_label.setText(self.session.signer_state_text())
+        lock_text = self.session.lock_state_text()
+        signer_text = self.session.signer_state_text()
+        flow = self.welcome.flow if (self.welcome is not None and self.session.binder is None) \
+            else None
+        if flow is not None and flow.path is not None:
+            # First run: the binder being set up, and the lead once their key exists.
+            lock_text = (f"Setting up · {flow.path.name}" if flow.binder is not None
+                         else "Setting up a new binder")
+            if flow.lead_session is not None:
+                signer_text = f"Signed in: {flow.lead_session.person}"
+        self.lock_label.setText(lock_text)
+        self.signer_label.setText(signer_text)
         self.sign_out_button.setVisible(self.session.anyone_signed_in())
         unlocked = self.session.unlocked
         d = self.workspace.nearest_deadline if (self.workspace is not None and unlocked) else None
@@ -874,6 +892,10 @@ class MainWindow(QMainWindow):
         self._timer.stop()
         QApplication.instance().removeEventFilter(self.idle)
         if self.welcome is not None and self.binder is None:
+            if self.welcome.working:  # the binder is being made: let that step end first
+                from PySide6.QtCore import QThreadPool
+
+                QThreadPool.globalInstance().waitForDone(60_000)
             self.welcome.flow.cancel()
         self._close_binder()
         super().closeEvent(event)

@@ -219,19 +219,34 @@ def run_task(
 
     def ok(result: Any) -> None:
         finish()
-        on_success(result)
+        try:
+            on_success(result)
+        finally:
+            _look_for_changes(parent)
 
     def bad(exc: BaseException) -> None:
         finish()
-        if on_failure is not None:
-            on_failure(exc)
-        elif not isinstance(exc, Cancelled):
-            from binder.ui import dialogs
+        try:
+            if on_failure is not None:
+                on_failure(exc)
+            elif not isinstance(exc, Cancelled):
+                from binder.ui import dialogs
 
-            dialogs.show_exception(parent, exc)
+                dialogs.show_exception(parent, exc)
+        finally:
+            _look_for_changes(parent)
 
     task.signals.succeeded.connect(ok)
     task.signals.failed.connect(bad)
     _RUNNING.add(task)
     QThreadPool.globalInstance().start(task)
     return task
+
+
+def _look_for_changes(parent: QWidget | None) -> None:
+    """A task may have written: the window's screens hear what changed (binder.ui.changes)."""
+    if parent is None or not isValid(parent):
+        return
+    from binder.ui.changes import check
+
+    check(parent)

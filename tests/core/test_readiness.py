@@ -154,7 +154,7 @@ def test_plan_review_follows_the_latest_edited_revision(made):
 
 def test_signer_roles_names_the_roles_nobody_can_sign_for(made):
     got = item(readiness.readiness_status(made.binder), "signer_roles")
-    assert (got.status, got.can_mark, got.interval_days) == ("stale", False, None)
+    assert (got.status, got.can_mark, got.interval_days) == ("never", False, None)  # never covered: not "stale"
     assert "Legal Representative" in got.detail and "Management / Stakeholders" in got.detail
     assert "Incident Lead" not in got.detail  # alice enrolled as the lead
     signers.enroll(made.binder, "carol", "carol-passphrase", role="Legal Representative, comms",
@@ -244,10 +244,10 @@ def test_cli_readiness_list_done_and_test_restore(made, run_cli, tmp_path):
     by_key = {i["key"]: i for i in data["items"]}
     assert by_key["roster_review"]["status"] == "ok" and by_key["roster_review"]["done_by"] == "alice"
     assert by_key["restore_test"]["done_by"] == "bob"
-    assert by_key["signer_roles"]["status"] == "stale"
+    assert by_key["signer_roles"]["status"] == "never"
     assert data["summary"]["ok"] == 2
 
     text = run_cli("readiness", "--binder", path)
     lines = text.out.splitlines()
-    assert any(line.startswith("STALE") and "Signers for every role" in line for line in lines)
+    assert any(line.startswith("NEVER") and "Signers for every role" in line for line in lines)
     assert any(line.startswith("NEVER") and "[drill]" in line for line in lines)

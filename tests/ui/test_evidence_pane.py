@@ -154,10 +154,12 @@ def test_transfer_dialog_records_custody_and_history_shows_it(qtbot, pane, made,
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pane.custody_model.rowCount() == 2 and not pane.busy, timeout=15000)
     cm = pane.custody_model
-    row = [cm.index(1, c).data() for c in range(cm.columnCount())]
-    assert row[2:10] == ["Transfer", LEAD, "Dana (courier)", "imaging at the lab", "courier bag",
-                         "SEAL-0042", "match", LEAD]
-    assert row[10] == WITNESS
+    row = {name: cm.index(1, c).data() for c, name in enumerate(cm.COLUMNS)}
+    assert [row[c] for c in ("Action", "From", "To", "Purpose / note", "Location", "Seal",
+                             "Re-hash", "Signed by")] == [
+        "Transfer", LEAD, "Dana (courier)", "imaging at the lab", "courier bag", "SEAL-0042",
+        "match", LEAD]
+    assert row["Witness"] == WITNESS
     assert _cell(pane.model, 0, "Custodian") == "Dana (courier)"
 
     dialog = pane.dispose_selected()

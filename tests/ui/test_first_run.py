@@ -43,6 +43,9 @@ def test_first_run_to_first_entry(qtbot, window_for, tmp_path):
     assert "differ" in wizard.pass_message.text() and not path.exists()
     qtbot.keyClick(wizard.pass2, Qt.Key.Key_Backspace)
     qtbot.keyClick(wizard.pass2, Qt.Key.Key_Return)
+    # Creating the binder runs off the window's thread; the form waits, disabled.
+    assert wizard.working and not wizard.pass_go.isEnabled()
+    qtbot.waitUntil(lambda: not wizard.working, timeout=30_000)
 
     assert wizard.flow.step is Step.RECOVERY and path.exists()
     code = wizard.code_label.text()
@@ -64,8 +67,13 @@ def test_first_run_to_first_entry(qtbot, window_for, tmp_path):
     qtbot.keyClicks(wizard.lead1, LEAD_PASS)
     qtbot.keyClicks(wizard.lead2, LEAD_PASS)
     qtbot.keyClick(wizard.lead2, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not wizard.working, timeout=30_000)
     assert wizard.flow.step is Step.EXTRAS
     assert "signed in as dana" in wizard.extras_intro.text()
+    # The whole fingerprint, grouped, to compare aloud; the status bar agrees with the page.
+    assert len(wizard.lead_fingerprint.value) == len(wizard.flow.lead.fingerprint)
+    assert "Signed in: dana" in window.signer_label.text()
+    assert not wizard.enroll_message.isVisible()
 
     qtbot.mouseClick(wizard.go_drill, Qt.MouseButton.LeftButton)
     ws = window.workspace
@@ -145,6 +153,7 @@ def test_closing_during_set_up_before_confirmation_leaves_no_binder(qtbot, windo
     qtbot.keyClicks(wizard.pass1, BINDER_PASS)
     qtbot.keyClicks(wizard.pass2, BINDER_PASS)
     wizard.set_passphrase()
+    qtbot.waitUntil(lambda: not wizard.working, timeout=30_000)
     assert path.exists()
     window.close()
     assert not path.exists()

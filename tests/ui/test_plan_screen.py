@@ -96,3 +96,17 @@ def test_phases_show_guidance_checklist_and_owners(qtbot, made):
     assert phase.name in text
     assert phase.checklist[0] in text
     assert "Owner: Incident Lead" in text
+
+
+def test_a_revision_is_credited_to_a_signed_in_person_or_refused(qtbot, made):
+    from binder.core.plan import revisions as plans
+    from binder.ui.screens.plan import PlanScreen
+
+    nobody = PlanScreen(made.binder, author_provider=lambda: None)
+    qtbot.addWidget(nobody)
+    nobody.show()
+    before = plans.current_revision(made.binder).id
+    nobody.save_button.setEnabled(True)  # as after an edit
+    assert nobody.save() is None
+    assert "sign in first" in nobody.message.text()
+    assert plans.current_revision(made.binder).id == before  # nothing credited to "root"

@@ -26,6 +26,7 @@ from binder.core.incident.record import list_incidents
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
+from binder.ui.changes import listen
 from binder.ui.style import heading, muted
 from binder.ui.tables import read_only_table
 
@@ -157,6 +158,7 @@ class AccessLogScreen(QWidget):
         self.scope.currentIndexChanged.connect(lambda _i: self.refresh())
         self.kind.currentIndexChanged.connect(lambda _i: self.refresh())
         self.refresh()
+        listen(self, ("access", "signers", "incidents"), self.refresh)
 
     def _fill_scope(self, select: int | None) -> None:
         self.scope.blockSignals(True)

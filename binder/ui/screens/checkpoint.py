@@ -103,7 +103,7 @@ class CheckpointTextDialog(QDialog):
         """Write the text to a file the person chooses (atomically)."""
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint",
-                                                  f"checkpoint-{self.checkpoint.id}.txt",
+                                                  dialogs.in_documents(f"checkpoint-{self.checkpoint.id}.txt"),
                                                   "Text files (*.txt)")
         if not path:
             return

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -108,6 +109,10 @@ class DecisionsPane(IncidentPane):
         dbox.addLayout(row)
         self.decisions = register_table("Decisions", ("When", "Decision", "Reasoning", "Approved / by"),
                                 "Decision", "Reasoning")
+        # Who approved wraps in a narrow column: the decision and its reasons get the width.
+        approved_column = self.decisions.horizontalHeader()
+        approved_column.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        approved_column.resizeSection(3, 150)
         dbox.addWidget(self.decisions, 1)
 
         # -- notifications
@@ -138,6 +143,9 @@ class DecisionsPane(IncidentPane):
         bottom.addWidget(dec_box)
         bottom.addWidget(not_box)
         bottom.setChildrenCollapsible(False)
+        bottom.setStretchFactor(0, 6)  # decisions carry options and reasons: the wider side
+        bottom.setStretchFactor(1, 5)
+        bottom.setSizes([620, 520])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(clocks_box)
         self.splitter.addWidget(bottom)

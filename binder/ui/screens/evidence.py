@@ -41,6 +41,7 @@ from binder.core.incident import evidence as ev
 from binder.core.incident.evidence import EvidenceItem, RecheckResult
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
+from binder.ui.forms.digest import DigestField
 from binder.ui.screens.evidence_forms import (
     DisposeDialog,
     EvidenceForm,
@@ -54,6 +55,7 @@ from binder.ui.screens.evidence_models import (
     zoned_text,
 )
 from binder.ui.screens.evidence_receipt import ReceiptDialog, pending_handover
+from binder.ui.shortcuts import mnemonic_safe
 from binder.ui.style import heading, muted
 from binder.ui.tables import read_only_table
 from binder.ui.tasks import run_task
@@ -154,7 +156,14 @@ class EvidencePane(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setAccessibleName(caption)
             grid.addWidget(cap, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(value, row, 1)
+            if key == "sha256":
+                # The whole hash, grouped in fours, selectable, with Copy: people hold it next
+                # to what sha256sum printed. (The plain label stays for screen readers.)
+                self.sha_field = DigestField(name="SHA-256")
+                value.setVisible(False)
+                grid.addWidget(self.sha_field, row, 1)
+            else:
+                grid.addWidget(value, row, 1)
             self._detail_labels[key] = value
         grid.setRowStretch(len(self._detail_labels), 1)
 
@@ -172,7 +181,7 @@ class EvidencePane(QWidget):
         lower.addWidget(custody_box)
         lower.setStretchFactor(0, 2)
         lower.setStretchFactor(1, 3)
-        lower.setSizes([380, 800])
+        lower.setSizes([470, 670])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.stack)
         split.addWidget(lower)
@@ -226,6 +235,7 @@ class EvidencePane(QWidget):
             self.details.setTitle("Item")
             for label in self._detail_labels.values():
                 label.setText("")
+            self.sha_field.set_value("")
             self.custody_model.set_events([])
             return
         d = item.data
@@ -238,7 +248,8 @@ class EvidencePane(QWidget):
                                  if d.get("symlink_target") else "")
         if check:
             file_text += f"\nLast check: {STATUS_TEXT.get(check.status, check.status).lower()}"
-        self.details.setTitle(f"{item.label} — {item.description}")
+        # User text: "R&D laptop" must not lose its "&" to a keyboard mnemonic.
+        self.details.setTitle(mnemonic_safe(f"{item.label} — {item.description}"))
         values = {
             "sha256": item.sha256,
             "file": file_text,
@@ -252,8 +263,9 @@ class EvidencePane(QWidget):
         }
         for key, value in values.items():
             self._detail_labels[key].setText(value)
+        self.sha_field.set_value(item.sha256)
         self.custody_model.set_events(item.custody)
-        _fit_columns(self.custody, cap=200)
+        _fit_columns(self.custody, cap=160)
 
     # ------------------------------------------------------------------ signing in
 
@@ -288,7 +300,8 @@ class EvidencePane(QWidget):
 
     def choose_files(self) -> None:
         """Pick files with the system file dialog, then register them."""
-        names, _ = QFileDialog.getOpenFileNames(self, "Register evidence files")
+        names, _ = QFileDialog.getOpenFileNames(self, "Register evidence files",
+                                                dialogs.in_documents(""))
         if names:
             self.register_files([Path(n) for n in names])
 

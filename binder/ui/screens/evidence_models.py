@@ -132,8 +132,10 @@ def receipt_text(event: CustodyEvent) -> str:
 class CustodyTableModel(QAbstractTableModel):
     """One item's chain of custody, oldest first."""
 
-    COLUMNS = ("#", "Time", "Action", "From", "To", "Purpose / note", "Location", "Seal",
-               "Re-hash", "Signed by", "Witness", "Receipt")
+    # Who held it, who handed it over and who witnessed come first: at 1366x768 they are on
+    # screen without scrolling; notes and checks follow.
+    COLUMNS = ("#", "Time", "Action", "From", "To", "Witness", "Location", "Seal",
+               "Purpose / note", "Re-hash", "Signed by", "Receipt")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +29,23 @@ from binder.ui.style import bold, heading, muted
 from binder.ui.tables import cell, fill_rows, register_table
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK", "CAD", "AUD")
+
+
+def locale_amount(text: str, locale: QLocale | None = None) -> str:
+    """An amount as typed in the user's locale ("12,500", "12.500,50", "12 500") in the plain
+    notation the core reads ("12500", "12500.50"). Only well-formed thousands groups are taken
+    as grouping, so "12500.00" typed anywhere stays what it says."""
+    loc = locale or QLocale()
+    group, point = loc.groupSeparator(), loc.decimalPoint()
+    t = text.strip()
+    if re.fullmatch(r"[-+]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?", t):
+        t = re.sub(r"[ \u00a0\u202f]", "", t)  # spaces group digits in many locales
+    grouped = rf"[-+]?\d{{1,3}}({re.escape(group)}\d{{3}})+({re.escape(point)}\d+)?"
+    if group and re.fullmatch(grouped, t):
+        t = t.replace(group, "")
+    if point and point != "." and re.fullmatch(rf"[-+]?\d+{re.escape(point)}\d+", t):
+        t = t.replace(point, ".")
+    return t
 
 
 def money(amount: Decimal) -> str:
@@ -59,7 +77,7 @@ class ImpactPane(IncidentPane):
         self.category.setAccessibleName("Category")
         self.category.addItems(workflow.IMPACT_CATEGORIES)
         self.category.setMinimumWidth(230)
-        self.amount = line_field("Amount", "e.g. 12500.00")
+        self.amount = line_field("Amount", f"e.g. {QLocale().toString(12500.0, 'f', 2)}")
         self.amount.setMaximumWidth(150)
         self.currency = QComboBox()
         self.currency.setEditable(True)
@@ -120,7 +138,8 @@ class ImpactPane(IncidentPane):
             return None
         try:
             entry_id = workflow.add_impact(self.binder, self.incident_id, author,
-                                           self.category.currentText(), self.amount.text(),
+                                           self.category.currentText(),
+                                           locale_amount(self.amount.text()),
                                            self.currency.currentText(), self.note.text(),
                                            estimate=self.estimate.isChecked())
         except BinderError as exc:

@@ -32,6 +32,7 @@ from binder.core.incident.record import Incident
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
+from binder.ui.changes import listen
 from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.fields import utc_iso, when_edit
 from binder.ui.style import CHIP_COLOURS, heading, muted
@@ -215,6 +216,7 @@ class IncidentsScreen(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.stack, 1)
         self.refresh()
+        listen(self, ("incidents", "journal", "plan"), self.refresh)
 
     def refresh(self) -> None:
         """Reload incidents from the binder."""

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto import signers
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.incident import journal as jr
@@ -37,7 +36,8 @@ from binder.core.incident.journal import EntryView
 from binder.core.storage.database import Binder, open_binder, utc_now
 from binder.services.settings import SessionKeeper
 from binder.ui import dialogs
-from binder.ui.app import local_text, utc_text
+from binder.ui.app import counted, local_text, utc_text
+from binder.ui.forms.digest import copy_from_link, grouped_html
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.screens.journal_model import BadgeDelegate, JournalModel
 from binder.ui.screens.unlock import SignInDialog
@@ -76,19 +76,21 @@ def entry_html(view: EntryView, binder: Binder) -> str:
         fixes = ", ".join(f"entry id {i}" for i in view.corrected_by)
         rows.append(f"<p><b>Corrected</b> by {esc(fixes)}; the original stays as written.</p>")
     rows.append("<hr><p><small>")
-    rows.append(f"Signed by {esc(e.author)} · certificate {esc(signers.format_fingerprint(e.cert_fingerprint)[:29])}…<br>")
+    # Whole values, grouped in fours, each with a Copy link: people compare them out of band.
+    rows.append(f"Signed by {esc(e.author)} · certificate<br>"
+                f"{grouped_html(e.cert_fingerprint, upper=True)}<br>")
     for c in jr.cosigns_for(binder, e.id):
         rows.append(
-            f"Co-signed by {esc(c.witness)} {esc(local_text(c.signed_at))} "
-            f"· certificate {esc(signers.format_fingerprint(c.cert_fingerprint)[:29])}…<br>"
+            f"Co-signed by {esc(c.witness)} {esc(local_text(c.signed_at))} · certificate<br>"
+            f"{grouped_html(c.cert_fingerprint, upper=True)}<br>"
         )
-    rows.append(f"Entry hash {esc(e.hash[:32])}…</small></p>")
+    rows.append(f"Entry hash<br>{grouped_html(e.hash)}</small></p>")
     from binder.core.incident import evidence as ev
 
     files = ev.attachments(binder, [e.id]).get(e.id, [])
     if files:
         rows.append("<p><b>Attached</b> (registered as evidence):<br>")
-        rows += [f"{esc(lab)} {esc(description)}<br><small>SHA-256 {esc(sha[:32])}…</small><br>"
+        rows += [f"{esc(lab)} {esc(description)}<br><small>SHA-256<br>{grouped_html(sha)}</small><br>"
                  for lab, description, sha in files]
         rows.append("</p>")
     return "".join(rows)
@@ -205,8 +207,10 @@ class VerifyDialog(QDialog):
             title.setProperty("error", "1")
         layout.addWidget(title)
         layout.addWidget(muted(
-            f"Checked {scope}: {report.entries:,} entries, {report.signatures:,} signatures"
-            + (f", {report.evidence_files:,} evidence files" if report.evidence_files else "")
+            f"Checked {scope}: {counted(report.entries, 'entry', 'entries')}, "
+            f"{counted(report.signatures, 'signature')}"
+            + (f", {counted(report.evidence_files, 'evidence file')}"
+               if report.evidence_files else "")
             + ". Every hash, chain link, signature and certificate was recomputed."
         ))
         self.findings = QListWidget()
@@ -287,9 +291,10 @@ class JournalPane(QWidget):
         vh.setDefaultSectionSize(self.fontMetrics().height() + 12)
         hh = self.view.horizontalHeader()
         hh.setHighlightSections(False)
-        for col, width in ((JournalModel.SEQ, 52), (JournalModel.WHEN, 150),
-                           (JournalModel.AUTHOR, 90), (JournalModel.KIND, 100),
-                           (JournalModel.BADGES, 200)):
+        # At 1366x768 the entry's words get the width (about 50 characters), not the facts.
+        for col, width in ((JournalModel.SEQ, 44), (JournalModel.WHEN, 118),
+                           (JournalModel.AUTHOR, 72), (JournalModel.KIND, 86),
+                           (JournalModel.BADGES, 150)):
             hh.resizeSection(col, width)
         hh.setSectionResizeMode(JournalModel.TEXT, QHeaderView.ResizeMode.Stretch)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -299,13 +304,14 @@ class JournalPane(QWidget):
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("Selected entry")
         self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(copy_from_link)  # the Copy links of hashes
         self.detail.setPlaceholderText("Select an entry to read it in full, with its signatures.")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.view)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([760, 330])
+        splitter.setSizes([830, 320])
         splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)

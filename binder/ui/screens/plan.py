@@ -6,7 +6,6 @@ Editing never changes a stored revision: Save writes a new revision of the plan
 
 from __future__ import annotations
 
-import getpass
 import html
 from collections.abc import Callable
 from pathlib import Path
@@ -202,7 +201,7 @@ class PlanScreen(QWidget):
     saved = Signal(int)  # revision id
 
     def __init__(self, binder: Binder, parent: QWidget | None = None, *,
-                 author_provider: Callable[[], str] | None = None):
+                 author_provider: Callable[[], str | None] | None = None):
         super().__init__(parent)
         self.binder = binder
         self.author_provider = author_provider
@@ -432,23 +431,25 @@ class PlanScreen(QWidget):
         self._revision_chosen()
         self.status.setText("")
 
-    def _author(self) -> str:
-        if self.author_provider is not None:
-            who = self.author_provider()
-            if who:
-                return who
-        try:
-            return getpass.getuser()
-        except Exception:  # noqa: BLE001
-            return "app"
+    def _author(self) -> str | None:
+        """The signed-in person a revision is credited to (the window asks them to sign in),
+        or None: a plan change is never credited to a computer account."""
+        if self.author_provider is None:
+            return None
+        return self.author_provider() or None
 
     def save(self) -> int | None:
         """Store the edited plan as a new revision; show its number."""
         if self.plan is None or self.revision is None:
             return None
         note = self.note.text().strip() or "RACI edited in the app"
+        author = self._author()
+        if author is None:
+            show_message(self.message, "Not saved: a plan revision is credited to the person who "
+                                       "makes it; sign in first. Your edits are kept.")
+            return None
         try:
-            rev_id = plans.save_revision(self.binder, self.plan, author=self._author(), note=note,
+            rev_id = plans.save_revision(self.binder, self.plan, author=author, note=note,
                                          plan_name=self.revision.plan_name)
         except BinderError as exc:
             show_message(self.message, f"Not saved: {exc}")
@@ -467,7 +468,8 @@ class PlanScreen(QWidget):
         """Write the shown revision as a plan text file."""
         if self.plan is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export plan", f"{self.plan.name}.plan.toml",
+        path, _ = QFileDialog.getSaveFileName(self, "Export plan",
+                                              dialogs.in_documents(f"{self.plan.name}.plan.toml"),
                                               "Plan files (*.toml *.txt);;All files (*)")
         if not path:
             return
@@ -480,13 +482,18 @@ class PlanScreen(QWidget):
 
     def import_plan(self) -> None:
         """Load a plan text file as a new revision (refused with the place named)."""
-        path, _ = QFileDialog.getOpenFileName(self, "Import plan", "",
+        path, _ = QFileDialog.getOpenFileName(self, "Import plan", dialogs.in_documents(""),
                                               "Plan files (*.toml *.txt);;All files (*)")
         if not path:
             return
+        author = self._author()
+        if author is None:
+            dialogs.info(self, "Not imported", "A plan revision is credited to the person who "
+                         "makes it: sign in first, then import the plan again.")
+            return
         try:
             plan = parse_plan(Path(path).read_text(encoding="utf-8"))
-            rev_id = plans.save_revision(self.binder, plan, author=self._author(),
+            rev_id = plans.save_revision(self.binder, plan, author=author,
                                          note=f"imported from {Path(path).name}")
         except (BinderError, OSError, UnicodeDecodeError) as exc:
             dialogs.show_exception(self, exc, title="Not imported")

@@ -27,8 +27,10 @@ from binder.core.errors import BinderError
 from binder.core.incident import journal as jr
 from binder.core.incident.journal import NewEntry
 from binder.core.storage.database import Binder
+from binder.core.storage.marks import journal_head as jr_head
 from binder.services import drafts
 from binder.ui.app import local_text
+from binder.ui.changes import listen
 from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.fields import utc_iso, when_edit
 
@@ -110,6 +112,8 @@ class QuickEntry(QFrame):
         self._draft_timer.timeout.connect(self.save_draft)
         self._restore_draft()
         self.text.textChanged.connect(self._draft_timer.start)
+        self.added_seq: int | None = None  # the entry "Added #N" names, while it is the newest
+        listen(self, ("journal",), self._journal_moved, incident_id=incident_id)
         self.reason.textChanged.connect(self._draft_timer.start)
 
     def _restore_draft(self) -> None:
@@ -188,6 +192,20 @@ class QuickEntry(QFrame):
         except BinderError:
             pass  # a stale draft only means the text reappears next time; the entry is safe
         show_message(self.message, "")
-        self.draft_status.setText(f"Added #{jr.get_entry(self.binder, entry_id).seq} as {session.person}")
+        self.added_seq = jr.get_entry(self.binder, entry_id).seq
+        self.draft_status.setText(f"Added #{self.added_seq} as {session.person}")
         self.added.emit(entry_id)
         return entry_id
+
+    def _journal_moved(self, change) -> None:
+        """"Added #6" is true only while #6 is the newest entry: a later one (a form, a pane,
+        another program) clears it."""
+        if self.added_seq is None:
+            return
+        head = change.heads.get(self.incident_id)
+        if head is None:
+            head = jr_head(self.binder, self.incident_id)
+        if head is None or head.seq != self.added_seq:
+            self.added_seq = None
+            if self.draft_status.text().startswith("Added #"):
+                self.draft_status.setText("")

@@ -43,7 +43,8 @@ from binder.core import readiness
 from binder.core.readiness import ReadinessItem
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
-from binder.ui.app import local_text, utc_text
+from binder.ui.app import counted, local_text, utc_text
+from binder.ui.changes import listen
 from binder.ui.forms.fields import utc_iso, when_edit
 from binder.ui.shortcuts import button_keys
 from binder.ui.style import CHIP_COLOURS, bold, chip, heading, muted, set_chip
@@ -277,6 +278,8 @@ class ReadinessScreen(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(card)
         self.refresh()
+        listen(self, ("readiness", "plan", "signers", "incidents", "checkpoints", "roster"),
+               self.refresh)
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
@@ -387,7 +390,7 @@ class ReadinessScreen(QWidget):
             self.changed.emit()
             dialogs.info(self, "Restore test passed",
                          f"The backup opened, unlocked and verified: {result.incidents} incident(s), "
-                         f"{result.entries} entries, {result.signatures} signatures. "
+                         f"{counted(result.entries, 'entry', 'entries')}, {counted(result.signatures, 'signature')}. "
                          "The test is recorded.")
             if on_done is not None:
                 on_done(result)

@@ -37,6 +37,7 @@ from binder.core.incident.record import get_incident
 from binder.core.output import signing as pdfsign
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
+from binder.ui.app import counted
 from binder.ui.forms.feedback import busy_cursor
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.shortcuts import button_keys
@@ -204,7 +205,7 @@ class ReportScreen(QWidget):
 
         fmt, register, suffix = self.data_format.currentData()
         if path is None:
-            suggested = str(Path.home() / f"incident-{self.incident_id}-{register or fmt}{suffix}")
+            suggested = dialogs.in_documents(f"incident-{self.incident_id}-{register or fmt}{suffix}")
             name, _ = QFileDialog.getSaveFileName(self, "Export data", suggested)
             if not name:
                 return None
@@ -229,7 +230,8 @@ class ReportScreen(QWidget):
     # -- helpers -------------------------------------------------------------
 
     def _ask_path(self, title: str, suggested: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self, title, suggested, "PDF files (*.pdf)")
+        name, _ = QFileDialog.getSaveFileName(self, title, dialogs.in_documents(suggested),
+                                              "PDF files (*.pdf)")
         if not name:
             return None
         path = Path(name)
@@ -265,6 +267,12 @@ class ReportScreen(QWidget):
             free = field in fields and not fields[field]
             # The lead signs first; the others sign what the lead has signed.
             button.setEnabled(not self.busy and free and (role == "lead" or lead_signed))
+        if self.current is not None and getattr(self, "file_base", ""):
+            # The file line states whether it is signed: it follows every signature.
+            signed = [pdfsign.LABEL_FOR_ROLE[role] for role, field in pdfsign.FIELD_FOR_ROLE.items()
+                      if fields.get(field)]
+            state = ("signed by " + ", ".join(signed).lower()) if signed else "unsigned"
+            self.file_label.setText(f"{self.file_base}, {state})")
         if fields:
             parts = [f"{pdfsign.LABEL_FOR_ROLE[role]}: "
                      f"{'signed ✓' if fields.get(field) else 'not yet'}"
@@ -332,7 +340,7 @@ class ReportScreen(QWidget):
         self.last_result = result
         kind = "Full report" if result.variant == "full" else "Executive summary"
         entries = f"{result.entries} journal entr{'y' if result.entries == 1 else 'ies'}"
-        self.file_label.setText(f"{kind}: {path} ({result.pages} pages, {entries}, unsigned)")
+        self.file_base = f"{kind}: {path} ({counted(result.pages, 'page')}, {entries}"
         self._set_busy(False)
         self.page_total = result.pages
         self.show_page(1)
@@ -401,6 +409,9 @@ class ReportScreen(QWidget):
                         "signatures stay valid.",
             exclude=exclude,
         )
+        # The button does what it says: it signs (the key opens on the way).
+        dialog.ok_button.setText(f"Sign as {_ROLE_TEXT[role]}")
+        dialog.ok_button.setAccessibleName(f"Sign the report as {_ROLE_TEXT[role]}")
         if not dialog.exec():
             return None
         return dialog.session
@@ -485,7 +496,7 @@ class ReportScreen(QWidget):
         path, result = outcome
         self.task = None
         self._set_busy(False)
-        roster = (f"{result.contacts} contacts on the call sheet (CONFIDENTIAL)" if result.contacts
+        roster = (f"{counted(result.contacts, 'contact')} on the call sheet (CONFIDENTIAL)" if result.contacts
                   else "an empty call sheet to fill in by hand")
         dialogs.info(self, "Paper binder written",
-                     f"{path}: {result.pages} pages, plan revision {result.revision}, {roster}.")
+                     f"{path}: {counted(result.pages, 'page')}, plan revision {result.revision}, {roster}.")

@@ -39,7 +39,7 @@ from binder.core.errors import BinderError
 from binder.core.roster import CallSheetGroup, Contact
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
-from binder.ui.shortcuts import bind, with_keys
+from binder.ui.shortcuts import bind, mnemonic_safe, with_keys
 from binder.ui.style import bold
 from binder.ui.tables import read_only_table
 
@@ -125,7 +125,7 @@ class _ContactEditor(QGroupBox):
     def __init__(self, screen: RosterScreen) -> None:
         super().__init__("Contact", screen)
         self._screen = screen
-        self.setMaximumWidth(480)
+        self.setMaximumWidth(420)
         self._editing: Contact | None = None
         self.setAccessibleName("Contact editor")
 
@@ -369,7 +369,7 @@ class _CallSheet(QScrollArea):
 
     def _group_box(self, group: CallSheetGroup) -> QGroupBox:
         title = group.role_name + ("  ·  external" if group.external else "")
-        box = QGroupBox(title)
+        box = QGroupBox(mnemonic_safe(title))  # role names are user text: "&" stays
         box.setAccessibleName(f"Call sheet for {group.role_name}")
         grid = QGridLayout(box)
         grid.setHorizontalSpacing(14)
@@ -512,6 +512,7 @@ class RosterScreen(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
+        self.table.installEventFilter(self)  # fit the columns to the width on every resize
 
         self.call_sheet = _CallSheet(self)
         self.tabs = QTabWidget()
@@ -580,10 +581,47 @@ class RosterScreen(QWidget):
         for column in range(self.model.columnCount()):
             if self.table.columnWidth(column) > _MAX_COLUMN_WIDTH:
                 self.table.setColumnWidth(column, _MAX_COLUMN_WIDTH)
+        self._fit_width()
         if editing is not None:
             row = self.model.row_of(editing.id)
             if row >= 0:
                 self.table.selectRow(row)
+
+    def _fit_width(self) -> None:
+        """No sideways scrolling: when the table is narrow (a 1366x768 laptop), the columns
+        read least at 3 a.m. (SLA, then IM) step aside; the editor shows them for the selected
+        contact."""
+        if not hasattr(self, "table"):
+            return
+        room = self.table.viewport().width()
+        optional = [i for i, (key, _t) in enumerate(_COLUMNS) if key in ("sla", "im")]
+        for column in optional:
+            self.table.setColumnHidden(column, False)
+        used = sum(self.table.columnWidth(c) for c in range(self.model.columnCount()))
+        for column in sorted(optional, key=lambda c: _COLUMNS[c][0] != "sla"):
+            if used <= room:
+                break
+            used -= self.table.columnWidth(column)
+            self.table.setColumnHidden(column, True)
+        # Still too wide: the widest columns give way (their cells elide; the editor shows all).
+        shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
+        for _ in range(20):
+            if used <= room or not shown:
+                break
+            widest = max(shown, key=self.table.columnWidth)
+            width = self.table.columnWidth(widest)
+            if width <= 120:
+                break
+            new = max(120, width - (used - room))
+            self.table.setColumnWidth(widest, new)
+            used -= width - new
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        from PySide6.QtCore import QEvent
+
+        if obj is getattr(self, "table", None) and event.type() == QEvent.Type.Resize:
+            self._fit_width()
+        return super().eventFilter(obj, event)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         contact = self.model.contact_at(current.row())

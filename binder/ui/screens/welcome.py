@@ -38,9 +38,11 @@ from binder.services.setup_flow import (
     Step,
     passphrase_strength,
 )
+from binder.ui.forms.digest import DigestField
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import password_field
 from binder.ui.style import heading, muted
+from binder.ui.tasks import Task, run_task
 
 RAIL_STEPS = ("Binder file", "Passphrase", "Recovery code", "Your signing key", "Ready")
 _RAIL_INDEX = {
@@ -101,6 +103,8 @@ class WelcomeWizard(QWidget):
                  kdf: KdfParams = DEFAULT_KDF):
         super().__init__(parent)
         self.flow = SetupFlow(default_path, kdf=kdf)
+        self.working = False  # a slow step (creating the binder, the lead's key) is running
+        self.task: Task | None = None
         self.setAccessibleName("Set up Incident Binder")
 
         rail = QFrame()
@@ -345,23 +349,49 @@ class WelcomeWizard(QWidget):
         back.clicked.connect(self.go_back)
         go = self._button("Create the binder", default=True)
         go.clicked.connect(self.set_passphrase)
+        self.pass_go, self.pass_back = go, back
         self.pass2.returnPressed.connect(self.set_passphrase)
         self._buttons(lay, go, left=back)
 
-    def set_passphrase(self) -> None:
-        """Create the binder with the passphrase."""
+    def set_passphrase(self) -> Task | None:
+        """Create the binder with the passphrase (a few seconds: key derivation runs off the
+        window's thread, with a busy state and then a progress window)."""
+        if self.working:
+            return None
+        first, second = self.pass1.text(), self.pass2.text()
         try:
-            with busy_cursor():
-                code = self.flow.set_passphrase(self.pass1.text(), self.pass2.text())
+            self.flow.check_new_passphrase(first, second)
         except BinderError as exc:
             show_message(self.pass_message, _err(exc))
-            return
-        self.pass1.clear()
-        self.pass2.clear()
+            return None
         show_message(self.pass_message, "")
-        self.code_label.setText(code)
-        self.code_label.setAccessibleName(f"Recovery code {code}")
-        self.sync()
+
+        def done(code: str) -> None:
+            self.working = False
+            self.pass1.clear()
+            self.pass2.clear()
+            show_message(self.pass_message, "")
+            self.code_label.setText(code)
+            self.code_label.setAccessibleName(f"Recovery code {code}")
+            self.sync()
+
+        return self._slow(lambda: self.flow.set_passphrase(first, second),
+                          "Creating the binder and its keys…", done, self.pass_message,
+                          (self.pass1, self.pass2, self.pass_go, self.pass_back))
+
+    def _slow(self, work, label: str, done, message: QLabel, busy) -> Task:
+        """Run one slow step of the flow on the thread pool; refusals show in ``message``."""
+        self.working = True
+
+        def failed(exc: BaseException) -> None:
+            self.working = False
+            show_message(message, _err(exc) if isinstance(exc, BinderError)
+                         else f"That did not work: {exc}. Nothing was kept; try again.")
+
+        self.task = run_task(self, lambda progress, cancelled: work(), label=label,
+                             on_success=done, on_failure=failed, cancellable=False,
+                             busy=busy, status=message)
+        return self.task
 
     # -- recovery code --------------------------------------------------------------------------
     def _build_recovery(self) -> None:
@@ -486,34 +516,48 @@ class WelcomeWizard(QWidget):
         skip.clicked.connect(self.skip_enroll)
         go = self._button("Create my signing key", default=True)
         go.clicked.connect(self.enroll)
+        self.enroll_go, self.enroll_skip = go, skip
         self.lead2.returnPressed.connect(self.enroll)
         self._buttons(lay, go, left=skip)
 
-    def enroll(self) -> None:
-        """Enrol the lead."""
+    def enroll(self) -> Task | None:
+        """Enrol the lead (a few seconds: the key and its passphrase protection are made off
+        the window's thread)."""
+        if self.working:
+            return None
+        person, first, second = self.person_field.text(), self.lead1.text(), self.lead2.text()
+        role = self.role_field.currentText()
+        display = self.display_field.text().strip() or None
         try:
-            with busy_cursor():
-                signer = self.flow.enroll_lead(
-                    self.person_field.text(), self.lead1.text(), self.lead2.text(),
-                    role=self.role_field.currentText(), display_name=self.display_field.text().strip() or None,
-                )
+            self.flow.check_new_passphrase(first, second)
         except BinderError as exc:
             show_message(self.enroll_message, _err(exc))
-            return
-        self.lead1.clear()
-        self.lead2.clear()
-        from binder.core.crypto.signers import format_fingerprint
+            return None
+        show_message(self.enroll_message, "")
 
-        self.extras_intro.setText(
-            f"You are signed in as {signer.person}. Your key's fingerprint is "
-            f"{format_fingerprint(signer.fingerprint)[:39]} …"
-        )
-        self.go_drill.setEnabled(True)
-        self.sync()
+        def done(signer) -> None:
+            self.working = False
+            self.lead1.clear()
+            self.lead2.clear()
+            show_message(self.enroll_message, "")
+            self.extras_intro.setText(
+                f"You are signed in as {signer.person}. Your key's fingerprint (compare it "
+                "aloud when someone checks your signature):")
+            self.lead_fingerprint.set_value(signer.fingerprint)
+            self.lead_fingerprint.setVisible(True)
+            self.go_drill.setEnabled(True)
+            self.sync()
+
+        return self._slow(
+            lambda: self.flow.enroll_lead(person, first, second, role=role, display_name=display),
+            f"Creating {person.strip() or 'your'}'s signing key…", done, self.enroll_message,
+            (self.person_field, self.display_field, self.role_field, self.lead1, self.lead2,
+             self.enroll_go, self.enroll_skip))
 
     def skip_enroll(self) -> None:
         """Enrol later."""
         self.flow.skip_enroll()
+        self.lead_fingerprint.setVisible(False)
         self.extras_intro.setText("Enrol signers later from the roster; a drill needs a signed-in lead.")
         self.go_drill.setEnabled(False)
         self.sync()
@@ -522,7 +566,11 @@ class WelcomeWizard(QWidget):
     def _build_extras(self) -> None:
         lay = self._page(Step.EXTRAS, "The binder is ready", "")
         self.extras_intro = muted("")
+        self.extras_intro.setWordWrap(True)
         lay.addWidget(self.extras_intro)
+        self.lead_fingerprint = DigestField(name="Signing key fingerprint", upper=True)
+        self.lead_fingerprint.setVisible(False)
+        lay.addWidget(self.lead_fingerprint)
         lay.addSpacing(8)
         self.go_roster = self._option(lay, "Fill in the contact roster",
                                       "Who to call for each role, hosting and Adobe support SLAs, "

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
@@ -152,6 +153,41 @@ class IncidentWorkspace(QWidget):
         self._tick.timeout.connect(self.tick)
         self._tick.start()
         self.update_header()
+        # The window's one "what changed" signal: entries, co-signatures, evidence, clocks
+        # and reports of this incident, whoever wrote them (a form, a pane, the CLI).
+        from binder.ui.changes import listen
+
+        listen(self, ("journal", "cosign", "evidence", "incidents", "plan", "checkpoints",
+                      "reports"),
+               self.changed, incident_id=incident_id)
+
+    def changed(self, change) -> None:
+        """Something this incident shows moved: redraw the header and what is on view."""
+        if change.about("incidents"):
+            try:
+                self.incident = get_incident(self.binder, self.incident_id)
+            except BinderError:
+                pass
+            self.title.setText(self.incident.title)
+            self.title.setToolTip(self.incident.title)
+        self.update_header()
+        if change.touches(self.incident_id) or change.about("cosign"):
+            self.journal.refresh()
+            if change.about("cosign"):
+                view = self.journal.selected_view()
+                if view is not None:
+                    self.journal.model.refresh_entry(view.entry.id)
+                    self.journal.refresh()
+        index = self.tabs.currentIndex()
+        pane = self.panes.get(index)
+        form = getattr(pane, "dialog", None)
+        if index != JOURNAL_TAB and pane is not None and hasattr(pane, "refresh") \
+                and not getattr(pane, "busy", False) \
+                and not (form is not None and isValid(form) and form.isVisible()):
+            try:
+                pane.refresh()
+            except Exception as exc:  # noqa: BLE001 - one pane must not stop the others
+                log.warning("pane refresh failed: %s", exc)
 
     # -- header -----------------------------------------------------------------------------
     def _build_header(self) -> None:
@@ -265,10 +301,9 @@ class IncidentWorkspace(QWidget):
             return None
 
     def tick(self) -> None:
-        """Periodic refresh: header times and entries written by other programs."""
+        """Periodic refresh of the header's times (writes by other programs come through the
+        window's change signal)."""
         self.update_header()
-        if self.tabs.currentIndex() == JOURNAL_TAB:
-            self.journal.refresh()
 
     # -- panes ------------------------------------------------------------------------------
     def _install(self, index: int, widget: QWidget) -> None:
