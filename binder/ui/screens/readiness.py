@@ -293,7 +293,10 @@ class ReadinessScreen(QWidget):
         self.model.set_items(items)
         counts = readiness.summary(items)
         bad = counts[readiness.STALE] + counts[readiness.NEVER]
-        set_chip(self.stale_chip, f"\u2716 {bad} stale or never done", "red")
+        stale, never = counts[readiness.STALE], counts[readiness.NEVER]
+        words = " · ".join(w for w in ((f"{stale} stale" if stale else ""),
+                                       (f"{never} never done" if never else "")) if w)
+        set_chip(self.stale_chip, f"\u2716 {words}", "red")
         set_chip(self.soon_chip, f"\u25b2 {counts[readiness.DUE_SOON]} due soon", "amber")
         set_chip(self.ok_chip, f"\u2714 {counts[readiness.OK]} OK", "green")
         self.stale_chip.setVisible(bool(bad))
