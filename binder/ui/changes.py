@@ -58,6 +58,10 @@ class ChangeHub(QObject):
         if self._emitting:
             self._again = True  # a listener acted: look again once this round is told
             return Change()
+        from binder.ui import tasks
+
+        if tasks.waiting():  # a form waits on work using the binder: look when it is done
+            return Change()
         state = self._read_state()
         if state is None:  # the window cannot be read now (a slow step holds the binder)
             return Change()

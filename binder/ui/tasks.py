@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
 from shiboken6 import isValid
@@ -250,3 +250,43 @@ def _look_for_changes(parent: QWidget | None) -> None:
     from binder.ui.changes import check
 
     check(parent)
+
+
+_WAITING = 0  # wait_for calls under way (the window does not read the binder meanwhile)
+
+
+def waiting() -> bool:
+    """True while :func:`wait_for` runs work on the binder the window also uses."""
+    return _WAITING > 0
+
+
+def wait_for(parent: QWidget | None, fn: Callable[[], Any], *, label: str,
+             busy: Iterable[QWidget] = (), status: QLabel | None = None) -> Any:
+    """Run ``fn`` off the UI thread and return its result (or raise its error), keeping the
+    window painted meanwhile: the busy state after :data:`BUSY_AFTER_MS`, a progress window
+    after :data:`PROGRESS_AFTER_MS`. For a step a form waits on before it goes on (opening a
+    signing key: Argon2id takes a second or more), where the caller needs the answer in place.
+    """
+    global _WAITING
+    loop = QEventLoop()
+    outcome: dict[str, Any] = {}
+
+    def ok(result: Any) -> None:
+        outcome["result"] = result
+        loop.quit()
+
+    def bad(exc: BaseException) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    _WAITING += 1
+    try:
+        run_task(parent, lambda progress, cancelled: fn(), label=label, on_success=ok,
+                        on_failure=bad, cancellable=False, busy=busy, status=status)
+        if not outcome:
+            loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    finally:
+        _WAITING -= 1
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")

@@ -78,3 +78,32 @@ def test_a_quick_step_never_shows_busy(qtbot):
     qtbot.waitUntil(lambda: results == [42], timeout=3000)
     assert not task.busy_shown and task.progress_dialog is None
     assert button.isEnabled() and not status.isVisible()
+
+
+def test_wait_for_keeps_the_window_alive_and_answers_in_place(qtbot, monkeypatch):
+    monkeypatch.setattr(tasks, "BUSY_AFTER_MS", 20)
+    widget, button, status = _form(qtbot)
+    seen = []
+
+    def slow():
+        threading.Event().wait(0.2)
+        return "key opened"
+
+    # Meanwhile the event loop runs: the busy state shows while the work is under way.
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(120, lambda: seen.append((button.isEnabled(), status.text())))
+    assert tasks.wait_for(widget, slow, label="Opening bob's key…", busy=[button],
+                          status=status) == "key opened"
+    assert seen == [(False, "Opening bob's key…")]
+    assert button.isEnabled() and not tasks.waiting()
+
+    def wrong():
+        from binder.core.errors import WrongPassphrase
+
+        raise WrongPassphrase("not bob's passphrase")
+
+    import pytest
+
+    with pytest.raises(Exception, match="not bob's passphrase"):
+        tasks.wait_for(widget, wrong, label="Opening bob's key…")

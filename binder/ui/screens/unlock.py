@@ -35,6 +35,7 @@ from binder.ui import dialogs
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import password_field
 from binder.ui.style import heading, muted
+from binder.ui.tasks import wait_for
 
 
 class UnlockPage(QWidget):
@@ -350,9 +351,14 @@ class SignInDialog(QDialog):
         person = self.person.currentData()
         if not person:
             return False
+        passphrase = self.passphrase.text()
         try:
-            with busy_cursor():
-                self.session = signers.open_session(self.binder, person, self.passphrase.text())
+            # Opening a key takes a second or more (Argon2id): off the window's thread, with
+            # the busy state and, past two seconds, a progress window.
+            self.session = wait_for(
+                self, lambda: signers.open_session(self.binder, person, passphrase),
+                label=f"Opening {person}'s signing key…", status=self.message,
+                busy=(self.ok_button, self.person, self.passphrase))
         except WrongPassphrase:
             show_message(
                 self.message,
