@@ -10,10 +10,11 @@ import sys
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolTip, QWidget
 
+from binder.core.resources import resources_dir
 from binder.ui.style import app_icon, apply_style
 
 APP_DISPLAY_NAME = "Incident Binder"
@@ -40,9 +41,34 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     icon = app_icon()
     if not icon.isNull():
         app.setWindowIcon(icon)
+    install_script_fonts(app)
     apply_style(app)
     install_plain_tooltips(app)
     return app
+
+
+#: The bundled fonts the app falls back on, so names in any script show on a computer
+#: without CJK, Arabic or Hebrew fonts of its own (the same files the PDFs embed).
+FALLBACK_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DroidSansFallbackFull.ttf")
+
+
+def install_script_fonts(app: QApplication) -> list[str]:
+    """Load the bundled fonts and put them behind the desktop's own font, in order: a
+    character the desktop font lacks is drawn from DejaVu, then from Droid Sans Fallback.
+    Returns the families added (none when the files are missing: the desktop's fonts
+    still work)."""
+    families: list[str] = []
+    folder = resources_dir() / "fonts"
+    for name in FALLBACK_FONTS:
+        font_id = QFontDatabase.addApplicationFont(str(folder / name))
+        for family in QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else ():
+            if family not in families:
+                families.append(family)
+    if families:
+        font = QFont(app.font())
+        font.setFamilies([font.family(), *families])
+        app.setFont(font)
+    return families
 
 
 def tooltip_html(text: str) -> str:

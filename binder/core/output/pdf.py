@@ -6,6 +6,11 @@ Three things here matter beyond looks:
 * :func:`esc` is the only way user text enters Paragraph markup. reportlab's
   mini-language would otherwise read files (``<img src=...>``) and restyle text
   (``<font ...>``); escaped, such text prints exactly as typed.
+* :func:`esc` and :func:`draw_text` also draw every script: right-to-left
+  stretches in the order they are read and Arabic joined
+  (:mod:`binder.core.output.scripts`), and characters DejaVu lacks (CJK) in the
+  bundled fallback font, switched per character run. Text stays text, so
+  readers search it and copy it.
 * :class:`LazyStory` feeds platypus from a generator, so a 10k-entry journal
   never exists as 10k flowables at once.
 * "Page X of Y" is drawn in one pass: every page references a form XObject
@@ -39,18 +44,23 @@ from reportlab.platypus import (
 
 from binder.core import times
 from binder.core.errors import Cancelled, NotFound
+from binder.core.output import scripts
 from binder.core.resources import resources_dir
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 FONT_ITALIC = "DejaVuSans-Oblique"
 FONT_MONO = "DejaVuSansMono"
+#: Characters DejaVu lacks (Chinese, Japanese, Korean) come from this font: Droid
+#: Sans Fallback, Apache-2.0, one TrueType file (reportlab embeds TrueType only).
+FONT_FALLBACK = "DroidSansFallback"
 _FONT_FILES = {
     FONT: "DejaVuSans.ttf",
     FONT_BOLD: "DejaVuSans-Bold.ttf",
     FONT_ITALIC: "DejaVuSans-Oblique.ttf",
     FONT_MONO: "DejaVuSansMono.ttf",
 }
+_FALLBACK_FILE = "DroidSansFallbackFull.ttf"
 
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#616e7c")
@@ -66,19 +76,23 @@ PAGE = A4
 MARGIN = 18 * mm
 
 
+def _font_path(filename: str):
+    folder = resources_dir() / "fonts"
+    path = folder / filename
+    if not path.is_file():
+        raise NotFound(
+            f"the bundled font {filename} is missing ({folder}); the installation is "
+            "incomplete, reinstall it"
+        )
+    return path
+
+
 def register_fonts() -> None:
     """Register the bundled DejaVu fonts with reportlab (once per process)."""
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    folder = resources_dir() / "fonts"
     for name, filename in _FONT_FILES.items():
-        path = folder / filename
-        if not path.is_file():
-            raise NotFound(
-                f"the bundled font {filename} is missing ({folder}); the installation is "
-                "incomplete, reinstall it"
-            )
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        pdfmetrics.registerFont(TTFont(name, str(_font_path(filename))))
     # No bold-oblique is bundled; bold reads better than a fake slant.
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
                                   boldItalic=FONT_BOLD)
@@ -86,15 +100,74 @@ def register_fonts() -> None:
                                   italic=FONT_MONO, boldItalic=FONT_MONO)
 
 
+@functools.cache
+def _fallback_font() -> TTFont:
+    # Loaded on first need: reading the 4 MB CJK font costs more than most documents'
+    # whole layout, and most documents never need it.
+    register_fonts()
+    font = TTFont(FONT_FALLBACK, str(_font_path(_FALLBACK_FILE)))
+    pdfmetrics.registerFont(font)
+    return font
+
+
+@functools.cache
+def _main_chars() -> frozenset[int]:
+    register_fonts()
+    return frozenset(pdfmetrics.getFont(FONT).face.charToGlyph)
+
+
+def _covered(ch: str) -> bool:
+    return ord(ch) in _main_chars()
+
+
+def _in_fallback(ch: str) -> bool:
+    return ord(ch) in _fallback_font().face.charToGlyph
+
+
+def text_runs(text: str) -> list[tuple[str | None, str]]:
+    """``text`` as drawn: right-to-left stretches in visual order, cut into (font, stretch)
+    pairs where font is :data:`FONT_FALLBACK` for what DejaVu cannot draw, else None
+    (the surrounding font)."""
+    drawn = scripts.visual(text)
+    return [(FONT_FALLBACK if fallback else None, part)
+            for fallback, part in scripts.runs(drawn, _covered, _in_fallback)]
+
+
 def esc(text: object) -> str:
-    """User text made safe for Paragraph markup; line breaks are kept."""
+    """User text made safe for Paragraph markup, in every script; line breaks are kept."""
     if text is None:
         return ""
-    value = escape(str(text))
+    value = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    parts = []
+    for font, part in text_runs(value):
+        safe = escape(part)
+        parts.append(f'<font name="{font}">{safe}</font>' if font else safe)
     # Line breaks and tabs would otherwise collapse into single spaces.
-    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>").replace(
-        "\t", "&nbsp;&nbsp;&nbsp;&nbsp;"
-    )
+    return "".join(parts).replace("\n", "<br/>").replace("\t", "&nbsp;&nbsp;&nbsp;&nbsp;")
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """The width of ``text`` drawn by :func:`draw_text`, in points."""
+    return sum(pdfmetrics.stringWidth(part, run_font or font, size)
+               for run_font, part in text_runs(text))
+
+
+def draw_text(canv, x: float, y: float, text: str, font: str, size: float, *,
+              align: str = "left") -> float:
+    """Draw one line of ``text`` on a canvas in every script (see :func:`text_runs`);
+    ``align`` is left, right or centre around ``x``. Returns the width drawn."""
+    parts = text_runs(text)
+    width = sum(pdfmetrics.stringWidth(p, f or font, size) for f, p in parts)
+    if align == "right":
+        x -= width
+    elif align == "centre":
+        x -= width / 2
+    for run_font, part in parts:
+        canv.setFont(run_font or font, size)
+        canv.drawString(x, y, part)
+        x += pdfmetrics.stringWidth(part, run_font or font, size)
+    canv.setFont(font, size)
+    return width
 
 
 def fmt_time(iso: str | None, *, seconds: bool | None = False) -> str:
@@ -267,6 +340,9 @@ class DecoratedDoc(BaseDocTemplate):
             buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
             topMargin=MARGIN + 6 * mm, bottomMargin=MARGIN + 4 * mm, title=title,
             author=author, subject=subject, creator="Incident Binder", producer="Incident Binder",
+            # Every page's preamble names the canvas's first font; reportlab's default is
+            # Helvetica, a font no PDF embeds. DejaVu keeps every font in the file.
+            initialFontName=FONT, initialFontSize=9.5, initialLeading=12.5,
         )
         self.decor = decor
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
@@ -312,8 +388,8 @@ class DecoratedDoc(BaseDocTemplate):
         canv.setFillColor(MUTED)
         canv.setFont(FONT, 7.5)
         right_text = self.decor.header_right
-        right_w = canv.stringWidth(right_text, FONT, 7.5)
-        canv.drawRightString(right, top - 2.5 * mm, right_text)
+        right_w = text_width(right_text, FONT, 7.5)
+        draw_text(canv, right, top - 2.5 * mm, right_text, FONT, 7.5, align="right")
         marks = []
         if self.decor.drill:
             marks.append("DRILL")
@@ -322,7 +398,8 @@ class DecoratedDoc(BaseDocTemplate):
         mark_text = "  ".join(marks)
         mark_w = canv.stringWidth(mark_text, FONT_BOLD, 8) + 8 if mark_text else 0
         room = right - left - right_w - mark_w - 12
-        canv.drawString(left + mark_w, top - 2.5 * mm, fit_text(canv, self.decor.header_left, FONT, 7.5, room))
+        draw_text(canv, left + mark_w, top - 2.5 * mm,
+                  fit_text(canv, self.decor.header_left, FONT, 7.5, room), FONT, 7.5)
         if mark_text:
             canv.setFillColor(DRILL_RED if self.decor.drill else BAD)
             canv.setFont(FONT_BOLD, 8)
@@ -345,7 +422,8 @@ class DecoratedDoc(BaseDocTemplate):
             end -= canv.stringWidth(self.decor.confidential_label, FONT_BOLD, 8) + 12
             canv.setFillColor(MUTED)
             canv.setFont(FONT, 7.5)
-        canv.drawString(left, bottom, fit_text(canv, self.decor.footer_left, FONT, 7.5, end - left))
+        draw_text(canv, left, bottom, fit_text(canv, self.decor.footer_left, FONT, 7.5, end - left),
+                  FONT, 7.5)
         canv.drawString(x, bottom, prefix)
         canv.translate(x + prefix_w, bottom)
         canv.doForm(self.TOTAL_FORM)
@@ -363,10 +441,11 @@ class DecoratedDoc(BaseDocTemplate):
 
 
 def fit_text(canv, text: str, font: str, size: float, width: float) -> str:
-    """Shorten ``text`` with an ellipsis so it fits ``width`` points."""
-    if canv.stringWidth(text, font, size) <= width:
+    """Shorten ``text`` with an ellipsis so it fits ``width`` points (as :func:`draw_text`
+    draws it)."""
+    if text_width(text, font, size) <= width:
         return text
-    while text and canv.stringWidth(text + "…", font, size) > width:
+    while text and text_width(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
 

@@ -101,3 +101,25 @@ def test_changing_one_signed_byte_breaks_every_signature_over_it(made, tmp_path)
     out = pdfsig(bytes(data), tmp_path)
     assert out.count("Signature Validation:") == 2
     assert "Signature is Valid." not in out
+
+
+def test_the_stamp_shows_every_script_in_embedded_fonts(made, tmp_path):
+    from tests.core.output.test_scripts import all_embedded, pdftotext
+
+    names = ("Łukasz Wróblewski", "Ελένη Παπαδοπούλου", "山田 太郎", "مريم العلي")
+    for i, name in enumerate(names):
+        page = pdfsign.stamp_page(pdfsign.StampText("Incident lead", name, "Legal", "review",
+                                                    "2026-11-29T14:05:00Z", "ab" * 32), 236, 58)
+        (tmp_path / f"stamp{i}.pdf").write_bytes(page)
+        text = pdftotext(tmp_path / f"stamp{i}.pdf")
+        assert name in text and "Meaning: review" in text and "2026-11-29 14:05 UTC" in text
+        assert all_embedded(tmp_path / f"stamp{i}.pdf")
+    signers.enroll(made.binder, "taro", "taro-passphrase", display_name="山田 太郎",
+                   kdf=LIGHT_KDF_FOR_TESTS)
+    taro = signers.open_session(made.binder, "taro", "taro-passphrase")
+    data = pdfsign.sign_role(pdfsign.sign_role(prepared(), made.lead, root_der(made), "lead"),
+                             taro, root_der(made), "witness")
+    (tmp_path / "signed.pdf").write_bytes(data)
+    assert "Signer Certificate Common Name: 山田 太郎" in pdfsig(data, tmp_path)
+    # The stamps live in the signature widgets' appearances; pdffonts reads those too.
+    assert all_embedded(tmp_path / "signed.pdf")

@@ -22,6 +22,7 @@ from binder.core.output.pdf import (
     RULE,
     SHADE,
     WARN,
+    draw_text,
     fit_text,
 )
 from binder.core.output.report.facts import ReportFacts, utc_moment
@@ -184,8 +185,8 @@ class SignOffGrid(Flowable):
             if signer is not None:
                 name = signer.display_name + (f" ({signer.person})"
                                               if signer.person != signer.display_name else "")
-                canv.drawString(x0 + 8, y0 + self.block_h - 27,
-                                fit_text(canv, f"Name: {name}", FONT, 8, bw - 16))
+                draw_text(canv, x0 + 8, y0 + self.block_h - 27,
+                          fit_text(canv, f"Name: {name}", FONT, 8, bw - 16), FONT, 8)
                 canv.setFont(FONT, 6.5)
                 canv.setFillColor(MUTED)
                 fp = format_fingerprint(signer.fingerprint)
