@@ -98,6 +98,11 @@ def register_fonts() -> None:
                                   boldItalic=FONT_BOLD)
     pdfmetrics.registerFontFamily(FONT_MONO, normal=FONT_MONO, bold=FONT_MONO,
                                   italic=FONT_MONO, boldItalic=FONT_MONO)
+    # Drawings (timelines, QR codes) start from reportlab's graphics defaults, whose font
+    # is Helvetica: set before any shape, it would be named, unembedded, in the PDF.
+    from reportlab.graphics import shapes
+
+    shapes.STATE_DEFAULTS["fontName"] = FONT
 
 
 @functools.cache

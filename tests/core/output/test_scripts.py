@@ -91,3 +91,15 @@ def test_user_text_stays_text_in_every_script():
     assert "&lt;font name=&#x27;Courier&#x27;&gt;" in marked or "&lt;font name='Courier'&gt;" in marked
     assert f'<font name="{pdf.FONT_FALLBACK}">{CJK}</font>' in marked
     assert "&lt;img src=x&gt;" in marked
+
+
+def test_a_drawing_names_no_unembedded_font(tmp_path):
+    # reportlab's graphics state starts in Helvetica; timelines and QR codes must not.
+    from reportlab.graphics.shapes import Drawing, Rect
+
+    drawing = Drawing(100, 40)
+    drawing.add(Rect(0, 0, 10, 10))
+    data, _ = pdf.render([drawing], pdf.PageDecor("a", "b", "c"), title="d", author="a")
+    path = tmp_path / "drawing.pdf"
+    path.write_bytes(data)
+    assert all_embedded(path), pdffonts(path)
