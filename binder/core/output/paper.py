@@ -270,7 +270,8 @@ def _call_sheet(groups: list | None, plan: Any, width: float, st: dict) -> tuple
     out: list = [PageBreak(), lambda doc: doc.confidential_on()]
     out.append(Paragraph("Call sheet", st["h1"]))
     count = 0
-    widths = [12 * mm, 38 * mm, 34 * mm, 48 * mm, width - 132 * mm]
+    # Names in full on one line where they fit (a Greek or Polish full name runs long).
+    widths = [12 * mm, 48 * mm, 32 * mm, 44 * mm, width - 136 * mm]
     head = header_cells(["Esc.", "Name", "Phone", "Email / IM", "Notes, SLA"])
     if groups:
         out.append(Paragraph("CONFIDENTIAL: personal contact data. Call in escalation order "

@@ -89,6 +89,15 @@ def _font_path(filename: str):
 
 def register_fonts() -> None:
     """Register the bundled DejaVu fonts with reportlab (once per process)."""
+    # Drawings (timelines, QR codes) start from reportlab's graphics defaults, whose font
+    # is Helvetica: named before any shape, it would be in the PDF, unembedded.
+    from reportlab.graphics import shapes
+
+    shapes.STATE_DEFAULTS["fontName"] = FONT
+    # Likewise every table cell starts in Helvetica before its paragraph sets its own font.
+    from reportlab.platypus import tables
+
+    tables.CellStyle.fontname = FONT
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
     for name, filename in _FONT_FILES.items():
@@ -98,11 +107,6 @@ def register_fonts() -> None:
                                   boldItalic=FONT_BOLD)
     pdfmetrics.registerFontFamily(FONT_MONO, normal=FONT_MONO, bold=FONT_MONO,
                                   italic=FONT_MONO, boldItalic=FONT_MONO)
-    # Drawings (timelines, QR codes) start from reportlab's graphics defaults, whose font
-    # is Helvetica: set before any shape, it would be named, unembedded, in the PDF.
-    from reportlab.graphics import shapes
-
-    shapes.STATE_DEFAULTS["fontName"] = FONT
 
 
 @functools.cache

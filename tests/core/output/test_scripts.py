@@ -103,3 +103,12 @@ def test_a_drawing_names_no_unembedded_font(tmp_path):
     path = tmp_path / "drawing.pdf"
     path.write_bytes(data)
     assert all_embedded(path), pdffonts(path)
+
+
+def test_a_table_names_no_unembedded_font(tmp_path):
+    st = pdf.styles()
+    table = pdf.grid([[Paragraph("a", st["cell"]), Paragraph(CJK, st["cell"])]], [100, 100])
+    data, _ = pdf.render([table], pdf.PageDecor("a", "b", "c"), title="t", author="a")
+    path = tmp_path / "table.pdf"
+    path.write_bytes(data)
+    assert all_embedded(path), pdffonts(path)
