@@ -266,3 +266,23 @@ def test_countdowns_refresh_only_while_shown(qtbot, made, incident_id):
     assert clock_row(pane, "insurer")[2].text().startswith("due immediately")
     pane.hide()
     assert not pane.timer.isActive()
+
+
+def test_notify_offers_the_roster_and_choosing_the_acquirer_picks_its_clock(
+        qtbot, made, incident_id):
+    from binder.core import roster
+
+    roster.add_contact(made.binder, role="hosting", name="HostCo support", phone="+1 555 0199",
+                       external=True)
+    roster.add_contact(made.binder, role="lead", name="Dana Diaz", phone="+1 555 0100")
+    pane = show(qtbot, DecisionsPane(made.binder, incident_id, lambda: made.lead))
+    dialog = pane.new_notification()
+    party, clock = dialog.fields["party"], dialog.fields["clock"]
+    offered = [party.itemText(i) for i in range(party.count())]
+    assert "HostCo support" in offered and "Dana Diaz" in offered
+    assert offered.index("HostCo support") < offered.index("Dana Diaz")  # outsiders first
+    assert clock.currentData() is None
+    party.setCurrentText("Acquirer / payment provider")
+    chosen = next(c for c in pane.clock_statuses if c.key == clock.currentData())
+    assert "acquirer" in f"{chosen.authority} {chosen.name}".casefold() and chosen.running
+    dialog.reject()

@@ -47,6 +47,33 @@ CHANNELS = ("Phone", "Email", "Web portal / form", "In person", "Video call", "L
 CLOCK_REFRESH_MS = 30_000
 
 
+#: Words in a clock's authority that a party answers (the party's key in KNOWN_PARTIES).
+PARTY_CLOCK_WORDS = {
+    "acquirer": ("acquirer", "payment provider"),
+    "card_brands": ("visa", "mastercard", "card brand", "american express", "discover"),
+    "dpa": ("supervisory", "data protection authority"),
+    "customers": ("data subjects", "customers"),
+    "law_enforcement": ("law enforcement", "police"),
+    "insurer": ("insurer",),
+}
+
+
+def preselect_clock(combo: QComboBox, party: str, statuses) -> None:
+    """Select the nearest running clock the ``party`` answers (left alone when none does)."""
+    key = next((k for k, label in workflow.KNOWN_PARTIES if label == party), None)
+    words = PARTY_CLOCK_WORDS.get(key or "", ())
+    if not words:
+        return
+    running = [c for c in statuses if c.running and c.status != "off"
+               and any(w in f"{c.authority} {c.name}".casefold() for w in words)]
+    running.sort(key=lambda c: c.seconds_left if c.seconds_left is not None else float("inf"))
+    for c in running:
+        index = combo.findData(c.key)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+            return
+
+
 def clock_text(c: clockmod.ClockStatus) -> str:
     """A clock's verdict in words (from the one core verdict), with local times on screen."""
     what = "decided" if c.answer == "decision" else "met"
@@ -310,10 +337,27 @@ class DecisionsPane(IncidentPane):
         return combo
 
     def _party_combo(self) -> QComboBox:
+        """Who may be told: the usual outside parties, then the roster's external contacts and
+        its people (names as the roster spells them); anything else can be typed."""
         combo = QComboBox()
         combo.setEditable(True)
         combo.setAccessibleName("Party")
         combo.addItems([label for _, label in workflow.KNOWN_PARTIES])
+        try:
+            from binder.core import roster
+
+            contacts = roster.list_contacts(self.binder)
+        except BinderError:  # locked, or the roster cannot be read: the usual parties only
+            contacts = []
+        external = sorted((c for c in contacts if c.external), key=lambda c: c.name.casefold())
+        people = sorted((c for c in contacts if not c.external), key=lambda c: c.name.casefold())
+        if external or people:
+            combo.insertSeparator(combo.count())
+        for c in (*external, *people):
+            combo.addItem(c.name, c.name)
+            combo.setItemData(combo.count() - 1, (f"{c.name}: {c.role}"
+                                                  + (" (external)" if c.external else "")),
+                              Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentIndex(-1)
         combo.lineEdit().setPlaceholderText("Who: choose or type a name")
         return combo
@@ -331,6 +375,9 @@ class DecisionsPane(IncidentPane):
         message = text_field("Message", "What was said or sent (the gist, reference numbers)", 80)
         told_at = when_edit("Told at")
         clock = self._clock_combo()
+        # Choosing the acquirer on a card incident picks its clock (the nearest running one).
+        party.currentTextChanged.connect(lambda text: preselect_clock(clock, text,
+                                                                      self.clock_statuses_now()))
 
         def save(who, _witness):
             return workflow.record_notification(
@@ -351,6 +398,10 @@ class DecisionsPane(IncidentPane):
                          "told_at": told_at, "clock": clock}
         dialog.finish()
         return self.open_form(dialog)
+
+    def clock_statuses_now(self) -> list:
+        """The clocks as last drawn (running ones first by deadline)."""
+        return list(getattr(self, "clock_statuses", []))
 
     def new_notify_decision(self) -> SignedDialog | None:
         """Open the form recording a decision to notify a party or not."""
