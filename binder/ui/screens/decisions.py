@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from binder.core.crypto.signers import SigningSession
-from binder.core.errors import BadInput
+from binder.core.errors import BadInput, BinderError
 from binder.core.incident import clocks as clockmod
 from binder.core.incident import workflow
 from binder.core.storage.database import Binder
