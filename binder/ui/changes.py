@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -35,6 +36,25 @@ JOURNAL_TOPICS = frozenset({"journal", "cosign"})
 
 #: (binder or None, signed-in person, witness), or None for "not now".
 StateReader = Callable[[], tuple[object, str | None, str | None] | None]
+
+
+_PAUSED = 0  # pause() blocks under way
+
+
+@contextmanager
+def pause() -> Iterator[None]:
+    """No window reads its binder meanwhile (work on another thread is using it)."""
+    global _PAUSED
+    _PAUSED += 1
+    try:
+        yield
+    finally:
+        _PAUSED -= 1
+
+
+def paused() -> bool:
+    """True inside :func:`pause`."""
+    return _PAUSED > 0
 
 
 class ChangeHub(QObject):
@@ -58,9 +78,7 @@ class ChangeHub(QObject):
         if self._emitting:
             self._again = True  # a listener acted: look again once this round is told
             return Change()
-        from binder.ui import tasks
-
-        if tasks.waiting():  # a form waits on work using the binder: look when it is done
+        if _PAUSED:  # a form waits on work using the binder (tasks.wait_for): look after
             return Change()
         state = self._read_state()
         if state is None:  # the window cannot be read now (a slow step holds the binder)

@@ -252,12 +252,11 @@ def _look_for_changes(parent: QWidget | None) -> None:
     check(parent)
 
 
-_WAITING = 0  # wait_for calls under way (the window does not read the binder meanwhile)
-
-
 def waiting() -> bool:
     """True while :func:`wait_for` runs work on the binder the window also uses."""
-    return _WAITING > 0
+    from binder.ui.changes import paused
+
+    return paused()
 
 
 def wait_for(parent: QWidget | None, fn: Callable[[], Any], *, label: str,
@@ -267,7 +266,8 @@ def wait_for(parent: QWidget | None, fn: Callable[[], Any], *, label: str,
     after :data:`PROGRESS_AFTER_MS`. For a step a form waits on before it goes on (opening a
     signing key: Argon2id takes a second or more), where the caller needs the answer in place.
     """
-    global _WAITING
+    from binder.ui.changes import pause
+
     loop = QEventLoop()
     outcome: dict[str, Any] = {}
 
@@ -279,14 +279,11 @@ def wait_for(parent: QWidget | None, fn: Callable[[], Any], *, label: str,
         outcome["error"] = exc
         loop.quit()
 
-    _WAITING += 1
-    try:
+    with pause():
         run_task(parent, lambda progress, cancelled: fn(), label=label, on_success=ok,
-                        on_failure=bad, cancellable=False, busy=busy, status=status)
+                 on_failure=bad, cancellable=False, busy=busy, status=status)
         if not outcome:
             loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-    finally:
-        _WAITING -= 1
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("result")
