@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SIZE = (1366, 768)
+LARGE = (1920, 1080)
 ORG = "Acme Outdoor Ltd"
 BINDER_PASS = "orange kettle mountain"
 PEOPLE = (
@@ -239,8 +240,8 @@ def _save(window, out: Path, name: str) -> Path:
     return target
 
 
-def take_all(out: Path) -> list[Path]:
-    """Build the demo binder and save one PNG per screen into ``out``."""
+def take_all(out: Path, size: tuple[int, int] = SIZE) -> list[Path]:
+    """Build the demo binder and save one PNG per screen, at ``size``, into ``out``."""
     from PySide6.QtCore import QThread
 
     from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
@@ -266,7 +267,7 @@ def take_all(out: Path) -> list[Path]:
 
         def window(p: Path, **kwargs) -> MainWindow:
             w = MainWindow(p, use_keyring=False, kdf=LIGHT_KDF_FOR_TESTS, remember_geometry=False, **kwargs)
-            w.resize(*SIZE)
+            w.resize(*size)
             w.show()
             app.processEvents()
             return w
@@ -334,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m binder.ui.screenshots OUTDIR", file=sys.stderr)
         return 2
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    take_all(Path(args[0]))
+    take_all(Path(args[0]))  # the laptop the app is designed for
+    take_all(Path(args[0]) / "1920x1080", LARGE)  # and a desktop monitor
     return 0
 
 
