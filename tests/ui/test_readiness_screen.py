@@ -104,4 +104,14 @@ def test_access_screen_lists_who_when_and_where(qtbot, made, incident_id):
     assert log.rowCount() == 1 and log.text(0, 1) == "alice"
     screen.show_incident(incident_id)
     assert screen.scope.currentData() == incident_id
-    assert "1 access(es) by 1 person(s)" in screen.count_label.text()
+    assert "1 access by 1 person on 1 computer" in screen.count_label.text()
+
+
+def test_who_had_access_names_people_and_says_what_a_login_is():
+    from binder.ui.screens.access import who_text
+
+    names = {"dana": "Dana Smith", "bob": "bob"}
+    assert who_text("dana", names) == "Dana Smith (dana)"
+    assert who_text("bob", names) == "bob"
+    assert who_text("root", names) == "root, computer account"
+    assert who_text("unknown", names) == "unknown computer account"

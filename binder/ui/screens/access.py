@@ -25,7 +25,7 @@ from binder.core.incident.access import AccessRecord, AccessSummary
 from binder.core.incident.record import list_incidents
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
-from binder.ui.app import local_text, utc_text
+from binder.ui.app import counted, local_text, utc_text
 from binder.ui.changes import listen
 from binder.ui.style import heading, muted
 from binder.ui.tables import read_only_table
@@ -38,6 +38,17 @@ KIND_LABELS = {
 }
 _LOG_COLUMNS = ("When", "Who", "What", "Computer", "How")
 _PEOPLE_COLUMNS = ("Who", "Accesses", "First", "Last", "Computers", "As")
+
+
+def who_text(who: str, names: dict[str, str]) -> str:
+    """A person as people know them: "Dana Smith (dana)" for an enrolled signer; an unlock
+    recorded under the computer's login says so ("root, computer account")."""
+    if who in names:
+        full = names[who]
+        return full if full == who else f"{full} ({who})"
+    if not who or who == "unknown":
+        return "unknown computer account"
+    return f"{who}, computer account"
 
 
 def kind_label(kind: str) -> str:
@@ -184,6 +195,15 @@ class AccessLogScreen(QWidget):
             return access.access_during_incident(self.binder, incident_id, kinds=kinds)
         return access.list_access(self.binder, kinds=kinds)
 
+    def _names(self) -> dict[str, str]:
+        """Signers' short names -> their full names (as their certificates give them)."""
+        try:
+            from binder.core.crypto import signers
+
+            return {x.person: x.display_name for x in signers.list_signers(self.binder)}
+        except Exception:  # noqa: BLE001 - names are a help; the log reads without them
+            return {}
+
     def refresh(self) -> None:
         """Re-read the access log."""
         self._fill_scope(None)
@@ -192,18 +212,21 @@ class AccessLogScreen(QWidget):
         except Exception as exc:  # noqa: BLE001 - keep the screen up; say what went wrong
             records = []
             dialogs.show_exception(self, exc, title="The access log could not be read")
+        names = self._names()
         self.log_model.set_rows([
-            ((local_text(r.at), r.who, kind_label(r.kind), r.host, r.detail), {0: r.at})
+            ((local_text(r.at), who_text(r.who, names), kind_label(r.kind), r.host, r.detail),
+             {0: r.at})
             for r in reversed(records)
         ])
         people: list[AccessSummary] = access.summarize(records)
         self.people_model.set_rows([
-            ((s.who, str(s.count), local_text(s.first_at, seconds=False),
+            ((who_text(s.who, names), str(s.count), local_text(s.first_at, seconds=False),
               local_text(s.last_at, seconds=False), ", ".join(s.hosts),
               ", ".join(kind_label(k) for k in s.kinds)), {2: s.first_at, 3: s.last_at})
             for s in people
         ])
         hosts = {r.host for r in records}
         self.count_label.setText(
-            f"{len(records)} access(es) by {len(people)} person(s) on {len(hosts)} computer(s)"
+            f"{counted(len(records), 'access', 'accesses')} by "
+            f"{counted(len(people), 'person', 'people')} on {counted(len(hosts), 'computer')}"
             if records else "No access recorded for this selection.")
