@@ -241,3 +241,44 @@ def test_every_room_of_the_core_has_its_place_in_the_layers():
     rooms = {p.stem if p.is_file() else p.name for p in (PACKAGE / "core").iterdir()
              if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
     assert rooms == placed, f"not placed: {sorted(rooms - placed)}; gone: {sorted(placed - rooms)}"
+
+
+# ------------------------------------------------------------------------------ door verbs
+
+#: Core internals a door must reach only through binder.core.crypto.session, so that every
+#: unlock and every signer session is recorded in the access log the same way.
+DOOR_FREE = {"unlock_with_keyring", "unlock_with_passphrase", "unlock_with_recovery_code",
+             "record_access", "setup_keys", "change_passphrase", "remember_on_this_computer",
+             "forget_on_this_computer"}
+
+
+def door_bypasses(source: str) -> list[str]:
+    """Calls in ``source`` that unlock, sign in or lock without the core's door verbs."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name, base = node.func.attr, node.func.value
+            if name in DOOR_FREE or (name == "open_session" and isinstance(base, ast.Name)
+                                     and base.id == "signers"):
+                found.append((node.lineno, f"{name}()"))
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if (isinstance(target, ast.Attribute) and target.attr == "data_key"
+                        and isinstance(node.value, ast.Constant) and node.value.value is None):
+                    found.append((node.lineno, "data_key = None"))
+    return [f"line {line}: {what}" for line, what in sorted(found)]
+
+
+def test_the_doors_unlock_sign_in_and_lock_only_through_the_core_verbs():
+    offenders = [f"{path.relative_to(PACKAGE.parent)} {hit}"
+                 for path in python_files()
+                 if path.relative_to(PACKAGE).parts[0] in ("cli", "ui", "services")
+                 for hit in door_bypasses(path.read_text(encoding="utf-8"))]
+    assert not offenders, "use binder.core.crypto.session instead:\n" + "\n".join(offenders)
+
+
+def test_the_door_check_sees_each_bypass():
+    source = ("vault.unlock_with_passphrase(b, p)\nsigners.open_session(b, who, p)\n"
+              "b.data_key = None\nself.picker.open_session(message)\nworker.data_key = b.data_key\n")
+    assert door_bypasses(source) == ["line 1: unlock_with_passphrase()", "line 2: open_session()",
+                                     "line 3: data_key = None"]

@@ -16,6 +16,7 @@ import click
 
 from binder.core.errors import Locked
 from binder.core.storage.database import Binder, open_binder
+from binder.core.storage.files import check_output_path
 
 if TYPE_CHECKING:
     from binder.core.crypto.signers import SigningSession
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_NAME = "incident-binder"
+#: How the access log names this door.
+DOOR = "CLI"
 
 
 def default_binder_path() -> Path:
@@ -89,15 +92,24 @@ def open_path(binder_path: Path | None) -> Binder:
     return open_binder(resolve_path(binder_path))
 
 
-def unlock(binder: Binder) -> None:
-    """Unlock: OS keyring first, silently; then the passphrase."""
-    from binder.core.crypto import vault
+def unlock(binder: Binder, *, ask: bool = True) -> bool:
+    """Unlock (recorded in the access log): the OS keyring first, silently; then the
+    passphrase from BINDER_PASSPHRASE or a prompt.
 
-    if use_keyring() and vault.unlock_with_keyring(binder):
-        vault.record_access(binder, "unlock", os.environ.get("USER", "") or "unknown", "keyring (CLI)")
-        return
-    vault.unlock_with_passphrase(binder, get_secret("BINDER_PASSPHRASE", "Binder passphrase"))
-    vault.record_access(binder, "unlock", os.environ.get("USER", "") or "unknown", "passphrase (CLI)")
+    With ``ask=False`` nobody is prompted: without the keyring or the variable the
+    binder stays locked and this returns False.
+    """
+    from binder.core.crypto import session
+
+    passphrase = ((lambda: get_secret("BINDER_PASSPHRASE", "Binder passphrase")) if ask
+                  else os.environ.get("BINDER_PASSPHRASE"))
+    try:
+        session.unlock_binder(binder, door=DOOR, passphrase=passphrase, use_keyring=use_keyring())
+    except Locked:
+        if ask:
+            raise
+        return False
+    return True
 
 
 #: Where each signing part's passphrase comes from in automation.
@@ -107,16 +119,39 @@ _SECRET_FOR_ROLE = {"author": "BINDER_SIGNER_PASSPHRASE", "witness": "BINDER_WIT
 
 def signer_session(binder: Binder, person: str, *, witness: bool = False,
                    role: str | None = None) -> SigningSession:
-    """Unlock a signer's key with their passphrase (``--as``, ``--witness``, or the
-    receiver of evidence with ``role="receiver"``)."""
-    from binder.core.crypto import signers, vault
+    """Open the signing key of ``--as`` (or ``--witness``, or the receiver of evidence with
+    ``role="receiver"``) PERSON with their passphrase; recorded with what they sign as."""
+    from binder.core.crypto import session
 
     role = role or ("witness" if witness else "author")
-    signer = signers.get_signer(binder, person)
-    passphrase = get_secret(_SECRET_FOR_ROLE[role], f"Passphrase for {signer.person}")
-    session = signers.open_session(binder, signer.person, passphrase)
-    vault.record_access(binder, "signer", signer.person, f"{role} (CLI)")
-    return session
+    envvar = _SECRET_FOR_ROLE[role]
+    return session.sign_in(
+        binder, person, lambda signer: get_secret(envvar, f"Passphrase for {signer.display_name}"),
+        door=DOOR, meaning=role,
+    )
+
+
+def author_and_witness(binder: Binder, person: str, witness: str | None
+                       ) -> tuple[SigningSession, SigningSession | None]:
+    """``--as`` and ``--witness``: the two-person rule first, then each one's passphrase."""
+    from binder.core.crypto import session
+
+    session.two_people(binder, person, witness)
+    author = signer_session(binder, person)
+    return author, signer_session(binder, witness, witness=True) if witness else None
+
+
+def checked_output(_ctx: click.Context | None, _param: click.Parameter | None,
+                   value: Path | None) -> Path | None:
+    """Click callback for every file a command writes: refuses folders, devices, pipes and
+    missing folders while the command line is read, before anything is opened."""
+    return None if value is None else check_output_path(value)
+
+
+def output_option(help_text: str) -> Callable[[F], F]:
+    """``-o/--output FILE``, checked as :func:`checked_output` says."""
+    return click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+                        callback=checked_output, help=help_text)
 
 
 def emit_json(data: Any) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from binder.cli.common import (
+    author_and_witness,
     binder_option,
     emit_id,
     emit_json,
@@ -100,8 +101,7 @@ def evidence_add(binder_path, incident_ref, path, person, description, witness, 
                             (covers_to, "covers-to time")):
             if value is not None:
                 ev.zoned_time(value, what)
-        author = signer_session(binder, person)
-        wit = signer_session(binder, witness, witness=True) if witness else None
+        author, wit = author_and_witness(binder, person, witness)
         bar = _StderrBar(f"{'hashing and copying' if copy else 'hashing'} {path.name}")
         try:
             new_id = ev.register_evidence(
@@ -143,8 +143,7 @@ def evidence_transfer(binder_path, evidence_ref, person, received_by, purpose, w
         item = ev.get_evidence(binder, evidence_id)
         # Refuse what we can before anyone types a passphrase.
         ev.check_handover_time(item, ev.zoned_time(when, "hand-over time"))
-        author = signer_session(binder, person)
-        wit = signer_session(binder, witness, witness=True) if witness else None
+        author, wit = author_and_witness(binder, person, witness)
         receiver = (signer_session(binder, received_by, role="receiver") if receiver_signs
                     else None)
         bar = _StderrBar(f"re-hashing {ev.label(evidence_id)}")
@@ -201,8 +200,7 @@ def evidence_dispose(binder_path, evidence_ref, person, action, authority, witne
     evidence_id = ev.parse_evidence_ref(evidence_ref)
     with open_path(binder_path) as binder:
         ev.get_evidence(binder, evidence_id)
-        author = signer_session(binder, person)
-        wit = signer_session(binder, witness, witness=True)
+        author, wit = author_and_witness(binder, person, witness)
         entry_id = ev.dispose(binder, evidence_id, author, action=action, authority=authority,
                               witness=wit, note=note, location=location)
     emit_id(entry_id)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from binder.cli.common import binder_option, open_path
+from binder.cli.common import binder_option, open_path, output_option
 from binder.cli.root import cli
 from binder.core.crypto import signers
 from binder.core.incident.record import get_incident
@@ -19,8 +19,7 @@ from binder.core.verify.checks import verify_binder
 @cli.command("export")
 @binder_option
 @click.argument("incident_ref", metavar="INCIDENT")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the file.")
+@output_option("Where to write the file.")
 @click.option("--format", "fmt", default="bundle", show_default=True,
               type=click.Choice(FORMATS),
               help="bundle: verification bundle (JSON); csv: one register; timesketch: JSONL "

@@ -19,6 +19,7 @@ import click
 from binder.cli.common import binder_option, resolve_path, use_keyring
 from binder.cli.root import cli
 from binder.core.errors import BadInput, BinderError, BinderInUse
+from binder.core.storage.files import check_output_path
 
 SCREENSHOT_SIZE = (1366, 768)
 
@@ -32,13 +33,9 @@ def _has_display() -> bool:
 
 
 def _check_screenshot_target(screenshot: Path) -> Path:
-    target = screenshot.expanduser()
+    target = check_output_path(screenshot)
     if target.suffix.lower() != ".png":
         raise BadInput(f"the screenshot must be a .png file, not {target.name!r}")
-    if target.is_dir():
-        raise BadInput(f"{target} is a folder; give a file name such as window.png")
-    if not target.parent.is_dir():
-        raise BadInput(f"the folder {target.parent} does not exist; create it first")
     return target
 
 
@@ -95,11 +92,12 @@ def gui(binder_path: Path | None, screenshot: Path | None) -> None:
 
 SELF_TEST_PASSPHRASE = "self test binder passphrase"
 SELF_TEST_SIGNER = ("self-test", "self test signer passphrase")
+SELF_TEST_DOOR = "self-test"
 
 
 def _make_temp_binder(folder: Path):
     """A binder with real keys, a signer and one incident with two entries."""
-    from binder.core.crypto import signers, vault
+    from binder.core.crypto import session, signers
     from binder.core.incident import journal
     from binder.core.incident.journal import NewEntry
     from binder.core.incident.record import open_incident
@@ -107,22 +105,34 @@ def _make_temp_binder(folder: Path):
     from binder.core.storage.database import create_binder
 
     binder = create_binder(folder / "self-test.binder", org="Self test")
-    code = vault.setup_keys(binder, SELF_TEST_PASSPHRASE)
+    code = session.create_keys(binder, SELF_TEST_PASSPHRASE, door=SELF_TEST_DOOR)
     signers.create_root(binder)
     plan.load_default_plan(binder, author="self-test")
     signers.enroll(binder, SELF_TEST_SIGNER[0], SELF_TEST_SIGNER[1], role="Incident Lead")
-    session = signers.open_session(binder, *SELF_TEST_SIGNER)
-    incident_id = open_incident(binder, session, title="Self-test incident", drill=True,
+    author = session.sign_in(binder, *SELF_TEST_SIGNER, door=SELF_TEST_DOOR)
+    incident_id = open_incident(binder, author, title="Self-test incident", drill=True,
                                 plan_revision_id=plan.current_revision(binder).id)
-    journal.append(binder, incident_id, session,
+    journal.append(binder, incident_id, author,
                    NewEntry(text="Self-test entry <b>&amp; markup stays text</b>", kind="observation"))
-    return binder, code, session, incident_id
+    return binder, code, author, incident_id
+
+
+def _unlocked(folder: Path, **secret: str):
+    """The self-test binder, opened again and unlocked with ``passphrase`` or ``recovery_code``."""
+    from binder.core.crypto import session
+    from binder.core.storage.database import open_binder
+
+    binder = open_binder(folder / "self-test.binder")
+    try:
+        session.unlock_binder(binder, door=SELF_TEST_DOOR, use_keyring=False, **secret)
+    except BaseException:
+        binder.close()
+        raise
+    return binder
 
 
 def _check_crypto(folder: Path) -> str:
     from binder.core.crypto import envelope as crypto
-    from binder.core.crypto import vault
-    from binder.core.storage.database import open_binder
     from binder.core.verify.checks import verify_binder
 
     binder, code, _session, _iid = _make_temp_binder(folder)
@@ -132,12 +142,10 @@ def _check_crypto(folder: Path) -> str:
     if b"Dana" in blob or crypto.decrypt_value(key, blob, aad) != "Dana Smith":
         raise RuntimeError("value encryption round trip failed")
     binder.close()
-    with open_binder(folder / "self-test.binder") as again:
-        vault.unlock_with_passphrase(again, SELF_TEST_PASSPHRASE)
+    with _unlocked(folder, passphrase=SELF_TEST_PASSPHRASE) as again:
         if again.data_key != key:
             raise RuntimeError("the passphrase opened a different key")
-    with open_binder(folder / "self-test.binder") as again:
-        vault.unlock_with_recovery_code(again, code)
+    with _unlocked(folder, recovery_code=code) as again:
         if again.data_key != key:
             raise RuntimeError("the recovery code opened a different key")
         report = verify_binder(again)
@@ -147,12 +155,9 @@ def _check_crypto(folder: Path) -> str:
 
 
 def _check_window(folder: Path) -> str:
-    from binder.core.crypto import vault
-    from binder.core.storage.database import open_binder
     from binder.ui.launch import render_main_window
 
-    binder = open_binder(folder / "self-test.binder")
-    vault.unlock_with_passphrase(binder, SELF_TEST_PASSPHRASE)
+    binder = _unlocked(folder, passphrase=SELF_TEST_PASSPHRASE)
     width, height, rows = render_main_window(binder, SCREENSHOT_SIZE)
     if width < 100 or height < 100:
         raise RuntimeError("the main window did not render")
@@ -162,39 +167,16 @@ def _check_window(folder: Path) -> str:
 
 
 def _check_pdf(folder: Path) -> str:
-    from binder.core.storage.database import open_binder
+    from binder.core.output.report.build import write_report
 
     out = folder / "self-test.pdf"
-    try:
-        from binder.core.output.report import build as report
-    except ImportError:
-        report = None
-    if report is not None:
-        from binder.core.crypto import vault
-
-        with open_binder(folder / "self-test.binder") as binder:
-            vault.unlock_with_passphrase(binder, SELF_TEST_PASSPHRASE)
-            iid = binder.conn.execute("SELECT max(id) FROM incident").fetchone()[0]
-            report.write_report(binder, iid, out)
-        what = "incident report"
-    else:
-        from reportlab.lib.pagesizes import A4
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
-        from reportlab.pdfgen import canvas
-
-        from binder.core.resources import resources_dir
-
-        pdfmetrics.registerFont(TTFont("SelfTestSans", str(resources_dir() / "fonts" / "DejaVuSans.ttf")))
-        c = canvas.Canvas(str(out), pagesize=A4)
-        c.setFont("SelfTestSans", 14)
-        c.drawString(72, 760, "Incident Binder self-test: reportlab and fonts work")
-        c.save()
-        what = "test page"
+    with _unlocked(folder, passphrase=SELF_TEST_PASSPHRASE) as binder:
+        iid = binder.conn.execute("SELECT max(id) FROM incident").fetchone()[0]
+        write_report(binder, iid, out)
     data = out.read_bytes()
     if not data.startswith(b"%PDF") or b"%%EOF" not in data[-1024:]:
         raise RuntimeError("the PDF is incomplete")
-    return f"{what}, {len(data):,} bytes"
+    return f"incident report, {len(data):,} bytes"
 
 
 CHECKS: tuple[tuple[str, Callable[[Path], str]], ...] = (

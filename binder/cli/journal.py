@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from binder.cli.common import (
+    author_and_witness,
     binder_option,
     emit_id,
     emit_json,
@@ -17,7 +18,6 @@ from binder.cli.common import (
 )
 from binder.cli.root import cli
 from binder.core import times
-from binder.core.crypto.signers import get_signer
 from binder.core.errors import BadInput
 from binder.core.incident import journal as jr
 from binder.core.incident.journal import NewEntry
@@ -50,11 +50,7 @@ def journal_add(binder_path, incident_ref, person, text, reason, kind, occurred_
                                phase=phase, source=source, assets=assets))
     with open_path(binder_path) as binder:
         inc = get_incident(binder, incident_ref)
-        # Before any passphrase is asked: a self-witness is bad input, not a wrong passphrase.
-        if witness and get_signer(binder, witness).person == get_signer(binder, person).person:
-            raise BadInput("a witness must be a second person, not the author (two-person rule)")
-        author = signer_session(binder, person)
-        wit = signer_session(binder, witness, witness=True) if witness else None
+        author, wit = author_and_witness(binder, person, witness)
         entry_id = jr.append(binder, inc.id, author, new, witness=wit)
     emit_id(entry_id)
 
@@ -134,12 +130,9 @@ def journal_attach(binder_path, entry: str, path: Path, person: str, description
 
     entry_id = parse_id(entry, "entry")
     ev.check_source(path)
-    if witness and witness.strip().casefold() == person.strip().casefold():
-        raise BadInput("a witness must be a second person, not the author (two-person rule)")
     with open_path(binder_path) as binder:
         jr.get_entry(binder, entry_id)
-        author = signer_session(binder, person)
-        wit = signer_session(binder, witness, witness=True) if witness else None
+        author, wit = author_and_witness(binder, person, witness)
         emit_id(ev.attach_file(binder, entry_id, path, author, description=description,
                                witness=wit))
 

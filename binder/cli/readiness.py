@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from pathlib import Path
 
 import click
@@ -11,6 +9,7 @@ import click
 from binder.cli.common import binder_option, emit_id, emit_json, get_secret, json_option, open_path
 from binder.cli.root import cli
 from binder.core import readiness
+from binder.core.crypto import session
 from binder.core.incident import access
 from binder.core.incident.journal import parse_time
 from binder.core.incident.record import get_incident
@@ -22,13 +21,6 @@ _LABELS = {readiness.OK: "OK", readiness.DUE_SOON: "DUE SOON", readiness.STALE: 
 def _when(value: str | None) -> str:
     # Scripts and people in other zones read the same thing: UTC, to the minute.
     return f"{value[:10]} {value[11:16]} UTC" if value else "-"
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name (containers): still record something
-        return os.environ.get("USER", "") or "unknown"
 
 
 @cli.group("readiness", invoke_without_command=True)
@@ -95,7 +87,7 @@ def test_restore(binder_path: Path | None, backup: Path, who: str | None, note: 
 
             raise BadInput(f"there is no backup file at {backup}; give the path of a binder backup")
         passphrase = get_secret("BINDER_PASSPHRASE", "Passphrase of the backup")
-        result = readiness.test_restore(binder, backup, passphrase, who=who or _user(), note=note)
+        result = readiness.test_restore(binder, backup, passphrase, who=who or session.local_user(), note=note)
     click.echo(
         f"restore test passed: {result.incidents} incident(s), {result.entries} entries, "
         f"{result.signatures} signatures verified, {result.contacts} contact revision(s) decrypted",

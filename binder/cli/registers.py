@@ -9,13 +9,13 @@ new id alone on stdout. Values are checked before any passphrase is asked.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from binder.cli.common import (
+    author_and_witness,
     binder_option,
     emit_id,
     emit_json,
@@ -23,10 +23,8 @@ from binder.cli.common import (
     open_path,
     signer_session,
     unlock,
-    use_keyring,
 )
 from binder.cli.root import cli
-from binder.core.crypto import vault
 from binder.core.errors import BadInput
 from binder.core.incident import indicators as check
 from binder.core.incident import registers as reg
@@ -46,21 +44,11 @@ def _note(message: str) -> None:
 
 def _try_unlock(binder: Binder) -> None:
     """Unlock when that needs no prompt (keyring or BINDER_PASSPHRASE): roster owners."""
-    if use_keyring() and vault.unlock_with_keyring(binder):
-        return
-    if os.environ.get("BINDER_PASSPHRASE") is not None:
-        unlock(binder)
-
-
-def _two_people(author: str, witness: str | None) -> None:
-    if witness and witness.strip().casefold() == author.strip().casefold():
-        raise BadInput("a witness must be a second person, not the author (two-person rule)")
+    unlock(binder, ask=False)
 
 
 def _sessions(binder: Binder, person: str, witness: str | None):
-    _two_people(person, witness)
-    author = signer_session(binder, person)
-    return author, (signer_session(binder, witness, witness=True) if witness else None)
+    return author_and_witness(binder, person, witness)
 
 
 def _list(binder_path: Path | None, incident_ref: str, register: str, as_json: bool,

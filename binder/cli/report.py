@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from binder.cli.common import binder_option, open_path, signer_session, unlock
+from binder.cli.common import (
+    author_and_witness,
+    binder_option,
+    open_path,
+    output_option,
+    signer_session,
+    unlock,
+)
 from binder.cli.root import cli
 from binder.core.errors import BadInput, Locked
 
@@ -46,8 +53,7 @@ class _ReportCommand(click.Command):
 @cli.command("report", cls=_ReportCommand)
 @binder_option
 @click.argument("incident_ref", metavar="INCIDENT")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the PDF.")
+@output_option("Where to write the PDF.")
 @click.option("--variant", type=click.Choice(("full", "executive")), default="full",
               show_default=True, help="full (legal: every entry) or executive (a few pages).")
 @click.option("--sign", "sign", is_flag=True, help="Sign the PDF (needs --as).")
@@ -66,25 +72,13 @@ def report(binder_path: Path | None, incident_ref: str, output: Path, variant: s
         raise BadInput("--sign needs --as PERSON (the incident lead, who signs first)")
     if not sign and (person or witness):
         raise BadInput("--as and --witness name who signs; add --sign to sign the report")
-    if witness and person and witness.strip().casefold() == person.strip().casefold():
-        raise BadInput("the witness must be a second person, not the lead (two-person rule)")
-    _check_output(output)
     with open_path(binder_path) as binder:
-        lead = signer_session(binder, person) if sign else None
-        wit = signer_session(binder, witness, witness=True) if sign and witness else None
+        lead, wit = author_and_witness(binder, person, witness) if sign else (None, None)
         result = write_report(binder, incident_ref, output, variant=variant, lead=lead,
                               witness=wit)
     signed = f", signed by {', '.join(result.signed_by)}" if result.signed_by else ", unsigned"
     click.echo(f"binder: wrote {output} ({result.variant}, {result.pages} pages, "
                f"{result.entries} entries{signed})", err=True)
-
-
-def _check_output(output: Path) -> None:
-    target = output.expanduser()
-    if target.is_dir():
-        raise BadInput(f"{target} is a folder; give a file name such as report.pdf")
-    if not target.parent.is_dir():
-        raise BadInput(f"the folder {target.parent} does not exist; create it first")
 
 
 @cli.command("sign-report", hidden=True)
@@ -101,8 +95,7 @@ def sign_report(ctx: click.Context, binder_path, file, person, role) -> None:
 
 @cli.command("print-plan")
 @binder_option
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the PDF.")
+@output_option("Where to write the PDF.")
 @click.option("--plan", "plan_name", default=None, help="Which plan (default: the first).")
 @click.option("--no-roster", is_flag=True,
               help="Leave the call sheet empty, to fill in by hand (no unlock needed).")
@@ -111,7 +104,6 @@ def print_plan(binder_path: Path | None, output: Path, plan_name: str | None,
     """Write the paper binder: plan, RACI matrix and the roster call sheet."""
     from binder.core.output.paper import write_print_plan
 
-    _check_output(output)
     with open_path(binder_path) as binder:
         note = ""
         if not no_roster:

@@ -9,12 +9,12 @@ that create something print the new id alone on stdout.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from binder.cli.common import (
+    author_and_witness,
     binder_option,
     emit_id,
     emit_json,
@@ -23,12 +23,10 @@ from binder.cli.common import (
     parse_id,
     signer_session,
     unlock,
-    use_keyring,
 )
 from binder.cli.incident import incident
 from binder.cli.root import cli
 from binder.core import times
-from binder.core.crypto import vault
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import clocks as clockmod
 from binder.core.incident import drills, workflow
@@ -54,26 +52,8 @@ def _note(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _try_unlock(binder: Binder) -> None:
-    """Unlock for roster names when that needs no prompt: keyring or BINDER_PASSPHRASE."""
-    if use_keyring() and vault.unlock_with_keyring(binder):
-        return
-    if os.environ.get("BINDER_PASSPHRASE") is not None:
-        unlock(binder)
-
-
 def _incident(binder: Binder, ref: str):
     return incidents.get_incident(binder, ref)
-
-
-def _two_people(author: str, witness: str | None) -> None:
-    # Said before any passphrase is asked: the two-person rule needs two people.
-    if witness and witness.strip().casefold() == author.strip().casefold():
-        raise BadInput("a witness must be a second person, not the author (two-person rule)")
-
-
-def _witness(binder: Binder, person: str | None):
-    return signer_session(binder, person, witness=True) if person else None
 
 
 # ---------------------------------------------------------------- incident show
@@ -180,7 +160,7 @@ def incident_show(binder_path: Path | None, incident_ref: str, at: str | None, a
     """Phases with guidance, checklists and owners; decisions; notifications; clocks."""
     now = parse_time(at, "--at time") if at else None
     with open_path(binder_path) as binder:
-        _try_unlock(binder)
+        unlock(binder, ask=False)  # roster names for the owners, when no prompt is needed
         state = workflow.incident_state(binder, _incident(binder, incident_ref).id, now=now)
     if as_json:
         emit_json(workflow.state_to_dict(state))
@@ -279,7 +259,6 @@ def incident_close(binder_path, incident_ref: str, summary: str, witness: str | 
 
     Deadlines still running or missed are named on stderr and in the closing entry.
     """
-    _two_people(person, witness)
     _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
@@ -292,9 +271,9 @@ def incident_close(binder_path, incident_ref: str, summary: str, witness: str | 
                   "records them:")
             for c in pending:
                 _note(f"  {c.label:<8} {c.name}: {c.describe()}")
-        author = signer_session(binder, person)
+        author, wit = author_and_witness(binder, person, witness)
         emit_id(workflow.close_incident(binder, inc.id, author, summary,
-                                        witness=_witness(binder, witness),
+                                        witness=wit,
                                         occurred_at=occurred_at))
 
 
@@ -357,14 +336,13 @@ def incident_types(binder_path, plan_name: str | None, as_json: bool) -> None:
 def decide(binder_path, incident_ref, person, decision, reason, options, approved_by, witness,
            materiality, occurred_at) -> None:
     """Record a decision with its reasoning; prints the entry id."""
-    _two_people(person, witness)
     _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
-        author = signer_session(binder, person)
+        author, wit = author_and_witness(binder, person, witness)
         emit_id(workflow.record_decision(
             binder, inc.id, author, decision=decision, reason=reason, options=options,
-            approved_by=approved_by, witness=_witness(binder, witness), materiality=materiality,
+            approved_by=approved_by, witness=wit, materiality=materiality,
             occurred_at=occurred_at,
         ))
 
@@ -425,15 +403,14 @@ def _say_verdict(binder: Binder, incident_id: int, entry_id: int) -> None:
 def notify_decision(binder_path, incident_ref, person, party, do_notify, reason, clock_key,
                     witness, occurred_at) -> None:
     """Record a decision to notify a party or not, with its reasoning; prints the entry id."""
-    _two_people(person, witness)
     _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         workflow.check_clock(binder, inc.id, clock_key)
-        author = signer_session(binder, person)
+        author, wit = author_and_witness(binder, person, witness)
         emit_id(workflow.record_notify_decision(
             binder, inc.id, author, party=party, notify=do_notify, reason=reason,
-            clock_key=clock_key, witness=_witness(binder, witness), occurred_at=occurred_at,
+            clock_key=clock_key, witness=wit, occurred_at=occurred_at,
         ))
 
 
@@ -556,12 +533,10 @@ def clock_off(binder_path, incident_ref, key, person, reason, occurred_at) -> No
 def clock_aware(binder_path, incident_ref, at, person, reason, witness) -> None:
     """Record when the organisation became aware (a signed decision); prints the entry id."""
     _check_time(at, "awareness time")
-    _two_people(person, witness)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
-        author = signer_session(binder, person)
-        emit_id(clockmod.set_awareness(binder, inc.id, author, at, reason,
-                                       witness=_witness(binder, witness)))
+        author, wit = author_and_witness(binder, person, witness)
+        emit_id(clockmod.set_awareness(binder, inc.id, author, at, reason, witness=wit))
 
 
 # ---------------------------------------------------------------- impact and review

@@ -8,13 +8,13 @@ under a new passphrase, remembering it in the OS keyring, and copying the
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from binder.cli.common import (
+    DOOR,
     binder_option,
     emit_id,
     emit_json,
@@ -26,14 +26,10 @@ from binder.cli.common import (
 )
 from binder.cli.root import cli
 from binder.core import roster
-from binder.core.crypto import vault
-from binder.core.errors import BadInput, BinderError
+from binder.core.crypto import session, vault
+from binder.core.errors import BadInput, BinderError, Locked
 from binder.core.storage.backup import backup_binder
 from binder.core.storage.files import read_input_file
-
-
-def _who() -> str:
-    return os.environ.get("USER", "") or "unknown"
 
 
 def _note(message: str) -> None:
@@ -243,12 +239,11 @@ def unlock_command(binder_path: Path | None, recovery: bool) -> None:
             unlock(binder)
             _note("the binder unlocks")
             return
-        code = get_secret("BINDER_RECOVERY_CODE", "Recovery code")
-        vault.unlock_with_recovery_code(binder, code)
-        new = get_secret("BINDER_NEW_PASSPHRASE", "New binder passphrase", confirm=True)
-        new_code = vault.change_passphrase(binder, new)
-        vault.record_access(binder, "unlock", _who(),
-                            "recovery code; passphrase and recovery code replaced (CLI)")
+        new_code = session.recover_binder(
+            binder, get_secret("BINDER_RECOVERY_CODE", "Recovery code"),
+            lambda: get_secret("BINDER_NEW_PASSPHRASE", "New binder passphrase", confirm=True),
+            door=DOOR,
+        )
     _note("unlocked with the recovery code; the new passphrase is set. The recovery code you "
           "used no longer works; the new one (shown once; write it down and keep it apart from "
           f"the laptop) is:\n\n    {new_code}\n")
@@ -271,11 +266,10 @@ def passphrase_change(binder_path: Path | None, rotate: bool) -> None:
         new = get_secret("BINDER_NEW_PASSPHRASE", "New binder passphrase", confirm=True)
         if rotate:
             code = roster.rotate_data_key(binder, new)
-            vault.record_access(binder, "passphrase", _who(),
-                                "passphrase changed, data key rotated (CLI)")
+            session.record_access(binder, "passphrase", session.local_user(),
+                                  f"passphrase changed, data key rotated ({DOOR})")
         else:
-            code = vault.change_passphrase(binder, new)
-            vault.record_access(binder, "passphrase", _who(), "passphrase changed (CLI)")
+            code = session.change_binder_passphrase(binder, new, door=DOOR)
     if rotate:
         _note("everything is re-encrypted under a new data key; the old passphrase, the old "
               "recovery code and any copy of the old key open nothing in this binder now "
@@ -305,12 +299,11 @@ def keyring_remember(binder_path: Path | None) -> None:
         raise BinderError(f"{why}; nothing was stored")
     with open_path(binder_path) as binder:
         unlock(binder)
-        if not vault.remember_on_this_computer(binder):
+        if not session.remember_here(binder, door=DOOR):
             raise BinderError(
                 "no usable OS keyring on this computer (missing, locked or failing); nothing was "
                 "stored and the passphrase stays the way to unlock"
             )
-        vault.record_access(binder, "keyring", _who(), "remembered on this computer (CLI)")
     _note("remembered: this computer now unlocks the binder without the passphrase")
 
 
@@ -320,9 +313,17 @@ def keyring_forget(binder_path: Path | None) -> None:
     """Stop unlocking from the OS keyring; the passphrase is needed again."""
     with open_path(binder_path) as binder:
         unlock(binder)
-        vault.forget_on_this_computer(binder)
-        vault.record_access(binder, "keyring", _who(), "forgotten on this computer (CLI)")
+        session.forget_here(binder, door=DOOR)
     _note("forgotten: the passphrase is needed from now on")
+
+
+def _keyring_unlocks(binder) -> bool:
+    # Trying is unlocking: a keyring that works is recorded as an access like any other.
+    try:
+        session.unlock_binder(binder, door=DOOR)
+    except Locked:
+        return False
+    return True
 
 
 @keyring_group.command("status")
@@ -333,7 +334,7 @@ def keyring_status(binder_path: Path | None, as_json: bool) -> None:
     with open_path(binder_path) as binder:
         remembered = vault.is_remembered(binder)
         ignored = not use_keyring()
-        works = bool(remembered and not ignored and vault.unlock_with_keyring(binder))
+        works = remembered and not ignored and _keyring_unlocks(binder)
     if as_json:
         emit_json({"remembered": remembered, "keyring_ignored": ignored, "unlocks_here": works})
         return

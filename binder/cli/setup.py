@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from binder.cli.common import (
+    DOOR,
     binder_option,
+    checked_output,
     emit_id,
     emit_json,
     get_secret,
@@ -18,18 +20,12 @@ from binder.cli.common import (
     resolve_path,
 )
 from binder.cli.root import cli
-from binder.core.crypto import signers, vault
+from binder.core.crypto import session, signers, vault
 from binder.core.errors import BadInput
 from binder.core.plan import revisions as plans
-from binder.core.plan.format import default_plan_text, dump_plan, parse_plan
+from binder.core.plan.files import load_plan_file
+from binder.core.plan.format import default_plan, dump_plan
 from binder.core.storage.database import atomic_write_bytes, create_binder
-
-
-def read_plan_file(path: Path) -> str:
-    """Read a plan text file: regular, bounded, UTF-8 (one clear line otherwise)."""
-    from binder.core.plan import files
-
-    return files.read_plan_file(path)
 
 
 @cli.command()
@@ -41,8 +37,7 @@ def init(binder_path: Path | None, org: str, plan_source: str) -> None:
     """Create a new binder; prints its id, and the recovery code once on stderr."""
     path = resolve_path(binder_path)
     # Everything that can be refused is checked before the file exists.
-    text = default_plan_text() if plan_source == "magento" else read_plan_file(Path(plan_source))
-    plan = parse_plan(text)
+    plan = default_plan() if plan_source == "magento" else load_plan_file(plan_source)
     if path.exists():
         raise BadInput(f"{path} already exists; refusing to overwrite it (choose a new name)")
     passphrase = get_secret("BINDER_PASSPHRASE", "New binder passphrase", confirm=True)
@@ -50,7 +45,7 @@ def init(binder_path: Path | None, org: str, plan_source: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     binder = create_binder(path, org=org.strip())
     try:
-        code = vault.setup_keys(binder, passphrase)
+        code = session.create_keys(binder, passphrase, door=DOOR)
         signers.create_root(binder)
         plans.save_revision(binder, plan, author="binder init", note="initial plan")
     except BaseException:
@@ -75,7 +70,7 @@ def plan() -> None:
 
 @plan.command("export")
 @binder_option
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), callback=checked_output)
 @click.option("--name", "plan_name", default=None, help="Which plan (default: the first).")
 @click.option("--revision", type=int, default=None, help="A specific revision id.")
 def plan_export(binder_path: Path | None, file: Path, plan_name: str | None, revision: int | None) -> None:
@@ -92,7 +87,7 @@ def plan_export(binder_path: Path | None, file: Path, plan_name: str | None, rev
 @click.option("--note", default="imported", help="Why this revision was made.")
 def plan_import(binder_path: Path | None, file: Path, plan_name: str | None, note: str) -> None:
     """Load a plan text file as a new plan revision; prints the revision id."""
-    plan_obj = parse_plan(read_plan_file(file))
+    plan_obj = load_plan_file(file)
     with open_path(binder_path) as binder:
         rev_id = plans.save_revision(
             binder, plan_obj, author=os.environ.get("USER", "") or "cli", note=note, plan_name=plan_name

@@ -28,9 +28,7 @@ def signer_enroll(binder_path: Path | None, person: str, display_name: str | Non
     PERSON's own passphrase comes from a prompt or BINDER_SIGNER_PASSPHRASE.
     """
     with open_path(binder_path) as binder:
-        person = signers.clean_person(person)
-        if signers.find_signer(binder, person) is not None:
-            signers.enroll(binder, person, "x" * 8)  # raises the clear "already enrolled" error
+        person = signers.check_not_enrolled(binder, person)  # before anyone types a passphrase
         unlock(binder)
         passphrase = get_secret("BINDER_SIGNER_PASSPHRASE", f"New passphrase for {person}", confirm=True)
         enrolled = signers.enroll(binder, person, passphrase, display_name=display_name, role=role)

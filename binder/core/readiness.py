@@ -19,10 +19,8 @@ or ``stale`` (past its interval, or for signer roles: a role nobody can sign for
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -385,7 +383,7 @@ def test_restore(binder: Binder, backup_path: str | os.PathLike[str], passphrase
     of that works is a ``restore_test`` completion written to ``binder``.
     """
     from binder.core import roster
-    from binder.core.crypto import vault
+    from binder.core.crypto import session, vault
     from binder.core.verify.checks import verify_binder
 
     source = Path(backup_path).expanduser()
@@ -424,7 +422,7 @@ def test_restore(binder: Binder, backup_path: str | os.PathLike[str], passphrase
             binder, RESTORE_TEST, who,
             note or f"backup {source.name} opened, unlocked and verified",
         )
-        vault.record_access(binder, "unlock", who, f"backup copy {source.name} (restore test)")
+        session.record_access(binder, "unlock", who, f"backup copy {source.name} (restore test)")
     return RestoreResult(record_id, str(source), report.incidents, report.entries,
                          report.signatures, contacts)
 
@@ -434,8 +432,6 @@ test_restore.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 def default_who() -> str:
     """The login name of whoever runs this (who a completion is recorded for by default)."""
-    import getpass
+    from binder.core.crypto.session import local_user
 
-    with contextlib.suppress(Exception):
-        return getpass.getuser() or socket.gethostname()
-    return "unknown"
+    return local_user()

@@ -9,13 +9,12 @@ says) are the same whatever draws them.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from binder.core.crypto import signers, vault
+from binder.core.crypto import session as core_session
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
 from binder.core.storage.database import Binder, open_binder
@@ -27,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: Until the binder's own settings are read (they need it open).
 DEFAULT_SETTINGS = AppSettings(idle_lock_minutes=15, signer_session_minutes=5)
+#: How the access log names this door.
+DOOR = "app"
 
 
 class WindowSession:
@@ -80,14 +81,11 @@ class WindowSession:
         assert self.binder is not None
         if self.binder.unlocked:
             return True
-        if self.use_keyring and vault.unlock_with_keyring(self.binder):
-            vault.record_access(self.binder, "unlock", who_is_here(), "keyring (app)")
-        elif passphrase:
-            try:
-                vault.unlock_with_passphrase(self.binder, passphrase)
-                vault.record_access(self.binder, "unlock", who_is_here(), "passphrase (app)")
-            except BinderError as exc:
-                log.info("the given passphrase did not unlock: %s", exc)
+        try:
+            core_session.unlock_binder(self.binder, door=DOOR, passphrase=passphrase or None,
+                                       use_keyring=self.use_keyring)
+        except BinderError as exc:
+            log.info("not unlocked at start: %s", exc)
         return self.binder.unlocked
 
     def open_elsewhere(self, path: Path) -> tuple[Binder, AppLock]:
@@ -131,17 +129,15 @@ class WindowSession:
 
     # -- who is signed in ---------------------------------------------------------------
     def signed_in(self, session: SigningSession) -> SigningSession:
-        """Keep a session someone just opened, recording the sign-in."""
-        assert self.binder is not None
+        """Keep a session someone just opened (the sign-in recorded it)."""
         self.keeper.put(session)
         self.last_person = session.person
-        vault.record_access(self.binder, "signer", session.person, "signed in (app)")
         return session
 
     def sign_in(self, person: str, passphrase: str) -> SigningSession:
         """Open ``person``'s signing key and keep the session (WrongPassphrase if not theirs)."""
         assert self.binder is not None
-        return self.signed_in(signers.open_session(self.binder, person, passphrase))
+        return self.signed_in(core_session.sign_in(self.binder, person, passphrase, door=DOOR))
 
     def sign_out(self) -> None:
         """End the signer and witness sessions now."""
@@ -151,7 +147,7 @@ class WindowSession:
     def current_person(self) -> str:
         """Who is at the keyboard: the signed-in person, else the computer account."""
         session = self.keeper.peek()
-        return session.person if session else who_is_here()
+        return session.person if session else core_session.local_user()
 
     # -- idle lock ----------------------------------------------------------------------
     def touch(self) -> None:
@@ -171,7 +167,7 @@ class WindowSession:
         """Sign everyone out and take the data key out of memory."""
         self.sign_out()
         if self.binder is not None:
-            self.binder.data_key = None
+            core_session.lock_binder(self.binder)
 
     # -- what the status bar says -------------------------------------------------------
     def lock_state_text(self) -> str:
@@ -201,11 +197,3 @@ class WindowSession:
     def anyone_signed_in(self) -> bool:
         """A signer or a witness session is open."""
         return self.keeper.peek() is not None or self.witness_keeper.peek() is not None
-
-
-def who_is_here() -> str:
-    """The computer account's name, for access records made before anyone signs in."""
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001
-        return "unknown"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from binder.core.crypto import signers, vault
+from binder.core.crypto import session, signers, vault
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
 from binder.core.crypto.signers import Signer, SigningSession
 from binder.core.errors import AlreadyExists, BadInput, NotFound
@@ -187,7 +187,7 @@ class SetupFlow:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         binder = create_binder(self.path, org=self.org)
         try:
-            code = vault.setup_keys(binder, passphrase, kdf=self.kdf)
+            code = session.create_keys(binder, passphrase, door="app", kdf=self.kdf)
             signers.create_root(binder)
             plans.load_default_plan(binder, author="first run")
         except BaseException:
@@ -226,8 +226,7 @@ class SetupFlow:
             kdf=self.kdf,
         )
         self.lead = signer
-        self.lead_session = signers.open_session(self.binder, signer.person, passphrase)
-        vault.record_access(self.binder, "signer", signer.person, "enrolled at first run")
+        self.lead_session = session.sign_in(self.binder, signer.person, passphrase, door="app")
         self.step = Step.EXTRAS
         return signer
 

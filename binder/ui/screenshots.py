@@ -18,6 +18,8 @@ SIZE = (1366, 768)
 LARGE = (1920, 1080)
 ORG = "Acme Outdoor Ltd"
 BINDER_PASS = "orange kettle mountain"
+#: How the demo binder's access log names this tool.
+DOOR = "screenshots"
 PEOPLE = (
     ("dana", "Dana Smith", "Incident Lead", "dana signing passphrase"),
     ("sam", "Sam Okafor", "IT Contact", "sam signing passphrase"),
@@ -31,7 +33,7 @@ def _ago(minutes: float) -> str:
 
 def build_demo(folder: Path) -> Path:
     """A binder like one in real use: roster, signers, incidents, journal, evidence."""
-    from binder.core.crypto import signers, vault
+    from binder.core.crypto import session, signers
     from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
     from binder.core.incident import journal, workflow
     from binder.core.incident.journal import NewEntry
@@ -42,13 +44,13 @@ def build_demo(folder: Path) -> Path:
     path = folder / "acme-store.binder"
     b = create_binder(path, org=ORG)
     # Light key derivation keeps the throwaway demo quick; real binders use the default.
-    vault.setup_keys(b, BINDER_PASS, kdf=LIGHT_KDF_FOR_TESTS)
+    session.create_keys(b, BINDER_PASS, door=DOOR, who="dana", kdf=LIGHT_KDF_FOR_TESTS)
     signers.create_root(b)
     plan.load_default_plan(b, author="dana")
     sessions = {}
     for person, name, role, secret in PEOPLE:
         signers.enroll(b, person, secret, display_name=name, role=role, kdf=LIGHT_KDF_FOR_TESTS)
-        sessions[person] = signers.open_session(b, person, secret)
+        sessions[person] = session.sign_in(b, person, secret, door=DOOR)
     dana, sam, lee = sessions["dana"], sessions["sam"], sessions["lee"]
     rev = plan.current_revision(b)
     _roster(b)
@@ -244,6 +246,7 @@ def take_all(out: Path, size: tuple[int, int] = SIZE) -> list[Path]:
     """Build the demo binder and save one PNG per screen, at ``size``, into ``out``."""
     from PySide6.QtCore import QThread
 
+    from binder.core.crypto import session
     from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
     from binder.core.storage.database import open_binder
     from binder.ui import dialogs
@@ -293,9 +296,8 @@ def take_all(out: Path, size: tuple[int, int] = SIZE) -> list[Path]:
         w.close()
 
         binder = open_binder(path)
-        from binder.core.crypto import vault
-
-        vault.unlock_with_passphrase(binder, BINDER_PASS)
+        session.unlock_binder(binder, door=DOOR, passphrase=BINDER_PASS, use_keyring=False,
+                              who="dana")
         w = window(path, binder=binder)
         w.sign_in("dana", PEOPLE[0][3])
         ws = w.workspace

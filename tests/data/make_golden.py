@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from binder.core.crypto import signers, vault  # noqa: E402
+from binder.core.crypto import session, signers, vault  # noqa: E402
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS  # noqa: E402
 from binder.core.incident import journal  # noqa: E402
 from binder.core.incident import record as incident  # noqa: E402
@@ -139,7 +139,7 @@ def make_v3(path: Path) -> None:
     workflow.close_incident(binder, closed, lead, "Contained within 2 hours")
     drills.start_drill(binder, lead, "skimmer_cms")
     readiness.record_done(binder, "response_team", "Alice Ångström", "Roster reviewed")
-    vault.record_access(binder, "unlock", LEAD, "passphrase (golden)")
+    session.record_access(binder, "unlock", LEAD, "passphrase (golden)")
     drafts.save_draft(binder, iid, "half-typed note", "")
     binder.close()
     conn = sqlite3.connect(path)

@@ -38,7 +38,7 @@ def test_sign_in_out_and_who_is_at_the_keyboard(made):
     session.sign_in(LEAD, LEAD_PASS)
     assert session.current_person() == LEAD and session.last_person == LEAD
     assert session.signer_state_text() == "Signed in: alice (5 min left)"
-    assert ("signer", LEAD, "signed in (app)") in _access(made.binder)
+    assert ("signer", LEAD, "author (app)") in _access(made.binder)
     session.witness_keeper.put(made.witness)
     assert session.signer_state_text().endswith(" · witness bob (5 min)")
     session.sign_out()

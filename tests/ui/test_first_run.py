@@ -141,7 +141,7 @@ def test_recovery_code_sets_a_new_passphrase(qtbot, window_for, made):
 
         vault.unlock_with_passphrase(b, "a brand new passphrase")
         kinds = [r[0] for r in b.conn.execute("SELECT detail FROM access_log WHERE kind = 'unlock'")]
-        assert "recovery (app)" in kinds
+        assert "recovery code (app)" in kinds
 
 
 def test_closing_during_set_up_before_confirmation_leaves_no_binder(qtbot, window_for, tmp_path):

@@ -68,7 +68,7 @@ def test_signer_signs_in_once_then_the_session_is_reused(qtbot, window_for, made
     assert window.signer_label.text() == "Nobody signed in"
     rows = made.binder.conn.execute(
         "SELECT who, detail FROM access_log WHERE kind = 'signer'").fetchall()
-    assert ("alice", "signed in (app)") in rows
+    assert ("alice", "author (app)") in rows
 
 
 def test_idle_lock_hides_everything_and_unlocks_again(qtbot, window_for, made, incident_id):

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from binder.core import readiness
-from binder.core.crypto import vault
+from binder.core.crypto import session
 from binder.core.storage.backup import backup_binder
 from binder.ui.app import utc_text
 from binder.ui.screens.access import AccessLogScreen
@@ -86,8 +86,8 @@ def test_restore_test_runs_off_the_ui_thread_and_refreshes(qtbot, made, tmp_path
 
 
 def test_access_screen_lists_who_when_and_where(qtbot, made, incident_id):
-    vault.record_access(made.binder, "unlock", "alice", "passphrase (app)")
-    vault.record_access(made.binder, "signer", "bob", "witness (app)")
+    session.record_access(made.binder, "unlock", "alice", "passphrase (app)")
+    session.record_access(made.binder, "signer", "bob", "witness (app)")
     screen = AccessLogScreen(made.binder)
     qtbot.addWidget(screen)
     screen.resize(1100, 680)

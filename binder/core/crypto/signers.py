@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from binder.core.crypto import envelope as crypto
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
 from binder.core.crypto.vault import check_passphrase_strength, require_unlocked
-from binder.core.errors import BadInput, NotFound, WrongPassphrase
+from binder.core.errors import BadInput, Locked, NotFound, WrongPassphrase
 from binder.core.storage.database import Binder, utc_now
 
 if TYPE_CHECKING:
@@ -36,7 +36,11 @@ MAX_NAME_LEN = 80
 
 @dataclass(frozen=True)
 class Signer:
-    """A person enrolled to sign, with their current certificate."""
+    """A person enrolled to sign, with their current certificate.
+
+    ``person`` is their login (unique, what entries record as author),
+    ``display_name`` their full name, ``id`` their signer number.
+    """
 
     person: str
     display_name: str
@@ -44,6 +48,7 @@ class Signer:
     fingerprint: str
     created_at: str
     cert_der: bytes
+    id: int = 0
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -52,21 +57,42 @@ class Signer:
         return x509.load_der_x509_certificate(self.cert_der)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class SigningSession:
-    """A signer whose private key is unlocked in memory."""
+    """A signer whose private key is unlocked in memory, until :meth:`close`."""
 
     signer: Signer
-    private_key: ec.EllipticCurvePrivateKey
+    private_key: ec.EllipticCurvePrivateKey | None = field(repr=False)
 
     @property
     def person(self) -> str:
-        """The signer's person name."""
+        """The signer's login."""
         return self.signer.person
+
+    @property
+    def display_name(self) -> str:
+        """The signer's full name."""
+        return self.signer.display_name
+
+    @property
+    def is_open(self) -> bool:
+        """False once the session was closed (the binder was locked)."""
+        return self.private_key is not None
+
+    def key(self) -> ec.EllipticCurvePrivateKey:
+        """The private key, or :class:`Locked` once the session is closed."""
+        if self.private_key is None:
+            raise Locked(f"{self.signer.display_name} was signed out when the binder was locked; "
+                         "sign in again")
+        return self.private_key
 
     def sign(self, data: bytes) -> bytes:
         """ECDSA P-256 / SHA-256 signature (DER) over ``data``."""
-        return self.private_key.sign(data, ec.ECDSA(hashes.SHA256()))
+        return self.key().sign(data, ec.ECDSA(hashes.SHA256()))
+
+    def close(self) -> None:
+        """Drop the private key: nothing can be signed with this session any more."""
+        self.private_key = None
 
 
 def fingerprint(cert_der: bytes) -> str:
@@ -210,6 +236,14 @@ def _root_key(binder: Binder) -> ec.EllipticCurvePrivateKey:
     return key
 
 
+def check_not_enrolled(binder: Binder, person: str) -> str:
+    """``person`` cleaned, or :class:`BadInput` when that login is enrolled already."""
+    person = clean_person(person)
+    if find_signer(binder, person) is not None:
+        raise BadInput(f"{person} is already enrolled; each person enrolls once")
+    return person
+
+
 def enroll(
     binder: Binder,
     person: str,
@@ -224,10 +258,8 @@ def enroll(
     from cryptography.hazmat.primitives import serialization
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    person = clean_person(person)
+    person = check_not_enrolled(binder, person)
     # Who first: someone already enrolled is refused before their passphrase is judged.
-    if find_signer(binder, person) is not None:
-        raise BadInput(f"{person} is already enrolled; each person enrolls once")
     check_passphrase_strength(passphrase)
     display = clean_person(display_name or person)
     root = root_certificate(binder)
@@ -284,11 +316,11 @@ def enroll(
                 "key_envelope": envelope,
             }
         )
-    return Signer(person, display, role, fp, created, cert_der)
+    return Signer(person, display, role, fp, created, cert_der, signer_id)
 
 
 _SIGNER_SQL = """
-    SELECT s.person, s.display_name, s.role, c.fingerprint, c.created_at, c.cert_der
+    SELECT s.person, s.display_name, s.role, c.fingerprint, c.created_at, c.cert_der, s.id
     FROM signer s JOIN certificate c ON c.signer_id = s.id
 """
 
@@ -303,15 +335,37 @@ def find_signer(binder: Binder, person: str) -> Signer | None:
 
 
 def get_signer(binder: Binder, person: str) -> Signer:
-    """Like :func:`find_signer`, but a clear error when nobody has that name."""
-    signer = find_signer(binder, clean_person(person))
-    if signer is None:
-        known = ", ".join(s.person for s in list_signers(binder)) or "nobody yet"
-        raise NotFound(
-            f"{person!r} is not an enrolled signer (enrolled: {known}); "
-            f"run `binder signer enroll {person!r}` first"
-        )
-    return signer
+    """The enrolled person ``person`` names: their login, full name or signer number.
+
+    Case and Unicode form do not matter. A full name two people share is
+    refused (:class:`BadInput`: give the login); nobody of that name is
+    :class:`NotFound`, naming who is enrolled.
+    """
+    typed = clean_person(person)
+    found = find_signer(binder, typed)
+    if found is not None:
+        return found
+    everyone = list_signers(binder)
+    key = typed.casefold()
+    for field_of in (lambda s: s.person, lambda s: s.display_name):
+        named = [s for s in everyone
+                 if unicodedata.normalize("NFC", field_of(s)).casefold() == key]
+        if len(named) > 1:
+            logins = ", ".join(s.person for s in named)
+            raise BadInput(f"two people are called {field_of(named[0])!r} ({logins}); give the login of "
+                           "the one you mean")
+        if named:
+            return named[0]
+    if typed.isdigit():
+        for s in everyone:
+            if s.id == int(typed):
+                return s
+    known = ", ".join(s.person if s.display_name == s.person else f"{s.person} ({s.display_name})"
+                      for s in everyone) or "nobody yet"
+    raise NotFound(
+        f"{person!r} is not an enrolled signer (enrolled: {known}); "
+        f"run `binder signer enroll {person!r}` first"
+    )
 
 
 def list_signers(binder: Binder) -> list[Signer]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import socket
-from dataclasses import dataclass
 
 from binder.core.crypto import envelope as crypto
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
@@ -23,13 +21,6 @@ KEYRING_SERVICE = "incident-binder"
 SLOT_PASSPHRASE, SLOT_KEYRING, SLOT_RECOVERY = "passphrase", "keyring", "recovery"
 MIN_PASSPHRASE_LEN = 8
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class UnlockOutcome:
-    """How a binder was unlocked: ``keyring``, ``passphrase`` or ``recovery``."""
-
-    method: str
 
 
 def _context(binder: Binder, slot: str) -> str:
@@ -294,27 +285,6 @@ def unlock_with_recovery_code(binder: Binder, code: str) -> None:
     binder._recovery_used = True  # type: ignore[attr-defined]
 
 
-def unlock(
-    binder: Binder,
-    *,
-    passphrase: str | None = None,
-    recovery_code: str | None = None,
-    use_keyring: bool = True,
-) -> UnlockOutcome:
-    """Unlock in the documented order: keyring, then passphrase, then recovery code."""
-    if binder.unlocked:
-        return UnlockOutcome("already")
-    if use_keyring and unlock_with_keyring(binder):
-        return UnlockOutcome(SLOT_KEYRING)
-    if passphrase is not None:
-        unlock_with_passphrase(binder, passphrase)
-        return UnlockOutcome(SLOT_PASSPHRASE)
-    if recovery_code is not None:
-        unlock_with_recovery_code(binder, recovery_code)
-        return UnlockOutcome(SLOT_RECOVERY)
-    raise Locked("the binder is locked: give its passphrase (or set BINDER_PASSPHRASE)")
-
-
 def require_unlocked(binder: Binder) -> bytes:
     """The data key, or :class:`Locked` when the binder has not been unlocked."""
     if binder.data_key is None:
@@ -390,11 +360,3 @@ def forget_on_this_computer(binder: Binder) -> None:
 def is_remembered(binder: Binder) -> bool:
     """True when this binder has a keyring slot (it may still fail on another computer)."""
     return _slot(binder, SLOT_KEYRING) is not None
-
-
-def record_access(binder: Binder, kind: str, who: str, detail: str = "") -> None:
-    """Note who had access (unlock, signer session): the plan asks for it."""
-    with binder.write() as db:
-        db["access_log"].insert(
-            {"at": utc_now(), "kind": kind, "who": who, "host": socket.gethostname(), "detail": detail}
-        )

@@ -1,6 +1,6 @@
 """Who had access: the binder's access log, read back.
 
-:func:`binder.core.crypto.vault.record_access` writes one row per unlock and per signer
+:func:`binder.core.crypto.session.record_access` writes one row per unlock and per signer
 session (who was at the keyboard, when, on which computer). The plan asks that
 everyone with access during a response be noted, so this module lists those
 rows overall and for the time an incident was open.

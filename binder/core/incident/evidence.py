@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from binder.core.crypto.signers import SigningSession, clean_person
+from binder.core.crypto.two_person import check_two_people, person_key
 from binder.core.errors import BadInput, Cancelled, IntegrityError, NotFound
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry, check_text
@@ -294,11 +295,6 @@ def _zone_name(iso: str) -> str:
     return moment.tzname() or ""
 
 
-def _check_witness_person(author: SigningSession, witness: SigningSession | None) -> None:
-    if witness is not None and witness.signer.fingerprint == author.signer.fingerprint:
-        raise BadInput("a witness must be a second person, not the author (two-person rule)")
-
-
 def check_source(path: Path) -> tuple[Path, Path, str | None]:
     """(as given, absolute; the file to read; the symlink target) or a clear refusal."""
     if not str(path).strip():
@@ -399,7 +395,7 @@ def register_evidence(
     collected_where = _short(collected_where, "place of collection")
     method = check_text(method or "", "collection method", limit=2000).strip()
     storage_location = _short(storage_location, "storage location")
-    _check_witness_person(author, witness)
+    check_two_people(author, witness)
     attachment = None
     if attached_to is not None:
         target = journal.get_entry(binder, attached_to)
@@ -694,7 +690,7 @@ def transfer(
     released_by = _short(released_by, "releasing person") if released_by else author.person
     when = zoned_time(time, "hand-over time")
     check_handover_time(item, when)
-    _check_witness_person(author, witness)
+    check_two_people(author, witness)
     if receiver is not None:
         _check_receiver(receiver, received_by, author)
     check = _rehash_at_handover(binder, evidence_id, progress, cancelled) if rehash else {
@@ -774,7 +770,7 @@ def _same_person(session: SigningSession, name: str) -> bool:
 
 
 def _check_receiver(receiver: SigningSession, received_by: str, author: SigningSession) -> None:
-    if receiver.signer.fingerprint == author.signer.fingerprint:
+    if person_key(receiver) == person_key(author):
         raise BadInput("the receiver must be a second person, not the one who hands the item over")
     if not _same_person(receiver, received_by):
         raise BadInput(f"{receiver.person} is not {received_by}, the receiver named in the "
@@ -869,8 +865,7 @@ def acknowledge(
                        f"the hand-over at {handed.isoformat(timespec='minutes')}; check the time")
     if got is not None and (got - datetime.now().astimezone()).total_seconds() > CLOCK_SLACK_SECONDS:
         raise BadInput("the time of receipt is in the future; acknowledge once it has happened")
-    if witness is not None and witness.signer.fingerprint == signer.signer.fingerprint:
-        raise BadInput("a witness must be a second person, not the one who acknowledges")
+    check_two_people(signer, witness)
     return _append_acknowledgement(binder, item, entry, signer, role=role, when=when, note=note,
                                    witness=witness)
 
@@ -899,7 +894,7 @@ def dispose(
     authority = _short(authority, "authority", required=True)
     if witness is None:
         raise BadInput("closing an evidence item needs a witness who co-signs (--witness)")
-    _check_witness_person(author, witness)
+    check_two_people(author, witness)
     note = check_text(note or "", "note", limit=2000).strip()
     location = _short(location, "location")
     when = zoned_time(time, "disposition time")

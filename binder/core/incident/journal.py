@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from binder.core import times
+from binder.core.crypto.two_person import check_two_people
 from binder.core.errors import BadInput, NotFound
 from binder.core.storage.database import Binder, utc_now
 from binder.core.storage.depth import json_depth
@@ -368,7 +369,7 @@ def append(
     The entry is on disk when this returns.
     """
     new = validate(new)
-    _check_witness(author, witness)
+    check_two_people(author, witness)
     with binder.write():
         uuid = _incident_uuid(binder, incident_id)
         entry_id, _ = _insert(binder, incident_id, uuid, author, new, _head(binder, incident_id, uuid))
@@ -458,13 +459,6 @@ def import_entries(
     return ImportResult(tuple(ids), skipped)
 
 
-def _check_witness(author: SigningSession | None, witness: SigningSession | None) -> None:
-    if witness is not None and author is not None and (
-        witness.signer.fingerprint == author.signer.fingerprint
-    ):
-        raise BadInput("a witness must be a second person, not the author (two-person rule)")
-
-
 def _cosign_in_tx(binder: Binder, entry_id: int, witness: SigningSession) -> int:
     row = binder.conn.execute(
         "SELECT hash, author FROM entry WHERE id = ?", (entry_id,)
@@ -472,8 +466,7 @@ def _cosign_in_tx(binder: Binder, entry_id: int, witness: SigningSession) -> int
     if row is None:
         raise NotFound(f"there is no journal entry {entry_id}; see `binder journal list`")
     entry_hash, author = row
-    if author.casefold() == witness.person.casefold():
-        raise BadInput("a witness must be a second person, not the author (two-person rule)")
+    check_two_people(author, witness)
     already = binder.conn.execute(
         "SELECT 1 FROM cosign WHERE entry_id = ? AND witness = ? COLLATE NOCASE",
         (entry_id, witness.person),

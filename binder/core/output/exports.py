@@ -33,6 +33,7 @@ from binder.core.incident import registers as reg
 from binder.core.incident.indicators import IOC_TYPES
 from binder.core.incident.record import Incident, get_incident
 from binder.core.storage.database import Binder, atomic_write_bytes
+from binder.core.storage.files import check_output_path
 
 FORMATS = ("bundle", "csv", "timesketch", "stix", "iris")
 CSV_REGISTERS = ("timeline", "ioc", "asset", "task", "journal")
@@ -358,11 +359,7 @@ def build_export(binder: Binder, incident_ref: int | str, fmt: str,
 def write_export(binder: Binder, incident_ref: int | str, path: str | Path, fmt: str,
                  register: str = "timeline") -> int:
     """Write the export atomically, readable by its owner only; returns the record count."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise BadInput(f"{target} is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise BadInput(f"the folder {target.parent} does not exist; create it first")
+    target = check_output_path(path)
     data, count = build_export(binder, incident_ref, fmt, register)
     atomic_write_bytes(target, data, mode=0o600)
     return count

@@ -27,7 +27,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from binder.core.errors import BadInput
 from binder.core.output.pdf import (
     ACCENT,
     FONT_BOLD,
@@ -45,6 +44,7 @@ from binder.core.output.pdf import (
 )
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
+from binder.core.storage.files import check_output_path
 
 #: RACI responsibility -> (letter, background, text colour); None prints blank.
 RACI_COLOURS: dict[str, tuple[str, colors.Color, colors.Color]] = {
@@ -362,9 +362,7 @@ def build_print_plan(binder: Binder, *, plan_name: str | None = None,
 
 def write_print_plan(binder: Binder, path: str | Path, **kwargs) -> PrintPlanResult:
     """Build the paper binder and write it atomically to ``path``."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise BadInput(f"{target} is a folder; give a file name such as binder.pdf")
+    target = check_output_path(path)
     result = build_print_plan(binder, **kwargs)
     atomic_write_bytes(target, result.pdf)
     return result

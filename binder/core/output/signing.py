@@ -173,7 +173,7 @@ def stamp_page(text: StampText, width: float, height: float) -> bytes:
 
 
 def _pyhanko_signer(session: SigningSession, root_der: bytes) -> signers.SimpleSigner:
-    key_der = session.private_key.private_bytes(
+    key_der = session.key().private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )

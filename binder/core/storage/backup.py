@@ -21,6 +21,7 @@ from pathlib import Path
 
 from binder.core.errors import AlreadyExists, BadInput, IntegrityError, ReadOnlyBinder, StorageFull
 from binder.core.storage.database import APPLICATION_ID, Binder, open_binder, translate_sqlite_error
+from binder.core.storage.files import check_output_path
 
 PAGES_PER_STEP = 256
 
@@ -98,10 +99,9 @@ def backup_binder(
         dest = Path(dest).expanduser()
         if dest.is_dir():
             dest = dest / default_backup_name(binder.path)
+        dest = check_output_path(dest)
         if dest.exists() or dest.is_symlink():
             raise AlreadyExists(f"{dest} already exists; refusing to overwrite it (choose a new name)")
-        if not dest.parent.is_dir():
-            raise BadInput(f"the folder {dest.parent} does not exist; create it first")
         if not os.access(dest.parent, os.W_OK):
             raise ReadOnlyBinder(f"cannot write a backup into {dest.parent}: the folder is not writable")
         tmp = dest.with_name(f".{dest.name}.{uuidlib.uuid4().hex[:8]}.tmp")

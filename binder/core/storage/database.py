@@ -469,6 +469,9 @@ class Binder:
     conn: sqlite3.Connection = field(repr=False)
     uuid: str
     data_key: bytes | None = field(default=None, repr=False)
+    #: Signer sessions opened on this binder; locking it closes them
+    #: (:func:`binder.core.crypto.session.lock_binder`).
+    signer_sessions: list = field(default_factory=list, repr=False)
 
     @cached_property
     def db(self) -> sqlite_utils.Database:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
 
-from binder.core.crypto import signers, vault
+from binder.core.crypto import session, signers
 from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.two_person import person_key
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.storage.database import Binder
+from binder.services.session import DOOR
 from binder.ui.forms.feedback import busy_cursor, show_message
 from binder.ui.forms.fields import password_field
 
@@ -24,13 +26,14 @@ class WitnessPicker(QGroupBox):
         super().__init__(title or ("Witness (required, co-signs now)" if required
                                    else "Witness (optional, co-signs now)"), parent)
         self.binder = binder
+        self.author = author
         form = QFormLayout(self)
         self.combo = QComboBox()
         self.combo.setAccessibleName("Witness")
         if not required:
             self.combo.addItem("No witness", None)
         for s in signers.list_signers(binder):
-            if s.fingerprint != author.signer.fingerprint:
+            if person_key(s) != person_key(author):
                 text = s.person if s.display_name == s.person else f"{s.display_name} ({s.person})"
                 self.combo.addItem(text, s.person)
         self.passphrase = password_field("Witness passphrase",
@@ -64,9 +67,11 @@ class WitnessPicker(QGroupBox):
         if not person:
             return True, None
         try:
+            # The rule before the passphrase: naming the author is not a wrong passphrase.
+            session.two_people(self.binder, self.author.person, person)
             with busy_cursor():
-                session = signers.open_session(self.binder, person, self.passphrase.text())
-            vault.record_access(self.binder, "signer", person, "witness (app)")
+                witness = session.sign_in(self.binder, person, self.passphrase.text(), door=DOOR,
+                                          meaning=session.WITNESS)
         except WrongPassphrase:
             show_message(message, f"That is not {person}'s passphrase; nothing was signed. "
                                   "Try again.")
@@ -76,4 +81,4 @@ class WitnessPicker(QGroupBox):
         except BinderError as exc:
             show_message(message, str(exc))
             return False, None
-        return True, session
+        return True, witness

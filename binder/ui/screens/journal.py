@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from binder.core.crypto.session import WITNESS
 from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.two_person import person_key
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.incident import journal as jr
 from binder.core.incident.journal import EntryView
@@ -104,7 +106,7 @@ class CosignDialog(SignInDialog):
         e = view.entry
         kept = keeper.peek() if keeper is not None else None
         excluded = (e.author, *view.cosigners)
-        if kept is not None and kept.person.casefold() in {p.casefold() for p in excluded}:
+        if kept is not None and person_key(kept) in {person_key(p) for p in excluded}:
             kept = None
         minutes = keeper.minutes if keeper is not None else 5
         super().__init__(
@@ -115,6 +117,7 @@ class CosignDialog(SignInDialog):
             ),
             exclude=excluded, preferred=kept.person if kept else None,
             keep_label=f"Keep me signed in as witness for {minutes} minutes",
+            meaning=WITNESS,
         )
         self.view = view
         self.keeper = keeper
@@ -420,9 +423,6 @@ class JournalPane(QWidget):
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Not co-signed")
             return False
-        from binder.core.crypto import vault
-
-        vault.record_access(self.binder, "signer", witness.person, "witness (app)")
         if self.witness_keeper is not None:
             if dialog.keep.isChecked():
                 self.witness_keeper.put(witness)

@@ -34,8 +34,10 @@ from PySide6.QtWidgets import (
 
 from binder.core.errors import BinderError
 from binder.core.plan import revisions as plans
-from binder.core.plan.format import RESPONSIBILITIES, Plan, dump_plan, parse_plan
+from binder.core.plan.files import load_plan_file
+from binder.core.plan.format import RESPONSIBILITIES, Plan, dump_plan
 from binder.core.storage.database import Binder, atomic_write_bytes
+from binder.core.storage.files import check_output_path
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label, show_message
@@ -474,7 +476,7 @@ class PlanScreen(QWidget):
         if not path:
             return
         try:
-            atomic_write_bytes(Path(path), dump_plan(self.plan).encode("utf-8"))
+            atomic_write_bytes(check_output_path(path), dump_plan(self.plan).encode("utf-8"))
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Not exported")
             return
@@ -492,10 +494,10 @@ class PlanScreen(QWidget):
                          "makes it: sign in first, then import the plan again.")
             return
         try:
-            plan = parse_plan(Path(path).read_text(encoding="utf-8"))
+            plan = load_plan_file(path)
             rev_id = plans.save_revision(self.binder, plan, author=author,
                                          note=f"imported from {Path(path).name}")
-        except (BinderError, OSError, UnicodeDecodeError) as exc:
+        except BinderError as exc:
             dialogs.show_exception(self, exc, title="Not imported")
             return
         self.refresh(select_revision=rev_id)

@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from binder.core.crypto.session import APPROVAL, AUTHOR, WITNESS
 from binder.core.crypto.signers import SigningSession
-from binder.core.errors import BinderError, Cancelled
+from binder.core.errors import BadInput, BinderError, Cancelled
 from binder.core.incident.record import get_incident
 from binder.core.output import signing as pdfsign
 from binder.core.storage.database import Binder, open_binder
+from binder.core.storage.files import check_output_path
 from binder.ui import dialogs
 from binder.ui.app import counted
 from binder.ui.forms.feedback import busy_cursor
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
 SignerProvider = Callable[[], SigningSession | None]
 PathChooser = Callable[[str, str], Path | None]
 PAGE_WIDTH = 760  # pixels a preview page is rendered at (about 90 dpi on A4)
+#: What a signature in each place of the sign-off page means.
+_MEANING = {"lead": AUTHOR, "witness": WITNESS, "legal": APPROVAL, "management": APPROVAL}
 _ROLE_TEXT = {"lead": "incident lead", "witness": "witness", "legal": "legal",
               "management": "management"}
 
@@ -211,6 +215,7 @@ class ReportScreen(QWidget):
                 return None
             path = name
         try:
+            path = check_output_path(path)  # before anything is built
             with busy_cursor():
                 if fmt == "bundle":
                     from binder.core.output import bundle
@@ -228,6 +233,17 @@ class ReportScreen(QWidget):
         return count
 
     # -- helpers -------------------------------------------------------------
+
+    def _choose_output(self, title: str, suggested: str) -> Path | None:
+        """Where to write, as chosen; a folder, device or pipe is refused in a dialog."""
+        path = self.path_chooser(title, suggested)
+        if path is None:
+            return None
+        try:
+            return check_output_path(path)
+        except BadInput as exc:
+            dialogs.show_exception(self, exc, title="Not written")
+            return None
 
     def _ask_path(self, title: str, suggested: str) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, title, dialogs.in_documents(suggested),
@@ -312,7 +328,7 @@ class ReportScreen(QWidget):
         stem = "report" if variant == "full" else "executive-summary"
         suggested = f"incident-{self.incident.id}-{stem}.pdf"
         title = "Export full report" if variant == "full" else "Export executive summary"
-        path = self.path_chooser(title, suggested)
+        path = self._choose_output(title, suggested)
         if path is None:
             return
         incident_id = self.incident_id
@@ -407,7 +423,7 @@ class ReportScreen(QWidget):
             self.binder, self, title=f"Sign the report as {_ROLE_TEXT[role]}",
             explanation="The signature is embedded in the PDF as a further revision; earlier "
                         "signatures stay valid.",
-            exclude=exclude,
+            exclude=exclude, meaning=_MEANING[role],
         )
         # The button does what it says: it signs (the key opens on the way).
         dialog.ok_button.setText(f"Sign as {_ROLE_TEXT[role]}")
@@ -473,7 +489,7 @@ class ReportScreen(QWidget):
         """Write the paper binder (the call sheet is filled when the binder is unlocked)."""
         if self.busy:
             return
-        path = self.path_chooser("Print plan", "incident-response-binder.pdf")
+        path = self._choose_output("Print plan", "incident-response-binder.pdf")
         if path is None:
             return
 

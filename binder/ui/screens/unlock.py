@@ -27,10 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto import signers, vault
+from binder.core.crypto import session, signers, vault
 from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.two_person import person_key
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.storage.database import Binder
+from binder.services.session import DOOR
 from binder.ui import dialogs
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import password_field
@@ -190,7 +192,7 @@ class UnlockPage(QWidget):
             return False
         try:
             with busy_cursor():
-                vault.unlock_with_passphrase(self.binder, text)
+                session.unlock_binder(self.binder, door=DOOR, passphrase=text, use_keyring=False)
         except WrongPassphrase:
             self.attempts += 1
             hint = " Check Caps Lock and the keyboard layout." if self.attempts >= 2 else ""
@@ -216,10 +218,8 @@ class UnlockPage(QWidget):
             show_message(self.recovery_message, "The two new passphrases differ; type it twice.")
             return False
         try:
-            vault.check_passphrase_strength(new)
             with busy_cursor():
-                vault.unlock_with_recovery_code(self.binder, self.code.text())
-                new_code = vault.change_passphrase(self.binder, new)
+                new_code = session.recover_binder(self.binder, self.code.text(), new, door=DOOR)
         except BinderError as exc:
             show_message(self.recovery_message, str(exc)[:1].upper() + str(exc)[1:] + ".")
             return False
@@ -238,22 +238,12 @@ class UnlockPage(QWidget):
         self.attempts = 0
         show_message(self.message, "")
         show_message(self.recovery_message, "")
-        vault.record_access(self.binder, "unlock", _who(), f"{how} (app)")
         if self.use_keyring:
             if self.remember.isChecked() and not vault.is_remembered(self.binder):
-                vault.remember_on_this_computer(self.binder)
+                session.remember_here(self.binder, door=DOOR)
             elif not self.remember.isChecked() and vault.is_remembered(self.binder):
-                vault.forget_on_this_computer(self.binder)
+                session.forget_here(self.binder, door=DOOR)
         self.unlocked.emit(how)
-
-
-def _who() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name is not worth failing an unlock over
-        return "unknown"
 
 
 class SignInDialog(QDialog):
@@ -265,10 +255,11 @@ class SignInDialog(QDialog):
     def __init__(
         self, binder: Binder, parent: QWidget | None = None, *, title: str = "Sign in to sign",
         explanation: str = "", exclude: tuple[str, ...] = (), preferred: str | None = None,
-        keep_label: str = "",
+        keep_label: str = "", meaning: str = session.AUTHOR,
     ):
         super().__init__(parent)
         self.binder = binder
+        self.meaning = meaning
         self.session: SigningSession | None = None
         self.setWindowTitle(title)
         self.setAccessibleName(title)
@@ -280,9 +271,9 @@ class SignInDialog(QDialog):
         form = QFormLayout()
         self.person = QComboBox()
         self.person.setAccessibleName("Who is signing")
-        excluded = {p.casefold() for p in exclude}
+        excluded = {person_key(p) for p in exclude}
         for s in signers.list_signers(binder):
-            if s.person.casefold() in excluded:
+            if person_key(s) in excluded:
                 continue
             label = s.display_name if s.display_name == s.person else f"{s.display_name} ({s.person})"
             if s.role:
@@ -354,9 +345,11 @@ class SignInDialog(QDialog):
         passphrase = self.passphrase.text()
         try:
             # Opening a key takes a second or more (Argon2id): off the window's thread, with
-            # the busy state and, past two seconds, a progress window.
+            # the busy state and, past two seconds, a progress window. The core verb records
+            # who signed in and what their signatures mean.
             self.session = wait_for(
-                self, lambda: signers.open_session(self.binder, person, passphrase),
+                self, lambda: session.sign_in(self.binder, person, passphrase,
+                                              door=DOOR, meaning=self.meaning),
                 label=f"Opening {person}'s signing key…", status=self.message,
                 busy=(self.ok_button, self.person, self.passphrase))
         except WrongPassphrase:

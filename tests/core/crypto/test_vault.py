@@ -13,7 +13,7 @@ from keyring.errors import InitError, KeyringLocked
 
 from binder.cli import common
 from binder.core import roster
-from binder.core.crypto import vault
+from binder.core.crypto import session, vault
 from binder.core.errors import BadInput, Locked, WrongPassphrase
 from binder.core.storage.database import open_binder
 from tests.helpers import PASSPHRASE
@@ -78,7 +78,7 @@ def test_wrong_passphrase_leaves_the_binder_locked_and_unchanged(made):
     slots = _slots(made.binder)
     with _reopen(made) as b:
         with pytest.raises(WrongPassphrase, match="wrong passphrase; nothing was changed"):
-            vault.unlock(b, passphrase="Correct Horse Battery")
+            session.unlock_binder(b, door="test", passphrase="Correct Horse Battery")
         assert not b.unlocked
         with pytest.raises(Locked):
             roster.list_contacts(b)
@@ -88,7 +88,7 @@ def test_wrong_passphrase_leaves_the_binder_locked_and_unchanged(made):
 def test_right_passphrase_unlocks_and_decrypts(made):
     roster.add_contact(made.binder, role="lead", name="Dana Whitfield")
     with _reopen(made) as b:
-        assert vault.unlock(b, passphrase=PASSPHRASE, use_keyring=False).method == "passphrase"
+        assert session.unlock_binder(b, door="test", passphrase=PASSPHRASE, use_keyring=False) == "passphrase"
         assert [c.name for c in roster.list_contacts(b)] == ["Dana Whitfield"]
 
 
@@ -118,7 +118,7 @@ def test_recovery_code_unlocks_and_sets_a_new_passphrase(made):
     with _reopen(made) as b:
         # Typed on paper-to-keyboard terms: lower case, spaces instead of dashes.
         typed = made.recovery_code.lower().replace("-", " ")
-        assert vault.unlock(b, recovery_code=typed, use_keyring=False).method == "recovery"
+        assert session.unlock_binder(b, door="test", recovery_code=typed, use_keyring=False) == "recovery code"
         vault.change_passphrase(b, NEW_PASSPHRASE, kdf=LIGHT_KDF_FOR_TESTS)
     with open_binder(made.path) as b:
         with pytest.raises(WrongPassphrase):
@@ -152,7 +152,7 @@ def test_memory_keyring_unlocks_silently(made, memory_keyring, no_terminal):
     [stored] = memory_keyring.store.values()
     assert PASSPHRASE not in stored
     with _reopen(made) as b:
-        assert vault.unlock(b).method == "keyring"
+        assert session.unlock_binder(b, door="test") == "keyring"
         assert [c.name for c in roster.list_contacts(b)] == ["Dana Whitfield"]
     with open_binder(made.path) as b:
         common.unlock(b)  # no BINDER_PASSPHRASE, no terminal: the keyring alone suffices
@@ -178,7 +178,7 @@ def test_forget_removes_the_keyring_unlock(made, memory_keyring):
     assert not vault.is_remembered(made.binder)
     with _reopen(made) as b:
         with pytest.raises(Locked):
-            vault.unlock(b)
+            session.unlock_binder(b, door="test")
 
 
 def test_keyring_key_from_another_binder_falls_back_to_passphrase(made, memory_keyring):
@@ -187,7 +187,7 @@ def test_keyring_key_from_another_binder_falls_back_to_passphrase(made, memory_k
     account = made.binder.uuid
     memory_keyring.store[(vault.KEYRING_SERVICE, account)] = "AAAA" * 11
     with _reopen(made) as b:
-        assert vault.unlock(b, passphrase=PASSPHRASE).method == "passphrase"
+        assert session.unlock_binder(b, door="test", passphrase=PASSPHRASE) == "passphrase"
 
 
 @pytest.mark.parametrize(
@@ -202,10 +202,10 @@ def test_unusable_keyring_is_a_normal_path_to_the_passphrase(made, memory_keyrin
     keyring.set_keyring(backend)  # ...then the keyring went away, locked or broke
     with _reopen(made) as b:
         with pytest.raises(Locked, match="passphrase"):
-            vault.unlock(b)
+            session.unlock_binder(b, door="test")
         with pytest.raises(Locked, match="BINDER_PASSPHRASE"):
             common.unlock(b)
-        assert vault.unlock(b, passphrase=PASSPHRASE).method == "passphrase"
+        assert session.unlock_binder(b, door="test", passphrase=PASSPHRASE) == "passphrase"
         assert [c.name for c in roster.list_contacts(b)] == ["Dana Whitfield"]
     with open_binder(made.path) as b:
         monkeypatch.setenv("BINDER_PASSPHRASE", PASSPHRASE)

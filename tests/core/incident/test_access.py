@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from binder.core.crypto import vault
+from binder.core.crypto import session
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import access
 from binder.core.incident.workflow import close_incident, reopen_incident
@@ -23,8 +23,8 @@ def old_access(binder, who: str, at: str = "2020-01-01T09:00:00.000000Z") -> Non
 
 def test_list_access_filters_by_time_and_kind(made):
     old_access(made.binder, "zoe")
-    vault.record_access(made.binder, "unlock", "alice", "passphrase (app)")
-    vault.record_access(made.binder, "signer", "bob", "witness (app)")
+    session.record_access(made.binder, "unlock", "alice", "passphrase (app)")
+    session.record_access(made.binder, "signer", "bob", "witness (app)")
 
     everything = access.list_access(made.binder)
     assert [r.who for r in everything] == ["zoe", "alice", "bob"]
@@ -41,11 +41,11 @@ def test_list_access_filters_by_time_and_kind(made):
 
 def test_access_during_incident_follows_close_and_reopen(made, incident_id):
     old_access(made.binder, "zoe")  # years before: not part of this incident
-    vault.record_access(made.binder, "unlock", "alice", "during")
+    session.record_access(made.binder, "unlock", "alice", "during")
     close_incident(made.binder, incident_id, made.lead, "contained")
-    vault.record_access(made.binder, "unlock", "mallory", "after close")
+    session.record_access(made.binder, "unlock", "mallory", "after close")
     reopen_incident(made.binder, incident_id, made.lead, "skimmer came back")
-    vault.record_access(made.binder, "signer", "carol", "after reopen")
+    session.record_access(made.binder, "signer", "carol", "after reopen")
 
     windows = access.incident_windows(made.binder, incident_id)
     assert len(windows) == 2 and windows[0][1] is not None and windows[1][1] is None
@@ -58,9 +58,9 @@ def test_access_during_incident_follows_close_and_reopen(made, incident_id):
 
 def test_summary_folds_each_person_into_one_line(made):
     old_access(made.binder, "alice")
-    vault.record_access(made.binder, "unlock", "alice", "passphrase (CLI)")
-    vault.record_access(made.binder, "signer", "Alice", "author (CLI)")
-    vault.record_access(made.binder, "signer", "bob", "witness (CLI)")
+    session.record_access(made.binder, "unlock", "alice", "passphrase (CLI)")
+    session.record_access(made.binder, "signer", "Alice", "author (CLI)")
+    session.record_access(made.binder, "signer", "bob", "witness (CLI)")
     people = access.summarize(access.list_access(made.binder))
     assert [p.who for p in people] == ["alice", "bob"]
     alice = people[0]

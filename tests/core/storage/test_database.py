@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from binder.core.checkpoint.store import make_checkpoint
-from binder.core.crypto import signers, vault
+from binder.core.crypto import session, signers, vault
 from binder.core.errors import (
     AlreadyExists,
     BadInput,
@@ -340,7 +340,7 @@ def test_foreign_keys_are_enforced(made):
 def test_history_tables_refuse_update_delete_and_replace(made, incident_id):
     journal.append(made.binder, incident_id, made.lead, journal.NewEntry(text="seen"),
                    witness=made.witness)
-    vault.record_access(made.binder, "unlock", "tester", "test")
+    session.record_access(made.binder, "unlock", "tester", "test")
     make_checkpoint(made.binder, made.lead, made.witness)
     conn = made.binder.conn
     tables = [*storage.HISTORY_TABLES, "access_log"]
@@ -395,7 +395,7 @@ def test_first_schema_binder_is_upgraded_and_still_verifies(tmp_path):
         witness = signers.open_session(binder, WITNESS, WITNESS_PASS)
         (iid,) = conn.execute("SELECT id FROM incident").fetchone()
         journal.append(binder, iid, lead, journal.NewEntry(text="after the upgrade"), witness=witness)
-        vault.record_access(binder, "unlock", "tester")
+        session.record_access(binder, "unlock", "tester")
         assert verify_binder(binder).ok
         texts = [e.text for e in journal.iter_entries(binder, iid)]
         assert texts[1].startswith("Unknown <script> in checkout footer; café")

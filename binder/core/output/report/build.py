@@ -26,6 +26,7 @@ from reportlab.platypus import Flowable, PageBreak
 from binder.core.checkpoint.store import sign_checkpoint, store_checkpoint
 from binder.core.crypto import signers
 from binder.core.crypto.signers import Signer, SigningSession
+from binder.core.crypto.two_person import check_two_people
 from binder.core.errors import BadInput, IntegrityError, NotFound
 from binder.core.incident.record import get_incident
 from binder.core.output import signing as pdfsign
@@ -35,6 +36,7 @@ from binder.core.output.report import casefile, custody, executive, sections
 from binder.core.output.report.facts import Progress, ReportFacts, gather_facts, snapshot
 from binder.core.output.report.sections import BUNDLE_NAME
 from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
+from binder.core.storage.files import check_output_path
 
 VARIANTS = ("full", "executive")
 
@@ -111,9 +113,8 @@ def build_report(
         raise BadInput(f"unknown report variant {variant!r}; use one of {', '.join(VARIANTS)}")
     if witness is not None and lead is None:
         raise BadInput("a witness signs after the lead: give --as LEAD with --witness")
-    if lead is not None and witness is not None and (
-            lead.signer.fingerprint == witness.signer.fingerprint):
-        raise BadInput("the witness must be a second person, not the lead (two-person rule)")
+    if lead is not None:
+        check_two_people(lead, witness)
     check = checker(cancelled)
     now = now or utc_now()
     names = dict(named or {})
@@ -199,7 +200,7 @@ def _content_width() -> float:
 
 def write_report(binder: Binder, incident_ref: int | str, path: str | Path, **kwargs) -> ReportResult:
     """Build the report (see :func:`build_report`) and write it atomically to ``path``."""
-    target = _check_target(path)
+    target = check_output_path(path)
     result = build_report(binder, incident_ref, **kwargs)
     atomic_write_bytes(target, result.pdf)
     if result.signed_by:
@@ -212,15 +213,6 @@ def _queue_for_timestamp(binder: Binder, target: Path, incident_ref: int | str) 
     from binder.core.checkpoint.anchor import queue_report
 
     queue_report(binder, target, get_incident(binder, incident_ref).id)
-
-
-def _check_target(path: str | Path) -> Path:
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise BadInput(f"{target} is a folder; give a file name such as report.pdf")
-    if not target.parent.is_dir():
-        raise BadInput(f"the folder {target.parent} does not exist; create it first")
-    return target
 
 
 def sign_report_file(binder: Binder, path: str | Path, session: SigningSession,
