@@ -1,18 +1,15 @@
 """The command line goes through the core's door verbs: every unlock and signer session is
 recorded, the two-person rule is checked before any passphrase, outputs and plan files are
 checked the one way. Run as scripts run it (exit codes and one-line refusals are the point);
-the keyring cases run in-process with the in-memory keyring."""
+the keyring case relies on run_cli running in this process, with the in-memory keyring."""
 
 from __future__ import annotations
 
-import io
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from binder.cli import main
 from binder.core.crypto import session, signers
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.plan.format import default_plan, dump_plan
@@ -81,28 +78,14 @@ def test_init_records_the_creation(tmp_path, run_cli):
     assert [(k, d) for k, _w, d in access_rows(path)] == [("unlock", "created, passphrase set (CLI)")]
 
 
-def in_process(monkeypatch, capsys, *args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    """Run `binder ARGS` in this process (the in-memory keyring is only visible here)."""
-    for name in ("BINDER_PASSPHRASE", "BINDER_NO_KEYRING"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal: nobody to prompt
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
-
-
-def test_a_keyring_unlock_is_recorded_too(made, incident_id, memory_keyring, monkeypatch, capsys):
+def test_a_keyring_unlock_is_recorded_too(made, incident_id, memory_keyring, cli):
     session.remember_here(made.binder, door="test")
     before = access_rows(made.path)
-    code, out, err = in_process(monkeypatch, capsys, "incident", "show", str(incident_id),
-                                "--binder", str(made.path), env={})
-    assert code == 0, err
-    code, out, err = in_process(monkeypatch, capsys, "keyring", "status", "--binder",
-                                str(made.path), env={})
-    assert code == 0 and "unlocks the binder from its OS keyring" in out, (out, err)
+    # In-process: the in-memory keyring is this process's; no passphrase anywhere.
+    keyring_on = {"BINDER_NO_KEYRING": "0"}
+    assert cli("incident", "show", str(incident_id), env=keyring_on).code == 0
+    status = cli("keyring", "status", env=keyring_on)
+    assert status.code == 0 and "unlocks the binder from its OS keyring" in status.out
     added = access_rows(made.path)[len(before):]
     assert [(k, d) for k, _w, d in added] == [("unlock", "keyring (CLI)")] * 2
 
