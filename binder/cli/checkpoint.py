@@ -7,16 +7,16 @@ from pathlib import Path
 import click
 
 from binder.cli.common import (
+    author_and_witness,
     binder_option,
     emit_json,
     json_option,
     open_path,
+    output_option,
     parse_id,
-    signer_session,
 )
 from binder.cli.root import cli
 from binder.core.checkpoint.store import OCCASIONS, list_checkpoints, make_checkpoint
-from binder.core.crypto.signers import get_signer
 from binder.core.errors import BadInput
 from binder.core.storage.database import atomic_write_bytes
 
@@ -25,8 +25,7 @@ from binder.core.storage.database import atomic_write_bytes
 @binder_option
 @click.option("--as", "person", default=None, help="Who makes (signs) the checkpoint.")
 @click.option("--witness", default=None, help="A second person who co-signs it.")
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
-              help="Also write the checkpoint text to this file.")
+@output_option("Also write the checkpoint text to this file.", required=False)
 @click.option("--occasion", type=click.Choice(tuple(OCCASIONS)), default="manual",
               show_default=True, help="Why it is made (shown beside it).")
 @click.option("--incident", "incident_ref", default=None,
@@ -66,18 +65,13 @@ def checkpoint(binder_path, person, witness, output, occasion, incident_ref, lis
         return
     if not person:
         raise BadInput("--as PERSON is required: the person who makes the checkpoint signs it")
-    if output is not None:
-        _check_output(output)
     with open_path(binder_path) as binder:
         incident_id = None
         if incident_ref:
             from binder.core.incident.record import get_incident
 
             incident_id = get_incident(binder, incident_ref).id
-        if witness and get_signer(binder, witness).person == get_signer(binder, person).person:
-            raise BadInput("the witness must be a second person, not the maker (two-person rule)")
-        maker = signer_session(binder, person)
-        wit = signer_session(binder, witness, witness=True) if witness else None
+        maker, wit = author_and_witness(binder, person, witness)
         made = make_checkpoint(binder, maker, wit, occasion=occasion, incident_id=incident_id)
     if output is not None:
         atomic_write_bytes(output, made.note.encode("utf-8"))
@@ -89,8 +83,7 @@ def checkpoint(binder_path, person, witness, output, occasion, incident_ref, lis
 @cli.command("prove")
 @binder_option
 @click.argument("entry_ref", metavar="ENTRY")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the proof (JSON).")
+@output_option("Where to write the proof (JSON).")
 @click.option("--checkpoint", "checkpoint_id", default=None,
               help="Prove against this checkpoint (default: the newest that holds the entry).")
 def prove(binder_path, entry_ref: str, output: Path, checkpoint_id: str | None) -> None:
@@ -103,7 +96,6 @@ def prove(binder_path, entry_ref: str, output: Path, checkpoint_id: str | None) 
 
     entry_id = parse_id(entry_ref, "entry")
     cp_id = parse_id(checkpoint_id, "checkpoint") if checkpoint_id is not None else None
-    _check_output(output)
     with open_path(binder_path) as binder:
         proof = write_proof(binder, entry_id, output, cp_id)
     doc = proof["entry"]["document"]
@@ -113,12 +105,4 @@ def prove(binder_path, entry_ref: str, output: Path, checkpoint_id: str | None) 
         f"{len(proof['cosigns'])} co-signature(s), record {proof['entry']['leaf_index'] + 1} of "
         f"{size} in the checkpoint", err=True,
     )
-
-
-def _check_output(output: Path) -> None:
-    target = output.expanduser()
-    if target.is_dir():
-        raise BadInput(f"{target} is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise BadInput(f"the folder {target.parent} does not exist; create it first")
 

@@ -148,10 +148,10 @@ def checked_output(_ctx: click.Context | None, _param: click.Parameter | None,
     return None if value is None else check_output_path(value)
 
 
-def output_option(help_text: str) -> Callable[[F], F]:
+def output_option(help_text: str, *, required: bool = True) -> Callable[[F], F]:
     """``-o/--output FILE``, checked as :func:`checked_output` says."""
-    return click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-                        callback=checked_output, help=help_text)
+    return click.option("-o", "--output", "output", required=required, default=None,
+                        type=click.Path(path_type=Path), callback=checked_output, help=help_text)
 
 
 def emit_json(data: Any) -> None:

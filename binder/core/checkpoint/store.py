@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from binder.core.checkpoint.log import read_log
 from binder.core.checkpoint.note import Checkpoint, make_body, parse_note, sign_note
 from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.two_person import check_two_people
 from binder.core.errors import BadInput, IntegrityError, NotFound
 from binder.core.storage.database import Binder, utc_now
 
@@ -52,11 +53,6 @@ class StoredCheckpoint:
 _COLUMNS = "id, created_at, tree_size, root_hash, note, maker, witness, occasion, incident_id"
 
 
-def _check_people(maker: SigningSession, witness: SigningSession | None) -> None:
-    if witness is not None and witness.signer.fingerprint == maker.signer.fingerprint:
-        raise BadInput("the witness must be a second person, not the maker (two-person rule)")
-
-
 def sign_checkpoint(
     binder: Binder, maker: SigningSession, witness: SigningSession | None = None
 ) -> Checkpoint:
@@ -65,7 +61,7 @@ def sign_checkpoint(
     Call it inside a read transaction when the checkpoint must match other
     things read in it (a report prints the checkpoint of the state it shows).
     """
-    _check_people(maker, witness)
+    check_two_people(maker, witness)
     log = read_log(binder, with_problems=False)
     if log.missing_records or log.position_gaps:
         raise IntegrityError(
@@ -120,7 +116,7 @@ def make_checkpoint(
     """
     if occasion not in OCCASIONS:
         raise BadInput(f"unknown occasion {occasion!r}; use one of {', '.join(OCCASIONS)}")
-    _check_people(maker, witness)
+    check_two_people(maker, witness)
     with binder.write():
         note = sign_checkpoint(binder, maker, witness)
         return store_checkpoint(binder, note, maker, witness, occasion=occasion,
