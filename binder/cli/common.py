@@ -131,12 +131,17 @@ def signer_session(binder: Binder, person: str, *, witness: bool = False,
     )
 
 
-def author_and_witness(binder: Binder, person: str, witness: str | None
-                       ) -> tuple[SigningSession, SigningSession | None]:
-    """``--as`` and ``--witness``: the two-person rule first, then each one's passphrase."""
+def check_witness(binder: Binder, person: str, witness: str | None) -> None:
+    """The two-person rule for ``--as`` and ``--witness``, before any passphrase is asked."""
     from binder.core.crypto import session
 
     session.two_people(binder, person, witness)
+
+
+def author_and_witness(binder: Binder, person: str, witness: str | None
+                       ) -> tuple[SigningSession, SigningSession | None]:
+    """``--as`` and ``--witness``: the two-person rule first, then each one's passphrase."""
+    check_witness(binder, person, witness)
     author = signer_session(binder, person)
     return author, signer_session(binder, witness, witness=True) if witness else None
 

@@ -16,6 +16,7 @@ import click
 from binder.cli.common import (
     author_and_witness,
     binder_option,
+    check_witness,
     emit_id,
     emit_json,
     json_option,
@@ -265,6 +266,7 @@ def incident_close(binder_path, incident_ref: str, summary: str, witness: str | 
         state = workflow.incident_state(binder, inc.id)
         if state.closed:
             raise BadInput(f"incident {inc.id} is already closed")
+        check_witness(binder, person, witness)
         pending = workflow.open_clocks(state)
         if pending:
             _note(f"warning: closing with {len(pending)} deadline(s) open; the closing entry "
