@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto import signers, vault
+from binder.core.crypto import session, signers
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.incident.evidence import CustodyEvent, EvidenceItem
 from binder.core.storage.database import Binder
+from binder.services.session import DOOR
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import line_field, password_field
 from binder.ui.style import heading, muted
@@ -129,10 +130,10 @@ class ReceiptDialog(QDialog):
             self.session = self.author
         else:
             try:
+                meaning = session.WITNESS if self.witnessing.isChecked() else session.RECEIVER
                 with busy_cursor():
-                    self.session = signers.open_session(self.binder, person,
-                                                        self.passphrase.text())
-                vault.record_access(self.binder, "signer", person, "receiver (app)")
+                    self.session = session.sign_in(self.binder, person, self.passphrase.text(),
+                                                   door=DOOR, meaning=meaning)
             except WrongPassphrase:
                 show_message(self.message, f"That is not {person}'s passphrase; nothing was "
                                            "signed. Try again.")
