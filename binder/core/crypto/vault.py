@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from dataclasses import dataclass
 
 from binder.core.crypto import envelope as crypto
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
