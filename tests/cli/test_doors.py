@@ -68,7 +68,7 @@ def test_recovery_is_recorded_as_an_unlock_and_a_passphrase_change(made, cli):
                                            "BINDER_NEW_PASSPHRASE": "a brand new passphrase"})
     assert run.code == 0, run.err
     assert [(k, d) for k, _w, d in access_rows(made.path)[-2:]] == [
-        ("unlock", "recovery code (CLI)"), ("passphrase", "passphrase changed (CLI)")]
+        ("unlock", "recovery code (CLI)"), ("passphrase", "passphrase and recovery code replaced (CLI)")]
 
 
 def test_init_records_the_creation(tmp_path, run_cli):

@@ -93,14 +93,18 @@ def test_the_recovery_code_unlocks_sets_a_new_passphrase_and_both_are_recorded(m
     made.binder.close()
     typed = made.recovery_code.lower().replace("-", " ")  # as copied from paper
     with open_binder(made.path) as b:
-        session.recover_binder(b, typed, NEW_PASSPHRASE, door="app", who="dana",
-                               kdf=LIGHT_KDF_FOR_TESTS)
+        new_code = session.recover_binder(b, typed, NEW_PASSPHRASE, door="app", who="dana",
+                                          kdf=LIGHT_KDF_FOR_TESTS)
         assert [c.name for c in roster.list_contacts(b)] == ["Helen Ossei"]
         assert _log(b) == [("unlock", "dana", "recovery code (app)"),
-                           ("passphrase", "dana", "passphrase changed (app)")]
+                           ("passphrase", "dana", "passphrase and recovery code replaced (app)")]
     with open_binder(made.path) as b:
         with pytest.raises(WrongPassphrase):
             session.unlock_binder(b, door="CLI", passphrase=PASSPHRASE)
+        with pytest.raises(WrongPassphrase):  # the code used is spent
+            session.unlock_binder(b, door="CLI", recovery_code=made.recovery_code)
+        session.unlock_binder(b, door="CLI", recovery_code=new_code)
+        session.lock_binder(b)
         session.unlock_binder(b, door="CLI", passphrase=NEW_PASSPHRASE)
 
 
