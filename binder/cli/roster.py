@@ -265,9 +265,7 @@ def passphrase_change(binder_path: Path | None, rotate: bool) -> None:
         unlock(binder)
         new = get_secret("BINDER_NEW_PASSPHRASE", "New binder passphrase", confirm=True)
         if rotate:
-            code = roster.rotate_data_key(binder, new)
-            session.record_access(binder, "passphrase", session.local_user(),
-                                  f"passphrase changed, data key rotated ({DOOR})")
+            code = roster.rotate_binder_key(binder, new, door=DOOR)
         else:
             code = session.change_binder_passphrase(binder, new, door=DOOR)
     if rotate:

@@ -585,6 +585,18 @@ def rotate_data_key(binder: Binder, new_passphrase: str, *,
     return code
 
 
+def rotate_binder_key(binder: Binder, new_passphrase: str, *, door: str, who: str | None = None,
+                      kdf: crypto.KdfParams = crypto.DEFAULT_KDF) -> str:
+    """:func:`rotate_data_key`, recorded in the access log as every passphrase change is;
+    the verb both doors call. Returns the new recovery code (show it once)."""
+    from binder.core.crypto import session
+
+    code = rotate_data_key(binder, new_passphrase, kdf=kdf)
+    session.record_access(binder, "passphrase", who or session.local_user(),
+                          f"passphrase changed, data key rotated ({door})")
+    return code
+
+
 # ---------------------------------------------------------------- public API
 
 

@@ -7,6 +7,7 @@ docs/RELIABILITY.md lists every case.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -156,6 +157,9 @@ def test_cli_rotate(made, run_cli):
     listed = run_cli("roster", "list", "--json", "--binder", str(made.path),
                      env={"BINDER_PASSPHRASE": NEW})
     assert listed.code == 0 and json.loads(listed.out)[0]["phone"] == "+1 555 0100"
+    with sqlite3.connect(made.path) as raw:
+        assert ("passphrase", "passphrase changed, data key rotated (CLI)") in raw.execute(
+            "SELECT kind, detail FROM access_log").fetchall()
 
 
 # ------------------------------------------------------------------ --from-json
