@@ -95,7 +95,7 @@ def test_report_and_paper_binder_refuse_a_device_a_pipe_or_a_folder(qtbot, made,
 
 
 def test_plan_export_and_import_use_the_core_checks(qtbot, made, shown_messages, fifo, monkeypatch):
-    screen = PlanScreen(made.binder)
+    screen = PlanScreen(made.binder, author_provider=lambda: LEAD)
     qtbot.addWidget(screen)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(fifo), ""))
     screen.export_plan()
