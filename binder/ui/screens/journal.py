@@ -39,7 +39,7 @@ from binder.core.storage.database import Binder, open_binder, utc_now
 from binder.services.settings import SessionKeeper
 from binder.ui import dialogs
 from binder.ui.app import counted, local_text, utc_text
-from binder.ui.forms.digest import copy_from_link, grouped_html
+from binder.ui.forms.digest import copy_from_link, grouped, grouped_html
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.screens.journal_model import BadgeDelegate, JournalModel
 from binder.ui.screens.unlock import SignInDialog
@@ -224,7 +224,7 @@ class VerifyDialog(QDialog):
             self.findings.addItem(f"Note: {note}")
         if report.ok and not report.notes:
             for iid, head in report.heads.items():
-                self.findings.addItem(f"Incident {iid}: journal head {head[:16]}…")
+                self.findings.addItem(f"Incident {iid}: journal head {grouped(head, per_line=0)}")
         layout.addWidget(self.findings)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.accept)

@@ -40,6 +40,7 @@ from binder.core.storage.database import Binder, atomic_write_bytes
 from binder.core.storage.files import check_output_path
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
+from binder.ui.changes import listen
 from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.style import bold, heading, muted
 
@@ -298,6 +299,9 @@ class PlanScreen(QWidget):
         self.plan_picker.currentIndexChanged.connect(self._plan_chosen)
         self.revision_picker.currentIndexChanged.connect(self._revision_chosen)
         self.refresh()
+        # A revision saved elsewhere (the command line, another window) shows up, unless
+        # edits are under way here: those are never thrown away by a refresh.
+        listen(self, ("plan",), lambda: None if self.dirty else self.refresh())
 
     # -- loading ----------------------------------------------------------------------------
     def refresh(self, *, select_revision: int | None = None) -> None:

@@ -38,6 +38,7 @@ from binder.core.incident import journal
 from binder.core.incident import registers as reg
 from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
+from binder.ui.forms.digest import copy_from_link, grouped_html
 from binder.ui.forms.feedback import message_label
 from binder.ui.forms.fields import line_field
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
@@ -203,7 +204,7 @@ def history_html(binder: Binder, item: reg.Item, fields: list[tuple[str, str]]) 
         rows.append(
             f"<p style='margin:2px 0'>{esc(local_text(change.recorded_at))}: {esc(what)} by "
             f"<b>{esc(change.author)}</b>{(': ' + esc(details)) if details else ''}{why}<br>"
-            f"<small>entry {change.entry_id} · SHA-256 {esc(change.hash[:24])}…</small></p>")
+            f"<small>entry {change.entry_id} · SHA-256<br>{grouped_html(change.hash)}</small></p>")
     return "".join(rows)
 
 
@@ -273,6 +274,7 @@ class RegisterPane(IncidentPane):
         self.detail = QTextBrowser()
         self.detail.setAccessibleName(f"Selected {self.NOUN}")
         self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(copy_from_link)  # the Copy links of hashes
         self.detail.setPlaceholderText(f"Select a {self.NOUN} to see it in full, with every "
                                        "signed change.")
         splitter = QSplitter(Qt.Orientation.Horizontal)
