@@ -67,6 +67,13 @@ class Command:
         return tuple(k for k in self.keys if k not in ALIASES)
 
     @property
+    def listed(self) -> str:
+        """What the F1 list says it does ("Go to the Guide pane" for the menu's "1 Guide")."""
+        if self.name.startswith("pane.") and self.name[5:].isdigit():
+            return f"Go to the {self.label.split(' ', 1)[-1]} pane"
+        return self.label
+
+    @property
     def label(self) -> str:
         """The text without mnemonic marks or the trailing ellipsis."""
         return plain(self.text).rstrip("…")
@@ -328,7 +335,7 @@ class ShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.setAccessibleName("Keyboard shortcuts")
-        self.resize(720, 560)
+        self.resize(900, 620)
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("Keyboard shortcuts")
         self.tree.setColumnCount(2)
@@ -356,7 +363,7 @@ class ShortcutsDialog(QDialog):
                     k if c.native else
                     QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
                     for k in c.shown_keys)
-                row = QTreeWidgetItem([keys, c.label + (f" — {c.tip}" if c.tip else "")])
+                row = QTreeWidgetItem([keys, c.listed + (f" — {c.tip}" if c.tip else "")])
                 row.setToolTip(1, c.tip or c.label)
                 group.addChild(row)
         self.tree.expandAll()

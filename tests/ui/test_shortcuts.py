@@ -127,7 +127,7 @@ def test_every_bound_key_comes_from_the_registry_and_is_in_the_f1_list(signed_wi
     listed = {what.split(" — ")[0] for _where, _keys, what in dialog.rows()}
     for c in shortcuts.all_commands():
         if c.shown_keys:
-            assert c.label in listed
+            assert c.listed in listed
     # One line per command, each with its keys and where it works.
     places = {where for where, _k, _w in dialog.rows()}
     assert places <= set(shortcuts.PLACES)
