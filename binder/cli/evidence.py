@@ -19,6 +19,7 @@ from binder.cli.common import (
     signer_session,
 )
 from binder.cli.root import cli
+from binder.core.formatting import size_text
 from binder.core.incident import evidence as ev
 from binder.core.incident.journal import check_text
 from binder.core.incident.record import get_incident
@@ -47,7 +48,7 @@ class _StderrBar:
         rate = done / max(now - self.started, 1e-6)
         sys.stderr.write(
             f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {share:6.1%} "
-            f"{ev.human_size(done)} of {ev.human_size(total)}  {ev.human_size(int(rate))}/s "
+            f"{size_text(done)} of {size_text(total)}  {size_text(int(rate))}/s "
         )
         sys.stderr.flush()
         self.drawn = True
@@ -268,7 +269,7 @@ def evidence_list(binder_path, incident_ref, as_json) -> None:
         click.echo("no evidence registered", err=True)
     for item in items:
         state = item.disposition.upper() if item.disposition else f"held by {item.custodian}"
-        click.echo(f"{item.label:<5} {item.description} [{item.type}] {ev.human_size(item.size)}  "
+        click.echo(f"{item.label:<5} {item.description} [{item.type}] {size_text(item.size)}  "
                    f"{state}")
         click.echo(f"      sha256 {item.sha256}  {item.file}")
         for c in item.custody:

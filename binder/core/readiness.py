@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from binder.core.errors import BadInput, IntegrityError, NotABinder, NotFound
+from binder.core.formatting import count_text
 from binder.core.incident.journal import check_text, parse_time
 from binder.core.incident.record import list_incidents
 from binder.core.plan import revisions as plans
@@ -139,8 +140,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _days(n: float, *, rounding=int) -> str:
-    whole = rounding(n)
-    return "1 day" if whole == 1 else f"{whole} days"
+    return count_text(rounding(n), "day")
 
 
 def _due_soon_window(interval_days: int) -> timedelta:

@@ -155,8 +155,3 @@ def span_text(seconds: float) -> str:
     from binder.core.incident.clocks import format_span
 
     return format_span(seconds)
-
-
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """``1 evidence file``, ``2 evidence files``, ``12,500 entries`` (thousands grouped)."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, BinderInUse
+from binder.core.formatting import count_text
 from binder.core.incident.record import most_recent_incident
 from binder.core.storage.database import Binder, open_binder
 from binder.services import settings as app_state
@@ -44,7 +45,7 @@ from binder.services.session import WindowSession
 from binder.services.settings import AppSettings
 from binder.services.setup_flow import Next, SetupResult
 from binder.ui import dialogs, shortcuts
-from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME, counted
+from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME
 from binder.ui.changes import ChangeHub, listen
 from binder.ui.focus import FocusKeeper, first_focusable
 from binder.ui.screens.unlock import SignInDialog, UnlockPage
@@ -814,7 +815,7 @@ class MainWindow(QMainWindow):
                 return anchor(b)
 
         def done(result) -> None:
-            lines = [f"Anchored checkpoint {cp.id} ({counted(cp.tree_size, 'record')}) at {when[:19]}Z"
+            lines = [f"Anchored checkpoint {cp.id} ({count_text(cp.tree_size, 'record')}) at {when[:19]}Z"
                      for cp, _url, when in result.anchored]
             lines += [f"Timestamped {p}" for p, _u, _w in result.reports]
             pending = len(result.pending_checkpoints) + len(result.pending_reports)

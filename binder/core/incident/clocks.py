@@ -41,6 +41,7 @@ from typing import Any
 
 from binder.core import times
 from binder.core.errors import BadInput
+from binder.core.formatting import count_text
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry, check_text
 from binder.core.incident.record import get_incident, incident_plan
@@ -152,9 +153,8 @@ class ClockStatus:
             return f"immediately on {start}"
         unit = {"hours": "hour", "days": "day", "business_days": "business day",
                 "months": "month"}[self.unit]
-        plural = "" if self.due == 1 else "s"
         where = f" ({self.calendar} calendar)" if self.unit == "business_days" and self.calendar else ""
-        return f"{self.due} {unit}{plural}{where} from {start}"
+        return f"{count_text(self.due, unit)}{where} from {start}"
 
     @property
     def label(self) -> str:

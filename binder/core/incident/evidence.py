@@ -34,6 +34,7 @@ from typing import Any
 from binder.core.crypto.signers import SigningSession, clean_person
 from binder.core.crypto.two_person import check_two_people, person_key
 from binder.core.errors import BadInput, Cancelled, IntegrityError, NotFound
+from binder.core.formatting import size_text
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry, check_text
 from binder.core.incident.record import get_incident
@@ -175,16 +176,6 @@ def parse_evidence_ref(value: str | int) -> int:
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
         raise BadInput(f"{value!r} is not an evidence item; use its number, e.g. 3 or E3")
     return int(text)
-
-
-def human_size(size: int) -> str:
-    """A byte count for people: ``1.5 GiB``."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
 
 
 # --------------------------------------------------------------------------- hashing
@@ -457,7 +448,7 @@ def register_evidence(
                 "custodian": collected_by,
             }
             text = (f"Evidence {label(new_id)} registered: {description} ({given.name}, "
-                    f"{human_size(before.size)}, SHA-256 {digest})")
+                    f"{size_text(before.size)}, SHA-256 {digest})")
             if attachment is not None:
                 data["attached_to"] = attachment
                 text += f"; attached to entry #{attachment['entry']}"
@@ -526,7 +517,7 @@ def _check_room(folder: Path, real: Path) -> None:
     if need > free:
         raise BadInput(
             f"not enough free space in {folder} to copy {real.name}: it needs "
-            f"{human_size(need)}, {human_size(free)} is free; free some space or register "
+            f"{size_text(need)}, {size_text(free)} is free; free some space or register "
             "it without copying"
         )
 

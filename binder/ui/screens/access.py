@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from binder.core.formatting import count_text
 from binder.core.incident import access
 from binder.core.incident.access import AccessRecord, AccessSummary
 from binder.core.incident.record import list_incidents
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
-from binder.ui.app import counted, local_text, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.changes import listen
 from binder.ui.style import heading, muted
 from binder.ui.tables import read_only_table
@@ -227,6 +228,6 @@ class AccessLogScreen(QWidget):
         ])
         hosts = {r.host for r in records}
         self.count_label.setText(
-            f"{counted(len(records), 'access', 'accesses')} by "
-            f"{counted(len(people), 'person', 'people')} on {counted(len(hosts), 'computer')}"
+            f"{count_text(len(records), 'access', 'accesses')} by "
+            f"{count_text(len(people), 'person', 'people')} on {count_text(len(hosts), 'computer')}"
             if records else "No access recorded for this selection.")

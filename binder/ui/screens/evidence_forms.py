@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from binder.core.crypto import signers
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
+from binder.core.formatting import size_text
 from binder.core.incident import evidence as ev
 from binder.core.incident.evidence import EvidenceItem
 from binder.ui.forms.fields import line_field
@@ -60,7 +61,7 @@ class RegisterDialog(EvidenceForm):
         file_label.setWordWrap(True)
         file_label.setAccessibleName("File")
         try:
-            size = ev.human_size(path.stat().st_size)
+            size = size_text(path.stat().st_size)
         except OSError:
             size = "not readable"
         self.description = line_field("Description", "e.g. nginx access log of web1, 27–29 Nov")

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from binder.core.incident import evidence as ev
+from binder.core.formatting import size_text
 from binder.core.incident.evidence import CustodyEvent, EvidenceItem, RecheckResult
 from binder.ui.style import CHIP_COLOURS
 
@@ -75,7 +75,7 @@ class EvidenceTableModel(QAbstractTableModel):
             "Item": item.label,
             "Description": item.description.replace("\n", " "),
             "Type": item.type,
-            "Size": ev.human_size(item.size),
+            "Size": size_text(item.size),
             "SHA-256": item.sha256[:16] + "…",
             "Custodian": item.custodian,
             "Location": item.location,

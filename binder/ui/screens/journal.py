@@ -33,12 +33,13 @@ from binder.core.crypto.session import WITNESS
 from binder.core.crypto.signers import SigningSession
 from binder.core.crypto.two_person import person_key
 from binder.core.errors import BinderError, WrongPassphrase
+from binder.core.formatting import count_text
 from binder.core.incident import journal as jr
 from binder.core.incident.journal import EntryView
 from binder.core.storage.database import Binder, open_binder, utc_now
 from binder.services.settings import SessionKeeper
 from binder.ui import dialogs
-from binder.ui.app import counted, local_text, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.forms.digest import copy_from_link, grouped, grouped_html
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.screens.journal_model import BadgeDelegate, JournalModel
@@ -206,13 +207,13 @@ class VerifyDialog(QDialog):
             title.setProperty("ok", "1")
         else:
             count = len(report.problems)
-            title = heading(f"{count} problem{'s' if count != 1 else ''} found", 2)
+            title = heading(f"{count_text(count, 'problem')} found", 2)
             title.setProperty("error", "1")
         layout.addWidget(title)
         layout.addWidget(muted(
-            f"Checked {scope}: {counted(report.entries, 'entry', 'entries')}, "
-            f"{counted(report.signatures, 'signature')}"
-            + (f", {counted(report.evidence_files, 'evidence file')}"
+            f"Checked {scope}: {count_text(report.entries, 'entry', 'entries')}, "
+            f"{count_text(report.signatures, 'signature')}"
+            + (f", {count_text(report.evidence_files, 'evidence file')}"
                if report.evidence_files else "")
             + ". Every hash, chain link, signature and certificate was recomputed."
         ))
@@ -345,7 +346,7 @@ class JournalPane(QWidget):
         if self.model.query:
             self.count.setText(f"{total:,} matching")
         else:
-            self.count.setText(f"{total:,} entr{'y' if total == 1 else 'ies'}")
+            self.count.setText(count_text(total, "entry", "entries"))
 
     def _apply_filter(self) -> None:
         self.model.set_query(self.filter.text())

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from binder.core.errors import BinderError
+from binder.core.formatting import count_text
 from binder.core.plan import revisions as plans
 from binder.core.plan.files import load_plan_file
 from binder.core.plan.format import RESPONSIBILITIES, Plan, dump_plan
@@ -424,7 +425,7 @@ class PlanScreen(QWidget):
         self.discard_button.setEnabled(dirty)
         count = len(self.grid.changes()) if dirty else 0
         if dirty:
-            self.status.setText(f"{count} unsaved change{'s' if count != 1 else ''}")
+            self.status.setText(count_text(count, "unsaved change"))
         self.status.setProperty("ok", "0")
 
     @property

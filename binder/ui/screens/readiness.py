@@ -40,10 +40,11 @@ from PySide6.QtWidgets import (
 )
 
 from binder.core import readiness
+from binder.core.formatting import count_text
 from binder.core.readiness import ReadinessItem
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
-from binder.ui.app import counted, local_text, utc_text
+from binder.ui.app import local_text, utc_text
 from binder.ui.changes import listen
 from binder.ui.forms.fields import utc_iso, when_edit
 from binder.ui.shortcuts import button_keys
@@ -393,7 +394,7 @@ class ReadinessScreen(QWidget):
             self.changed.emit()
             dialogs.info(self, "Restore test passed",
                          f"The backup opened, unlocked and verified: {result.incidents} incident(s), "
-                         f"{counted(result.entries, 'entry', 'entries')}, {counted(result.signatures, 'signature')}. "
+                         f"{count_text(result.entries, 'entry', 'entries')}, {count_text(result.signatures, 'signature')}. "
                          "The test is recorded.")
             if on_done is not None:
                 on_done(result)

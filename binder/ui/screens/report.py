@@ -34,12 +34,12 @@ from shiboken6 import isValid
 from binder.core.crypto.session import APPROVAL, AUTHOR, WITNESS
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput, BinderError, Cancelled
+from binder.core.formatting import count_text
 from binder.core.incident.record import get_incident
 from binder.core.output import signing as pdfsign
 from binder.core.storage.database import Binder, open_binder
 from binder.core.storage.files import check_output_path
 from binder.ui import dialogs
-from binder.ui.app import counted
 from binder.ui.forms.feedback import busy_cursor
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.shortcuts import button_keys
@@ -355,8 +355,8 @@ class ReportScreen(QWidget):
         self.current = path
         self.last_result = result
         kind = "Full report" if result.variant == "full" else "Executive summary"
-        entries = f"{result.entries} journal entr{'y' if result.entries == 1 else 'ies'}"
-        self.file_base = f"{kind}: {path} ({counted(result.pages, 'page')}, {entries}"
+        entries = count_text(result.entries, "journal entry", "journal entries")
+        self.file_base = f"{kind}: {path} ({count_text(result.pages, 'page')}, {entries}"
         self._set_busy(False)
         self.page_total = result.pages
         self.show_page(1)
@@ -512,7 +512,7 @@ class ReportScreen(QWidget):
         path, result = outcome
         self.task = None
         self._set_busy(False)
-        roster = (f"{counted(result.contacts, 'contact')} on the call sheet (CONFIDENTIAL)" if result.contacts
+        roster = (f"{count_text(result.contacts, 'contact')} on the call sheet (CONFIDENTIAL)" if result.contacts
                   else "an empty call sheet to fill in by hand")
         dialogs.info(self, "Paper binder written",
-                     f"{path}: {counted(result.pages, 'page')}, plan revision {result.revision}, {roster}.")
+                     f"{path}: {count_text(result.pages, 'page')}, plan revision {result.revision}, {roster}.")

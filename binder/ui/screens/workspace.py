@@ -25,6 +25,7 @@ from shiboken6 import isValid
 
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
+from binder.core.formatting import count_text
 from binder.core.incident import journal as jr
 from binder.core.incident.record import get_incident
 from binder.core.plan import revisions as plans
@@ -258,7 +259,7 @@ class IncidentWorkspace(QWidget):
         self.overdue = self._read_overdue()
         if self.overdue:
             n = len(self.overdue)
-            set_chip(self.overdue_chip, f"{n} task{'s' if n != 1 else ''} overdue", "red")
+            set_chip(self.overdue_chip, f"{count_text(n, 'task')} overdue", "red")
             self.overdue_chip.setToolTip("Overdue: " + "; ".join(
                 str(t.get("title")) for t in self.overdue[:5]) + (" …" if n > 5 else ""))
         self.overdue_chip.setVisible(bool(self.overdue))

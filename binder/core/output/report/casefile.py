@@ -25,6 +25,7 @@ from decimal import Decimal
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
+from binder.core.formatting import count_text
 from binder.core.output.pdf import esc, fmt_time
 from binder.core.output.report import sections
 from binder.core.output.report.facts import ReportFacts, utc_moment
@@ -116,7 +117,7 @@ def facts(f: ReportFacts, width: float) -> Iterator[Flowable]:
                      else "<i>not yet established</i>"))
         if a.get("status"):
             rows.append(("Where things stand", esc(a.get("status"))))
-    rows.append(("Evidence", f"{len(f.evidence)} item{'s' if len(f.evidence) != 1 else ''} "
+    rows.append(("Evidence", f"{count_text(len(f.evidence), 'item')} "
                              "registered; custody in part 4"))
     if s is not None:
         rows.append(("Decisions", f"{len(s.decisions) + len(s.notify_decisions)} recorded; "

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from binder.core.formatting import size_text
 from binder.core.output.pdf import esc, header_cells
 from binder.core.output.report.facts import ReportFacts
 from binder.core.output.report.sections import P, _c, _kv, _none, _table
@@ -53,8 +54,6 @@ def _covers(data: dict) -> str:
 
 def item_facts(f: ReportFacts, item, width: float):
     """The registration facts of one item as a two-column table."""
-    from binder.core.incident.evidence import human_size
-
     d = item.data
     registered = f"{_t_text(item.registered_at)} by {esc(f.name(item.registered_by))}"
     if item.witnesses:
@@ -62,7 +61,7 @@ def item_facts(f: ReportFacts, item, width: float):
     copy = d.get("stored_copy") or {}
     rows = [
         ("SHA-256", f'<font name="DejaVuSansMono" size="7.5">{esc(item.sha256)}</font>'),
-        ("Size", esc(human_size(item.size))),
+        ("Size", esc(size_text(item.size))),
         ("Original file", esc(d.get("original_path") or item.path)),
         ("Source system", _source(d)),
         ("Collected", f"{esc(_zoned(item.collected_at))} by {esc(item.collected_by)}"

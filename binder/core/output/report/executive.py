@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from binder.core.crypto.signers import format_fingerprint
+from binder.core.formatting import count_text
 from binder.core.output import signing as pdfsign
 from binder.core.output.checkpoint_print import PrintedCheckpoint, checkpoint_flowables
 from binder.core.output.pdf import esc, fmt_time, header_cells
@@ -259,12 +260,12 @@ def steps(f: ReportFacts) -> list[str]:
             out.append("Hold the post-incident review and record its lessons and plan changes.")
         for r in s.reviews:
             if r.changes and r.accepted_revision is None:
-                out.append(f"Accept the review's {len(r.changes)} plan change"
-                           f"{'s' if len(r.changes) != 1 else ''} into the plan.")
+                out.append(f"Accept the review's {count_text(len(r.changes), 'plan change')} "
+                           "into the plan.")
         held = [e for e in f.evidence if not e.closed]
         if held:
-            out.append(f"Decide what happens to the {len(held)} evidence item"
-                       f"{'s' if len(held) != 1 else ''} still held (keep, return or destroy, "
+            out.append(f"Decide what happens to the {count_text(len(held), 'evidence item')} "
+                       "still held (keep, return or destroy, "
                        "with the authority for it).")
         if f.incident.drill and not s.reviews:
             out[-1:] = ["Hold the drill debrief: record what worked, what did not, and the "
@@ -278,8 +279,8 @@ def steps(f: ReportFacts) -> list[str]:
     unacknowledged = sum(1 for item in f.evidence for e in item.custody
                          if e.action == "transfer" and e.receipt is None)
     if unacknowledged:
-        out.append(f"Have the receivers sign for {unacknowledged} evidence hand-over"
-                   f"{'s' if unacknowledged != 1 else ''} not yet acknowledged.")
+        out.append(f"Have the receivers sign for {count_text(unacknowledged, 'evidence hand-over')} "
+                   "not yet acknowledged.")
     return out
 
 

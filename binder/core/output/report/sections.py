@@ -25,6 +25,7 @@ from reportlab.platypus import (
 
 from binder.core import times
 from binder.core.crypto.signers import format_fingerprint
+from binder.core.formatting import count_text
 from binder.core.incident import journal as jr
 from binder.core.output import signing as pdfsign
 from binder.core.output.checkpoint_print import PrintedCheckpoint, time_and_checkpoint
@@ -65,10 +66,6 @@ def _kv(rows: list[tuple[str, str]], width: float, key_w: float = 45 * mm) -> Ta
     """A two-column facts table; values are markup (already escaped by the caller)."""
     data = [[P(f"<b>{k}</b>", "cell"), P(v, "cell")] for k, v in rows]
     return _table(data, [key_w, width - key_w], header=False, zebra=True)
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def _none(text: str) -> Paragraph:
@@ -163,7 +160,7 @@ def cover(f: ReportFacts, width: float, variant: str, parts: tuple[str, ...] = (
     if inc.drill and state is not None and state.drill is not None:
         rows.append(("Drill scenario", esc(state.drill.title)))
     rows += [
-        ("Journal", f"{_n(f.entry_count, 'signed entry', 'signed entries')}, "
+        ("Journal", f"{count_text(f.entry_count, 'signed entry', 'signed entries')}, "
                     f"{f.cosigned_count} co-signed"),
         ("Journal head", f'<font name="DejaVuSansMono" size="7.5">{f.head}</font>'),
         ("Report made", fmt_time(f.generated_at, seconds=True)),
