@@ -29,6 +29,7 @@ from binder.cli.incident import incident
 from binder.cli.root import cli
 from binder.core import times
 from binder.core.errors import BadInput, NotFound
+from binder.core.formatting import amount_text
 from binder.core.incident import clocks as clockmod
 from binder.core.incident import drills, workflow
 from binder.core.incident import record as incidents
@@ -138,9 +139,10 @@ def _print_state(state: workflow.IncidentState) -> None:
         echo("")
         echo("Financial impact")
         for line in state.impact:
-            echo(f"  {line.category}: {line.amount:f} {line.currency}  {line.note}")
-        for cur, total in state.impact_totals.items():
-            echo(f"  total {total:f} {cur}")
+            echo(f"  {line.category}: {amount_text(line.amount, line.currency)} {line.currency}"
+                 f"  {line.note}")
+        for cur, total in sorted(state.impact_totals.items()):
+            echo(f"  total {amount_text(total, cur)} {cur}")
     if state.reviews:
         echo("")
         echo("Reviews")
@@ -579,15 +581,15 @@ def impact_list(binder_path, incident_ref, as_json) -> None:
     """List impact lines and totals per currency."""
     with open_path(binder_path) as binder:
         state = workflow.incident_state(binder, _incident(binder, incident_ref).id)
-    data = workflow.state_to_dict(state)
     if as_json:
+        data = workflow.state_to_dict(state)
         emit_json({"lines": data["impact"], "totals": data["impact_totals"]})
         return
-    for line in data["impact"]:
-        click.echo(f"{line['entry']:>6}  {line['category']:<34} {line['amount']:>14} "
-                   f"{line['currency']}  {line['note']}")
-    for cur, total in data["impact_totals"].items():
-        click.echo(f"{'total':>6}  {'':<34} {total:>14} {cur}")
+    for line in state.impact:
+        click.echo(f"{line.entry_id:>6}  {line.category:<34} "
+                   f"{amount_text(line.amount, line.currency):>22} {line.currency}  {line.note}")
+    for cur, total in sorted(state.impact_totals.items()):
+        click.echo(f"{'total':>6}  {'':<34} {amount_text(total, cur):>22} {cur}")
 
 
 @cli.group()

@@ -41,6 +41,7 @@ from typing import Any
 from binder.core import roster, times
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput, NotFound
+from binder.core.formatting import amount_text
 from binder.core.incident import clocks as clockmod
 from binder.core.incident import drills, journal, record
 from binder.core.incident.journal import Entry, NewEntry, check_text
@@ -981,11 +982,13 @@ def state_to_dict(state: IncidentState) -> dict[str, Any]:
         "clocks": [c.to_dict() for c in state.clocks],
         "impact": [
             {"entry": i.entry_id, "at": i.at, "by": i.author, "category": i.category,
-             "amount": format(i.amount, "f"), "currency": i.currency, "note": i.note,
+             "amount": amount_text(i.amount, i.currency, grouped=False),
+             "amount_recorded": format(i.amount, "f"), "currency": i.currency, "note": i.note,
              "estimate": i.estimate}
             for i in state.impact
         ],
-        "impact_totals": {k: format(v, "f") for k, v in state.impact_totals.items()},
+        "impact_totals": {k: amount_text(v, k, grouped=False)
+                          for k, v in sorted(state.impact_totals.items())},
         "reviews": [
             {"entry": r.entry_id, "at": r.at, "by": r.author, "lessons": r.lessons,
              "changes": [c.to_dict() for c in r.changes],

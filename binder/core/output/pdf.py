@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -201,6 +201,8 @@ def styles() -> dict[str, ParagraphStyle]:
         "cellhead": ParagraphStyle("cellhead", parent=base, fontSize=7.5, leading=9.5),
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "cellright": ParagraphStyle("cellright", parent=base, fontSize=8.5, leading=10.5,
+                                    alignment=TA_RIGHT),
         "cellb": ParagraphStyle("cellb", parent=base, fontName=FONT_BOLD, fontSize=8.5,
                                 leading=10.5),
         "celltime": ParagraphStyle("celltime", parent=base, fontSize=7.5, leading=10),

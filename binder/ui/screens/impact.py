@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from binder.core.errors import BinderError
+from binder.core.formatting import amount_text
 from binder.core.incident import workflow
 from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
@@ -46,13 +46,6 @@ def locale_amount(text: str, locale: QLocale | None = None) -> str:
     if point and point != "." and re.fullmatch(rf"[-+]?\d+{re.escape(point)}\d+", t):
         t = t.replace(point, ".")
     return t
-
-
-def money(amount: Decimal) -> str:
-    """``12,000.50``: two decimals unless the figure has more."""
-    if amount.as_tuple().exponent >= -2:
-        return f"{amount:,.2f}"
-    return f"{amount:,f}"
 
 
 class ImpactPane(IncidentPane):
@@ -120,7 +113,7 @@ class ImpactPane(IncidentPane):
             return
         rows = []
         for line in state.impact:
-            amount = cell(f"{money(line.amount)} {line.currency}")
+            amount = cell(f"{amount_text(line.amount, line.currency)} {line.currency}")
             amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             note = ("estimate" + (f"; {line.note}" if line.note else "")) if line.estimate \
                 else line.note
@@ -128,7 +121,7 @@ class ImpactPane(IncidentPane):
                          cell(line.category), amount, cell(note), cell(line.author)])
         fill_rows(self.table, rows)
         totals = state.impact_totals
-        self.totals.setText("Total: " + " · ".join(f"{money(v)} {k}" for k, v in sorted(totals.items()))
+        self.totals.setText("Total: " + " · ".join(f"{amount_text(v, k)} {k}" for k, v in sorted(totals.items()))
                             if totals else "No figures yet")
 
     def add_line(self) -> int | None:

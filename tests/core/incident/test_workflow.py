@@ -265,6 +265,8 @@ def test_state_exports_as_json(made, incident_id):
     workflow.add_impact(made.binder, incident_id, made.lead, "Legal", "10.5", "EUR")
     data = json.loads(json.dumps(workflow.state_to_dict(
         workflow.incident_state(made.binder, incident_id))))
-    assert data["impact_totals"] == {"EUR": "10.5"}
+    # Shown in the currency's minor unit, as every door shows it; the signed figure is kept.
+    assert data["impact_totals"] == {"EUR": "10.50"}
+    assert (data["impact"][0]["amount"], data["impact"][0]["amount_recorded"]) == ("10.50", "10.5")
     assert data["phases"][0]["checklist"][0]["number"] == 1
     assert {c["key"] for c in data["clocks"]} >= {"gdpr_art33", "sec_8k"}

@@ -25,7 +25,7 @@ from decimal import Decimal
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from binder.core.formatting import count_text
+from binder.core.formatting import count_text, money_text
 from binder.core.output.pdf import esc, fmt_time
 from binder.core.output.report import sections
 from binder.core.output.report.facts import ReportFacts, utc_moment
@@ -197,7 +197,7 @@ def rates_words(f: ReportFacts, target: str) -> str:
 def total_sentence(f: ReportFacts, total: tuple[str, Decimal, list[str], bool]) -> str:
     """The total in the reporting currency in one sentence (markup)."""
     target, amount, missing, estimate = total
-    text = f"<b>Total in {esc(target)}: {esc(target)} {sections._money(amount)}</b>"
+    text = f"<b>Total in {esc(target)}: {esc(money_text(amount, target))}</b>"
     if estimate:
         text += " (includes estimates)"
     rates = rates_words(f, target)

@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from binder.core.crypto.signers import format_fingerprint
-from binder.core.formatting import count_text
+from binder.core.formatting import amount_text, count_text, money_text
 from binder.core.output import signing as pdfsign
 from binder.core.output.checkpoint_print import PrintedCheckpoint, checkpoint_flowables
 from binder.core.output.pdf import esc, fmt_time, header_cells
@@ -214,22 +214,21 @@ def costs(f: ReportFacts, width: float) -> Iterator[Flowable]:
     if not lines:
         yield P("No costs recorded yet.", "body")
         return
-    rows = [header_cells(("Category", "Basis", f"Amount ({target})"))]
+    rows = [header_cells(("Category", "Basis")) + header_cells((f"Amount ({target})",), "cellright")]
     total, any_estimate = Decimal(0), False
     for category, amount, estimate, note in lines:
         basis = "estimate" if estimate else "recorded"
         if note:
             basis += f"; {note}"
         rows.append([sections._c(category), sections._c(basis),
-                     P("—" if amount is None else sections._money(amount), "cell")])
+                     P("—" if amount is None else amount_text(amount, target), "cellright")])
         if amount is not None:
             total += amount
             any_estimate = any_estimate or estimate
     rows.append([P("<b>Total</b>", "cell"),
                  P("<i>includes estimates</i>" if any_estimate else "", "cell"),
-                 P(f"<b>{esc(target)} {sections._money(total)}</b>", "cell")])
-    yield sections._table(rows, [width - 95 * mm, 55 * mm, 40 * mm],
-                          extra=[("ALIGN", (2, 0), (2, -1), "RIGHT")])
+                 P(f"<b>{esc(money_text(total, target))}</b>", "cellright")])
+    yield sections._table(rows, [width - 99 * mm, 55 * mm, 44 * mm])
     rates = casefile.rates_words(f, target) if f.assessment is not None else ""
     if rates:
         yield P(f"Exchange rates: {esc(rates)}.", "small")

@@ -9,7 +9,6 @@ the facts), a page at a time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -25,7 +24,7 @@ from reportlab.platypus import (
 
 from binder.core import times
 from binder.core.crypto.signers import format_fingerprint
-from binder.core.formatting import count_text
+from binder.core.formatting import count_text, money_text
 from binder.core.incident import journal as jr
 from binder.core.output import signing as pdfsign
 from binder.core.output.checkpoint_print import PrintedCheckpoint, time_and_checkpoint
@@ -70,10 +69,6 @@ def _kv(rows: list[tuple[str, str]], width: float, key_w: float = 45 * mm) -> Ta
 
 def _none(text: str) -> Paragraph:
     return P(f"<i>{text}</i>", "small")
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
 
 
 _CLOCK_COLOUR = {"green": "#2f7d32", "amber": "#a15c00", "red": "#b3261e", "grey": "#616e7c"}
@@ -201,7 +196,7 @@ def verification_banner(f: ReportFacts) -> Iterator[Flowable]:
 def totals_text(state: Any) -> str:
     """Impact totals per currency as markup, e.g. ``EUR 24,900.00``."""
     totals = state.impact_totals if state is not None else {}
-    return ", ".join(f"{esc(cur)} {_money(amount)}" for cur, amount in sorted(totals.items()))
+    return ", ".join(esc(money_text(amount, cur)) for cur, amount in sorted(totals.items()))
 
 
 def timeline(f: ReportFacts, width: float, variant: str, *, heading: bool = True
@@ -371,7 +366,7 @@ def impact(f: ReportFacts, width: float, *, heading: bool = True) -> Iterator[Fl
     if s is None or not s.impact:
         yield _none("No financial impact was recorded.")
         return
-    rows = [header_cells(("When", "Category", "Note", "Amount"))]
+    rows = [header_cells(("When", "Category", "Note")) + header_cells(("Amount",), "cellright")]
     for line in s.impact:
         note = esc(line.note)
         if getattr(line, "estimate", False):
@@ -379,12 +374,13 @@ def impact(f: ReportFacts, width: float, *, heading: bool = True) -> Iterator[Fl
         if line.amount < 0:
             note = "<i>correction of an earlier line</i>" + (f"; {note}" if note else "")
         rows.append([_t(fmt_time(line.at)), _c(line.category), P(note, "cell"),
-                     P(f"{esc(line.currency)} {_money(line.amount)}", "cell")])
+                     P(esc(money_text(line.amount, line.currency)), "cellright")])
     for cur, amount in sorted(s.impact_totals.items()):
         rows.append([_c(""), P("<b>Total</b>", "cell"), _c(""),
-                     P(f"<b>{esc(cur)} {_money(amount)}</b>", "cell")])
-    yield _table(rows, [35 * mm, 44 * mm, width - 115 * mm, 36 * mm],
-                 extra=[("ALIGN", (3, 0), (3, -1), "RIGHT")])
+                     P(f"<b>{esc(money_text(amount, cur))}</b>", "cellright")])
+    # The amount column holds the largest amount the core accepts (under 10^13) without
+    # breaking the number; amounts are right-aligned so their digits line up.
+    yield _table(rows, [35 * mm, 36 * mm, width - 115 * mm, 44 * mm])
 
 
 def review(f: ReportFacts, width: float, *, title: Flowable | None = None
