@@ -39,7 +39,7 @@ def _make_file(path: Path, size: int) -> None:
 
 
 def _ours(path: Path) -> tuple[float, str]:
-    from binder.core.incident.evidence import sha256_file
+    from binder.core.incident.hashing import sha256_file
 
     start = time.perf_counter()
     digest = sha256_file(path, progress=lambda done, total: None, cancelled=lambda: False)
@@ -92,7 +92,7 @@ def measure(size: int = GIB, runs: int = RUNS, folder: str | None = None) -> dic
 def run(quick: bool = False):
     """For `python -m bench`: one Section (see bench/__init__.py) built from :func:`measure`."""
     from bench import Row, Section
-    from binder.core.incident.evidence import CHUNK
+    from binder.core.incident.hashing import CHUNK
 
     size = 256 * MIB if quick else GIB
     result = measure(size=size)
@@ -105,7 +105,7 @@ def run(quick: bool = False):
     return Section(
         title="Evidence hashing",
         rows=rows,
-        method=(f"binder.core.incident.evidence.sha256_file (hashlib, {CHUNK // MIB} MiB readinto buffer, with progress and "
+        method=(f"binder.core.incident.hashing.sha256_file (hashlib, {CHUNK // MIB} MiB readinto buffer, with progress and "
                 f"cancel hooks) against `openssl dgst -sha256` on the same file in the page cache; "
                 f"median of {RUNS} alternating runs after one warm-up each."),
         available=result["openssl_s"] is not None,

@@ -39,6 +39,7 @@ from binder.core import roster
 from binder.core.crypto import vault
 from binder.core.errors import WrongPassphrase
 from binder.core.incident import evidence as ev
+from binder.core.incident.hashing import sha256_file
 from binder.core.plan import revisions as plans
 from binder.core.plan.format import default_plan, dump_plan
 from binder.core.storage.database import open_binder
@@ -244,7 +245,7 @@ def _check_records(binder, ledger: Ledger, incident_id: int, evidence_id: int | 
         assert not lost, f"{where}: acknowledged evidence lost: {lost}"
         for eid in ledger.ids:  # the registered file (or its copy) is still the one hashed
             item = ev.get_evidence(binder, int(eid))
-            assert ev.sha256_file(item.file) == item.sha256, where
+            assert sha256_file(item.file) == item.sha256, where
     elif ledger.kind == "transfer":
         item = ev.get_evidence(binder, evidence_id)
         custody = {str(c.entry_id) for c in item.custody if c.action == "transfer"}

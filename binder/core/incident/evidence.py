@@ -9,10 +9,11 @@ hand-over or disposition is another signed entry (kind ``custody``) linked by
 ``evidence_id``, so the report, the export bundle and `verify` cover custody
 without knowing about it.
 
-Hashing streams the file through one reusable buffer (constant memory, any
-size), reports ``progress(done, total)`` and stops with :class:`Cancelled` when
-``cancelled()`` turns true. Nothing is written until the hash is complete and
-the file is known not to have changed while it was read.
+Hashing (:mod:`binder.core.incident.hashing`) streams the file through one
+reusable buffer (constant memory, any size), reports ``progress(done, total)``
+and stops with :class:`Cancelled` when ``cancelled()`` turns true. Nothing is
+written until the hash is complete and the file is known not to have changed
+while it was read.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import shutil
 import socket
 import stat
 import uuid as uuidlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,16 +37,19 @@ from binder.core.crypto.two_person import check_two_people, person_key
 from binder.core.errors import BadInput, Cancelled, IntegrityError, NotFound
 from binder.core.formatting import size_text
 from binder.core.incident import journal
+from binder.core.incident.hashing import (
+    IsCancelled,
+    Progress,
+    hash_and_copy,
+    remove_copy,
+    sha256_file,
+    stream,
+)
 from binder.core.incident.journal import NewEntry, check_text
 from binder.core.incident.record import get_incident
 from binder.core.storage.database import Binder
+from binder.core.storage.files import file_kind
 
-Progress = Callable[[int, int], None]
-IsCancelled = Callable[[], bool]
-
-#: Read size: big enough that per-call overhead vanishes next to hashing,
-#: small enough to stay cache friendly. One buffer is reused for the whole file.
-CHUNK = 4 * 1024 * 1024
 #: Suggested item types (free text is accepted too).
 EVIDENCE_TYPES = (
     "log", "database dump", "disk image", "memory image", "file copy", "network capture",
@@ -176,77 +180,6 @@ def parse_evidence_ref(value: str | int) -> int:
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
         raise BadInput(f"{value!r} is not an evidence item; use its number, e.g. 3 or E3")
     return int(text)
-
-
-# --------------------------------------------------------------------------- hashing
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    size: int
-    mtime_ns: int
-    ino: int
-    dev: int
-
-
-def _snapshot(st: os.stat_result) -> _Snapshot:
-    return _Snapshot(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
-
-
-def _stream(
-    fh, hasher, *, sink=None, base: int, total: int,
-    progress: Progress | None, cancelled: IsCancelled | None, limit: int | None = None,
-) -> int:
-    """Feed an open binary file through ``hasher`` (and ``sink``); returns bytes read.
-
-    With ``limit``, stops after that many bytes.
-    """
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
-    done = 0
-    while True:
-        if cancelled is not None and cancelled():
-            raise Cancelled("cancelled; nothing was written")
-        if limit is not None and done >= limit:
-            break
-        n = fh.readinto(view[: min(CHUNK, limit - done)] if limit is not None else buf)
-        if not n:
-            break
-        chunk = view[:n]
-        hasher.update(chunk)
-        if sink is not None:
-            sink.write(chunk)
-        done += n
-        if progress is not None:
-            progress(base + done, total)
-    return done
-
-
-def sha256_file(
-    path: str | os.PathLike[str], *, progress: Progress | None = None,
-    cancelled: IsCancelled | None = None,
-) -> str:
-    """SHA-256 of a file, streamed in constant memory (hex)."""
-    total = os.stat(path).st_size
-    with open(path, "rb", buffering=0) as fh:
-        hasher = hashlib.sha256()
-        _stream(fh, hasher, base=0, total=total, progress=progress, cancelled=cancelled)
-    return hasher.hexdigest()
-
-
-def _unchanged_or_refuse(path: Path, before: _Snapshot, fh, read: int) -> None:
-    # Size and mtime before vs after, on the open file and on the name: a log
-    # that grew, a file rewritten in place, or one swapped by rename all differ.
-    after_fd = _snapshot(os.fstat(fh.fileno()))
-    try:
-        after_name = _snapshot(os.stat(path))
-    except OSError:
-        after_name = None
-    if after_fd != before or after_name != before or read != before.size:
-        raise BadInput(
-            f"{path} changed while it was being hashed (size or modification time differ); "
-            "nothing was registered. Stop whatever writes to it, or copy it first, then try again"
-        )
 
 
 # --------------------------------------------------------------------------- checks
@@ -403,7 +336,7 @@ def register_evidence(
     partial: Path | None = None
     final: Path | None = None
     try:
-        digest, before, partial = _hash_source(real, folder, progress, cancelled)
+        digest, before, partial = hash_and_copy(real, folder, progress, cancelled)
         stored = str(real)
         copy_info = None
         if partial is not None:
@@ -466,7 +399,7 @@ def register_evidence(
     except BaseException:
         for leftover in (partial, final):
             if leftover is not None:
-                _remove_copy(leftover)
+                remove_copy(leftover)
         raise
     if final is not None:
         # The copy is the record now; make casual edits fail loudly.
@@ -535,78 +468,6 @@ def _relative_to_binder(binder: Binder, path: Path) -> str:
         return str(path.relative_to(binder.path.parent))
     except ValueError:
         return str(path)
-
-
-def _remove_copy(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o600)
-    with contextlib.suppress(FileNotFoundError, OSError):
-        os.unlink(path)
-
-
-def _hash_source(
-    real: Path, folder: Path | None, progress: Progress | None, cancelled: IsCancelled | None,
-) -> tuple[str, _Snapshot, Path | None]:
-    """Hash (and optionally copy) ``real``; returns (digest, stat before, partial copy)."""
-    try:
-        fh = open(real, "rb", buffering=0)  # noqa: SIM115 - closed below, after the checks
-    except PermissionError:
-        raise BadInput(f"{real} cannot be read (permission denied); run as a user who can read it") from None
-    except IsADirectoryError:
-        raise BadInput(f"{real} is a folder; register each file in it") from None
-    except OSError as exc:
-        raise BadInput(f"{real} cannot be opened: {exc.strerror}") from None
-    partial: Path | None = None
-    try:
-        before = _snapshot(os.fstat(fh.fileno()))
-        with contextlib.suppress(AttributeError, OSError):
-            os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-        total = before.size * (2 if folder is not None else 1)
-        hasher = hashlib.sha256()
-        if folder is None:
-            read = _read_or_refuse(real, fh, hasher, None, total, progress, cancelled)
-            _unchanged_or_refuse(real, before, fh, read)
-            return hasher.hexdigest(), before, None
-        partial = folder / f".partial-{uuidlib.uuid4().hex[:12]}"
-        try:
-            sink = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
-        except OSError as exc:
-            raise BadInput(f"cannot write into the evidence folder {folder}: {exc.strerror}") from None
-        with sink:
-            try:
-                read = _read_or_refuse(real, fh, hasher, sink, total, progress, cancelled)
-                sink.flush()
-                os.fsync(sink.fileno())
-            except OSError as exc:
-                raise BadInput(f"copying {real} into {folder} failed: {exc.strerror}; nothing was registered") from None
-        _unchanged_or_refuse(real, before, fh, read)
-        digest = hasher.hexdigest()
-        with open(partial, "rb", buffering=0) as check:
-            again = hashlib.sha256()
-            _stream(check, again, base=before.size, total=total, progress=progress, cancelled=cancelled)
-        if again.hexdigest() != digest:
-            raise BadInput(
-                f"the copy of {real} in {folder} does not match the original (disk error?); "
-                "nothing was registered"
-            )
-        return digest, before, partial
-    except BaseException:
-        if partial is not None:
-            _remove_copy(partial)
-        raise
-    finally:
-        fh.close()
-
-
-def _read_or_refuse(real, fh, hasher, sink, total, progress, cancelled) -> int:
-    try:
-        return _stream(fh, hasher, sink=sink, base=0, total=total, progress=progress, cancelled=cancelled)
-    except (Cancelled, BadInput):
-        raise
-    except OSError as exc:
-        if sink is not None and getattr(exc, "errno", None) == 28:
-            raise BadInput("the disk holding the evidence folder is full; nothing was registered") from None
-        raise BadInput(f"reading {real} failed: {exc.strerror or exc}; nothing was registered") from None
 
 
 # --------------------------------------------------------------------------- custody
@@ -1107,21 +968,6 @@ def signed_items(binder: Binder, incident_id: int | None) -> Iterator[SignedItem
         yield SignedItem(r[0], r[1], r[7], tuple(r[:7]), data, r[8], r[9], r[10])
 
 
-def _file_kind(mode: int) -> str | None:
-    """What a non-regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
-
-
 def _recorded_size(item: SignedItem) -> int | None:
     size = item.data.get("size")
     if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
@@ -1150,7 +996,7 @@ def recheck_item(
     except (OSError, ValueError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         return RecheckResult(item.id, item.incident_id, stored, "unreadable", expected, detail=detail)
-    kind = _file_kind(mode)
+    kind = file_kind(mode)
     if kind is not None:
         return RecheckResult(item.id, item.incident_id, str(file), "not_a_file", expected, detail=kind)
     limit = _recorded_size(item)
@@ -1162,15 +1008,15 @@ def recheck_item(
         return RecheckResult(item.id, item.incident_id, str(file), "unreadable", expected,
                              detail=exc.strerror or str(exc))
     try:
-        kind = _file_kind(os.fstat(fd).st_mode)
+        kind = file_kind(os.fstat(fd).st_mode)
         if kind is not None:
             return RecheckResult(item.id, item.incident_id, str(file), "not_a_file", expected,
                                  detail=kind)
         with os.fdopen(fd, "rb", buffering=0) as fh:
             fd = -1
             hasher = hashlib.sha256()
-            read = _stream(fh, hasher, base=base, total=total, progress=progress,
-                           cancelled=cancelled, limit=None if limit is None else limit + 1)
+            read = stream(fh, hasher, base=base, total=total, progress=progress,
+                          cancelled=cancelled, limit=None if limit is None else limit + 1)
     except OSError as exc:
         return RecheckResult(item.id, item.incident_id, str(file), "unreadable", expected,
                              detail=exc.strerror or str(exc))

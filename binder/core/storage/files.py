@@ -17,7 +17,7 @@ from pathlib import Path
 from binder.core.errors import BadInput
 
 
-def _kind(mode: int) -> str | None:
+def file_kind(mode: int) -> str | None:
     """What a non-regular file is, in words; None for a regular file."""
     if stat.S_ISREG(mode):
         return None
@@ -49,7 +49,7 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise BadInput(f"cannot use {target}: {exc.strerror}") from None
     if mode is not None:
-        kind = _kind(mode)
+        kind = file_kind(mode)
         if kind == "a folder":
             raise BadInput(f"{target} is a folder, not a file; give a file name inside it")
         if kind is not None:
@@ -81,7 +81,7 @@ def read_input_file(path: str | os.PathLike[str], *, what: str, limit: int) -> b
     except OSError as exc:
         raise BadInput(f"cannot read {source}: {exc.strerror}") from None
     try:
-        kind = _kind(os.fstat(fd).st_mode)
+        kind = file_kind(os.fstat(fd).st_mode)
         if kind is not None:
             raise BadInput(f"{source} is {kind}, not a {what}")
         # The file is regular: reads cannot block, so leave non-blocking mode alone.
