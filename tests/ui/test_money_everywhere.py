@@ -42,13 +42,22 @@ def test_every_door_shows_the_same_amounts(qtbot, made, incident_id, tmp_path):
     pdf.write_bytes(build_report(made.binder, incident_id).pdf)
     text = " ".join(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                                    text=True, check=True).stdout.split())
-    section = text[text.index("Financial impact When"):text.index("Post-incident review")]
+    start = text.index("7 Costs When")
+    section = text[start:text.index("8 Review and plan changes", start)]
     for _amount, currency, shown in LINES:
         assert f"{currency} {shown}" in section
     for cur, total in TOTALS.items():
         assert f"Total {cur} {total}" in section
     assert "-0.00" not in section and "EUR 0.00" not in section
-    assert "Financial impact EUR 1,234,317.77, JPY 1,235, USD 10,000,000,000,000.00" in text
+    assert "Costs EUR 1,234,317.77, JPY 1,235, USD 10,000,000,000,000.00" in text
+    assert "Total in EUR: EUR 1,234,317.77" in section
+    summary = tmp_path / "summary.pdf"
+    summary.write_bytes(build_report(made.binder, incident_id, variant="executive").pdf)
+    brief = " ".join(subprocess.run(["pdftotext", "-layout", str(summary), "-"],
+                                    capture_output=True, text=True, check=True).stdout.split())
+    costs = brief[brief.index("Costs Category"):]
+    assert "Line 1 recorded 1,234,567.90" in costs and "Line 2 recorded -0.01" in costs
+    assert "Total EUR 1,234,317.77" in costs and "-0.00" not in costs
     # The journal keeps each line exactly as it was signed.
     assert "Financial impact: Line 2 -0.005 EUR" in text
 
