@@ -252,8 +252,23 @@ DOOR_FREE = {"unlock_with_keyring", "unlock_with_passphrase", "unlock_with_recov
              "forget_on_this_computer"}
 
 
+#: Who is at the keyboard comes from session.login_name()/local_user(), never from the door.
+LOGIN_LOOKUPS = {"getuser", "getlogin"}
+LOGIN_VARIABLES = {"USER", "LOGNAME", "USERNAME"}
+#: Comparing people is the two-person rule's job (binder.core.crypto.two_person.person_key).
+IDENTITY_ATTRIBUTES = {"person", "fingerprint"}
+
+
+def _compares_people(node: ast.Compare) -> bool:
+    # ``s.display_name == s.person`` decides how to label one person: not a comparison of two.
+    attrs = {side.attr for side in (node.left, *node.comparators) if isinstance(side, ast.Attribute)}
+    return (any(isinstance(op, ast.Eq | ast.NotEq) for op in node.ops)
+            and bool(attrs & IDENTITY_ATTRIBUTES) and "display_name" not in attrs)
+
+
 def door_bypasses(source: str) -> list[str]:
-    """Calls in ``source`` that unlock, sign in or lock without the core's door verbs."""
+    """Calls in ``source`` that unlock, sign in, lock, name the person at the keyboard or
+    compare people without the core's door verbs."""
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -261,6 +276,14 @@ def door_bypasses(source: str) -> list[str]:
             if name in DOOR_FREE or (name == "open_session" and isinstance(base, ast.Name)
                                      and base.id == "signers"):
                 found.append((node.lineno, f"{name}()"))
+            elif name in LOGIN_LOOKUPS:
+                found.append((node.lineno, f"{name}() (use session.login_name)"))
+            elif (name == "get" and isinstance(base, ast.Attribute) and base.attr == "environ"
+                  and node.args and isinstance(node.args[0], ast.Constant)
+                  and node.args[0].value in LOGIN_VARIABLES):
+                found.append((node.lineno, f"${node.args[0].value} (use session.login_name)"))
+        elif isinstance(node, ast.Compare) and _compares_people(node):
+            found.append((node.lineno, "people compared in the door (use person_key)"))
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if (isinstance(target, ast.Attribute) and target.attr == "data_key"
@@ -279,6 +302,12 @@ def test_the_doors_unlock_sign_in_and_lock_only_through_the_core_verbs():
 
 def test_the_door_check_sees_each_bypass():
     source = ("vault.unlock_with_passphrase(b, p)\nsigners.open_session(b, who, p)\n"
-              "b.data_key = None\nself.picker.open_session(message)\nworker.data_key = b.data_key\n")
-    assert door_bypasses(source) == ["line 1: unlock_with_passphrase()", "line 2: open_session()",
-                                     "line 3: data_key = None"]
+              "b.data_key = None\nself.picker.open_session(message)\nworker.data_key = b.data_key\n"
+              "who = getpass.getuser()\nwho = os.environ.get('USER', '')\n"
+              "same = author.person == witness.person\nsame = a.signer.fingerprint != fp\n"
+              "same = person_key(a) == person_key(b)\n")
+    assert door_bypasses(source) == [
+        "line 1: unlock_with_passphrase()", "line 2: open_session()", "line 3: data_key = None",
+        "line 6: getuser() (use session.login_name)", "line 7: $USER (use session.login_name)",
+        "line 8: people compared in the door (use person_key)",
+        "line 9: people compared in the door (use person_key)"]

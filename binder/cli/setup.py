@@ -90,7 +90,7 @@ def plan_import(binder_path: Path | None, file: Path, plan_name: str | None, not
     plan_obj = load_plan_file(file)
     with open_path(binder_path) as binder:
         rev_id = plans.save_revision(
-            binder, plan_obj, author=os.environ.get("USER", "") or "cli", note=note, plan_name=plan_name
+            binder, plan_obj, author=session.local_user(), note=note, plan_name=plan_name
         )
     emit_id(rev_id)
 

@@ -31,12 +31,17 @@ BY_KEYRING, BY_PASSPHRASE, BY_RECOVERY_CODE = "keyring", "passphrase", "recovery
 Secret = str | Callable[[], str]
 
 
+def login_name() -> str:
+    """The computer account's login name, or "" when there is none (some containers)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - getpass raises whatever the password database does
+        return ""
+
+
 def local_user() -> str:
     """The computer account's name, for access records made before anyone signs in."""
-    try:
-        return getpass.getuser() or "unknown"
-    except Exception:  # noqa: BLE001 - no login name (containers): still record something
-        return "unknown"
+    return login_name() or "unknown"
 
 
 def record_access(binder: Binder, kind: str, who: str, detail: str = "") -> None:

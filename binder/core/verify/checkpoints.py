@@ -24,6 +24,7 @@ from binder.core.checkpoint.log import Log, read_log
 from binder.core.checkpoint.note import MAX_NOTE_BYTES, ORIGIN_PREFIX, Checkpoint, parse_note
 from binder.core.checkpoint.store import StoredCheckpoint, list_checkpoints
 from binder.core.crypto import signers
+from binder.core.crypto.two_person import person_key
 from binder.core.errors import BadInput
 from binder.core.storage.database import Binder
 from binder.core.storage.files import read_input_file
@@ -162,7 +163,7 @@ def _check_signatures(
     if [p.casefold() for p in people] != [p.casefold() for p in expected]:
         report.add(None, None, "checkpoint_changed",
                    f"{label}: maker or witness differs from who signed it")
-    if len({p.casefold() for p in people}) != len(people):
+    if len({person_key(p) for p in people}) != len(people):
         report.add(None, None, "checkpoint_self_witness",
                    f"{label}: signed twice by the same person (no second person)")
 

@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from binder.core.crypto import signers
+from binder.core.crypto.two_person import person_key
 from binder.core.incident.journal import genesis_hash
 from binder.core.incident.record import incident_rows
 from binder.core.storage.database import Binder
@@ -540,7 +541,7 @@ def _verify_cosigns(
             report.add(iid, seq, "cosign_mismatch", f"{label}: co-signs different content than this entry")
         if doc.get("witness") != witness or doc.get("cert") != fp or doc.get("signed_at") != signed_at:
             report.add(iid, seq, "cosign_changed", f"{label}: witness record changed after signing")
-        if str(doc.get("witness", "")).casefold() == authors.get(entry_id, "").casefold():
+        if person_key(str(doc.get("witness", ""))) == person_key(authors.get(entry_id, "")):
             report.add(iid, seq, "cosign_self", f"{label}: the author cannot witness their own entry")
         _check_signature(report, certs, iid, seq, doc.get("cert"), doc.get("witness"),
                          signed, signature, "witness", label)

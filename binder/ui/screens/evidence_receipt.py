@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from binder.core.crypto import session, signers
 from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.two_person import person_key
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.incident.evidence import CustodyEvent, EvidenceItem
 from binder.core.storage.database import Binder
@@ -102,7 +103,7 @@ class ReceiptDialog(QDialog):
 
     def _signer_changed(self) -> None:
         person = self.signer.currentData()
-        signed_in = self.author is not None and self.author.person == person
+        signed_in = self.author is not None and person_key(self.author) == person_key(person)
         self.passphrase.setEnabled(not signed_in)
         self.passphrase.setPlaceholderText("already signed in" if signed_in
                                            else "The person who signs types their own")
@@ -126,7 +127,7 @@ class ReceiptDialog(QDialog):
         if not person:
             show_message(self.message, "Nobody is enrolled to sign; enroll the receiver first.")
             return False
-        if self.author is not None and self.author.person == person:
+        if self.author is not None and person_key(self.author) == person_key(person):
             self.session = self.author
         else:
             try:

@@ -131,7 +131,8 @@ class CosignDialog(SignInDialog):
     def try_sign_in(self) -> bool:
         """Use the kept witness session when it is theirs and no passphrase was typed."""
         person = self.person.currentData()
-        if self.kept is not None and person == self.kept.person and not self.passphrase.text():
+        if (self.kept is not None and person_key(person) == person_key(self.kept)
+                and not self.passphrase.text()):
             self.session = self.kept
             self.accept()
             return True

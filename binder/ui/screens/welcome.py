@@ -6,7 +6,6 @@ what was typed, and shows the flow's refusals inline.
 
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from binder.core.crypto import session
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
 from binder.core.errors import BinderError
 from binder.services.setup_flow import (
@@ -483,10 +483,7 @@ class WelcomeWizard(QWidget):
             "own passphrase (not the binder's). Its fingerprint can be compared aloud later.",
         )
         form = QFormLayout()
-        try:
-            user = getpass.getuser()
-        except Exception:  # noqa: BLE001
-            user = ""
+        user = session.login_name()  # the computer account suggests a login; the lead may change it
         self.person_field = QLineEdit(os.environ.get("BINDER_LEAD", user))
         self.person_field.setAccessibleName("Your short name (used to sign)")
         self.display_field = QLineEdit()
