@@ -265,7 +265,7 @@ class SetupFlow:
         kwargs = {}
         if rev is not None:
             plan = rev.plan
-            scenarios = getattr(plan, "scenarios", ())
+            scenarios = plan.scenarios
             if scenarios:
                 title, type_ = f"Drill: {scenarios[0].title}", scenarios[0].incident_type
             kwargs = {"severities": tuple(plan.severities),

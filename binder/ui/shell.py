@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
             self._set_content(NAV_INCIDENTS, self.incidents_screen)
         else:
             self.incidents_screen.refresh()
-        if self.roster_screen is not None and hasattr(self.roster_screen, "refresh"):
+        if self.roster_screen is not None and hasattr(self.roster_screen, "refresh"):  # or its Placeholder
             self.roster_screen.refresh()
         self.pages.setCurrentIndex(PAGE_SHELL)
         self.menuBar().setEnabled(True)
@@ -368,19 +368,15 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _make_roster(self) -> QWidget:
-        from binder.ui.screens.workspace import Placeholder, load_class
+        from binder.ui.screens.roster import RosterScreen
+        from binder.ui.screens.workspace import Placeholder
 
-        cls = load_class("roster", "RosterScreen")
-        if cls is None:
-            return Placeholder("Roster", "The roster is not part of this build yet.")
         try:
-            widget = cls(self.binder, self)
+            widget = RosterScreen(self.binder, self)
         except Exception as exc:  # noqa: BLE001 - keep the rest of the app usable
             log.warning("roster failed: %s", exc)
             return Placeholder("Roster", f"The roster could not open: {exc}")
-        signal = getattr(widget, "unlock_requested", None)
-        if signal is not None:
-            signal.connect(self.lock_now)
+        widget.unlock_requested.connect(self.lock_now)
         return widget
 
     def open_incident(self, incident_id: int) -> None:

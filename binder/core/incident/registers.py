@@ -248,7 +248,7 @@ def owner_label(binder: Binder, task: Item) -> str:
     contact = task.get("owner_contact")
     if not contact:
         return ""
-    if getattr(binder, "unlocked", False):
+    if binder.unlocked:
         from binder.core import roster
 
         try:
@@ -392,14 +392,14 @@ def resolve_owner(binder: Binder, owner: str | None) -> tuple[str, str]:
             return "", roster.resolve_contact_id(binder, text)
         except BadInput:
             pass
-    if getattr(binder, "unlocked", False):
+    if binder.unlocked:
         matches = [c for c in roster.list_contacts(binder) if c.name.casefold() == text.casefold()]
         if len(matches) == 1:
             return "", matches[0].id
         if len(matches) > 1:
             raise BadInput(f"several roster contacts are called {text!r}; give the contact id")
     known = ", ".join(s.person for s in signers.list_signers(binder)) or "nobody yet"
-    hint = "" if getattr(binder, "unlocked", False) else \
+    hint = "" if binder.unlocked else \
         " (unlock the binder to name a roster contact)"
     raise NotFound(f"{text!r} is neither an enrolled signer ({known}) nor a roster contact{hint}")
 

@@ -311,10 +311,8 @@ def _call_sheet(groups: list | None, plan: Any, width: float, st: dict) -> tuple
 def _roster_groups(binder: Binder, plan: Any) -> list | None:
     if not binder.unlocked:
         return None
-    try:
-        from binder.core import roster
-    except ImportError:
-        return None
+    from binder.core import roster
+
     groups = roster.call_sheet(binder, plan)
     return groups if any(g.contacts for g in groups) else None
 

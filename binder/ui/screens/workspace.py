@@ -69,23 +69,15 @@ REGISTER_SHORTCUTS = (("TimelinePane", "incident.timeline"),
                       ("TasksPane", "incident.task"))
 
 
-def load_class(module: str, name: str):
-    """A widget class from ``binder.ui.<module>``, or None while it is not part of this build."""
-    try:
-        mod = importlib.import_module(f"binder.ui.screens.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"binder.ui.screens.{module}":
-            return None
-        log.warning("pane %s.%s cannot be loaded: %s", module, name, exc)
-        return None
-    except Exception as exc:  # noqa: BLE001 - one broken pane must not take the app down
-        log.warning("pane %s.%s cannot be loaded: %s", module, name, exc)
-        return None
-    return getattr(mod, name, None)
+def load_class(module: str, name: str) -> type[QWidget]:
+    """A pane's widget class from ``binder.ui.screens.<module>``, imported on first use so the
+    window opens fast. Every pane is part of the app: a missing module or class is a bug and
+    raises here (tests/test_imports.py loads every one)."""
+    return getattr(importlib.import_module(f"binder.ui.screens.{module}"), name)
 
 
 class Placeholder(QWidget):
-    """Stands in for a pane until it is built (or when it is not in this build)."""
+    """Stands in for a pane until it is built on first view (or when it failed to open)."""
 
     def __init__(self, title: str, text: str = ""):
         super().__init__()
@@ -291,10 +283,8 @@ class IncidentWorkspace(QWidget):
         return key, name
 
     def _read_deadline(self):
-        try:
-            from binder.core.incident import clocks
-        except ImportError:
-            return None
+        from binder.core.incident import clocks
+
         try:
             return clocks.nearest(clocks.incident_clocks(self.binder, self.incident_id, plan=self.plan))
         except Exception as exc:  # noqa: BLE001 - the header must not fail over a clock
@@ -327,15 +317,11 @@ class IncidentWorkspace(QWidget):
         if index not in self.panes:
             title, module, cls_name = PANES[index]
             cls = load_class(module, cls_name)
-            if cls is None:
-                widget: QWidget = Placeholder(title.replace("&&", "&"),
-                                              f"{title.replace('&&', '&')} is not part of this build yet.")
-            else:
-                try:
-                    widget = cls(self.binder, self.incident_id, self.signer_provider, self)
-                except Exception as exc:  # noqa: BLE001 - show the failure in place, keep working
-                    log.warning("pane %s failed: %s", cls_name, exc)
-                    widget = Placeholder(title.replace("&&", "&"), f"This pane could not open: {exc}")
+            try:
+                widget: QWidget = cls(self.binder, self.incident_id, self.signer_provider, self)
+            except Exception as exc:  # noqa: BLE001 - show the failure in place, keep working
+                log.warning("pane %s failed: %s", cls_name, exc)
+                widget = Placeholder(title.replace("&&", "&"), f"This pane could not open: {exc}")
             self._install(index, widget)
         return self.panes[index]
 
