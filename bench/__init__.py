@@ -118,11 +118,6 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[rank - 1]
 
 
-def repeat(fn: Callable[[], object], times: int) -> float:
-    """Median seconds of ``times`` calls of ``fn``."""
-    return median([timed(fn) for _ in range(times)])
-
-
 def scratch_root() -> str | None:
     """Where benchmark files go: ``$BENCH_TMPDIR``, else the system temp folder.
 

@@ -123,8 +123,3 @@ def read_log(binder: Binder, *, with_problems: bool = True) -> Log:
             )
         ]
     return log
-
-
-def log_size(binder: Binder) -> int:
-    """How many records the log holds (without reading them)."""
-    return binder.conn.execute("SELECT count(*) FROM log_leaf").fetchone()[0]

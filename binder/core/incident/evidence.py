@@ -473,16 +473,6 @@ def _relative_to_binder(binder: Binder, path: Path) -> str:
 # --------------------------------------------------------------------------- custody
 
 
-def _item_row(binder: Binder, evidence_id: int) -> tuple[int, int, int, str, int, str, str]:
-    row = binder.conn.execute(
-        "SELECT id, incident_id, entry_id, sha256, size, path, description FROM evidence WHERE id = ?",
-        (evidence_id,),
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"there is no evidence item {label(evidence_id)}; see `binder evidence list`")
-    return row
-
-
 def _rehash_at_handover(
     binder: Binder, evidence_id: int, progress: Progress | None, cancelled: IsCancelled | None,
 ) -> dict[str, Any]:

@@ -8,8 +8,6 @@ another try; a lost passphrase is replaced through the recovery code.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -366,8 +364,3 @@ class SignInDialog(QDialog):
         self.passphrase.clear()
         self.accept()
         return True
-
-
-def binder_name(path: Path) -> str:
-    """A short display name for a binder path."""
-    return path.stem
