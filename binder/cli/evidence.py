@@ -21,6 +21,7 @@ from binder.cli.common import (
 from binder.cli.root import cli
 from binder.core.formatting import size_text
 from binder.core.incident import evidence as ev
+from binder.core.incident import recheck
 from binder.core.incident.journal import check_text
 from binder.core.incident.record import get_incident
 
@@ -286,7 +287,7 @@ def evidence_recheck(binder_path, incident_ref, as_json) -> None:
         iid = get_incident(binder, incident_ref).id if incident_ref else None
         bar = _StderrBar("re-checking evidence")
         try:
-            results = ev.recheck(binder, iid, progress=bar)
+            results = recheck.recheck(binder, iid, progress=bar)
         finally:
             bar.close()
     if as_json:

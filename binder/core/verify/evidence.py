@@ -7,7 +7,8 @@ stays, or a file changed on disk are each named here.
 
 from __future__ import annotations
 
-from binder.core.incident.evidence import SignedItem, label, recheck_item, signed_items
+from binder.core.incident.evidence import label
+from binder.core.incident.recheck import SignedItem, recheck_item, signed_items
 from binder.core.storage.database import Binder
 from binder.core.verify.findings import VerifyReport
 

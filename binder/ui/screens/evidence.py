@@ -38,7 +38,9 @@ from PySide6.QtWidgets import (
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError, Cancelled
 from binder.core.incident import evidence as ev
-from binder.core.incident.evidence import EvidenceItem, RecheckResult
+from binder.core.incident import recheck
+from binder.core.incident.evidence import EvidenceItem
+from binder.core.incident.recheck import RecheckResult
 from binder.core.storage.database import Binder, open_binder
 from binder.ui import dialogs
 from binder.ui.forms.digest import DigestField
@@ -462,7 +464,7 @@ class EvidencePane(QWidget):
 
         def work(progress, cancelled) -> list[RecheckResult]:
             with open_binder(path_of_binder) as b:
-                return ev.recheck(b, incident_id, progress=progress, cancelled=cancelled)
+                return recheck.recheck(b, incident_id, progress=progress, cancelled=cancelled)
 
         self._run(work, "Re-checking evidence files…", self._rechecked, "Re-check stopped")
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from binder.core.formatting import size_text
-from binder.core.incident.evidence import CustodyEvent, EvidenceItem, RecheckResult
+from binder.core.incident.evidence import CustodyEvent, EvidenceItem
+from binder.core.incident.recheck import RecheckResult
 from binder.ui.style import CHIP_COLOURS
 
 STATUS_COLOURS = {"ok": "green", "changed": "red", "missing": "amber", "unreadable": "amber"}

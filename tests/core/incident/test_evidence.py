@@ -15,6 +15,7 @@ import pytest
 
 from binder.core.errors import BadInput, Cancelled, IntegrityError, NotFound
 from binder.core.incident import evidence as ev
+from binder.core.incident import recheck
 from binder.core.incident.journal import cosigns_for, get_entry
 from binder.core.incident.record import open_incident
 from binder.core.verify.checks import verify_binder
@@ -392,12 +393,12 @@ def test_recheck_reports_ok_changed_missing(made, incident_id, tmp_path):
         fh.write(b"X")
     c.unlink()
     seen = []
-    results = ev.recheck(made.binder, incident_id, progress=lambda d, t: seen.append((d, t)))
+    results = recheck.recheck(made.binder, incident_id, progress=lambda d, t: seen.append((d, t)))
     assert [(r.evidence_id, r.status) for r in results] == [
         (ids[0], "ok"), (ids[1], "changed"), (ids[2], "missing")]
     assert seen[-1] == (5 * MiB, 5 * MiB)
     with pytest.raises(Cancelled):
-        ev.recheck(made.binder, progress=lambda d, t: None, cancelled=lambda: True)
+        recheck.recheck(made.binder, progress=lambda d, t: None, cancelled=lambda: True)
 
 
 def test_verify_names_a_tampered_register_row(made, incident_id, log_file):
