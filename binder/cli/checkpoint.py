@@ -18,7 +18,7 @@ from binder.cli.common import (
 from binder.cli.root import cli
 from binder.core.checkpoint.store import OCCASIONS, list_checkpoints, make_checkpoint
 from binder.core.errors import BadInput
-from binder.core.storage.database import atomic_write_bytes
+from binder.core.storage.files import atomic_write_bytes
 
 
 @cli.command("checkpoint")

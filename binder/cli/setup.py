@@ -25,7 +25,8 @@ from binder.core.errors import BadInput
 from binder.core.plan import revisions as plans
 from binder.core.plan.files import load_plan_file
 from binder.core.plan.format import default_plan, dump_plan
-from binder.core.storage.database import atomic_write_bytes, create_binder
+from binder.core.storage.database import create_binder
+from binder.core.storage.files import atomic_write_bytes
 
 
 @cli.command()

@@ -24,7 +24,8 @@ from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry
 from binder.core.plan import revisions as plan
 from binder.core.storage.backup import backup_binder
-from binder.core.storage.database import atomic_write_bytes, open_binder
+from binder.core.storage.database import open_binder
+from binder.core.storage.files import atomic_write_bytes
 from binder.core.verify.checks import verify_binder
 from tests.helpers import LEAD, PASSPHRASE, WITNESS, make_binder, signer_env
 

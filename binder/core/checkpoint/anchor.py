@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 from binder.core.checkpoint.store import StoredCheckpoint, list_checkpoints
 from binder.core.errors import BadInput
-from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
+from binder.core.storage.database import Binder, utc_now
+from binder.core.storage.files import atomic_write_bytes
 
 TSA_SETTING = "anchor.tsa_urls"
 MAX_TSAS = 8

@@ -26,7 +26,8 @@ from binder.core.checkpoint.log import read_log
 from binder.core.checkpoint.store import StoredCheckpoint, covering_checkpoint, get_checkpoint
 from binder.core.crypto import signers
 from binder.core.errors import BadInput, IntegrityError, NotFound
-from binder.core.storage.database import Binder, atomic_write_bytes
+from binder.core.storage.database import Binder
+from binder.core.storage.files import atomic_write_bytes
 
 FORMAT = "incident-binder-proof"
 VERSION = 1

@@ -20,7 +20,8 @@ from binder.core.crypto import signers
 from binder.core.errors import NotFound
 from binder.core.incident.journal import genesis_hash
 from binder.core.incident.record import get_incident
-from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
+from binder.core.storage.database import Binder, utc_now
+from binder.core.storage.files import atomic_write_bytes
 
 FORMAT = "incident-binder-bundle"
 VERSION = 1

@@ -32,8 +32,8 @@ from binder.core.incident import journal
 from binder.core.incident import registers as reg
 from binder.core.incident.indicators import IOC_TYPES
 from binder.core.incident.record import Incident, get_incident
-from binder.core.storage.database import Binder, atomic_write_bytes
-from binder.core.storage.files import check_output_path
+from binder.core.storage.database import Binder
+from binder.core.storage.files import atomic_write_bytes, check_output_path
 
 FORMATS = ("bundle", "csv", "timesketch", "stix", "iris")
 CSV_REGISTERS = ("timeline", "ioc", "asset", "task", "journal")

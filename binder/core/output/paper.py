@@ -43,8 +43,8 @@ from binder.core.output.pdf import (
     styles,
 )
 from binder.core.plan import revisions as plans
-from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
-from binder.core.storage.files import check_output_path
+from binder.core.storage.database import Binder, utc_now
+from binder.core.storage.files import atomic_write_bytes, check_output_path
 
 #: RACI responsibility -> (letter, background, text colour); None prints blank.
 RACI_COLOURS: dict[str, tuple[str, colors.Color, colors.Color]] = {

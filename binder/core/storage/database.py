@@ -30,7 +30,6 @@ from binder.core.errors import (
     StorageFull,
     UnsupportedFormat,
 )
-from binder.core.storage.files import check_output_path
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -724,39 +723,3 @@ def create_binder(
                 os.unlink(f"{path}{suffix}")
         raise
     return binder
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True,
-                       mode: int | None = 0o600) -> None:
-    """Write a file so that it is either wholly there or not at all.
-
-    Temp file in the same folder, fsync, rename, fsync the folder. The file has
-    ``mode`` from its first byte on: owner-only by default, because reports,
-    bundles, exports and the paper binder hold journal content or roster values
-    (``None`` leaves it to the umask).
-    """
-    path = check_output_path(path)
-    if not overwrite and path.exists():
-        raise AlreadyExists(f"{path} already exists; refusing to overwrite it")
-    tmp = path.with_name(f".{path.name}.{uuidlib.uuid4().hex[:8]}.tmp")
-    try:
-        opener = None if mode is None else (lambda p, flags: os.open(p, flags, mode))
-        with open(tmp, "wb", opener=opener) as fh:
-            if mode is not None:
-                os.fchmod(fh.fileno(), mode)  # the umask may have taken bits away, or left some
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if exc.errno == 28:
-            raise StorageFull(f"the disk is full; {path} was not written") from None
-        raise ReadOnlyBinder(f"cannot write {path}: {exc.strerror}") from None
-    with contextlib.suppress(OSError):
-        dirfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dirfd)
-        finally:
-            os.close(dirfd)

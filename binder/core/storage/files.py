@@ -1,20 +1,24 @@
-"""The user's own files: where an output may be written, and reading an input safely.
+"""The user's own files: where an output may be written, writing it whole, and reading an
+input safely.
 
 Every `-o FILE`, save dialog and export goes through :func:`check_output_path`
-before anything is built, so a folder, a missing folder, a device such as
-``/dev/null``, a named pipe or a socket is refused with one clear line instead
-of being replaced by a rename or written into. Inputs (plan files, imports) go
+before anything is built (and :func:`atomic_write_bytes` checks again), so a
+folder, a missing folder, a device such as ``/dev/null``, a named pipe or a
+socket is refused with one clear line instead of being replaced by a rename or
+written into; the file is then written whole or not at all. Inputs (plan files, imports) go
 through :func:`read_input_file`, which reads only regular files and never more
 than a stated size, so ``/dev/zero`` or a FIFO cannot hang or exhaust memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import uuid as uuidlib
 from pathlib import Path
 
-from binder.core.errors import BadInput
+from binder.core.errors import AlreadyExists, BadInput, ReadOnlyBinder, StorageFull
 
 
 def file_kind(mode: int) -> str | None:
@@ -105,3 +109,39 @@ def read_input_file(path: str | os.PathLike[str], *, what: str, limit: int) -> b
 
 def _size(count: int) -> str:
     return f"{count // (1 << 20)} MiB" if count >= 1 << 20 else f"{count // 1024} KiB"
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True,
+                       mode: int | None = 0o600) -> None:
+    """Write a file so that it is either wholly there or not at all.
+
+    Temp file in the same folder, fsync, rename, fsync the folder. The file has
+    ``mode`` from its first byte on: owner-only by default, because reports,
+    bundles, exports and the paper binder hold journal content or roster values
+    (``None`` leaves it to the umask).
+    """
+    path = check_output_path(path)
+    if not overwrite and path.exists():
+        raise AlreadyExists(f"{path} already exists; refusing to overwrite it")
+    tmp = path.with_name(f".{path.name}.{uuidlib.uuid4().hex[:8]}.tmp")
+    try:
+        opener = None if mode is None else (lambda p, flags: os.open(p, flags, mode))
+        with open(tmp, "wb", opener=opener) as fh:
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)  # the umask may have taken bits away, or left some
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if exc.errno == 28:
+            raise StorageFull(f"the disk is full; {path} was not written") from None
+        raise ReadOnlyBinder(f"cannot write {path}: {exc.strerror}") from None
+    with contextlib.suppress(OSError):
+        dirfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)

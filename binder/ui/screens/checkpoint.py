@@ -25,7 +25,8 @@ from binder.core.checkpoint.anchor import checkpoint_status
 from binder.core.checkpoint.store import OCCASIONS, StoredCheckpoint, make_checkpoint
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
-from binder.core.storage.database import Binder, atomic_write_bytes
+from binder.core.storage.database import Binder
+from binder.core.storage.files import atomic_write_bytes
 from binder.ui import dialogs
 from binder.ui.forms.signed import SignedDialog
 from binder.ui.style import heading, muted

@@ -37,8 +37,8 @@ from binder.core.formatting import count_text
 from binder.core.plan import revisions as plans
 from binder.core.plan.files import load_plan_file
 from binder.core.plan.format import RESPONSIBILITIES, Plan, dump_plan
-from binder.core.storage.database import Binder, atomic_write_bytes
-from binder.core.storage.files import check_output_path
+from binder.core.storage.database import Binder
+from binder.core.storage.files import atomic_write_bytes, check_output_path
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.changes import listen

@@ -19,7 +19,6 @@ from binder.core.checkpoint.store import make_checkpoint
 from binder.core.crypto import session, signers, vault
 from binder.core.errors import (
     AlreadyExists,
-    BadInput,
     NotABinder,
     UnsupportedFormat,
 )
@@ -439,17 +438,3 @@ def test_second_writer_is_told_in_use_and_nothing_breaks(made, incident_id, run_
                                "--binder", str(made.path), env=signer_env())
     assert again.code == 0, again.err
     assert journal.count_entries(made.binder, incident_id) == before + 1
-
-
-def test_atomic_write_bytes_replaces_whole_file(tmp_path):
-    target = tmp_path / "out.json"
-    storage.atomic_write_bytes(target, b"first")
-    storage.atomic_write_bytes(target, b"second")
-    assert target.read_bytes() == b"second"
-    assert listing(tmp_path) == {"out.json"}  # no temporary file left behind
-    with pytest.raises(AlreadyExists):
-        storage.atomic_write_bytes(target, b"third", overwrite=False)
-    with pytest.raises(BadInput, match="does not exist"):
-        storage.atomic_write_bytes(tmp_path / "missing" / "x", b"x")
-    with pytest.raises(BadInput, match="is a folder"):
-        storage.atomic_write_bytes(tmp_path, b"onto a folder")

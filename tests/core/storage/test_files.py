@@ -9,9 +9,8 @@ import threading
 
 import pytest
 
-from binder.core.errors import BadInput
-from binder.core.storage.database import atomic_write_bytes
-from binder.core.storage.files import check_output_path, read_input_file
+from binder.core.errors import AlreadyExists, BadInput
+from binder.core.storage.files import atomic_write_bytes, check_output_path, read_input_file
 
 
 @pytest.fixture
@@ -103,3 +102,17 @@ def test_inputs_that_are_not_files_are_refused_at_once(tmp_path, fifo, case, exp
     reader.join(timeout=30)
     assert not reader.is_alive(), "reading blocked (a FIFO with no writer must be refused)"
     assert isinstance(outcome[0], BadInput) and re.search(expected, str(outcome[0]))
+
+
+def test_atomic_write_bytes_replaces_whole_file(tmp_path):
+    target = tmp_path / "out.json"
+    atomic_write_bytes(target, b"first")
+    atomic_write_bytes(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert {p.name for p in tmp_path.iterdir()} == {"out.json"}  # no temporary file left
+    with pytest.raises(AlreadyExists):
+        atomic_write_bytes(target, b"third", overwrite=False)
+    with pytest.raises(BadInput, match="does not exist"):
+        atomic_write_bytes(tmp_path / "missing" / "x", b"x")
+    with pytest.raises(BadInput, match="is a folder"):
+        atomic_write_bytes(tmp_path, b"onto a folder")

@@ -35,8 +35,8 @@ from binder.core.output.pdf import MARGIN, PAGE, PageDecor, checker, fmt_time, r
 from binder.core.output.report import casefile, custody, executive, sections
 from binder.core.output.report.facts import Progress, ReportFacts, gather_facts, snapshot
 from binder.core.output.report.sections import BUNDLE_NAME
-from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
-from binder.core.storage.files import check_output_path
+from binder.core.storage.database import Binder, utc_now
+from binder.core.storage.files import atomic_write_bytes, check_output_path
 
 VARIANTS = ("full", "executive")
 
