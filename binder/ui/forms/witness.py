@@ -14,8 +14,9 @@ from binder.core.crypto.two_person import person_key
 from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.storage.database import Binder
 from binder.services.session import DOOR
-from binder.ui.forms.feedback import busy_cursor, show_message
+from binder.ui.forms.feedback import show_message
 from binder.ui.forms.fields import password_field
+from binder.ui.tasks import wait_for
 
 
 class WitnessPicker(QGroupBox):
@@ -69,9 +70,13 @@ class WitnessPicker(QGroupBox):
         try:
             # The rule before the passphrase: naming the author is not a wrong passphrase.
             session.two_people(self.binder, self.author.person, person)
-            with busy_cursor():
-                witness = session.sign_in(self.binder, person, self.passphrase.text(), door=DOOR,
-                                          meaning=session.WITNESS)
+            passphrase = self.passphrase.text()
+            # A second or more (Argon2id): off the window's thread, the form busy meanwhile.
+            witness = wait_for(
+                self, lambda: session.sign_in(self.binder, person, passphrase, door=DOOR,
+                                              meaning=session.WITNESS),
+                label=f"Opening {person}'s signing key…", status=message,
+                busy=(self.combo, self.passphrase))
         except WrongPassphrase:
             show_message(message, f"That is not {person}'s passphrase; nothing was signed. "
                                   "Try again.")
