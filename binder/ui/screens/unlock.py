@@ -189,8 +189,11 @@ class UnlockPage(QWidget):
             show_message(self.message, "Type the binder passphrase, then press Enter.")
             return False
         try:
-            with busy_cursor():
-                session.unlock_binder(self.binder, door=DOOR, passphrase=text, use_keyring=False)
+            # Deriving the key takes a second or more: the page says so and stays painted.
+            wait_for(self, lambda: session.unlock_binder(self.binder, door=DOOR, passphrase=text,
+                                                         use_keyring=False),
+                     label="Unlocking the binder…", status=self.message,
+                     busy=(self.passphrase, self.unlock_button))
         except WrongPassphrase:
             self.attempts += 1
             hint = " Check Caps Lock and the keyboard layout." if self.attempts >= 2 else ""
