@@ -23,6 +23,25 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
+def _visible_texts(window) -> list[str]:
+    """Every label and status-bar text on view in the window."""
+    from PySide6.QtWidgets import QLabel
+
+    return [w.text() for w in window.findChildren(QLabel) if w.isVisible() and w.text()]
+
+
+def _no_stale_claims(window, binder, incident_id, *, signed_in: str | None) -> None:
+    """What every visible label says about the present agrees with the binder."""
+    head = journal_head(binder, incident_id)
+    for text in _visible_texts(window):
+        if text.startswith("Added #"):
+            assert head is not None and text.startswith(f"Added #{head.seq} "), text
+        if signed_in is not None:
+            assert "Nobody signed in" not in text, text
+        else:
+            assert not text.startswith("Signed in:"), text
+
+
 def _count(binder, incident_id) -> int:
     return binder.conn.execute("SELECT count(*) FROM entry WHERE incident_id = ?",
                                (incident_id,)).fetchone()[0]
@@ -43,6 +62,7 @@ def test_after_each_signed_action_the_labels_state_the_present(
     assert ws.quick.draft_status.text() == f"Added #{head.seq} as {LEAD}"
     total = _count(made.binder, incident_id)
     assert journal.count.text() == f"{total:,} entr{'y' if total == 1 else 'ies'}"
+    _no_stale_claims(window, made.binder, incident_id, signed_in=LEAD)
 
     # 2. An entry written by another program: the next look (the window's 5-s tick) shows it,
     # and "Added #N" no longer claims to be the newest.
@@ -52,6 +72,7 @@ def test_after_each_signed_action_the_labels_state_the_present(
     total = _count(made.binder, incident_id)
     assert journal.count.text() == f"{total:,} entries"
     assert not ws.quick.draft_status.text().startswith("Added #")
+    _no_stale_claims(window, made.binder, incident_id, signed_in=LEAD)
 
     # 3. A co-signature: the entry's badge and the status bar say who witnessed.
     first = head.seq
@@ -71,6 +92,7 @@ def test_after_each_signed_action_the_labels_state_the_present(
     qtbot.waitUntil(lambda: f"co-signed: {WITNESS}" in str(
         journal.model.data(journal.model.index(row, JournalModel.BADGES))), timeout=5_000)
     assert f"witness {WITNESS}" in window.signer_label.text()
+    _no_stale_claims(window, made.binder, incident_id, signed_in=LEAD)
 
     # 4. The report, signed by the lead then the witness: its file line follows each signature.
     ws.show_pane(pane_index("ReportScreen"))
@@ -92,12 +114,15 @@ def test_after_each_signed_action_the_labels_state_the_present(
     assert "unsigned" not in report.file_label.text()
     assert "Witness: signed ✓" in report.signature_state.text()
     qtbot.waitUntil(lambda: report.page_task is None, timeout=20_000)
+    assert not [t for t in _visible_texts(window) if "unsigned" in t]
+    _no_stale_claims(window, made.binder, incident_id, signed_in=LEAD)
 
     # 5. Signing out: the status bar says nobody, and signing out is no longer offered.
     window.sign_out()
     assert window.signer_label.text() == "Nobody signed in"
     assert not window.sign_out_button.isVisible()
     assert not window.act_sign_out.isEnabled()
+    _no_stale_claims(window, made.binder, incident_id, signed_in=None)
 
 
 def test_amounts_are_read_in_the_users_locale():
