@@ -125,6 +125,10 @@ def _clean_text(value: str, field: str, *, multiline: bool = False) -> str:
     for ch in value:
         if ch in allowed:
             continue
+        if unicodedata.category(ch) == "Cs":
+            # Not text at all (only a broken decoder makes one); it could not be encrypted.
+            raise BadInput(f"the {LABELS[field]} contains an unpaired surrogate "
+                           f"(U+{ord(ch):04X}), which is not valid text; type it again")
         if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             raise BadInput(
                 f"the {LABELS[field]} contains a control character (U+{ord(ch):04X}); remove it"

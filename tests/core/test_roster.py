@@ -59,6 +59,7 @@ def test_external_defaults_from_the_plan_role_and_can_be_overridden(made):
         ({"name": "Dana\x00Whitfield"}, "control character (U+0000)"),
         ({"name": "Dana\nWhitfield"}, "control character (U+000A)"),
         ({"phone": "+1 555\x1b[31m 0100"}, "control character (U+001B)"),
+        ({"name": "\ud800"}, "unpaired surrogate (U+D800)"),
         ({"email": "dana at acme"}, "not an address like name@example.com"),
         ({"email": "dana@localhost"}, "not an address like name@example.com"),
         ({"phone": "call reception"}, "phone number should hold digits"),
