@@ -53,6 +53,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "ioc": ("registers",),
     "asset": ("registers",),
     "task": ("registers",),
+    "notice": ("notice",),
     "search": ("registers",),
 }
 

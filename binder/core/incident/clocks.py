@@ -635,8 +635,9 @@ def read_events(binder, incident, *, plan=None) -> ClockEvents:
             key = data.get("clock_key")
             if action == "notify_decision" and key:
                 if key in decision_keys:
-                    # A decision clock (GDPR Art. 34) is answered by the decision itself.
-                    answered(key, Answer(when, entry.author, entry.id, entry.reason))
+                    # A decision clock (GDPR Art. 34) is answered by the decision itself;
+                    # its reasoning is about the decision, not a reason for any delay.
+                    answered(key, Answer(when, entry.author, entry.id))
                 elif data.get("notify"):
                     not_needed.pop(key, None)
                 else:

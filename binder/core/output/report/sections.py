@@ -24,6 +24,7 @@ from reportlab.platypus import (
 
 from binder.core import times
 from binder.core.crypto.signers import format_fingerprint
+from binder.core.errors import BadInput
 from binder.core.formatting import count_text, money_text
 from binder.core.incident import journal as jr
 from binder.core.output import signing as pdfsign
@@ -270,6 +271,23 @@ def notifications_and_deadlines(f: ReportFacts, width: float, *, title: Flowable
     yield from deadlines(f, width)
 
 
+NOTICE_CLIP = 400
+
+
+def _form_title(key: str) -> str:
+    from binder.core.incident import notices
+
+    try:
+        return notices.get_form(key).title if key else ""
+    except BadInput:
+        return ""
+
+
+def _clip_text(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def clock_name(state: Any, key: str) -> str:
     """A clock's name by key (the key when the clock is unknown)."""
     for clock in state.clocks:
@@ -302,8 +320,14 @@ def deadlines(f: ReportFacts, width: float) -> Iterator[Flowable]:
             f"{c.name} ({c.describe()})" for c in off)), "small")
 
 
-def notifications(f: ReportFacts, width: float, *, heading: bool = True) -> Iterator[Flowable]:
-    """Who was told what and when, against the deadline it answers."""
+def notifications(f: ReportFacts, width: float, *, heading: bool = True,
+                  full_text: bool = True) -> Iterator[Flowable]:
+    """Who was told what and when, with the verdict of the deadline it answers.
+
+    Long messages and submitted regulator forms follow the table in full
+    (``full_text``; a summary leaves them to the full report): a table row
+    cannot break across pages.
+    """
     s = f.state
     if heading:
         yield P("Notifications", "h2")
@@ -312,6 +336,7 @@ def notifications(f: ReportFacts, width: float, *, heading: bool = True) -> Iter
         return
     clocks = {c.key: c for c in s.clocks}
     rows = [header_cells(("Told at", "Party and channel", "What was said", "By", "Deadline"))]
+    long_texts = []
     for n in s.notifications:
         deadline = ""
         if n.clock_key:
@@ -334,14 +359,29 @@ def notifications(f: ReportFacts, width: float, *, heading: bool = True) -> Iter
         party = f"<b>{esc(n.party)}</b><br/>{esc(n.channel)}"
         if n.reference:
             party += f"<br/>ref. {esc(n.reference)}"
+        message = notice_markup(n)
+        if n.form or len(n.message) > NOTICE_CLIP:
+            # A table row cannot break across pages: the full text follows the table.
+            long_texts.append(n)
+            title = _form_title(n.form)
+            where = "below" if full_text else "in the full report"
+            message = esc(f"{title} (submitted text {where})" if title else
+                          _clip_text(n.message, NOTICE_CLIP) + f" (full text {where})")
         rows.append([
             _t(fmt_time(n.told_at)),
             P(party, "cell"),
-            P(notice_markup(n), "cell"),
+            P(message, "cell"),
             _c(f.name(n.told_by)),
             P(deadline, "cell"),
         ])
     yield _table(rows, [35 * mm, 32 * mm, width - 139 * mm, 24 * mm, 48 * mm])
+    for n in long_texts if full_text else ():
+        yield P(f"{esc(n.party)}, {fmt_time(n.told_at)}"
+                + (f", ref. {esc(n.reference)}" if n.reference else "") + ": what was submitted",
+                "h3")
+        for para in n.message.split("\n\n"):
+            if para.strip():
+                yield P(esc(para).replace("\n", "<br/>"), "para")
 
 
 def notice_markup(n: Any) -> str:
