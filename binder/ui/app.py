@@ -14,6 +14,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolTip, QWidget
 
+from binder.core import times
 from binder.core.resources import resources_dir
 from binder.ui.style import app_icon, apply_style
 
@@ -121,23 +122,22 @@ def parse_utc(value: str) -> datetime:
     return moment
 
 
-def local_text(value: str | None, *, seconds: bool = True, date: bool = True) -> str:
-    """A stored UTC time in the computer's local time, e.g. ``Sat 29 Nov 14:05:12``."""
+def local_text(value: str | None, *, seconds: bool | None = True, date: bool = True) -> str:
+    """A stored time in the computer's local time with its zone, e.g. ``Sat 29 Nov 14:05:12 CET``.
+
+    Event times stated with another offset are shown in this computer's zone too;
+    the tooltip (:func:`utc_text`) gives UTC.
+    """
     if not value:
         return ""
     try:
-        moment = parse_utc(value).astimezone()
+        text = times.screen_time(value, seconds=seconds)
     except ValueError:
         return value
-    clock = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
-    if not date:
-        return clock
-    today = datetime.now().astimezone().date()
-    if moment.date() == today:
-        return f"today {clock}"
-    if moment.year == today.year:
-        return f"{moment.strftime('%a %d %b')} {clock}"
-    return f"{moment.strftime('%d %b %Y')} {clock}"
+    if date:
+        return text
+    # The clock and zone alone: the day is the last thing a header needs.
+    return " ".join(text.split()[-2:])
 
 
 def utc_text(value: str | None) -> str:

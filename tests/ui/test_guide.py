@@ -174,7 +174,7 @@ def test_a_notification_meets_its_clock(qtbot, made, late_incident):
     clock.setCurrentIndex(clock.findData("gdpr_art33"))
     assert dialog.try_accept()
     assert pane.notifications.item(0, 1).text() == "Acquirer / payment provider"
-    assert pane.notifications.item(0, 5).text() == "gdpr_art33"
+    assert pane.notifications.item(0, 5).text() == "GDPR Art. 33: tell the supervisory authority: met"
     status = clock_row(pane, "gdpr_art33")[2]
     assert status.text().startswith("met ") and status.text().endswith(f"by {LEAD}")
 

@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from binder.core import times
 from binder.core.crypto.signers import SigningSession, clean_person
 from binder.core.crypto.two_person import check_two_people, person_key
 from binder.core.errors import BadInput, Cancelled, IntegrityError, NotFound
@@ -166,19 +167,12 @@ def _short(value: str | None, what: str, *, required: bool = False) -> str:
 def zoned_time(value: str | None, what: str) -> str:
     """A time kept with its zone offset (custody forms want local time and zone).
 
-    ``None`` means now, in this computer's zone; a time without a zone is
-    taken as local time.
+    ``None`` means now, in this computer's zone; a typed time is kept as typed
+    (``14:05`` stays ``14:05``), with this computer's offset when none is given.
     """
     if value is None or not str(value).strip():
         return datetime.now().astimezone().isoformat(timespec="seconds")
-    journal.parse_time(value, what)  # one place for the "not a valid time" message
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.isoformat(timespec="seconds")
+    return times.parse_event_time(str(value), what)
 
 
 def _zone_name(iso: str) -> str:

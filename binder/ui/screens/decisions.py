@@ -35,7 +35,7 @@ from binder.core.incident import workflow
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import local_text, parse_utc, span_text, utc_text
-from binder.ui.forms.fields import line_field, text_field, utc_iso, when_edit
+from binder.ui.forms.fields import event_field, event_value, line_field, text_field
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
 from binder.ui.style import CHIP_COLOURS, heading, muted
@@ -72,6 +72,14 @@ def preselect_clock(combo: QComboBox, party: str, statuses) -> None:
         if index >= 0:
             combo.setCurrentIndex(index)
             return
+
+
+def notice_title(form_key: str) -> str:
+    """The title of a regulator form (empty when none or unknown)."""
+    from binder.core.incident import notices
+
+    form = notices.FORMS.get(form_key or "")
+    return f"{form.title} (submitted form)" if form else ""
 
 
 def clock_text(c: clockmod.ClockStatus) -> str:
@@ -155,11 +163,17 @@ class DecisionsPane(IncidentPane):
         self.need_button.setAccessibleName("Need-to-know list")
         self.need_button.setToolTip("Who may be told while the incident is not under control")
         self.need_button.clicked.connect(self.edit_need_to_know)
+        self.form_button = QPushButton("Regulator &form…")
+        self.form_button.setAccessibleName("Regulator form")
+        self.form_button.setToolTip("GDPR, NIS2, card brand or SEC notification prefilled from "
+                                    "the journal: read it out, save it as PDF, record it as sent")
+        self.form_button.clicked.connect(self.open_notice)
+        row.addWidget(self.form_button)
         row.addWidget(self.notify_button)
         row.addWidget(self.need_button)
         nbox.addLayout(row)
         self.notifications = register_table("Notifications register",
-                                    ("Told at", "Party", "Channel", "Message", "By", "Clock"),
+                                    ("Told at", "Party", "Channel", "Message", "By", "Verdict"),
                                     "Party", "Message")
         nbox.addWidget(self.notifications, 1)
         self.need_label = muted("")
@@ -205,7 +219,7 @@ class DecisionsPane(IncidentPane):
         self._fill_clocks(state.clocks)
         rows = []
         items = [(d.at, d) for d in state.decisions] + [(d.at, d) for d in state.notify_decisions]
-        for _, d in sorted(items, key=lambda x: x[0], reverse=True):
+        for _, d in sorted(items, key=lambda x: parse_utc(x[0]), reverse=True):
             if isinstance(d, workflow.Decision):
                 text = d.decision
                 if d.options:
@@ -217,15 +231,28 @@ class DecisionsPane(IncidentPane):
             by = d.author + (f", witness {', '.join(d.witnesses)}" if d.witnesses else "")
             approved = getattr(d, "approved_by", "")
             rows.append([
-                cell(local_text(d.at, seconds=False), utc_text(d.at)), cell(text),
+                cell(local_text(d.at, seconds=None), utc_text(d.at)), cell(text),
                 cell(d.reason), cell((f"approved by {approved}\n" if approved else "") + by),
             ])
         fill_rows(self.decisions, rows)
         rows = []
+        clock_names = {c.key: c.name for c in state.clocks}
         for n in reversed(state.notifications):
+            answered = state.notification_verdict(n.entry_id)
+            if answered is not None:
+                verdict = f"{answered.name}: {answered.label}"
+                if answered.status == "late":
+                    verdict += f" — {answered.reason or 'no reason for the delay stated'}"
+            elif n.clock_key:
+                verdict = f"{clock_names.get(n.clock_key, n.clock_key)}: follow-up"
+            else:
+                verdict = ""
+            message = notice_title(n.form) or n.message
+            if n.reference:
+                message += f"\nref. {n.reference}"
             rows.append([
-                cell(local_text(n.told_at, seconds=False), utc_text(n.told_at)), cell(n.party),
-                cell(n.channel), cell(n.message), cell(n.told_by), cell(n.clock_key or ""),
+                cell(local_text(n.told_at, seconds=None), utc_text(n.told_at)), cell(n.party),
+                cell(n.channel), cell(message, n.message), cell(n.told_by), cell(verdict),
             ])
         fill_rows(self.notifications, rows)
         need = ", ".join(p.name for p in state.need_to_know)
@@ -264,8 +291,10 @@ class DecisionsPane(IncidentPane):
             rows.append([name, deadline, status, cell(rule, c.note or rule)])
         fill_rows(self.clocks, rows)
         if self.state is not None:
-            self.aware_label.setText(f"counting from detection {local_text(self.state.incident.detected_at, seconds=False)}"
-                                     " unless restated")
+            aware = self.state.aware_at or self.state.incident.detected_at
+            how = ("aware since" if aware != self.state.incident.detected_at
+                   else "counting from detection")
+            self.aware_label.setText(f"{how} {local_text(aware, seconds=None)}")
         if selected:
             self.select_clock(selected)
         self._clock_selected()
@@ -305,13 +334,14 @@ class DecisionsPane(IncidentPane):
         approved = line_field("Approved by", "Who approved it (name and role)")
         material = QCheckBox("This decision finds the incident material (starts SEC 8-K clocks)")
         material.setAccessibleName("Materiality decision")
+        when = event_field("When it was decided")
 
         def save(who, witness):
             return workflow.record_decision(
                 self.binder, self.incident_id, who, decision=decision.text(),
                 reason=reason.toPlainText(), approved_by=approved.text(), witness=witness,
                 options=[o.strip() for o in options.toPlainText().splitlines() if o.strip()],
-                materiality=material.isChecked())
+                materiality=material.isChecked(), occurred_at=event_value(when, "decision time"))
 
         dialog = SignedDialog(self, self.binder, author, "Record a decision",
                               "What was decided, the options weighed and why. Signed now; "
@@ -320,9 +350,10 @@ class DecisionsPane(IncidentPane):
         dialog.form.addRow("&Options:", options)
         dialog.form.addRow("&Reasoning:", reason)
         dialog.form.addRow("Approved &by:", approved)
+        dialog.form.addRow("&When:", when)
         dialog.form.addRow("", material)
         dialog.fields = {"decision": decision, "options": options, "reason": reason,
-                         "approved_by": approved, "materiality": material}
+                         "approved_by": approved, "materiality": material, "when": when}
         dialog.finish()
         return self.open_form(dialog)
 
@@ -372,8 +403,11 @@ class DecisionsPane(IncidentPane):
         channel.setEditable(True)
         channel.setAccessibleName("Channel")
         channel.addItems(CHANNELS)
-        message = text_field("Message", "What was said or sent (the gist, reference numbers)", 80)
-        told_at = when_edit("Told at")
+        message = text_field("Message", "What was said or sent (the gist)", 80)
+        told_at = event_field("Told at")
+        reference = line_field("Reference number", "The number the authority gave it, if any")
+        delay = text_field("Reasons for a delay",
+                           "Only when telling them after the clock's deadline (GDPR Art. 33(1))", 50)
         clock = self._clock_combo()
         # Choosing the acquirer on a card incident picks its clock (the nearest running one).
         party.currentTextChanged.connect(lambda text: preselect_clock(clock, text,
@@ -383,7 +417,8 @@ class DecisionsPane(IncidentPane):
             return workflow.record_notification(
                 self.binder, self.incident_id, who, party=party.currentText(),
                 channel=channel.currentText(), message=message.toPlainText(),
-                told_at=utc_iso(told_at), clock_key=clock.currentData())
+                told_at=event_value(told_at, "told-at time"), clock_key=clock.currentData(),
+                reference=reference.text(), delay_reason=delay.toPlainText())
 
         dialog = SignedDialog(self, self.binder, author, "Record a notification",
                               f"Who was told, how and what. {author.person} is recorded as "
@@ -393,15 +428,29 @@ class DecisionsPane(IncidentPane):
         dialog.form.addRow("&Channel:", channel)
         dialog.form.addRow("&Message:", message)
         dialog.form.addRow("&Told at:", told_at)
-        dialog.form.addRow("C&lock met:", clock)
+        dialog.form.addRow("C&lock answered:", clock)
+        dialog.form.addRow("Re&ference:", reference)
+        dialog.form.addRow("Reasons for &delay:", delay)
         dialog.fields = {"party": party, "channel": channel, "message": message,
-                         "told_at": told_at, "clock": clock}
+                         "told_at": told_at, "clock": clock, "reference": reference,
+                         "delay": delay}
         dialog.finish()
         return self.open_form(dialog)
 
     def clock_statuses_now(self) -> list:
         """The clocks as last drawn (running ones first by deadline)."""
         return list(getattr(self, "clock_statuses", []))
+
+    def open_notice(self, form_key: str | None = None):
+        """Open the regulator form of the most urgent clock (or ``form_key``)."""
+        from binder.ui.screens.notice_form import NoticeDialog, default_form
+
+        key = form_key or default_form(getattr(self, "clock_statuses", []))
+        dialog = NoticeDialog(self, self.binder, self.incident_id, self.signer_provider, key)
+        dialog.recorded.connect(self.recorded)
+        self.notice_dialog = dialog
+        dialog.open()
+        return dialog
 
     def new_notify_decision(self) -> SignedDialog | None:
         """Open the form recording a decision to notify a party or not."""
@@ -421,23 +470,27 @@ class DecisionsPane(IncidentPane):
         reason = text_field("Reasoning", "e.g. only hashed passwords of test accounts were exposed; "
                        "no risk to people's rights and freedoms", 80)
         clock = self._clock_combo()
+        when = event_field("When it was decided")
 
         def save(who, witness):
             return workflow.record_notify_decision(
                 self.binder, self.incident_id, who, party=party.currentText(),
                 notify=yes.isChecked(), reason=reason.toPlainText(),
-                clock_key=clock.currentData(), witness=witness)
+                clock_key=clock.currentData(), witness=witness,
+                occurred_at=event_value(when, "decision time"))
 
         dialog = SignedDialog(self, self.binder, author, "Notify or not",
                               "Every breach is documented, including the decision not to notify "
-                              "(GDPR Art. 33(5)). A decision not to notify settles the chosen "
-                              "clock as “not needed” until it is reversed.", save)
+                              "(GDPR Art. 33(5)). A decision not to notify switches the chosen "
+                              "clock off as not needed until it is reversed; for the GDPR "
+                              "Art. 34 clock the decision itself is the answer.", save)
         dialog.form.addRow("&Party:", party)
         dialog.form.addRow("Decision:", choice)
         dialog.form.addRow("&Reasoning:", reason)
         dialog.form.addRow("C&lock:", clock)
+        dialog.form.addRow("&When:", when)
         dialog.fields = {"party": party, "notify": yes, "dont": no, "reason": reason,
-                         "clock": clock}
+                         "clock": clock, "when": when}
         dialog.finish()
         return self.open_form(dialog)
 
@@ -454,11 +507,13 @@ class DecisionsPane(IncidentPane):
         remove = QCheckBox("Take this person off the list")
         remove.setAccessibleName("Take off the list")
         reason = line_field("Why they need to know")
+        when = event_field()
 
         def save(who, _witness):
             return workflow.set_need_to_know(self.binder, self.incident_id, who,
                                              name.currentText(), allowed=not remove.isChecked(),
-                                             reason=reason.text())
+                                             reason=reason.text(),
+                                             occurred_at=event_value(when, "time"))
 
         dialog = SignedDialog(self, self.binder, author, "Need to know",
                               "Until the incident is under control, tell only people with a "
@@ -466,8 +521,9 @@ class DecisionsPane(IncidentPane):
                               save, witness=False)
         dialog.form.addRow("&Name:", name)
         dialog.form.addRow("&Why:", reason)
+        dialog.form.addRow("W&hen:", when)
         dialog.form.addRow("", remove)
-        dialog.fields = {"name": name, "reason": reason, "remove": remove}
+        dialog.fields = {"name": name, "reason": reason, "remove": remove, "when": when}
         dialog.finish()
         return self.open_form(dialog)
 
@@ -481,18 +537,21 @@ class DecisionsPane(IncidentPane):
         if author is None:
             return None
         reason = line_field("Reason", "Why it applies" if on else "Why it does not apply")
+        when = event_field("When it was decided")
 
         def save(who, _witness):
             if not on and not reason.text().strip():
                 raise BadInput("say why the clock does not apply to this incident")
             return clockmod.set_clock_enabled(self.binder, self.incident_id, who, key, on,
-                                              reason.text())
+                                              reason.text(),
+                                              occurred_at=event_value(when, "time"))
 
         name = next(c.name for c in self.clock_statuses if c.key == key)
         dialog = SignedDialog(self, self.binder, author,
                               f"Switch {'on' if on else 'off'}: {name}", "", save, witness=False)
         dialog.form.addRow("&Reason:", reason)
-        dialog.fields = {"reason": reason}
+        dialog.form.addRow("&When:", when)
+        dialog.fields = {"reason": reason, "when": when}
         dialog.finish()
         return self.open_form(dialog)
 
@@ -546,17 +605,21 @@ class DecisionsPane(IncidentPane):
         author = self._author("Restating the moment of awareness")
         if author is None:
             return None
-        when = when_edit("Aware since")
+        when = event_field("Aware since")
+        when.setPlaceholderText("e.g. 2026-11-29 10:30 (local time) or 2026-11-29T10:30+01:00")
         reason = line_field("Reason", "e.g. the alert was only read the next morning")
 
-        def save(who, _witness):
-            return clockmod.set_awareness(self.binder, self.incident_id, who, utc_iso(when),
-                                          reason.text())
+        def save(who, witness):
+            at = event_value(when, "awareness time")
+            if at is None:
+                raise BadInput("give the moment of awareness")
+            return clockmod.set_awareness(self.binder, self.incident_id, who, at,
+                                          reason.text(), witness=witness)
 
         dialog = SignedDialog(self, self.binder, author, "Aware since",
-                              "Awareness clocks (GDPR Art. 33 and others) count from the moment "
-                              "the organisation became reasonably certain of the breach.",
-                              save, witness=False)
+                              "A signed decision: awareness clocks (GDPR Art. 33, NIS2 and "
+                              "others) count from the moment the organisation became reasonably "
+                              "certain of the incident.", save)
         dialog.form.addRow("&Aware since:", when)
         dialog.form.addRow("&Reason:", reason)
         dialog.fields = {"when": when, "reason": reason}

@@ -33,6 +33,7 @@ from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import busy_cursor
+from binder.ui.forms.fields import event_field, event_value
 from binder.ui.forms.signed import ask_author
 from binder.ui.shortcuts import bind
 from binder.ui.style import bold, chip, heading, muted
@@ -172,6 +173,13 @@ class GuidePane(QWidget):
         self.checklist.setSpacing(2)
         self.checklist.itemChanged.connect(self._item_changed)
         rbox.addWidget(self.checklist, 1)
+        when_row = QHBoxLayout()
+        when_row.addWidget(QLabel("Done at:"))
+        self.when = event_field("When it was done")
+        self.when.setToolTip("For the next tick or focus change: when it actually happened "
+                             "(local time unless you give an offset). Empty: just now.")
+        when_row.addWidget(self.when, 1)
+        rbox.addLayout(when_row)
         task_row = QHBoxLayout()
         task_row.addWidget(muted("Space ticks the selected item. Each tick is signed and "
                                  "journaled with your name and the time."), 1)
@@ -272,7 +280,7 @@ class GuidePane(QWidget):
     def _checklist_item(item: workflow.ChecklistItem) -> QListWidgetItem:
         text = f"{item.index + 1}. {item.text}"
         if item.done:
-            text += f"\n      ✓ {item.done_by}, {local_text(item.done_at, seconds=False)}"
+            text += f"\n      ✓ {item.done_by}, {local_text(item.done_at, seconds=None)}"
         widget_item = QListWidgetItem(text)
         widget_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                              | Qt.ItemFlag.ItemIsUserCheckable)
@@ -318,8 +326,10 @@ class GuidePane(QWidget):
         if session is not None and phase_key is not None:
             try:
                 with busy_cursor():
-                    entry_id = workflow.tick_checklist(self.binder, self.incident_id, session,
-                                                       phase_key, index, done)
+                    entry_id = workflow.tick_checklist(
+                        self.binder, self.incident_id, session, phase_key, index, done,
+                        occurred_at=event_value(self.when, "time"))
+                self.when.clear()
             except BinderError as exc:
                 dialogs.show_exception(self, exc, title="Not recorded")
         # Redraw from the journal either way: a refused tick springs back.
@@ -337,7 +347,9 @@ class GuidePane(QWidget):
         if session is None:
             return None
         try:
-            entry_id = workflow.set_focus_phase(self.binder, self.incident_id, session, key)
+            entry_id = workflow.set_focus_phase(self.binder, self.incident_id, session, key,
+                                                occurred_at=event_value(self.when, "time"))
+            self.when.clear()
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Focus not moved")
             return None

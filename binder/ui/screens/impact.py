@@ -22,7 +22,7 @@ from binder.core.incident import workflow
 from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label, show_message
-from binder.ui.forms.fields import line_field
+from binder.ui.forms.fields import event_field, event_value, line_field
 from binder.ui.forms.signed import SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
 from binder.ui.style import bold, heading, muted
@@ -81,13 +81,18 @@ class ImpactPane(IncidentPane):
         self.estimate = QCheckBox("E&stimate")
         self.estimate.setToolTip("The figure is an estimate, not invoiced or booked; summaries "
                                  "mark it so")
+        self.when = event_field("When it was incurred")
+        self.when.setPlaceholderText("now, or e.g. 2026-11-29 09:00")
+        self.when.setMaximumWidth(170)
+        self.when.returnPressed.connect(self.add_line)
         self.add_button = QPushButton("&Add line")
         self.add_button.setAccessibleName("Add impact line")
         self.add_button.clicked.connect(self.add_line)
         self.amount.returnPressed.connect(self.add_line)
         self.note.returnPressed.connect(self.add_line)
         for label, widget, stretch in (("&Category", self.category, 0), ("A&mount", self.amount, 0),
-                                       ("C&urrency", self.currency, 0), ("&Note", self.note, 1)):
+                                       ("C&urrency", self.currency, 0), ("&Note", self.note, 1),
+                                       ("&When", self.when, 0)):
             caption = QLabel(label)
             caption.setBuddy(widget)
             form.addWidget(caption)
@@ -134,7 +139,8 @@ class ImpactPane(IncidentPane):
                                            self.category.currentText(),
                                            locale_amount(self.amount.text()),
                                            self.currency.currentText(), self.note.text(),
-                                           estimate=self.estimate.isChecked())
+                                           estimate=self.estimate.isChecked(),
+                                           occurred_at=event_value(self.when, "time"))
         except BinderError as exc:
             show_message(self.message, f"Not recorded: {exc}")
             return None
@@ -142,6 +148,7 @@ class ImpactPane(IncidentPane):
         self.amount.clear()
         self.note.clear()
         self.estimate.setChecked(False)
+        self.when.clear()
         self.recorded(entry_id)
         return entry_id
 

@@ -34,7 +34,7 @@ from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
 from binder.ui.changes import listen
 from binder.ui.forms.feedback import message_label, show_message
-from binder.ui.forms.fields import utc_iso, when_edit
+from binder.ui.forms.fields import event_field, event_value, stated_time, when_edit
 from binder.ui.style import CHIP_COLOURS, heading, muted
 from binder.ui.tables import read_only_table
 
@@ -288,6 +288,11 @@ class NewIncidentDialog(QDialog):
         form.addRow("Title", self.title)
         self.detected = when_edit("Detected at (local time)")
         form.addRow("Detected at", self.detected)
+        self.aware = event_field("Aware since")
+        self.aware.setPlaceholderText("same as detected, or e.g. 2026-11-29 10:30")
+        self.aware.setToolTip("When the organisation became reasonably sure of the breach: the "
+                              "GDPR and NIS2 clocks count from it (a signed decision)")
+        form.addRow("Aware since", self.aware)
         self.plan = QComboBox()
         self.plan.setAccessibleName("Plan")
         for name in plans.list_plan_names(binder):
@@ -352,7 +357,12 @@ class NewIncidentDialog(QDialog):
         if session is None:
             show_message(self.message, "Nobody is signed in; the opening must be signed. Nothing was written.")
             return None
-        detected = utc_iso(self.detected)
+        try:
+            detected = stated_time(self.detected)
+            aware = event_value(self.aware, "aware-since time")
+        except BinderError as exc:
+            show_message(self.message, str(exc)[:1].upper() + str(exc)[1:])
+            return None
         kwargs = {}
         if rev is not None:
             kwargs = {"severities": tuple(rev.plan.severities),
@@ -361,7 +371,8 @@ class NewIncidentDialog(QDialog):
             self.incident_id = incidents.open_incident(
                 self.binder, session, title=title, detected_at=detected,
                 type=self.type.currentData(), severity=self.severity.currentData(),
-                drill=self.drill.isChecked(), plan_revision_id=rev.id if rev else None, **kwargs,
+                drill=self.drill.isChecked(), plan_revision_id=rev.id if rev else None,
+                aware_at=aware, **kwargs,
             )
         except BinderError as exc:
             show_message(self.message, str(exc)[:1].upper() + str(exc)[1:])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -55,14 +56,16 @@ def entry_html(view: EntryView, binder: Binder) -> str:
     esc = html.escape
     rows = [
         f"<h3 style='margin:0'>#{e.seq} · {esc(e.kind)}</h3>",
-        f"<p style='margin-top:4px'>by <b>{esc(e.author)}</b><br>"
-        f"recorded <span title='{esc(utc_text(e.recorded_at))}'>{esc(local_text(e.recorded_at))}</span>"
-        f" <small>({esc(utc_text(e.recorded_at))})</small>",
+        f"<p style='margin-top:4px'>by <b>{esc(e.author)}</b>",
     ]
     if e.occurred_at:
         rows.append(
-            f"<br>happened {esc(local_text(e.occurred_at))} <small>({esc(utc_text(e.occurred_at))})</small>"
+            f"<br>happened {esc(local_text(e.occurred_at, seconds=None))} "
+            f"<small>({esc(utc_text(e.occurred_at))}; stated as {esc(e.occurred_at)})</small>"
         )
+    rows.append(
+        f"<br>written <span title='{esc(utc_text(e.recorded_at))}'>{esc(local_text(e.recorded_at))}"
+        f"</span> <small>({esc(utc_text(e.recorded_at))})</small>")
     rows.append("</p>")
     if e.phase:
         rows.append(f"<p>Phase: {esc(e.phase)}</p>")
@@ -274,8 +277,16 @@ class JournalPane(QWidget):
         self.verify_button.setToolTip("Recompute every hash and signature (Ctrl+Shift+V)")
         self.verify_status = QLabel("")
         self.verify_status.setAccessibleName("Last verification")
+        self.order = QComboBox()
+        self.order.setAccessibleName("Order")
+        self.order.addItem("By when it happened", "event")
+        self.order.addItem("By when it was written", "entry")
+        self.order.setToolTip("When it happened: the time its author states, else when it was "
+                              "written. When written: the order of the signed chain.")
+        self.order.currentIndexChanged.connect(self._order_changed)
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 2)
+        bar.addWidget(self.order)
         bar.addWidget(self.count)
         bar.addStretch(1)
         bar.addWidget(self.verify_status)
@@ -356,6 +367,14 @@ class JournalPane(QWidget):
         else:
             self.detail.clear()
 
+    def _order_changed(self) -> None:
+        selected = self.selected_view()
+        self.model.set_order(self.order.currentData())
+        if selected is not None:
+            self.select_entry(selected.entry.id)
+        elif self.model.rowCount():
+            self.view.selectRow(0)
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         view = self.model.view_at(current.row())
         if view is None:
@@ -370,8 +389,11 @@ class JournalPane(QWidget):
         return self.model.view_at(index.row()) if index.isValid() else None
 
     def select_entry(self, entry_id: int) -> None:
-        """Make an entry current and visible."""
+        """Make an entry current and visible (loading more pages when it is further down)."""
         row = self.model.row_of(entry_id)
+        while row < 0 and self.model.canFetchMore() and self.model.rowCount() < 20_000:
+            self.model.fetchMore()
+            row = self.model.row_of(entry_id)
         if row >= 0:
             self.view.selectRow(row)
             self.view.scrollTo(self.model.index(row, 0))

@@ -31,7 +31,12 @@ BADGE_COLOURS = {
 
 
 class JournalModel(QAbstractTableModel):
-    """An incident's journal, newest entry first, fetched lazily in pages."""
+    """An incident's journal, latest first, fetched lazily in pages.
+
+    ``order`` is ``event`` (by when things happened, the default) or ``entry``
+    (as written). By event time a new entry can belong anywhere, so taking in
+    new entries reloads from the latest; as written they only ever come first.
+    """
 
     COLUMNS = ("#", "When", "Author", "Kind", "Entry", "Signatures")
     SEQ, WHEN, AUTHOR, KIND, TEXT, BADGES = range(6)
@@ -44,10 +49,12 @@ class JournalModel(QAbstractTableModel):
         self.incident_id = incident_id
         self.chunk = chunk
         self.query = ""
+        self.order = "event"
         self._rows: list[EntryView] = []
         # How many matching entries (oldest first) the model knows of. Entries added
         # later only ever come after them, so page offsets stay valid while we scroll.
         self._known = jr.count_matching(binder, incident_id)
+        self._last_id = self._max_id()
 
     # -- size and lazy fetching -----------------------------------------------------------
     def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
@@ -71,7 +78,8 @@ class JournalModel(QAbstractTableModel):
         if remaining <= 0:
             return
         count = min(self.chunk, remaining)
-        views = jr.page(self.binder, self.incident_id, remaining - count, count, query=self.query)
+        views = jr.page(self.binder, self.incident_id, remaining - count, count, query=self.query,
+                        order=self.order)
         views.reverse()
         if not views:
             self._known = loaded
@@ -82,12 +90,26 @@ class JournalModel(QAbstractTableModel):
 
     def set_query(self, query: str) -> None:
         """Show only entries containing ``query`` (empty: all), reloading from the newest."""
-        self.beginResetModel()
         self.query = query.strip()
+        self._reload()
+
+    def set_order(self, order: str) -> None:
+        """``event`` (when it happened) or ``entry`` (when written), reloading from the latest."""
+        self.order = jr.check_order(order)
+        self._reload()
+
+    def _reload(self) -> None:
+        self.beginResetModel()
         self._rows = []
         self._known = jr.count_matching(self.binder, self.incident_id, self.query)
+        self._last_id = self._max_id()
         self.endResetModel()
         self.fetchMore()
+
+    def _max_id(self) -> int:
+        row = self.binder.conn.execute(
+            "SELECT max(id) FROM entry WHERE incident_id = ?", (self.incident_id,)).fetchone()
+        return row[0] or 0
 
     def refresh_new(self) -> list[int]:
         """Take in entries added since the last look (ours or another program's).
@@ -97,6 +119,13 @@ class JournalModel(QAbstractTableModel):
         now = jr.count_matching(self.binder, self.incident_id, self.query)
         if now <= self._known:
             return []
+        if self.order == "event":
+            new_ids = [r[0] for r in self.binder.conn.execute(
+                "SELECT id FROM entry WHERE incident_id = ? AND id > ? ORDER BY id",
+                (self.incident_id, self._last_id))]
+            self._reload()
+            return new_ids
+        self._last_id = self._max_id()
         views = jr.page(self.binder, self.incident_id, self._known, now - self._known, query=self.query)
         views.reverse()
         self.beginInsertRows(QModelIndex(), 0, len(views) - 1)
@@ -150,7 +179,9 @@ class JournalModel(QAbstractTableModel):
             if col == self.SEQ:
                 return str(e.seq)
             if col == self.WHEN:
-                return local_text(e.occurred_at or e.recorded_at)
+                if e.occurred_at:
+                    return local_text(e.occurred_at, seconds=None)
+                return local_text(e.recorded_at)
             if col == self.AUTHOR:
                 return e.author
             if col == self.KIND:
@@ -168,9 +199,10 @@ class JournalModel(QAbstractTableModel):
             return badges(view, self.seq_of)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.WHEN:
-                lines = [f"Recorded {local_text(e.recorded_at)} local = {utc_text(e.recorded_at)}"]
+                lines = [f"Written {local_text(e.recorded_at)} local = {utc_text(e.recorded_at)}"]
                 if e.occurred_at:
-                    lines.insert(0, f"Happened {local_text(e.occurred_at)} local = {utc_text(e.occurred_at)}")
+                    lines.insert(0, f"Happened {local_text(e.occurred_at, seconds=None)} local = "
+                                    f"{utc_text(e.occurred_at)} (stated as {e.occurred_at})")
                 return "\n".join(lines)
             if col == self.TEXT:
                 return e.text if not e.reason else f"{e.text}\n\nWhy: {e.reason}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QDateTime, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,7 +32,7 @@ from binder.services import drafts
 from binder.ui.app import local_text
 from binder.ui.changes import listen
 from binder.ui.forms.feedback import message_label, show_message
-from binder.ui.forms.fields import utc_iso, when_edit
+from binder.ui.forms.fields import now_to_the_minute, stated_time, when_edit
 
 SignerProvider = Callable[[], SigningSession | None]
 
@@ -160,7 +160,7 @@ class QuickEntry(QFrame):
         self.save_draft()  # whatever happens next, the words are on disk
         occurred = None
         if self.earlier.isChecked():
-            occurred = utc_iso(self.when)
+            occurred = stated_time(self.when)
         new = NewEntry(
             text=text, kind=self.kind.currentData(), reason=self.reason.text(),
             occurred_at=occurred, phase=self.phase_provider() if self.phase_provider else None,
@@ -186,7 +186,7 @@ class QuickEntry(QFrame):
         self.text.blockSignals(False)
         self.reason.blockSignals(False)
         self.earlier.setChecked(False)
-        self.when.setDateTime(QDateTime.currentDateTime())
+        self.when.setDateTime(now_to_the_minute())
         try:
             drafts.clear_draft(self.binder, self.incident_id)
         except BinderError:

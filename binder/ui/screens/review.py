@@ -31,7 +31,7 @@ from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import local_text
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
-from binder.ui.forms.fields import line_field, text_field
+from binder.ui.forms.fields import event_field, event_value, line_field, text_field
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
 from binder.ui.style import heading
@@ -300,19 +300,31 @@ class ReviewPane(IncidentPane):
         text = text_field("Summary" if closing else "Reason",
                      "How it ended: contained, root cause removed, what is still watched"
                      if closing else "Why the incident is reopened", 80)
+        when = event_field("When it was closed" if closing else "When it was reopened")
+        # Deadlines still open are said before anyone signs; the closing entry records them.
+        pending = workflow.open_clocks(workflow.incident_state(self.binder, self.incident_id)) \
+            if closing else []
 
         def save(who, witness):
+            at = event_value(when, "time")
             if closing:
                 return workflow.close_incident(self.binder, self.incident_id, who,
-                                               text.toPlainText(), witness=witness)
+                                               text.toPlainText(), witness=witness, occurred_at=at)
             return workflow.reopen_incident(self.binder, self.incident_id, who,
-                                            text.toPlainText())
+                                            text.toPlainText(), occurred_at=at)
 
+        intro = ("Reviews and impact lines can still be added after closing." if closing else "")
+        if pending:
+            intro = (f"Warning: {len(pending)} deadline(s) still open: "
+                     + "; ".join(f"{c.name} ({c.label}: {c.describe()})" for c in pending)
+                     + ". Closing does not stop them; the closing entry records them. " + intro)
         dialog = SignedDialog(self, self.binder, author,
                               "Close the incident" if closing else "Reopen the incident",
-                              "Reviews and impact lines can still be added after closing."
-                              if closing else "", save, witness=closing)
+                              intro, save, witness=closing,
+                              ok_text="Close with deadlines open" if pending else "Sign and record")
         dialog.form.addRow("&Summary:" if closing else "&Reason:", text)
-        dialog.fields = {"text": text}
+        dialog.form.addRow("&When:", when)
+        dialog.fields = {"text": text, "when": when}
+        dialog.pending_clocks = pending
         dialog.finish()
         return self.open_form(dialog)

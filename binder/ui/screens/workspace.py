@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,16 +29,44 @@ from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BinderError
 from binder.core.formatting import count_text
 from binder.core.incident import journal as jr
-from binder.core.incident.record import get_incident
+from binder.core.incident.record import classification, get_incident
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
 from binder.services.settings import SessionKeeper
 from binder.ui.app import local_text, parse_utc, span_text, utc_text
+from binder.ui.forms.signed import ask_author
 from binder.ui.screens.journal import JournalPane
 from binder.ui.screens.quick_entry import QuickEntry
 from binder.ui.style import chip, heading, muted, set_chip
 
 log = logging.getLogger(__name__)
+#: How many running deadlines the header shows as chips (the rest: "+N more").
+HEADER_CLOCKS = 5
+
+
+def short_clock_name(name: str) -> str:
+    """``GDPR Art. 33`` from ``GDPR Art. 33: tell the supervisory authority``."""
+    head = name.split(":", 1)[0].strip()
+    if len(head) > 22:
+        head = " ".join(head.split()[:2])
+    return head if len(head) <= 22 else head[:21] + "…"
+
+
+def _coarse(seconds: float) -> str:
+    # "6 h" rather than "6 h 0 min": a header is read at a glance.
+    text = span_text(seconds)
+    if " h " in text and " d " not in text:
+        return text.split(" h ")[0] + " h"
+    return text
+
+
+def header_verdict(clock) -> str:
+    """A clock's verdict in a few words for the header (the core decides it)."""
+    if clock.status == "missed":
+        return f"MISSED {_coarse(-(clock.seconds_left or 0))} ago"
+    if clock.due == 0:
+        return "due now"
+    return f"due in {_coarse(clock.seconds_left or 0)}"
 SignerProvider = Callable[[], SigningSession | None]
 
 #: (tab title, module, class) in tab order; Ctrl+1..9 follow this order.
@@ -202,6 +232,12 @@ class IncidentWorkspace(QWidget):
             top.addWidget(chip("DRILL", "drill", tooltip="A practice exercise, marked as such everywhere"))
         self.severity = chip(inc.severity.upper(), inc.severity, tooltip="Severity")
         top.addWidget(self.severity)
+        self.classify_button = QPushButton("Type / severity…")
+        self.classify_button.setAccessibleName("Change type or severity")
+        self.classify_button.setToolTip("Change the incident's type or severity (a signed entry; "
+                                        "a new type starts its clocks)")
+        self.classify_button.clicked.connect(self.change_classification)
+        top.addWidget(self.classify_button)
         grid.addLayout(top)
         bottom = QHBoxLayout()
         bottom.setSpacing(8)
@@ -215,19 +251,42 @@ class IncidentWorkspace(QWidget):
         self.overdue_chip = chip("", "red", tooltip="Open tasks past their due time")
         self.overdue_chip.setAccessibleName("Overdue tasks")
         bottom.addWidget(self.overdue_chip)
-        self.deadline_chip = chip("", "grey")
-        bottom.addWidget(self.deadline_chip)
         grid.addLayout(bottom)
+        # Every clock still asking for action, most urgent first (missed before running).
+        self.deadlines_row = QWidget()
+        self.deadlines_row.setAccessibleName("Running deadlines")
+        row = QHBoxLayout(self.deadlines_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(muted("Deadlines:"))
+        self.deadline_chips = [chip("", "grey") for _ in range(HEADER_CLOCKS)]
+        for c in self.deadline_chips:
+            # A narrow window clips a chip rather than growing past the screen.
+            c.setMinimumWidth(60)
+            c.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+            row.addWidget(c)
+        self.more_deadlines = chip("", "grey")
+        row.addWidget(self.more_deadlines)
+        row.addStretch(1)
+        self.deadline_chip = self.deadline_chips[0]  # the most urgent one
+        grid.addWidget(self.deadlines_row)
 
     def update_header(self) -> None:
         """Refresh the time since detection, focus phase and nearest deadline."""
         inc = self.incident
         detected = parse_utc(inc.detected_at)
         since = (datetime.now(UTC) - detected).total_seconds()
-        type_label = inc.type
+        try:
+            now_class = classification(self.binder, inc)
+        except BinderError:
+            now_class = None
+        kind = now_class.type if now_class else inc.type
+        severity = now_class.severity if now_class else inc.severity
+        set_chip(self.severity, severity.upper(), severity)
+        type_label = kind
         if self.plan is not None:
             try:
-                type_label = self.plan.incident_type_label(inc.type)
+                type_label = self.plan.incident_type_label(kind)
             except BinderError:
                 pass
         self.facts.setText(
@@ -242,12 +301,20 @@ class IncidentWorkspace(QWidget):
             set_chip(self.phase_chip, f"Focus: {short}", "phase")
             self.phase_chip.setToolTip(f"Focus: {name} (phases can run side by side)")
         self.phase_chip.setVisible(bool(self.focus_phase))
-        self.nearest_deadline = self._read_deadline()
-        d = self.nearest_deadline
-        if d is not None:
-            set_chip(self.deadline_chip, f"{d.name}: {d.describe()}", d.colour)
-            self.deadline_chip.setToolTip(f"Deadline {local_text(d.deadline)} ({utc_text(d.deadline)}) — {d.due_text}")
-        self.deadline_chip.setVisible(d is not None)
+        self.running_clocks = self._read_running()
+        self.nearest_deadline = self.running_clocks[0] if self.running_clocks else None
+        for c, label in zip(self.running_clocks, self.deadline_chips, strict=False):
+            set_chip(label, f"{short_clock_name(c.name)} · {header_verdict(c)}", c.colour)
+            label.setToolTip(f"{c.name}\n{c.describe()}\nDue {local_text(c.deadline, seconds=False)}"
+                             f" ({utc_text(c.deadline)}); {c.due_text}")
+        for i, label in enumerate(self.deadline_chips):
+            label.setVisible(i < len(self.running_clocks))
+        hidden = self.running_clocks[len(self.deadline_chips):]
+        if hidden:
+            set_chip(self.more_deadlines, f"+{len(hidden)} more", "grey")
+            self.more_deadlines.setToolTip("\n".join(f"{c.name}: {c.describe()}" for c in hidden))
+        self.more_deadlines.setVisible(bool(hidden))
+        self.deadlines_row.setVisible(bool(self.running_clocks))
         self.overdue = self._read_overdue()
         if self.overdue:
             n = len(self.overdue)
@@ -282,14 +349,27 @@ class IncidentWorkspace(QWidget):
                 pass
         return key, name
 
-    def _read_deadline(self):
+    def _read_running(self) -> list:
         from binder.core.incident import clocks
 
         try:
-            return clocks.nearest(clocks.incident_clocks(self.binder, self.incident_id, plan=self.plan))
+            return clocks.running(clocks.incident_clocks(self.binder, self.incident_id,
+                                                         plan=self.plan))
         except Exception as exc:  # noqa: BLE001 - the header must not fail over a clock
             log.info("no deadline shown: %s", exc)
+            return []
+
+    def change_classification(self):
+        """Open the signed form that changes the incident's type or severity."""
+        from binder.ui.screens.classification import ClassificationDialog
+
+        author = ask_author(self, self.signer_provider, "Changing the type or severity")
+        if author is None:
             return None
+        dialog = ClassificationDialog(self, self.binder, self.incident_id, author, self.plan)
+        dialog.saved.connect(self._entry_added)
+        dialog.show()
+        return dialog
 
     def tick(self) -> None:
         """Periodic refresh of the header's times (writes by other programs come through the

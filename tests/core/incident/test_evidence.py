@@ -85,7 +85,7 @@ def test_register_records_custody_form_and_verifies(made, incident_id, log_file)
     assert d["source_system"] == {"hostname": "web1.shop.example", "ip": "10.0.0.5",
                                   "make_model": "", "serial": ""}
     assert d["reason"] == "shows the skimmer requests"
-    assert d["covers"] == {"from": "2026-11-28T00:00:00+01:00", "to": "2026-11-29T00:00:00+01:00"}
+    assert d["covers"] == {"from": "2026-11-28T00:00+01:00", "to": "2026-11-29T00:00+01:00"}
     assert d["collected_by"] == LEAD and d["storage_location"] == "encrypted USB #4"
     assert d["original_path"] == str(log_file) and d["symlink_target"] is None
     # Custody forms want the local time with its zone, not a bare UTC stamp.
