@@ -40,7 +40,7 @@ def test_report_has_register_sections_with_escaped_text(made, incident_id, tmp_p
     assert "withdrawn:" in flat and "VPN exit" in flat
     assert "contained" in flat and "firewalled" in flat
     assert "overdue" in flat and "Rotate passwords" in flat
-    assert "2026-11-28 03:14:00 +01:00" in flat and "T1059.007" in flat
+    assert "2026-11-28 02:14 UTC (03:14 UTC+01:00)" in flat and "T1059.007" in flat
     for item_id in (event, task, asset):
         entry = journal.get_entry(b, item_id)
         assert f"#{entry.seq}" in flat and entry.hash[:12] in flat

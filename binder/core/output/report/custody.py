@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from binder.core import times
 from binder.core.formatting import size_text
 from binder.core.output.pdf import esc, header_cells
 from binder.core.output.report.facts import ReportFacts
@@ -24,17 +25,8 @@ MISSING = "<i>not recorded</i>"
 
 
 def _zoned(value: str) -> str:
-    """A custody time as it was stated, with its zone: ``2026-11-29 14:05 +01:00``."""
-    if not value:
-        return ""
-    text = value.replace("T", " ", 1)
-    if text.endswith("Z"):
-        return text[:-1][:16] + " UTC"
-    for sign in ("+", "-"):
-        cut = text.rfind(sign)
-        if cut > 10:
-            return f"{text[:cut][:16]} {'UTC' if text[cut:] == '+00:00' else text[cut:]}"
-    return text[:16]
+    """A custody time in UTC with the local time as stated: ``2026-11-29 13:05 UTC (14:05 UTC+01:00)``."""
+    return times.document_time(value, seconds=None) if value else ""
 
 
 def _source(data: dict) -> str:

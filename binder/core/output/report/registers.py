@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table
 
+from binder.core import times
 from binder.core.incident import registers as reg
 from binder.core.incident.indicators import IOC_TYPES
 from binder.core.output.pdf import BAD, esc, fmt_time, grid, header_cells, styles
@@ -50,13 +51,8 @@ def _ref(item: reg.Item) -> Paragraph:
 
 
 def _zoned(value: str) -> str:
-    # "2026-11-28 03:14:00 +01:00": breaks between date, time and zone in a narrow cell.
-    text = str(value or "").replace("T", " ", 1)
-    for sign in ("+", "-"):
-        cut = text.rfind(sign)
-        if cut > 10:
-            return text[:cut] + " " + text[cut:]
-    return text
+    # UTC first, then the time as stated with its offset (every document time reads so).
+    return times.document_time(value, seconds=None) if value else ""
 
 
 def _table(rows: list[list], widths: list[float], withdrawn: list[int]) -> Table:
