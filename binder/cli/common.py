@@ -182,3 +182,30 @@ def parse_id(value: str, what: str) -> int:
     if number >= 2**63:  # beyond SQLite's integers: no such record can exist
         raise BadInput(f"{what} {value!r} is too large to be an id")
     return number
+
+
+def read_form_fields(path: Path | None, form: Any) -> dict[str, str] | None:
+    """The fields of a regulator form from a JSON file (``-``: stdin), bounded and checked.
+
+    ``None`` when no file is given. Refuses anything but a regular file (a FIFO,
+    a device) and a file larger than a form can be, naming the place.
+    """
+    from binder.core.errors import BadInput
+    from binder.core.incident import notices
+
+    if path is None:
+        return None
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(notices.MAX_FIELDS_FILE + 1)
+    else:
+        import stat
+
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(mode):
+            raise BadInput(f"{path} is not a regular file; give the JSON file of the form's fields")
+        with open(path, "rb") as fh:
+            data = fh.read(notices.MAX_FIELDS_FILE + 1)
+    return notices.read_values(data, form)

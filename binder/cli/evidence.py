@@ -129,7 +129,8 @@ def evidence_add(binder_path, incident_ref, path, person, description, witness, 
 @click.option("--witness", default=None, help="A second person who co-signs now.")
 @click.option("--location", default="", help="Where the item will be kept from now on.")
 @click.option("--seal", default="", help="Seal or tracking number.")
-@click.option("--time", "when", default=None, help="When it was handed over (ISO 8601; default now).")
+@click.option("--occurred-at", "--time", "when", default=None,
+              help="When it was handed over (ISO 8601, kept as typed; default now).")
 @click.option("--receiver-signs", is_flag=True,
               help="The receiver (--to, an enrolled signer) signs the receipt now, with their "
                    "passphrase (prompt, or BINDER_RECEIVER_PASSPHRASE).")
@@ -168,7 +169,8 @@ def evidence_transfer(binder_path, evidence_ref, person, received_by, purpose, w
 @click.option("--witnessing", is_flag=True,
               help="You saw the receiver take the item (for a receiver without a key).")
 @click.option("--note", default="", help="Condition of the item, seal intact, and so on.")
-@click.option("--time", "when", default=None, help="When it was received (ISO 8601; default now).")
+@click.option("--occurred-at", "--time", "when", default=None,
+              help="When it was received (ISO 8601, kept as typed; default now).")
 @click.option("--witness", default=None, help="A second person who co-signs now.")
 def evidence_acknowledge(binder_path, transfer_ref, person, witnessing, note, when,
                          witness) -> None:

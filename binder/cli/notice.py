@@ -9,9 +9,6 @@ answers the form's clock.
 
 from __future__ import annotations
 
-import os
-import stat
-import sys
 from pathlib import Path
 
 import click
@@ -22,6 +19,7 @@ from binder.cli.common import (
     emit_json,
     json_option,
     open_path,
+    read_form_fields,
     signer_session,
 )
 from binder.cli.root import cli
@@ -37,23 +35,6 @@ FORM_CHOICE = click.Choice(tuple(notices.FORMS))
 @cli.group()
 def notice() -> None:
     """Regulator-shaped notifications: draft, render and record their submission."""
-
-
-def _read_fields(path: Path | None, form: notices.Form) -> dict[str, str] | None:
-    if path is None:
-        return None
-    if str(path) == "-":
-        data = sys.stdin.buffer.read(notices.MAX_FIELDS_FILE + 1)
-    else:
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as exc:
-            raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
-        if not stat.S_ISREG(mode):
-            raise BadInput(f"{path} is not a regular file; give the JSON file of the form's fields")
-        with open(path, "rb") as fh:
-            data = fh.read(notices.MAX_FIELDS_FILE + 1)
-    return notices.read_values(data, form)
 
 
 @notice.command("forms")
@@ -97,7 +78,7 @@ def notice_render(binder_path, incident_ref: str, form_key: str, fields_path: Pa
                   output: str) -> None:
     """Write FORM as a one-page PDF or text to read out or paste into the authority's portal."""
     form = notices.get_form(form_key)
-    values = _read_fields(fields_path, form)
+    values = read_form_fields(fields_path, form)
     target = None if output == "-" else Path(output).expanduser()
     if target is not None and target.suffix.lower() not in (".pdf", ".txt"):
         raise BadInput(f"{output}: give a file name ending in .pdf or .txt, or - for stdout")
@@ -146,7 +127,7 @@ def notice_submit(binder_path, incident_ref: str, form_key: str, fields_path: Pa
                   party: str | None, delay_reason: str | None, person: str) -> None:
     """Record that FORM was submitted: a signed notification answering its clock; prints its id."""
     form = notices.get_form(form_key)
-    values = _read_fields(fields_path, form)
+    values = read_form_fields(fields_path, form)
     if told_at:
         times.parse_event_time(told_at, "submission time")
     from binder.cli.response import _say_verdict

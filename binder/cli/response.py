@@ -22,6 +22,7 @@ from binder.cli.common import (
     json_option,
     open_path,
     parse_id,
+    read_form_fields,
     signer_session,
     unlock,
 )
@@ -358,28 +359,63 @@ def decide(binder_path, incident_ref, person, decision, reason, options, approve
 @click.option("--party", required=True,
               help="Who was told, e.g. " + ", ".join(label for _, label in workflow.KNOWN_PARTIES[:4]) + "...")
 @click.option("--channel", required=True, help="How: phone, email, portal, in person...")
-@click.option("--message", required=True, help="What was said.")
+@click.option("--message", default=None, help="What was said (or --fields for a submitted form).")
 @click.option("--clock", "clock_key", default=None, help="The clock this notification answers.")
 @click.option("--occurred-at", "--at", "told_at", default=None,
               help="When they were told (ISO 8601, kept as typed; default now).")
 @click.option("--reference", default="", help="The reference number the authority gave it.")
 @click.option("--reason", "delay_reason", default="",
               help="Reasons for the delay, when it comes after the clock's deadline.")
+@click.option("--fields", "fields_path", type=click.Path(path_type=Path), default=None,
+              help="The regulator form as submitted (the JSON of `binder notice draft`, - for "
+                   "stdin): its text becomes the message and its fields are kept.")
+@click.option("--form", "form_key", default=None,
+              help="Which form --fields holds (default: the form of the --clock).")
 def notify(binder_path, incident_ref, person, party, channel, message, clock_key, told_at,
-           reference, delay_reason) -> None:
+           reference, delay_reason, fields_path, form_key) -> None:
     """Record who was told what, when and how; prints the entry id."""
     _check_time(told_at, "told-at time")
+    if (message is None) == (fields_path is None):
+        raise BadInput("give --message (what was said) or --fields (the form as submitted), "
+                       "one of the two")
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         workflow.check_clock(binder, inc.id, clock_key)
+        values = None
+        if fields_path is not None:
+            form_key = _form_of(binder, inc.id, form_key, clock_key)
+            from binder.core.incident import notices
+
+            values = read_form_fields(fields_path, notices.get_form(form_key)) or {}
         author = signer_session(binder, person)
-        entry_id = workflow.record_notification(
-            binder, inc.id, author, party=party, channel=channel, message=message,
-            told_at=told_at, clock_key=clock_key, reference=reference, delay_reason=delay_reason,
-        )
+        if values is None:
+            entry_id = workflow.record_notification(
+                binder, inc.id, author, party=party, channel=channel, message=message,
+                told_at=told_at, clock_key=clock_key, reference=reference,
+                delay_reason=delay_reason,
+            )
+        else:
+            entry_id = notices.submit(
+                binder, inc.id, author, form_key, values, channel=channel, told_at=told_at,
+                reference=reference, clock_key=clock_key, party=party,
+                delay_reason=delay_reason or None,
+            )
         if clock_key:
             _say_verdict(binder, inc.id, entry_id)
         emit_id(entry_id)
+
+
+def _form_of(binder: Binder, incident_id: int, form_key: str | None, clock_key: str | None) -> str:
+    """The regulator form a submission holds: --form, else the one its clock asks for."""
+    from binder.core.incident import notices
+
+    if form_key:
+        return notices.get_form(form_key).key
+    if clock_key:
+        for clock in workflow.incident_state(binder, incident_id).clocks:
+            if clock.key == clock_key and clock.form:
+                return clock.form
+    raise BadInput("say which form --fields holds with --form (see `binder notice forms`)")
 
 
 def _say_verdict(binder: Binder, incident_id: int, entry_id: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -321,3 +322,48 @@ def test_workflow_entries_verify(cli):
         assert state.phases[0].checklist[0].done
     finally:
         binder.close()
+
+
+def test_every_kind_of_entry_keeps_its_event_time_as_typed(cli, tmp_path):
+    """Decision, notification, phase change, checklist tick, cost line, clock switch, custody
+    transfer, type/severity change, plain entry and closing: each says when it happened, kept
+    exactly as typed with its offset, and is recorded with its own entry time too."""
+    iid = opened(cli)
+    log = tmp_path / "access.log"
+    log.write_text("GET /checkout 200\n", encoding="utf-8")
+    assert cli("evidence", "add", iid, str(log), "--as", LEAD, "--description", "access log",
+               "--collected-at", "2026-03-02T10:00+01:00").code == 0
+    runs = {
+        "decision": ("decide", iid, "--decision", "Checkout offline", "--reason", "skimmer"),
+        "notification": ("notify", iid, "--party", "Acquirer", "--channel", "phone",
+                         "--message", "Told", "--clock", "acquirer"),
+        "phase": ("incident", "phase", iid, "containment"),
+        "tick": ("incident", "tick", iid, "containment", "1"),
+        "cost": ("impact", "add", iid, "--category", "Forensics", "--amount", "900",
+                 "--currency", "EUR"),
+        "clock switch": ("clock", "off", iid, "visa", "--reason", "no Visa cards taken"),
+        "custody": ("evidence", "transfer", "E1", "--to", "Forensic lab", "--purpose",
+                    "analysis"),
+        "classification": ("incident", "set", iid, "--severity", "critical", "--reason",
+                           "card data confirmed"),
+        "note": ("journal", "add", iid, "--text", "Loader removed"),
+        "closing": ("incident", "close", iid, "--summary", "Skimmer removed"),
+    }
+    typed = {}
+    for minute, (kind, args) in enumerate(runs.items(), start=1):
+        stated = f"2026-03-02T11:{minute:02d}+01:00"  # minutes, no seconds, a local offset
+        if kind == "custody":  # a hand-over cannot come before the item's registration (now)
+            stated = (datetime.now(timezone(timedelta(hours=1))) + timedelta(minutes=2)
+                      ).isoformat(timespec="minutes")
+        done = cli(*args, "--as", LEAD, "--occurred-at", stated)
+        assert done.code == 0, (kind, done.err)
+        for entry_id in done.out.split():
+            typed[int(entry_id)] = (kind, stated)
+    entries = {e["id"]: e for e in json.loads(cli("journal", "list", iid, "--json").out)}
+    for entry_id, (kind, stated) in typed.items():
+        entry = entries[entry_id]
+        assert entry["occurred_at"] == stated, (kind, entry)
+        assert entry["recorded_at"].endswith("Z") and entry["recorded_at"][:7] != "2026-03", kind
+    by_event = [e["id"] for e in json.loads(cli("journal", "list", iid, "--json", "--order",
+                                                "event").out) if e["id"] in typed]
+    assert by_event == sorted(typed, key=lambda i: typed[i][1])

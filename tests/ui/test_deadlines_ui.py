@@ -90,7 +90,7 @@ def test_gdpr_form_from_the_journal_to_a_recorded_submission(qtbot, made, incide
     pane = show(qtbot, DecisionsPane(made.binder, incident_id, lambda: made.lead), 600)
     notice = pane.open_notice("gdpr_art33")
     qtbot.addWidget(notice)
-    notice.resize(900, 660)
+    notice.resize(1366, 768)
     assert "look-alike domain" in notice.inputs["nature"].toPlainText()
     notice.inputs["subjects"].setPlainText("Customers who paid by card, about 3,100")
     shoot(notice, "notification-form")
@@ -168,3 +168,107 @@ def test_quick_entry_keeps_the_minute_typed(qtbot, made, incident_id):
     assert occurred.startswith("2026-11-29T07:58") and occurred[16] in "+-Z"
     assert json.dumps(occurred)  # plain text, kept as typed with its offset
     assert LEAD
+
+
+def _pdf_lines(path: Path) -> list[str]:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout.splitlines()
+
+
+def _clock_for(line: str, names: dict[str, str]) -> str | None:
+    """The key of the clock whose name this table line starts (a cell may wrap the name)."""
+    head = line.strip()
+    for key, name in names.items():
+        first = name[:18]
+        if head.startswith(first):
+            return key
+    return None
+
+
+def test_header_json_and_both_reports_read_the_same_verdicts(qtbot, made, skimmer, tmp_path,
+                                                            run_cli):
+    """One verdict per clock, read back from the app, `incident show --json` and both PDFs."""
+    import re
+
+    from binder.core.output.report.build import write_report
+    from tests.helpers import signer_env
+
+    now = datetime.now(UTC)
+    workflow.record_notification(  # late, with the stated reason
+        made.binder, skimmer, made.lead, party="Acquirer", channel="phone", message="Told",
+        told_at=(now - timedelta(hours=2)).isoformat(timespec="minutes"), clock_key="acquirer",
+        delay_reason="nobody answered the acquirer's line overnight")
+    workflow.record_notification(  # met
+        made.binder, skimmer, made.lead, party="Data protection authority", channel="portal",
+        message="Art. 33 notification", reference="DPA-5",
+        told_at=(now - timedelta(hours=1)).isoformat(timespec="minutes"), clock_key="gdpr_art33")
+    # Mastercard stays unanswered (missed); Visa and the Art. 34 decision are still running.
+    full, executive = tmp_path / "full.pdf", tmp_path / "executive.pdf"
+    write_report(made.binder, skimmer, full, variant="full")
+    write_report(made.binder, skimmer, executive, variant="executive")
+
+    ws = show(qtbot, IncidentWorkspace(made.binder, skimmer, lambda: made.lead), 768)
+    header = {c.key: chip.text() for c, chip in zip(ws.running_clocks, ws.deadline_chips,
+                                                    strict=False)}
+    pane = show(qtbot, DecisionsPane(made.binder, skimmer, lambda: made.lead), 600)
+    on_screen = {pane.clocks.item(r, 0).data(Qt.ItemDataRole.UserRole): pane.clocks.item(r, 2).text()
+                 for r in range(pane.clocks.rowCount())}
+    ws.close()
+    pane.close()
+    made.binder.close()
+
+    env = {**signer_env(), "BINDER_FILE": str(made.path)}
+    shown = run_cli("incident", "show", str(skimmer), "--json", env=env)
+    assert shown.code == 0, shown.err
+    clocks = {c["key"]: c for c in json.loads(shown.out)["clocks"] if c["status"] != "off"}
+    assert {k: c["status"] for k, c in clocks.items()} == {
+        "acquirer": "late", "gdpr_art33": "met", "mastercard": "missed", "visa": "running",
+        "gdpr_art34": "running"}
+    names = {k: c["name"] for k, c in clocks.items()}
+
+    def due(c):  # the JSON's ISO 8601 UTC as the documents print it
+        return datetime.fromisoformat(c["due_at"].replace("Z", "+00:00")).strftime(
+            "%Y-%m-%d %H:%M UTC")
+
+    # 1. The app header: every clock still asking for action, and only those.
+    assert set(header) == {k for k, c in clocks.items() if c["status"] in ("running", "missed")}
+    for key, text in header.items():
+        word = {"missed": "MISSED", "running": "due in"}[clocks[key]["status"]]
+        assert text.split(" · ")[1].startswith(word), (key, text)
+    # ... and the deadlines table of the app, for the answered ones too.
+    words = {"missed": "MISSED", "late": "LATE", "met": "met", "running": "due in"}
+    for key, c in clocks.items():
+        assert words[c["status"]] in on_screen[key], (key, on_screen[key])
+
+    # 2. The full report's deadline table: the label and the due time on the row's first line.
+    row = re.compile(r"^\s*(?P<name>\S.*?)\s{2,}\d+ \w+ from\s+(?P<due>\d{4}-\d\d-\d\d \d\d:\d\d UTC)"
+                     r"\s+(?P<label>RUNNING|MET|LATE|MISSED)\s*$")
+    in_full = {}
+    for line in _pdf_lines(full):
+        if (m := row.match(line)) and (key := _clock_for(m["name"], names)):
+            in_full[key] = (m["label"], m["due"])
+    assert in_full == {k: (c["status"].upper(), due(c)) for k, c in clocks.items()}
+
+    # 3. The executive summary: one line per clock with its due time and verdict.
+    line_re = re.compile(r"^\s*(?P<name>\S.*?)\s{2,}(?P<due>\d{4}-\d\d-\d\d \d\d:\d\d UTC)"
+                         r"\s{2,}(?P<said>\S.*)$")
+    said_status = [("MISSED", "missed"), ("LATE", "late"), ("met ", "met"), ("due in", "running")]
+    in_summary = {}
+    for line in _pdf_lines(executive):
+        if (m := line_re.match(line)) and (key := _clock_for(m["name"], names)):
+            status = next(s for word, s in said_status if m["said"].startswith(word))
+            in_summary[key] = (status, m["due"])
+    assert in_summary == {k: (c["status"], due(c)) for k, c in clocks.items()}
+
+    # The acquirer's notification is LATE in the report's notifications table, never also MET
+    # or MISSED.
+    lines = _pdf_lines(full)
+    table = next(i for i, line in enumerate(lines) if "Told at" in line and "Party and" in line)
+    dated = re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    first = next(i for i in range(table, len(lines)) if dated.match(lines[i]) and "Acquirer" in lines[i])
+    last = next(i for i in range(first + 1, len(lines)) if dated.match(lines[i]) or not lines[i].strip())
+    told = "\n".join(lines[first:last])
+    assert "LATE (due" in told and "nobody answered" in told, told
+    assert "MISSED" not in told and "met (due" not in told, told

@@ -275,6 +275,7 @@ def register_evidence(
     }
     reason = check_text(reason or "", "reason obtained", limit=2000).strip()
     collected_by = clean_person(collected_by) if collected_by else author.person
+    stated_collection = bool(collected_at and str(collected_at).strip())
     collected_at = zoned_time(collected_at, "collected-at time")
     covers = _time_range(covers_from, covers_to)
     collected_where = _short(collected_where, "place of collection")
@@ -349,7 +350,9 @@ def register_evidence(
             entry_id = journal.append(
                 binder, incident.id, author,
                 NewEntry(text=text, kind="evidence", evidence_id=new_id, phase=phase,
-                         source=source["hostname"], data=data),
+                         source=source["hostname"], data=data,
+                         # A stated collection time is when it happened (journal by event).
+                         occurred_at=collected_at if stated_collection else None),
                 witness=witness,
             )
             binder.conn.execute(
@@ -517,7 +520,10 @@ def transfer(
     with binder.write():
         entry_id = journal.append(
             binder, item.incident_id, author,
-            NewEntry(text=text, kind="custody", evidence_id=item.id, data=data), witness=witness,
+            NewEntry(text=text, kind="custody", evidence_id=item.id, data=data,
+                     # A stated hand-over time is when it happened (journal by event time).
+                     occurred_at=when if time and str(time).strip() else None),
+            witness=witness,
         )
         if receiver is not None:
             _append_acknowledgement(binder, item, journal.get_entry(binder, entry_id), receiver,
