@@ -163,7 +163,7 @@ class DecisionsPane(IncidentPane):
         self.need_button.setAccessibleName("Need-to-know list")
         self.need_button.setToolTip("Who may be told while the incident is not under control")
         self.need_button.clicked.connect(self.edit_need_to_know)
-        self.form_button = QPushButton("Re&gulator form…")
+        self.form_button = QPushButton("Reg&ulator form…")
         self.form_button.setAccessibleName("Regulator form")
         self.form_button.setToolTip("GDPR, NIS2, card brand or SEC notification prefilled from "
                                     "the journal: read it out, save it as PDF, record it as sent")
