@@ -21,6 +21,7 @@ from binder.cli.common import (
     open_path,
     read_form_fields,
     signer_session,
+    unlock,
 )
 from binder.cli.root import cli
 from binder.core import times
@@ -58,10 +59,8 @@ def notice_forms(as_json: bool) -> None:
 @click.argument("form_key", metavar="FORM", type=FORM_CHOICE)
 def notice_draft(binder_path, incident_ref: str, form_key: str) -> None:
     """Print FORM prefilled from the journal, as JSON to complete and pass to render/submit."""
-    from binder.cli.response import _try_unlock
-
     with open_path(binder_path) as binder:
-        _try_unlock(binder)  # the roster's data protection officer, when it can be read
+        unlock(binder, ask=False)  # the roster's data protection officer, when it can be read
         values = notices.prefill(binder, incidents.get_incident(binder, incident_ref).id, form_key)
     emit_json(values)
 
@@ -87,9 +86,7 @@ def notice_render(binder_path, incident_ref: str, form_key: str, fields_path: Pa
     with open_path(binder_path) as binder:
         inc = incidents.get_incident(binder, incident_ref)
         if values is None:
-            from binder.cli.response import _try_unlock
-
-            _try_unlock(binder)
+            unlock(binder, ask=False)
             values = notices.prefill(binder, inc.id, form_key)
         if target is not None and target.suffix.lower() == ".pdf":
             from binder.core.output.notice import write_notice
