@@ -28,7 +28,8 @@ from binder.core import times
 from binder.core.errors import BadInput
 from binder.core.incident import notices
 from binder.core.incident import record as incidents
-from binder.core.storage.database import atomic_write_bytes, utc_now
+from binder.core.storage.database import utc_now
+from binder.core.storage.files import atomic_write_bytes, check_output_path
 
 FORM_CHOICE = click.Choice(tuple(notices.FORMS))
 
@@ -81,8 +82,8 @@ def notice_render(binder_path, incident_ref: str, form_key: str, fields_path: Pa
     target = None if output == "-" else Path(output).expanduser()
     if target is not None and target.suffix.lower() not in (".pdf", ".txt"):
         raise BadInput(f"{output}: give a file name ending in .pdf or .txt, or - for stdout")
-    if target is not None and target.is_dir():
-        raise BadInput(f"{target} is a folder; give a file name such as notice.pdf")
+    if target is not None:
+        target = check_output_path(target)  # no folder, device, pipe or missing folder
     with open_path(binder_path) as binder:
         inc = incidents.get_incident(binder, incident_ref)
         if values is None:

@@ -9,8 +9,8 @@ becomes ``07:58:02`` or ``06:58:00.000000Z``. Lawyers read the offset as the
 witness's own words; arithmetic and ordering convert to UTC (:func:`utc`).
 
 Every time shown carries its zone: documents give UTC and name the local time
-with its offset (:func:`document_time`); screens give local time with the zone
-(``binder.ui.app.local_text``).
+with its offset (:func:`document_time`), screens give local time with the
+zone (:func:`screen_time`, through ``binder.ui.app.local_text``).
 """
 
 from __future__ import annotations
@@ -180,3 +180,31 @@ def document_time(value: str | datetime | None, *, seconds: bool | None = False,
         day = "" if local.date() == moment.date() else local.strftime("%Y-%m-%d ")
         text += f" ({day}{local.strftime(clock_fmt)} UTC{_offset_text(local.utcoffset())})"
     return text
+
+
+def screen_time(value: str | datetime | None, *, seconds: bool | None = False,
+                zone: tzinfo | None = None, now: datetime | None = None) -> str:
+    """A time for a screen: local time with its zone, ``Sat 29 Nov 07:58 CET``.
+
+    ``zone`` defaults to this computer's zone; ``today`` replaces the date of
+    today, and the year is shown only when it is not this year.
+    """
+    if not value:
+        return ""
+    try:
+        moment = utc(value)
+    except (ValueError, OverflowError):
+        return str(value)
+    local = moment.astimezone(zone) if zone is not None else moment.astimezone()
+    clock = local.strftime("%H:%M:%S" if _precise(value, seconds) else "%H:%M")
+    today = (now or datetime.now(UTC)).astimezone(local.tzinfo).date()
+    if local.date() == today:
+        day = "today"
+    elif local.year == today.year:
+        day = local.strftime("%a %d %b")
+    else:
+        day = local.strftime("%d %b %Y")
+    label = local.tzname() or zone_label(local)
+    if label.startswith(("+", "-")):
+        label = "UTC" + label
+    return f"{day} {clock} {label}"

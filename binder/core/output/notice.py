@@ -15,11 +15,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from binder.core import times
-from binder.core.errors import BadInput
 from binder.core.incident import notices
 from binder.core.incident.record import get_incident
 from binder.core.output.pdf import MARGIN, PAGE, PageDecor, esc, fmt_time, grid, render, styles
-from binder.core.storage.database import Binder, atomic_write_bytes, utc_now
+from binder.core.storage.database import Binder, utc_now
+from binder.core.storage.files import atomic_write_bytes, check_output_path
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,7 @@ def write_notice(binder: Binder, incident_id: int | str, form_key: str,
                  values: Mapping[str, str], path: str | Path, *,
                  now: str | None = None) -> NoticeResult:
     """Build the filled form and write it atomically to ``path``."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise BadInput(f"{target} is a folder; give a file name such as notice.pdf")
+    target = check_output_path(path)
     result = build_notice(binder, incident_id, form_key, values, now=now)
     atomic_write_bytes(target, result.pdf)
     return result
