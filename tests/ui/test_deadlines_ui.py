@@ -60,6 +60,12 @@ def test_header_shows_every_running_clock_most_urgent_first(qtbot, made, skimmer
     first_running = shown[len(expected) - len(running)]
     assert first_running.split(" · ")[1].startswith("due in")
     assert ws.window().minimumSizeHint().width() <= 1366
+    # The journal's time column shows the whole time with its zone, not "12:0…".
+    view = ws.journal.view
+    when = view.model().index(0, JournalModel.WHEN)
+    shown_when = view.model().data(when)
+    assert shown_when.split()[-1].isalpha() or shown_when.split()[-1].startswith("UTC")
+    assert view.columnWidth(JournalModel.WHEN) >= view.fontMetrics().horizontalAdvance(shown_when) + 8
     shoot(ws, "header-running-clocks")
 
 

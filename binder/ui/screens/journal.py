@@ -308,7 +308,10 @@ class JournalPane(QWidget):
         hh = self.view.horizontalHeader()
         hh.setHighlightSections(False)
         # At 1366x768 the entry's words get the width (about 50 characters), not the facts.
-        for col, width in ((JournalModel.SEQ, 44), (JournalModel.WHEN, 118),
+        # The time column holds day, time and zone ("Wed 29 Nov 12:01 CEST"): a cut zone is a
+        # time nobody can place.
+        when_width = self.fontMetrics().horizontalAdvance("Wed 29 Nov 12:01 CEST") + 18
+        for col, width in ((JournalModel.SEQ, 44), (JournalModel.WHEN, when_width),
                            (JournalModel.AUTHOR, 72), (JournalModel.KIND, 86),
                            (JournalModel.BADGES, 150)):
             hh.resizeSection(col, width)
