@@ -21,11 +21,10 @@ from binder.cli.common import (
 )
 from binder.cli.root import cli
 from binder.core.crypto import session, signers, vault
-from binder.core.errors import BadInput
 from binder.core.plan import revisions as plans
 from binder.core.plan.files import load_plan_file
 from binder.core.plan.format import default_plan, dump_plan
-from binder.core.storage.database import create_binder
+from binder.core.storage.database import check_new_binder_path, create_binder
 from binder.core.storage.files import atomic_write_bytes
 
 
@@ -36,11 +35,9 @@ from binder.core.storage.files import atomic_write_bytes
               help="'magento' for the bundled plan, or a plan text file.")
 def init(binder_path: Path | None, org: str, plan_source: str) -> None:
     """Create a new binder; prints its id, and the recovery code once on stderr."""
-    path = resolve_path(binder_path)
     # Everything that can be refused is checked before the file exists.
     plan = default_plan() if plan_source == "magento" else load_plan_file(plan_source)
-    if path.exists():
-        raise BadInput(f"{path} already exists; refusing to overwrite it (choose a new name)")
+    path = check_new_binder_path(resolve_path(binder_path))
     passphrase = get_secret("BINDER_PASSPHRASE", "New binder passphrase", confirm=True)
     vault.check_passphrase_strength(passphrase)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
 from binder.core.crypto.signers import Signer, SigningSession
 from binder.core.errors import AlreadyExists, BadInput, NotFound
 from binder.core.plan import revisions as plans
-from binder.core.storage.database import Binder, create_binder, open_binder
+from binder.core.storage.database import Binder, check_new_binder_path, create_binder, open_binder
 
 BINDER_SUFFIX = ".binder"
 DEFAULT_LEAD_ROLE = "Incident Lead"
@@ -169,8 +169,10 @@ class SetupFlow:
         """Where the new binder goes and the organisation it belongs to."""
         self._expect(Step.LOCATION)
         p = normalize_location(path)
-        if p.exists():
-            raise AlreadyExists(f"{p} already exists; open it instead, or choose another name")
+        try:
+            check_new_binder_path(p)
+        except AlreadyExists:
+            raise AlreadyExists(f"{p} already exists; open it instead, or choose another name") from None
         org = org.strip()
         if len(org) > 120 or "\n" in org:
             raise BadInput("the organisation name must be one line of at most 120 characters")

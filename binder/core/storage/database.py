@@ -679,6 +679,18 @@ def _migrate(binder: Binder) -> None:
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS.applied(binder.db))}")
 
 
+def check_new_binder_path(path: str | os.PathLike[str]) -> Path:
+    """Where a new binder may be created (``~`` expanded), or :class:`AlreadyExists` when
+    anything is there: a file, a folder, even a dangling symbolic link.
+
+    Both doors call it before asking for a passphrase; :func:`create_binder` checks again.
+    """
+    path = Path(path).expanduser()
+    if path.exists() or path.is_symlink():
+        raise AlreadyExists(f"{path} already exists; refusing to overwrite it (choose a new name)")
+    return path
+
+
 def create_binder(
     path: str | os.PathLike[str], *, org: str = "", stop_before: str | None = None
 ) -> Binder:
@@ -686,9 +698,7 @@ def create_binder(
 
     ``stop_before`` exists for tests that build a binder at an older schema.
     """
-    path = Path(path).expanduser()
-    if path.exists() or path.is_symlink():
-        raise AlreadyExists(f"{path} already exists; refusing to overwrite it (choose a new name)")
+    path = check_new_binder_path(path)
     if not path.parent.exists():
         raise NotABinder(f"the folder {path.parent} does not exist; create it first")
     if not os.access(path.parent, os.W_OK):
