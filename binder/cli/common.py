@@ -184,28 +184,27 @@ def parse_id(value: str, what: str) -> int:
     return number
 
 
+def read_input(path: str | Path, *, what: str, limit: int) -> bytes:
+    """An input file's bytes through the core's bounded reader; ``-`` reads standard input,
+    also at most ``limit`` bytes (one more, so the reader of the bytes can tell it was cut)."""
+    if str(path) == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        return (stream.read(limit + 1) if stream is not None
+                else sys.stdin.read(limit + 1).encode("utf-8"))
+    from binder.core.storage.files import read_input_file
+
+    return read_input_file(path, what=what, limit=limit)
+
+
 def read_form_fields(path: Path | None, form: Any) -> dict[str, str] | None:
     """The fields of a regulator form from a JSON file (``-``: stdin), bounded and checked.
 
     ``None`` when no file is given. Refuses anything but a regular file (a FIFO,
     a device) and a file larger than a form can be, naming the place.
     """
-    from binder.core.errors import BadInput
     from binder.core.incident import notices
 
     if path is None:
         return None
-    if str(path) == "-":
-        data = sys.stdin.buffer.read(notices.MAX_FIELDS_FILE + 1)
-    else:
-        import stat
-
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as exc:
-            raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
-        if not stat.S_ISREG(mode):
-            raise BadInput(f"{path} is not a regular file; give the JSON file of the form's fields")
-        with open(path, "rb") as fh:
-            data = fh.read(notices.MAX_FIELDS_FILE + 1)
+    data = read_input(path, what="fields file", limit=notices.MAX_FIELDS_FILE)
     return notices.read_values(data, form)

@@ -8,7 +8,6 @@ under a new passphrase, remembering it in the OS keyring, and copying the
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -21,6 +20,7 @@ from binder.cli.common import (
     get_secret,
     json_option,
     open_path,
+    read_input,
     unlock,
     use_keyring,
 )
@@ -29,7 +29,6 @@ from binder.core import roster
 from binder.core.crypto import session, vault
 from binder.core.errors import BadInput, BinderError, Locked
 from binder.core.storage.backup import backup_binder
-from binder.core.storage.files import read_input_file
 
 
 def _note(message: str) -> None:
@@ -79,14 +78,8 @@ def roster_add(binder_path: Path | None, name, role, email, phone, im, escalatio
         if given:
             raise BadInput(f"give the contact either in the file or as options, not both "
                            f"({given[0]} with --from-json)")
-        if from_json == "-":
-            stream = getattr(sys.stdin, "buffer", None)
-            data = (stream.read(roster.MAX_CONTACTS_FILE + 1) if stream is not None
-                    else sys.stdin.read(roster.MAX_CONTACTS_FILE + 1).encode("utf-8"))
-            source = "standard input"
-        else:
-            data = read_input_file(from_json, what="contacts file", limit=roster.MAX_CONTACTS_FILE)
-            source = from_json
+        data = read_input(from_json, what="contacts file", limit=roster.MAX_CONTACTS_FILE)
+        source = "standard input" if from_json == "-" else from_json
         records = roster.parse_contacts_json(data, source)
         with open_path(binder_path) as binder:
             unlock(binder)

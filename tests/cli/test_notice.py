@@ -71,7 +71,7 @@ def test_bad_notice_input_is_refused_in_one_line(cli, tmp_path):
     refused(cli("notice", "render", iid, "gdpr_art33", "-o", str(tmp_path / "x.doc")),
             ".pdf or .txt")
     refused(cli("notice", "render", iid, "gdpr_art33", "--fields", "/dev/zero", "-o", "-"),
-            "not a regular file")
+            "/dev/zero is a device, not a fields file")
     refused(cli("notice", "submit", iid, "gdpr_art33", "--fields", str(bad), "--channel", "x",
                 "--as", LEAD), "no field 'colour'")
     forms = json.loads(cli("notice", "forms", "--json").out)
