@@ -35,6 +35,17 @@ from binder.core.storage.database import Binder
 
 AS_OPTION = click.option("--as", "person", required=True, help="Who records it (an enrolled signer).")
 WITNESS_OPTION = click.option("--witness", default=None, help="A second person who co-signs now.")
+OCCURRED_OPTION = click.option(
+    "--occurred-at", default=None,
+    help="When it actually happened (ISO 8601, kept as typed with its offset; default: now).")
+
+
+def _check_occurred(value: str | None) -> None:
+    # Refused before anyone types a passphrase.
+    if value:
+        from binder.core import times
+
+        times.parse_event_time(value, "occurred-at time")
 JSON = json_option
 
 
@@ -156,7 +167,8 @@ def _given(**values: Any) -> dict[str, Any]:
 
 
 def _change(binder_path, item_ref: str, register: str, person: str, reason: str,
-            values: dict[str, Any]) -> None:
+            values: dict[str, Any], occurred_at: str | None = None) -> None:
+    _check_occurred(occurred_at)
     with open_path(binder_path) as binder:
         if register == "task":
             _try_unlock(binder)
@@ -164,7 +176,7 @@ def _change(binder_path, item_ref: str, register: str, person: str, reason: str,
         reg._check_changes(binder, item, values)  # refuse before the passphrase is asked
         author = signer_session(binder, person)
         emit_id(reg.update_item(binder, item.id, author, reason=reason, register=register,
-                                **values))
+                                occurred_at=occurred_at, **values))
 
 
 def _withdraw_command(group, register: str) -> None:
@@ -173,14 +185,17 @@ def _withdraw_command(group, register: str) -> None:
     @click.argument("item_ref", metavar="ID")
     @click.option("--reason", required=True, help="Why it was entered in error.")
     @AS_OPTION
-    def withdraw(binder_path, item_ref, reason, person) -> None:
+    @OCCURRED_OPTION
+    def withdraw(binder_path, item_ref, reason, person, occurred_at) -> None:
         """Withdraw an item entered in error (it stays in the journal); prints the entry id."""
+        _check_occurred(occurred_at)
         with open_path(binder_path) as binder:
             item = reg.get_item(binder, item_ref, register)
             if not reason.strip():
                 raise BadInput("say why it is withdrawn (--reason)")
             author = signer_session(binder, person)
-            emit_id(reg.withdraw(binder, item.id, author, reason, register=register))
+            emit_id(reg.withdraw(binder, item.id, author, reason, register=register,
+                                 occurred_at=occurred_at))
 
 
 _withdraw_command(timeline, "timeline")
@@ -208,9 +223,11 @@ def ioc() -> None:
 @click.option("--description", default="", help="What it is.")
 @AS_OPTION
 @WITNESS_OPTION
+@OCCURRED_OPTION
 def ioc_add(binder_path, incident_ref, type_, value, tlp, first_seen, last_seen, source,
-            description, person, witness) -> None:
+            description, person, witness, occurred_at) -> None:
     """Register an indicator of compromise (journaled); prints its id."""
+    _check_occurred(occurred_at)
     kind = check.ioc_type(type_)
     check.ioc_value(kind, value)
     check.tlp(tlp)
@@ -220,7 +237,8 @@ def ioc_add(binder_path, incident_ref, type_, value, tlp, first_seen, last_seen,
         author, wit = _sessions(binder, person, witness)
         emit_id(reg.add_indicator(binder, inc.id, author, type=kind, value=value, tlp=tlp,
                                   first_seen=first_seen, last_seen=last_seen, source=source,
-                                  description=description, witness=wit))
+                                  description=description, witness=wit,
+                                  occurred_at=occurred_at))
 
 
 def _ioc_line(_binder: Binder, item: reg.Item) -> str:
@@ -250,12 +268,13 @@ def ioc_list(binder_path, incident_ref, show_all, as_json) -> None:
 @click.option("--description", default=None, help="What it is.")
 @click.option("--reason", required=True, help="Why it changes.")
 @AS_OPTION
+@OCCURRED_OPTION
 def ioc_change(binder_path, item_ref, tlp, first_seen, last_seen, source, description, reason,
-               person) -> None:
+               person, occurred_at) -> None:
     """Change an indicator's TLP, times, source or description; prints the entry id."""
     _change(binder_path, item_ref, "ioc", person, reason, _given(
         tlp=tlp, first_seen=first_seen, last_seen=last_seen, source=source,
-        description=description))
+        description=description), occurred_at)
 
 
 _withdraw_command(ioc, "ioc")
@@ -279,15 +298,18 @@ def asset() -> None:
 @click.option("--note", default="", help="Anything worth knowing about it.")
 @AS_OPTION
 @WITNESS_OPTION
-def asset_add(binder_path, incident_ref, name, kind, status, note, person, witness) -> None:
+@OCCURRED_OPTION
+def asset_add(binder_path, incident_ref, name, kind, status, note, person, witness,
+              occurred_at) -> None:
     """Register an affected system or account (journaled); prints its id."""
+    _check_occurred(occurred_at)
     check.one_line(name, "asset name", required=True)
     reg._asset_fields({"status": status, "asset_kind": kind})
     with open_path(binder_path) as binder:
         inc = get_incident(binder, incident_ref)
         author, wit = _sessions(binder, person, witness)
         emit_id(reg.add_asset(binder, inc.id, author, name=name, kind=kind, status=status,
-                              note=note, witness=wit))
+                              note=note, witness=wit, occurred_at=occurred_at))
 
 
 def _asset_line(_binder: Binder, item: reg.Item) -> str:
@@ -313,10 +335,11 @@ def asset_list(binder_path, incident_ref, show_all, as_json) -> None:
 @click.option("--note", default=None, help="A note.")
 @click.option("--reason", default="", help="Why (e.g. 'firewalled at 14:05').")
 @AS_OPTION
-def asset_set(binder_path, item_ref, status, kind, note, reason, person) -> None:
+@OCCURRED_OPTION
+def asset_set(binder_path, item_ref, status, kind, note, reason, person, occurred_at) -> None:
     """Change an asset's containment status (journaled); prints the entry id."""
     _change(binder_path, item_ref, "asset", person, reason,
-            _given(status=status, asset_kind=kind, note=note))
+            _given(status=status, asset_kind=kind, note=note), occurred_at)
 
 
 _withdraw_command(asset, "asset")
@@ -341,8 +364,11 @@ def task() -> None:
 @click.option("--from-checklist", "from_checklist", default=None, metavar="PHASE:ITEM",
               help="Make it from a checklist item of the plan, e.g. contain:2.")
 @AS_OPTION
-def task_add(binder_path, incident_ref, title, owner, due, note, from_checklist, person) -> None:
+@OCCURRED_OPTION
+def task_add(binder_path, incident_ref, title, owner, due, note, from_checklist, person,
+             occurred_at) -> None:
     """Add a task (journaled); prints its id."""
+    _check_occurred(occurred_at)
     check.one_line(title, "task title", required=True, limit=500)
     if due:
         check.zoned(due, "due time")
@@ -353,7 +379,7 @@ def task_add(binder_path, incident_ref, title, owner, due, note, from_checklist,
         checklist = _checklist_ref(binder, inc, from_checklist) if from_checklist else None
         author = signer_session(binder, person)
         emit_id(reg.add_task(binder, inc.id, author, title=title, owner=owner, due=due,
-                             note=note, checklist=checklist))
+                             note=note, checklist=checklist, occurred_at=occurred_at))
 
 
 def _checklist_ref(binder: Binder, inc, ref: str) -> dict[str, Any]:
@@ -392,14 +418,16 @@ def task_list(binder_path, incident_ref, show_all, as_json) -> None:
 @click.argument("item_ref", metavar="TASK")
 @click.option("--note", default="", help="What was done.")
 @AS_OPTION
-def task_done(binder_path, item_ref, note, person) -> None:
+@OCCURRED_OPTION
+def task_done(binder_path, item_ref, note, person, occurred_at) -> None:
     """Mark a task done (journaled); prints the entry id."""
+    _check_occurred(occurred_at)
     with open_path(binder_path) as binder:
         item = reg.get_item(binder, item_ref, "task")
         if item.get("status") == "done":
             raise BadInput(f"task {item.id} is already done")
         author = signer_session(binder, person)
-        emit_id(reg.complete_task(binder, item.id, author, note))
+        emit_id(reg.complete_task(binder, item.id, author, note, occurred_at=occurred_at))
 
 
 @task.command("change")
@@ -411,10 +439,12 @@ def task_done(binder_path, item_ref, note, person) -> None:
 @click.option("--status", default=None, help=f"One of {', '.join(reg.TASK_STATUSES)}.")
 @click.option("--reason", default="", help="Why.")
 @AS_OPTION
-def task_change(binder_path, item_ref, title, owner, due, status, reason, person) -> None:
+@OCCURRED_OPTION
+def task_change(binder_path, item_ref, title, owner, due, status, reason, person,
+                occurred_at) -> None:
     """Change a task's title, owner, due time or status; prints the entry id."""
     _change(binder_path, item_ref, "task", person, reason,
-            _given(title=title, owner=owner, due=due, status=status))
+            _given(title=title, owner=owner, due=due, status=status), occurred_at)
 
 
 _withdraw_command(task, "task")

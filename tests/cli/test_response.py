@@ -326,7 +326,8 @@ def test_workflow_entries_verify(cli):
 
 def test_every_kind_of_entry_keeps_its_event_time_as_typed(cli, tmp_path):
     """Decision, notification, phase change, checklist tick, cost line, clock switch, custody
-    transfer, type/severity change, plain entry and closing: each says when it happened, kept
+    transfer, type/severity change, plain entry, register items and closing: each says when
+    it happened, kept
     exactly as typed with its offset, and is recorded with its own entry time too."""
     iid = opened(cli)
     log = tmp_path / "access.log"
@@ -347,18 +348,25 @@ def test_every_kind_of_entry_keeps_its_event_time_as_typed(cli, tmp_path):
         "classification": ("incident", "set", iid, "--severity", "critical", "--reason",
                            "card data confirmed"),
         "note": ("journal", "add", iid, "--text", "Loader removed"),
+        "indicator": ("ioc", "add", iid, "--type", "domain", "--value", "cdn-analytics.example"),
+        "asset": ("asset", "add", iid, "--name", "web-01"),
+        "asset status": ("asset", "set", "{asset}", "--status", "contained"),
+        "task": ("task", "add", iid, "--title", "Rotate the admin passwords"),
+        "task done": ("task", "done", "{task}"),
         "closing": ("incident", "close", iid, "--summary", "Skimmer removed"),
     }
-    typed = {}
+    typed, made_ids = {}, {}
     for minute, (kind, args) in enumerate(runs.items(), start=1):
         stated = f"2026-03-02T11:{minute:02d}+01:00"  # minutes, no seconds, a local offset
         if kind == "custody":  # a hand-over cannot come before the item's registration (now)
             stated = (datetime.now(timezone(timedelta(hours=1))) + timedelta(minutes=2)
                       ).isoformat(timespec="minutes")
+        args = tuple(a.format(**made_ids) for a in args)
         done = cli(*args, "--as", LEAD, "--occurred-at", stated)
         assert done.code == 0, (kind, done.err)
         for entry_id in done.out.split():
             typed[int(entry_id)] = (kind, stated)
+        made_ids[kind] = done.out.strip()
     entries = {e["id"]: e for e in json.loads(cli("journal", "list", iid, "--json").out)}
     for entry_id, (kind, stated) in typed.items():
         entry = entries[entry_id]

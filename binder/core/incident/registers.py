@@ -263,9 +263,11 @@ def owner_label(binder: Binder, task: Item) -> str:
 
 def _append(binder: Binder, incident_id: int, author: SigningSession, kind: str, text: str,
             data: dict, *, reason: str = "", phase: str | None = None,
-            witness: SigningSession | None = None) -> int:
+            witness: SigningSession | None = None, occurred_at: str | None = None) -> int:
+    # occurred_at: when it happened, as the responder states it (kept as typed).
     return journal.append(binder, incident_id, author, NewEntry(
         text=text, kind=kind, reason=reason, phase=phase, data={"register": kind, **data},
+        occurred_at=occurred_at or None,
     ), witness=witness)
 
 
@@ -461,7 +463,7 @@ def add_indicator(
     binder: Binder, incident_id: int | str, author: SigningSession, *, type: str, value: str,
     tlp: str = "AMBER", first_seen: str | None = None, last_seen: str | None = None,
     source: str = "", description: str = "", phase: str | None = None,
-    witness: SigningSession | None = None,
+    witness: SigningSession | None = None, occurred_at: str | None = None,
 ) -> int:
     """Register an indicator of compromise; returns its id.
 
@@ -484,13 +486,13 @@ def add_indicator(
     if f.get("description"):
         text += f" — {f['description']}"
     return _append(binder, incident.id, author, "ioc", text, {"action": "add", **f},
-                   phase=phase, witness=witness)
+                   phase=phase, witness=witness, occurred_at=occurred_at)
 
 
 def add_asset(
     binder: Binder, incident_id: int | str, author: SigningSession, *, name: str,
     kind: str = "", status: str = "suspected", note: str = "", phase: str | None = None,
-    witness: SigningSession | None = None,
+    witness: SigningSession | None = None, occurred_at: str | None = None,
 ) -> int:
     """Register an affected system or account; returns its id."""
     incident = get_incident(binder, incident_id)
@@ -502,13 +504,15 @@ def add_asset(
     what = f" ({f['asset_kind']})" if f["asset_kind"] else ""
     return _append(binder, incident.id, author, "asset",
                    f"Affected asset {name}{what}: {f['status']}", {"action": "add", **f},
-                   reason=f.get("note", ""), phase=phase, witness=witness)
+                   reason=f.get("note", ""), phase=phase, witness=witness,
+                   occurred_at=occurred_at)
 
 
 def add_task(
     binder: Binder, incident_id: int | str, author: SigningSession, *, title: str,
     owner: str | None = None, due: str | None = None, note: str = "",
     checklist: Mapping[str, Any] | None = None, phase: str | None = None,
+    occurred_at: str | None = None,
 ) -> int:
     """Add a task (optionally made from a checklist item of the plan); returns its id."""
     incident = get_incident(binder, incident_id)
@@ -525,7 +529,7 @@ def add_task(
     text = f"Task: {f['title']}" + (f" (owner {who}" if who else " (no owner")
     text += f", due {f['due']})" if f.get("due") else ")"
     return _append(binder, incident.id, author, "task", text, {"action": "add", **f},
-                   reason=f.get("note", ""), phase=phase)
+                   reason=f.get("note", ""), phase=phase, occurred_at=occurred_at)
 
 
 def _check_changes(binder: Binder, item: Item, values: Mapping[str, Any]) -> dict:
@@ -549,7 +553,8 @@ def _check_changes(binder: Binder, item: Item, values: Mapping[str, Any]) -> dic
 
 def update_item(binder: Binder, item_id: int | str, author: SigningSession, *,
                 reason: str = "", witness: SigningSession | None = None,
-                register: str | None = None, **values: Any) -> int:
+                register: str | None = None, occurred_at: str | None = None,
+                **values: Any) -> int:
     """Change fields of an item (a new signed entry); returns the entry id.
 
     Changing the facts of a timeline event or an indicator is a correction and
@@ -571,7 +576,7 @@ def update_item(binder: Binder, item_id: int | str, author: SigningSession, *,
     text = f"{item.label[0].upper()}{item.label[1:]} ({_clip(str(title), 80)}) changed: {words}"
     return _append(binder, item.incident_id, author, item.register, text,
                    {"action": "update", "item": item.hash, "changes": changes},
-                   reason=(reason or "").strip(), witness=witness)
+                   reason=(reason or "").strip(), witness=witness, occurred_at=occurred_at)
 
 
 def _show(value: Any) -> str:
@@ -588,22 +593,25 @@ def _clip(text: str, n: int) -> str:
 
 
 def set_asset_status(binder: Binder, asset_id: int | str, author: SigningSession, status: str,
-                     reason: str = "", witness: SigningSession | None = None) -> int:
+                     reason: str = "", witness: SigningSession | None = None,
+                     occurred_at: str | None = None) -> int:
     """Move an asset to another containment status (journaled)."""
     return update_item(binder, asset_id, author, reason=reason, witness=witness,
-                       register="asset", status=status)
+                       register="asset", occurred_at=occurred_at, status=status)
 
 
-def complete_task(binder: Binder, task_id: int | str, author: SigningSession, note: str = "") -> int:
+def complete_task(binder: Binder, task_id: int | str, author: SigningSession, note: str = "",
+                  occurred_at: str | None = None) -> int:
     """Mark a task done (journaled)."""
     item = get_item(binder, task_id, "task")
     if item.get("status") == "done":
         raise BadInput(f"task {item.id} is already done")
-    return update_item(binder, item.id, author, reason=note, register="task", status="done")
+    return update_item(binder, item.id, author, reason=note, register="task",
+                       occurred_at=occurred_at, status="done")
 
 
 def withdraw(binder: Binder, item_id: int | str, author: SigningSession, reason: str,
-             register: str | None = None) -> int:
+             register: str | None = None, occurred_at: str | None = None) -> int:
     """Withdraw an item entered in error (it stays in the journal, marked withdrawn)."""
     item = get_item(binder, item_id, register)
     if item.withdrawn:
@@ -612,7 +620,8 @@ def withdraw(binder: Binder, item_id: int | str, author: SigningSession, reason:
         raise BadInput("say why it is withdrawn (a reason is required)")
     return _append(binder, item.incident_id, author, item.register,
                    f"{item.label[0].upper()}{item.label[1:]} withdrawn",
-                   {"action": "withdraw", "item": item.hash}, reason=reason.strip())
+                   {"action": "withdraw", "item": item.hash}, reason=reason.strip(),
+                   occurred_at=occurred_at)
 
 
 # ---------------------------------------------------------------- export to plain values
