@@ -88,6 +88,8 @@ def test_the_same_verdict_on_screen_as_in_the_core(qtbot, made, skimmer):
             assert status.startswith("met"), key
     assert core["acquirer"].status == "late"
     assert pane.notifications.item(0, 5).text().startswith("Acquirer: tell the acquirer: LATE — nobody")
+    # The verdict wraps in its own column: party and message keep room to be read at 1366 px.
+    assert pane.notifications.columnWidth(1) >= 80 and pane.notifications.columnWidth(3) >= 80
 
 
 def test_gdpr_form_from_the_journal_to_a_recorded_submission(qtbot, made, incident_id, tmp_path):

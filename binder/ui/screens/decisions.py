@@ -175,6 +175,11 @@ class DecisionsPane(IncidentPane):
         self.notifications = register_table("Notifications register",
                                     ("Told at", "Party", "Channel", "Message", "By", "Verdict"),
                                     "Party", "Message")
+        # A long verdict ("...: LATE — reasons") wraps in its column rather than squeezing the
+        # party and the message to nothing at 1366x768.
+        verdict_column = self.notifications.horizontalHeader()
+        verdict_column.setSectionResizeMode(5, QHeaderView.ResizeMode.Interactive)
+        verdict_column.resizeSection(5, 190)
         nbox.addWidget(self.notifications, 1)
         self.need_label = muted("")
         self.need_label.setTextFormat(Qt.TextFormat.PlainText)
