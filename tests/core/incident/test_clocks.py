@@ -233,9 +233,16 @@ def by_key(made, iid, now):
 
 
 def test_every_bundled_clock_cites_its_source():
+    import re
+
     for clock in default_plan().clocks:
-        assert clock.source.strip(), clock.key
+        source = clock.source
+        assert source.strip(), clock.key
         assert clock.form, clock.key
+        # A reviewer can check it: the document, the place in it, and its version or date.
+        assert re.search(r"Regulation|Directive|Release|PCI DSS|Rules|Requirements", source), clock.key
+        assert re.search(r"Art\. \d|section|requirement|Item \d|chapter", source), clock.key
+        assert re.search(r"\b(19|20)\d\d\b|version \d|v\d", source), clock.key
 
 
 def test_card_data_starts_the_card_brand_and_acquirer_clocks(made):
