@@ -167,6 +167,7 @@ def test_quick_entry_keeps_the_minute_typed(qtbot, made, incident_id):
 
     quick = show(qtbot, QuickEntry(made.binder, incident_id, lambda: made.lead), 120)
     assert quick.when.dateTime().time().second() == 0
+    assert quick.when.text().endswith(datetime.now().astimezone().tzname())  # its zone shown
     quick.text.setPlainText("Skimmer script first seen")
     quick.earlier.setChecked(True)
     moment = QDateTime.fromString("2026-11-29 07:58", "yyyy-MM-dd HH:mm")

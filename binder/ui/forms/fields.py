@@ -60,7 +60,9 @@ def when_edit(name: str) -> QDateTimeEdit:
     edit = QDateTimeEdit(now_to_the_minute())
     edit.setAccessibleName(name)
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    # Every time shown carries its zone: the computer's zone name follows the minutes.
+    zone = (datetime.now().astimezone().tzname() or "").replace("'", "")
+    edit.setDisplayFormat(f"yyyy-MM-dd HH:mm '{zone}'" if zone else "yyyy-MM-dd HH:mm")
     edit.setToolTip("Your computer's local time; it is kept as shown, with its UTC offset")
     return edit
 
