@@ -189,9 +189,11 @@ class DecisionsPane(IncidentPane):
         bottom.addWidget(dec_box)
         bottom.addWidget(not_box)
         bottom.setChildrenCollapsible(False)
-        bottom.setStretchFactor(0, 6)  # decisions carry options and reasons: the wider side
-        bottom.setStretchFactor(1, 5)
-        bottom.setSizes([620, 520])
+        # Both sides carry long text (options and reasons; party, message and verdict): the
+        # notifications have more columns, so they get a little more of a 1366-px screen.
+        bottom.setStretchFactor(0, 9)
+        bottom.setStretchFactor(1, 10)
+        bottom.setSizes([540, 600])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(clocks_box)
         self.splitter.addWidget(bottom)
