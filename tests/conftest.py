@@ -52,6 +52,14 @@ def made(tmp_path) -> Made:
 
 
 @pytest.fixture
+def empty_roster(tmp_path) -> Made:
+    """An unlocked binder with a plan, an empty roster and nobody enrolled."""
+    m = make_binder(tmp_path / "test.binder", people=False)
+    yield m
+    m.binder.close()
+
+
+@pytest.fixture
 def incident_id(made) -> int:
     """An open (real, not drill) incident in ``made``."""
     return open_incident(made.binder, made.lead, title="Skimmer in checkout", type="skimmer",

@@ -118,16 +118,17 @@ _SECRET_FOR_ROLE = {"author": "BINDER_SIGNER_PASSPHRASE", "witness": "BINDER_WIT
 
 
 def signer_session(binder: Binder, person: str, *, witness: bool = False,
-                   role: str | None = None) -> SigningSession:
+                   role: str | None = None, meaning: str | None = None) -> SigningSession:
     """Open the signing key of ``--as`` (or ``--witness``, or the receiver of evidence with
-    ``role="receiver"``) PERSON with their passphrase; recorded with what they sign as."""
+    ``role="receiver"``) PERSON with their passphrase; recorded with what they sign as
+    (``meaning``, by default the role: a co-signature may mean review or approval)."""
     from binder.core.crypto import session
 
     role = role or ("witness" if witness else "author")
     envvar = _SECRET_FOR_ROLE[role]
     return session.sign_in(
         binder, person, lambda signer: get_secret(envvar, f"Passphrase for {signer.display_name}"),
-        door=DOOR, meaning=role,
+        door=DOOR, meaning=meaning or role,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,10 +19,14 @@ from binder.cli.common import (
 )
 from binder.cli.root import cli
 from binder.core import times
+from binder.core.crypto.meanings import AUTHOR, COSIGN_MEANINGS, WITNESS
 from binder.core.errors import BadInput
 from binder.core.incident import journal as jr
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import get_incident
+
+if TYPE_CHECKING:
+    from binder.core.crypto.signers import Identity
 
 
 @cli.group()
@@ -85,14 +90,18 @@ def journal_import(binder_path, incident_ref, file: Path, person: str) -> None:
 @journal.command("cosign")
 @binder_option
 @click.argument("entry", metavar="ENTRY")
-@click.option("--as", "person", required=True, help="The witness (an enrolled signer).")
-def journal_cosign(binder_path, entry: str, person: str) -> None:
-    """Witness co-signs an entry; prints the co-signature id."""
+@click.option("--as", "person", required=True,
+              help="Who co-signs: an enrolled person (login, full name or contact id).")
+@click.option("--meaning", type=click.Choice(COSIGN_MEANINGS), default=WITNESS,
+              show_default=True, help="What the co-signature means (signed with it).")
+def journal_cosign(binder_path, entry: str, person: str, meaning: str) -> None:
+    """A second person co-signs an entry (as witness, review or approval); prints the
+    co-signature id."""
     entry_id = parse_id(entry, "entry")
     with open_path(binder_path) as binder:
         jr.get_entry(binder, entry_id)
-        witness = signer_session(binder, person)
-        emit_id(jr.cosign(binder, entry_id, witness))
+        witness = signer_session(binder, person, meaning=meaning)
+        emit_id(jr.cosign(binder, entry_id, witness, meaning=meaning))
 
 
 @journal.command("correct")
@@ -137,18 +146,37 @@ def journal_attach(binder_path, entry: str, path: Path, person: str, description
                                witness=wit))
 
 
-def entry_json(view: jr.EntryView) -> dict:
-    """An entry as `journal list --json` shows it."""
+def _signature_json(who: Identity, login: str, fp: str, at: str, meaning: str) -> dict:
+    return {"login": login, "name": who.name, "role": who.role, "meaning": meaning,
+            "signed_at": at, "cert_fingerprint": fp}
+
+
+def entry_json(view: jr.EntryView, names: dict[str, Identity]) -> dict:
+    """An entry as `journal list --json` shows it; names and roles from the certificates."""
+    from binder.core.crypto.signers import UNVERIFIED
+
     e = view.entry
+    author = names.get(e.cert_fingerprint, UNVERIFIED)
     return {
         "id": e.id, "seq": e.seq, "recorded_at": e.recorded_at, "occurred_at": e.occurred_at,
         "event_at": e.event_at, "event_utc": times.utc_iso(e.event_utc),
-        "author": e.author, "kind": e.kind, "phase": e.phase, "text": e.text, "reason": e.reason,
+        "author": e.author, "author_name": author.name, "author_role": author.role,
+        "kind": e.kind, "phase": e.phase, "text": e.text, "reason": e.reason,
         "corrects": e.corrects, "corrected_by": list(view.corrected_by), "evidence_id": e.evidence_id,
         "source": e.source, "assets": e.assets, "data": e.data, "prev_hash": e.prev_hash,
         "hash": e.hash, "signature": e.signature.hex(), "cert_fingerprint": e.cert_fingerprint,
         "cosigned_by": list(view.cosigners),
+        "signatures": [_signature_json(author, e.author, e.cert_fingerprint, e.recorded_at,
+                                       AUTHOR)] + [
+            _signature_json(names.get(c.cert_fingerprint, UNVERIFIED), c.witness,
+                            c.cert_fingerprint, c.signed_at, c.meaning) for c in view.cosigns],
     }
+
+
+def signature_line(who: Identity, at: str, meaning: str) -> str:
+    """``Full Name (Role), as author, 2026-11-29 14:05:07 UTC``: 21 CFR 11.50's name, meaning
+    and time."""
+    return f"{who.label}, as {meaning}, {times.document_time(at, seconds=True)}"
 
 
 @journal.command("list")
@@ -159,24 +187,26 @@ def entry_json(view: jr.EntryView) -> dict:
 @json_option
 def journal_list(binder_path, incident_ref: str, order: str, as_json: bool) -> None:
     """List entries with their signatures, by when they were written or when they happened."""
+    from binder.core.crypto import signers
+    from binder.core.crypto.signers import UNVERIFIED
     from binder.core.incident import evidence as ev
 
     with open_path(binder_path) as binder:
         inc = get_incident(binder, incident_ref)
+        names = signers.identities(binder)
         total = jr.count_entries(binder, inc.id)
         views = [v for off in range(0, total, 5000)
                  for v in jr.page(binder, inc.id, off, 5000, order=order)]
         attached = ev.attachments(binder, [v.entry.id for v in views])
     if as_json:
-        emit_json([entry_json(v) | {"attachments": [
+        emit_json([entry_json(v, names) | {"attachments": [
             {"evidence": lab, "description": d, "sha256": sha}
             for lab, d, sha in attached.get(v.entry.id, [])]} for v in views])
         return
     for v in views:
         e = v.entry
-        marks = ["signed"]
-        if v.cosigners:
-            marks.append("co-signed by " + ", ".join(v.cosigners))
+        author = names.get(e.cert_fingerprint, UNVERIFIED)
+        marks = []
         if v.corrected_by:
             marks.append("CORRECTED by " + ", ".join(str(i) for i in v.corrected_by))
         if e.corrects:
@@ -186,10 +216,14 @@ def journal_list(binder_path, incident_ref: str, order: str, as_json: bool) -> N
                     f"written {times.document_time(e.recorded_at, seconds=True)}")
         else:
             when = f"written {times.document_time(e.recorded_at, seconds=True)}"
-        click.echo(f"[{e.id}] #{e.seq} {e.author} ({e.kind}) {e.text}")
+        click.echo(f"[{e.id}] #{e.seq} {author.name} ({e.kind}) {e.text}")
         click.echo(f"      {when}")
         if e.reason:
             click.echo(f"      reason: {e.reason}")
-        click.echo(f"      {'; '.join(marks)}  hash {e.hash[:16]}")
+        click.echo(f"      signed by {signature_line(author, e.recorded_at, AUTHOR)}")
+        for c in v.cosigns:
+            who = names.get(c.cert_fingerprint, UNVERIFIED)
+            click.echo(f"      co-signed by {signature_line(who, c.signed_at, c.meaning)}")
+        click.echo(f"      {'; '.join([*marks, f'hash {e.hash[:16]}'])}")
         for lab, description, sha in attached.get(e.id, []):
             click.echo(f"      attached {lab}: {description} (SHA-256 {sha[:16]}…)")

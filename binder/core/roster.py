@@ -601,6 +601,86 @@ def rotate_binder_key(binder: Binder, new_passphrase: str, *, door: str, who: st
     return code
 
 
+# ---------------------------------------------------------------- signers are contacts
+
+
+def _key(binder: Binder) -> bytes:
+    """The data key (:class:`~binder.core.errors.Locked` without it), once every signer
+    has a contact: the roster's first unlocked use after an upgrade links them."""
+    key = _unlocked_and_sealed(binder)
+    if binder.conn.execute(
+            "SELECT 1 FROM signer WHERE id NOT IN (SELECT signer_id FROM signer_contact) LIMIT 1"
+    ).fetchone():
+        adopt_signers(binder)
+    return key
+
+
+def adopt_signers(binder: Binder) -> list[tuple[str, str, str]]:
+    """Give every signer enrolled before signers were contacts a roster contact.
+
+    A signer whose full name a contact already has (case and accents aside; one
+    not linked to anyone else, the same role first) is linked to it; anyone
+    else gets a new contact with their name and role. All in one transaction,
+    so a crash leaves every old signer linked or none. Needs the binder
+    unlocked (writing a contact encrypts its name). Returns (login, contact
+    id, how) per signer linked.
+    """
+    from binder.core.crypto.signers import fold
+
+    key = _unlocked_and_sealed(binder)
+    waiting = binder.conn.execute(
+        """SELECT id, person, display_name, role FROM signer
+           WHERE id NOT IN (SELECT signer_id FROM signer_contact) ORDER BY id""").fetchall()
+    if not waiting:
+        return []
+    try:
+        plan = _current_plan(binder)
+    except BadInput:
+        plan = None
+    rows = binder.conn.execute(
+        f"""SELECT {_COLUMNS} FROM {TABLE} r
+            WHERE revision = (SELECT max(revision) FROM {TABLE} WHERE contact_id = r.contact_id)
+              AND removed = 0 ORDER BY contact_id""").fetchall()
+    links = _links_for(binder)
+    contacts = [_decrypt_row(key, row, links) for row in rows]
+    taken = {cid for (cid,) in binder.conn.execute("SELECT contact_id FROM signer_contact")}
+    done = []
+    with binder.write() as db:
+        for signer_id, login, name, role_text in waiting:
+            role_key = role_text or "unassigned"
+            external = False
+            if plan is not None:
+                try:
+                    role = resolve_role(plan, role_text)
+                    role_key, external = role.key, bool(role.external)
+                except BadInput:
+                    pass
+            same = [c for c in contacts if c.id not in taken and fold(c.name) == fold(name)]
+            same.sort(key=lambda c: (c.role != role_key, c.escalation, c.id))
+            if same:
+                contact_id, how = same[0].id, "matched"
+            else:
+                contact = Contact(
+                    id=str(uuidlib.uuid4()), revision=1, role=role_key, escalation=1,
+                    external=external, name=name, email="", phone="", im="",
+                    notes=f"Made for signer {login}, enrolled before signers were contacts",
+                    sla="", recorded_at=utc_now(), removed=False)
+                db["contact"].insert({"id": contact.id, "created_at": contact.recorded_at})
+                _insert_revision(binder, key, contact)
+                contact_id, how = contact.id, "created"
+            taken.add(contact_id)
+            db["signer_contact"].insert({"signer_id": signer_id, "contact_id": contact_id,
+                                         "linked_at": utc_now(), "how": how})
+            done.append((login, contact_id, how))
+    return done
+
+
+def signer_contacts(binder: Binder) -> dict[str, int]:
+    """contact id -> signer number, for every contact who may sign."""
+    return {cid: sid for sid, cid in binder.conn.execute(
+        "SELECT signer_id, contact_id FROM signer_contact")}
+
+
 # ---------------------------------------------------------------- public API
 
 
@@ -640,7 +720,7 @@ def add_contact(
 
     ``external`` defaults to what the plan says about the role.
     """
-    key = vault.require_unlocked(binder)
+    key = _key(binder)
     role_obj = resolve_role(_current_plan(binder), role)
     clean_name = _clean_text(name, "name")
     if not clean_name:
@@ -684,7 +764,7 @@ def _unlocked_and_sealed(binder: Binder) -> bytes:
 
 def get_contact(binder: Binder, contact_id: str) -> Contact:
     """The latest revision of one contact (decrypted; needs the binder unlocked)."""
-    key = _unlocked_and_sealed(binder)
+    key = _key(binder)
     return _decrypt_row(key, _latest_row(binder, resolve_contact_id(binder, contact_id)),
                         _links_for(binder))
 
@@ -707,7 +787,7 @@ def edit_contact(
 
     Returns the new revision number. Earlier revisions stay in the history.
     """
-    key = vault.require_unlocked(binder)
+    key = _key(binder)
     current = get_contact(binder, contact_id)
     if current.removed:
         raise BadInput(f"contact {current.id} was removed; add a new contact instead")
@@ -747,7 +827,7 @@ def remove_contact(binder: Binder, contact_id: str) -> int:
 
     Returns the number of the removal revision.
     """
-    key = vault.require_unlocked(binder)
+    key = _key(binder)
     current = get_contact(binder, contact_id)
     if current.removed:
         raise BadInput(f"contact {current.id} is already removed")
@@ -772,7 +852,7 @@ def list_contacts(binder: Binder, include_removed: bool = False) -> list[Contact
 
     Raises :class:`~binder.core.errors.Locked` when the binder is locked.
     """
-    key = _unlocked_and_sealed(binder)
+    key = _key(binder)
     rows = binder.conn.execute(
         f"""SELECT {_COLUMNS} FROM {TABLE} r
             WHERE revision = (SELECT max(revision) FROM {TABLE} WHERE contact_id = r.contact_id)"""
@@ -814,7 +894,7 @@ def call_sheet(binder: Binder, plan: Plan | None = None) -> list[CallSheetGroup]
 
 def contact_history(binder: Binder, contact_id: str) -> list[Contact]:
     """Every revision of one contact, oldest first (decrypted; needs the binder unlocked)."""
-    key = _unlocked_and_sealed(binder)
+    key = _key(binder)
     cid = resolve_contact_id(binder, contact_id)
     rows = binder.conn.execute(
         f"SELECT {_COLUMNS} FROM {TABLE} WHERE contact_id = ? ORDER BY revision", (cid,)

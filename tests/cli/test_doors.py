@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from binder.core import roster
 from binder.core.crypto import session, signers
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.plan.format import default_plan, dump_plan
@@ -43,15 +44,19 @@ def cli(made, incident_id, run_cli):
     ("incident", "show", "1"),
     ("print-plan", "-o", "{tmp}/paper.pdf"),
     ("unlock",),
-    ("signer", "enroll", "dora", "--name", "Dora Diaz"),
+    ("signer", "enroll", "Dora Diaz"),
 ])
 def test_every_command_that_unlocks_records_the_access(made, cli, tmp_path, args):
+    roster.add_contact(made.binder, role="legal", name="Dora Diaz")
     before = access_rows(made.path)
     run = cli(*(a.format(tmp=tmp_path) for a in args),
               env={"BINDER_PASSPHRASE": PASSPHRASE, "BINDER_SIGNER_PASSPHRASE": "dora passphrase"})
     assert run.code == 0, run.err
     added = access_rows(made.path)[len(before):]
-    assert [(kind, detail) for kind, _who, detail in added] == [("unlock", "passphrase (CLI)")]
+    expected = [("unlock", "passphrase (CLI)")]
+    if args[0] == "signer":  # and the new signer, enrolled
+        expected.append(("signer", "enrolled (CLI)"))
+    assert [(kind, detail) for kind, _who, detail in added] == expected
 
 
 def test_every_signer_session_is_recorded_with_its_meaning(made, incident_id, cli):

@@ -87,8 +87,9 @@ def test_phase_and_tick(cli):
     item = phase["checklist"][11]
     assert item["done"] and item["done_by"] == WITNESS and "crypt key" in item["text"]
     assert item["done_at"].endswith("Z")
+    # The lead is a roster contact (people who sign are); the command unlocked without asking.
     assert phase["owners"][0] == {"role": "lead", "role_name": "Incident Lead",
-                                  "responsibility": "Owner", "people": []}
+                                  "responsibility": "Owner", "people": [LEAD]}
     assert phase["guidance"]
 
     undo = cli("incident", "tick", iid, "containment", "12", "--undo", "--as", LEAD)
@@ -303,7 +304,7 @@ def test_show_names_roster_people_when_unlocked(made, run_cli):
     iid = run_cli("incident", "open", "--title", "t", "--as", LEAD, env=env).out.strip()
     unlocked = json.loads(run_cli("incident", "show", iid, "--json", env=env).out)
     owner = unlocked["phases"][0]["owners"][0]
-    assert owner["people"] == ["Alice Anders"]
+    assert owner["people"] == [LEAD, "Alice Anders"]
     no_secret = {"BINDER_FILE": str(made.path)}
     locked = run_cli("incident", "show", iid, "--json", env=no_secret)
     assert locked.code == 0, locked.err

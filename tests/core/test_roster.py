@@ -12,6 +12,12 @@ from binder.core.storage.database import open_binder
 from tests.helpers import PASSPHRASE
 
 
+@pytest.fixture
+def made(empty_roster):
+    """Roster tests start from an empty roster (no signers, who would be contacts)."""
+    return empty_roster
+
+
 def _count_revisions(binder) -> int:
     return binder.conn.execute("SELECT count(*) FROM contact_revision").fetchone()[0]
 

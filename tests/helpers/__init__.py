@@ -27,8 +27,10 @@ from pathlib import Path
 import keyring.backend
 import keyring.core
 
+from binder.core import roster
 from binder.core.crypto import signers, vault
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
+from binder.core.people import enroll_contact
 from binder.core.plan import revisions as plans
 from binder.core.storage import database as storage
 
@@ -65,16 +67,29 @@ class Made:
     recovery_code: str
     lead: signers.SigningSession
     witness: signers.SigningSession
+    # Without signers (make_binder(..., people=False)) lead and witness are None.
 
 
-def make_binder(path: Path, *, org: str = "Acme Store") -> Made:
-    """A real binder on disk: keys, root, default plan, two enrolled signers."""
+def enroll_person(binder: storage.Binder, name: str, role: str, passphrase: str, *,
+                  login: str | None = None, **contact: str) -> signers.Signer:
+    """Add ``name`` to the roster in ``role`` and enrol them (light key derivation)."""
+    roster.add_contact(binder, role=role, name=name, **contact)
+    return enroll_contact(binder, name, passphrase, login=login, kdf=LIGHT_KDF_FOR_TESTS)
+
+
+def make_binder(path: Path, *, org: str = "Acme Store", people: bool = True) -> Made:
+    """A real binder on disk: keys, root, default plan, two enrolled signers (contacts
+    "alice" and "bob"); with ``people=False`` an empty roster and nobody enrolled."""
     binder = storage.create_binder(path, org=org)
     code = vault.setup_keys(binder, PASSPHRASE, kdf=LIGHT_KDF_FOR_TESTS)
     signers.create_root(binder)
     plans.load_default_plan(binder)
-    signers.enroll(binder, LEAD, LEAD_PASS, role="Incident Lead", kdf=LIGHT_KDF_FOR_TESTS)
-    signers.enroll(binder, WITNESS, WITNESS_PASS, role="IT Contact", kdf=LIGHT_KDF_FOR_TESTS)
+    if not people:
+        return Made(path, binder, code, None, None)  # type: ignore[arg-type]
+    # People who sign are roster contacts; these two keep their logins as names so the
+    # many tests that name "alice" and "bob" read as before (tests of names use real ones).
+    enroll_person(binder, LEAD, "lead", LEAD_PASS, login=LEAD)
+    enroll_person(binder, WITNESS, "it", WITNESS_PASS, login=WITNESS)
     return Made(
         path, binder, code,
         signers.open_session(binder, LEAD, LEAD_PASS),

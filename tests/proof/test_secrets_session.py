@@ -92,10 +92,11 @@ def full_session(s: Session) -> str:
     said = s.run("init", "--org", "Acme Store", BINDER_PASSPHRASE=BINDER_PASS)
     code = re.search(r"([0-9A-Z]{5}(?:-[0-9A-Z]{5}){5})", said).group(1)
     unlock = {"BINDER_PASSPHRASE": BINDER_PASS}
-    s.run("signer", "enroll", "alice", "--role", "Incident Lead",
-          BINDER_SIGNER_PASSPHRASE=ALICE_PASS, **unlock)
-    s.run("signer", "enroll", "bob", "--role", "IT Contact",
-          BINDER_SIGNER_PASSPHRASE=BOB_PASS, **unlock)
+    # People who sign are roster contacts; their names go into their certificates (public).
+    s.run("roster", "add", "--name", "alice", "--role", "lead", **unlock)
+    s.run("roster", "add", "--name", "bob", "--role", "it", **unlock)
+    s.run("signer", "enroll", "alice", BINDER_SIGNER_PASSPHRASE=ALICE_PASS, **unlock)
+    s.run("signer", "enroll", "bob", BINDER_SIGNER_PASSPHRASE=BOB_PASS, **unlock)
     s.run("roster", "add", "--role", "legal", *(x for k, v in CONTACT.items()
                                                 for x in (f"--{k}", v)), **unlock)
     s.run("roster", "add", "--role", "hosting", "--escalation", "2",

@@ -118,7 +118,7 @@ def test_print_plan_fills_the_call_sheet_when_unlocked(qtbot, made, screen, tmp_
     export(qtbot, screen, path, screen.plan_button)
     assert path.exists()
     kind, title, text = shown_messages[-1]
-    assert title == "Paper binder written" and "1 contact on the call sheet" in text
+    assert title == "Paper binder written" and "3 contacts on the call sheet" in text  # and the two signers
     assert "+49 170 1111111" in subprocess.run(["pdftotext", str(path), "-"],
                                                capture_output=True, text=True).stdout
 

@@ -26,6 +26,12 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 @pytest.fixture
+def made(empty_roster):
+    """The contact tests start from an empty roster (signers are contacts too)."""
+    return empty_roster
+
+
+@pytest.fixture
 def shown(monkeypatch):
     """Message boxes are recorded and answered 'yes' instead of blocking."""
     monkeypatch.setattr(dialogs, "AUTO_ANSWER", True)

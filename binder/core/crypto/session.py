@@ -17,14 +17,24 @@ from collections.abc import Callable
 
 from binder.core.crypto import signers, vault
 from binder.core.crypto.envelope import DEFAULT_KDF, KdfParams
+from binder.core.crypto.meanings import (  # noqa: F401 - re-exported for the doors
+    APPROVAL,
+    AUTHOR,
+    MEANINGS,
+    REVIEW,
+    WITNESS,
+)
 from binder.core.crypto.signers import Signer, SigningSession
 from binder.core.crypto.two_person import check_two_people
 from binder.core.errors import BadInput, Locked
 from binder.core.storage.database import Binder, utc_now
 
-#: What a signature means (21 CFR 11.50 asks that it be recorded with the name and time).
-AUTHOR, WITNESS, RECEIVER, APPROVAL = "author", "witness", "receiver", "approval"
-MEANINGS = (AUTHOR, WITNESS, RECEIVER, APPROVAL)
+# What a signature means (21 CFR 11.50 asks that it be recorded with the name and time):
+# AUTHOR, WITNESS, REVIEW, APPROVAL, from binder.core.crypto.meanings; the access log also
+# records who received evidence.
+RECEIVER = "receiver"
+#: What a sign-in can be for, as the access log records it.
+SIGN_IN_FOR = (*MEANINGS, RECEIVER)
 #: How each way of unlocking is named in the access log.
 BY_KEYRING, BY_PASSPHRASE, BY_RECOVERY_CODE = "keyring", "passphrase", "recovery code"
 
@@ -177,8 +187,9 @@ def sign_in(binder: Binder, person: str, passphrase: Secret | Callable[[Signer],
     witness, receiver of evidence, approval). Raises :class:`NotFound` for nobody of that name and
     :class:`WrongPassphrase` (nothing recorded) for a wrong passphrase.
     """
-    if meaning not in MEANINGS:
-        raise BadInput(f"unknown signature meaning {meaning!r}; use one of {', '.join(MEANINGS)}")
+    if meaning not in SIGN_IN_FOR:
+        raise BadInput(f"unknown signature meaning {meaning!r}; use one of "
+                       f"{', '.join(SIGN_IN_FOR)}")
     signer = signers.get_signer(binder, person)
     secret = passphrase(signer) if callable(passphrase) else passphrase
     session = signers.open_session(binder, signer.person, secret)

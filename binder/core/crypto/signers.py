@@ -9,6 +9,7 @@ AES-GCM), never with PKCS#8's light PBKDF2.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
@@ -39,7 +40,11 @@ class Signer:
     """A person enrolled to sign, with their current certificate.
 
     ``person`` is their login (unique, what entries record as author),
-    ``display_name`` their full name, ``id`` their signer number.
+    ``display_name`` their full name, ``id`` their signer number,
+    ``contact_id`` the roster contact they are (None until an old binder's
+    signers were given contacts, see :func:`binder.core.roster.adopt_signers`).
+    What screens and documents show comes from the certificate
+    (:attr:`identity`); the row's copies are for finding people.
     """
 
     person: str
@@ -49,6 +54,12 @@ class Signer:
     created_at: str
     cert_der: bytes
     id: int = 0
+    contact_id: str | None = None
+
+    @property
+    def identity(self) -> Identity:
+        """Name, role and login as the certificate states them."""
+        return identity_of(self.cert_der)
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -73,6 +84,11 @@ class SigningSession:
     def display_name(self) -> str:
         """The signer's full name."""
         return self.signer.display_name
+
+    @property
+    def identity(self) -> Identity:
+        """Name, role and login as the signer's certificate states them."""
+        return self.signer.identity
 
     @property
     def is_open(self) -> bool:
@@ -126,16 +142,75 @@ def _signer_context(binder: Binder, person: str) -> str:
     return f"ib-signer|{binder.uuid}|{person.casefold()}"
 
 
-def _name(common: str, org: str, unit: str = "") -> x509.Name:
+#: Longest full name a certificate holds (RFC 5280's upper bound for a common name).
+MAX_CERT_NAME = 64
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a certificate names: what screens and documents show beside a signature.
+
+    Certificates issued before names and roles went into them have no login
+    (``login`` is "") and carry the role only as the organisational unit.
+    """
+
+    name: str
+    role: str
+    login: str
+    contact_id: str
+
+    @property
+    def label(self) -> str:
+        """``Full Name (Role)``, or the name alone without a role."""
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+def _name(common: str, org: str, role: str = "", login: str = "") -> x509.Name:
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
     attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common)]
     if org:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org[:64]))
-    if unit:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit[:64]))
+    if role:
+        # The role as a title (what it is) and as the unit (where older readers look).
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role[:64]))
+        attrs.append(x509.NameAttribute(NameOID.TITLE, role[:64]))
+    if login:
+        attrs.append(x509.NameAttribute(NameOID.USER_ID, login))
     return x509.Name(attrs)
+
+
+_CONTACT_URN = "urn:uuid:"
+
+
+@functools.lru_cache(maxsize=256)
+def identity_of(cert_der: bytes) -> Identity:
+    """The name, role, login and roster contact a certificate states."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    try:
+        cert = x509.load_der_x509_certificate(cert_der)
+        subject = cert.subject
+    except ValueError:
+        return Identity("(unreadable certificate)", "", "", "")
+
+    def first(oid) -> str:
+        values = subject.get_attributes_for_oid(oid)
+        return str(values[0].value) if values else ""
+
+    contact = ""
+    try:
+        alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        for uri in alt.get_values_for_type(x509.UniformResourceIdentifier):
+            if uri.startswith(_CONTACT_URN):
+                contact = uri[len(_CONTACT_URN):]
+    except x509.ExtensionNotFound:
+        pass
+    return Identity(first(NameOID.COMMON_NAME),
+                    first(NameOID.TITLE) or first(NameOID.ORGANIZATIONAL_UNIT_NAME),
+                    first(NameOID.USER_ID), contact)
 
 
 def create_root(binder: Binder) -> x509.Certificate:
@@ -251,17 +326,30 @@ def enroll(
     *,
     display_name: str | None = None,
     role: str = "",
+    contact_id: str | None = None,
     kdf: KdfParams = DEFAULT_KDF,
 ) -> Signer:
-    """Create ``person``'s key pair and certificate (needs the binder unlocked)."""
+    """Create ``person``'s key pair and certificate (needs the binder unlocked).
+
+    ``person`` is the login, ``display_name`` the full name and ``role`` the
+    role the certificate states. With ``contact_id`` the certificate also
+    names the roster contact (a ``urn:uuid:`` alternative name) and the
+    signer is linked to that contact in the same transaction; people enrol
+    through :func:`binder.core.people.enroll_contact`, which gives all three.
+    """
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     person = check_not_enrolled(binder, person)
-    # Who first: someone already enrolled is refused before their passphrase is judged.
-    check_passphrase_strength(passphrase)
     display = clean_person(display_name or person)
+    if len(display) > MAX_CERT_NAME:
+        raise BadInput(f"the name {display[:20]!r}… is longer than {MAX_CERT_NAME} characters, "
+                       "more than a certificate holds; shorten the contact's name")
+    if contact_id is not None and binder.conn.execute(
+            "SELECT 1 FROM signer_contact WHERE contact_id = ?", (contact_id,)).fetchone():
+        raise BadInput(f"{display} is already enrolled; each person enrolls once")
+    check_passphrase_strength(passphrase)
     root = root_certificate(binder)
     if root is None:
         root = create_root(binder)
@@ -271,7 +359,7 @@ def enroll(
     org = binder.meta("org") or ""
     cert = (
         x509.CertificateBuilder()
-        .subject_name(_name(display, org, role))
+        .subject_name(_name(display, org, role, person))
         .issuer_name(root.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -294,8 +382,11 @@ def enroll(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(root.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
-        .sign(root_key, hashes.SHA256())
     )
+    if contact_id is not None:
+        cert = cert.add_extension(x509.SubjectAlternativeName(
+            [x509.UniformResourceIdentifier(_CONTACT_URN + contact_id)]), critical=False)
+    cert = cert.sign(root_key, hashes.SHA256())
     cert_der = cert.public_bytes(serialization.Encoding.DER)
     key_der = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -316,12 +407,17 @@ def enroll(
                 "key_envelope": envelope,
             }
         )
-    return Signer(person, display, role, fp, created, cert_der, signer_id)
+        if contact_id is not None:
+            db["signer_contact"].insert({"signer_id": signer_id, "contact_id": contact_id,
+                                         "linked_at": created, "how": "enrolled"})
+    return Signer(person, display, role, fp, created, cert_der, signer_id, contact_id)
 
 
 _SIGNER_SQL = """
-    SELECT s.person, s.display_name, s.role, c.fingerprint, c.created_at, c.cert_der, s.id
+    SELECT s.person, s.display_name, s.role, c.fingerprint, c.created_at, c.cert_der, s.id,
+           l.contact_id
     FROM signer s JOIN certificate c ON c.signer_id = s.id
+    LEFT JOIN signer_contact l ON l.signer_id = s.id
 """
 
 
@@ -334,11 +430,55 @@ def find_signer(binder: Binder, person: str) -> Signer | None:
     return Signer(*row) if row else None
 
 
-def get_signer(binder: Binder, person: str) -> Signer:
-    """The enrolled person ``person`` names: their login, full name or signer number.
+_FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss",
+                       "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ı": "i"})
 
-    Case and Unicode form do not matter. A full name two people share is
-    refused (:class:`BadInput`: give the login); nobody of that name is
+
+def fold(text: str) -> str:
+    """``text`` for matching what people type: case, accents and Unicode form folded
+    ("lukasz" finds Łukasz, "eleni" does not find Ελένη: scripts are not transliterated)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+def _who(signer: Signer) -> str:
+    name = signer.display_name
+    return name if fold(name) == fold(signer.person) else f"{name} ({signer.person})"
+
+
+def _one_of(matches: list[Signer], typed: str) -> Signer:
+    if len(matches) > 1:
+        raise BadInput(f"{typed!r} fits {len(matches)} people: "
+                       + ", ".join(_who(s) for s in matches)
+                       + "; give the login or the full name of the one you mean")
+    return matches[0]
+
+
+def _by_contact(everyone: list[Signer], typed: str) -> list[Signer]:
+    needle = typed.lower()
+    if len(needle) < 4 or any(ch not in "0123456789abcdef-" for ch in needle):
+        return []
+    exact = [s for s in everyone if s.contact_id == needle]
+    return exact or [s for s in everyone if s.contact_id and s.contact_id.startswith(needle)]
+
+
+def _by_words(everyone: list[Signer], typed: str) -> list[Signer]:
+    # "Łukasz", "wrob", "lukasz w": every typed word starts a word of the name (or the login).
+    words = fold(typed).split()
+
+    def fits(signer: Signer) -> bool:
+        theirs = fold(signer.display_name).split() + [fold(signer.person)]
+        return all(any(w.startswith(t) for w in theirs) for t in words)
+
+    return [s for s in everyone if fits(s)] if words else []
+
+
+def get_signer(binder: Binder, person: str) -> Signer:
+    """The enrolled person ``person`` names: their login, full name, roster contact id
+    (or its first characters), signer number, or enough of their name to tell them apart.
+
+    Case, accents and Unicode form do not matter. Text that fits several people
+    is :class:`BadInput` naming them all on one line; nobody is
     :class:`NotFound`, naming who is enrolled.
     """
     typed = clean_person(person)
@@ -346,25 +486,25 @@ def get_signer(binder: Binder, person: str) -> Signer:
     if found is not None:
         return found
     everyone = list_signers(binder)
-    key = typed.casefold()
+    key = fold(typed)
     for field_of in (lambda s: s.person, lambda s: s.display_name):
-        named = [s for s in everyone
-                 if unicodedata.normalize("NFC", field_of(s)).casefold() == key]
-        if len(named) > 1:
-            logins = ", ".join(s.person for s in named)
-            raise BadInput(f"two people are called {field_of(named[0])!r} ({logins}); give the login of "
-                           "the one you mean")
+        named = [s for s in everyone if fold(field_of(s)) == key]
         if named:
-            return named[0]
+            return _one_of(named, typed)
+    by_contact = _by_contact(everyone, typed)
+    if by_contact:
+        return _one_of(by_contact, typed)
     if typed.isdigit():
         for s in everyone:
             if s.id == int(typed):
                 return s
-    known = ", ".join(s.person if s.display_name == s.person else f"{s.person} ({s.display_name})"
-                      for s in everyone) or "nobody yet"
+    partial = _by_words(everyone, typed)
+    if partial:
+        return _one_of(partial, typed)
+    known = ", ".join(_who(s) for s in everyone) or "nobody yet"
     raise NotFound(
-        f"{person!r} is not an enrolled signer (enrolled: {known}); "
-        f"run `binder signer enroll {person!r}` first"
+        f"{person!r} is not an enrolled signer (enrolled: {known}); enrol them from the "
+        "roster (`binder signer enroll CONTACT`) first"
     )
 
 
@@ -380,6 +520,40 @@ def certificates_by_fingerprint(binder: Binder) -> dict[str, tuple[str, bytes]]:
         "SELECT c.fingerprint, s.person, c.cert_der FROM certificate c JOIN signer s ON s.id = c.signer_id"
     ).fetchall()
     return {fp: (person, der) for fp, person, der in rows}
+
+
+#: What a signature whose certificate the binder's root did not issue is shown as.
+UNVERIFIED = Identity("(certificate not from this binder)", "", "", "")
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_identity(cert_der: bytes, root_der: bytes | None) -> Identity:
+    from cryptography import x509
+
+    if root_der is None:
+        return UNVERIFIED
+    try:
+        cert = x509.load_der_x509_certificate(cert_der)
+        root = x509.load_der_x509_certificate(root_der)
+    except ValueError:
+        return UNVERIFIED
+    return identity_of(cert_der) if issued_by(cert, root) else UNVERIFIED
+
+
+def identities(binder: Binder) -> dict[str, Identity]:
+    """fingerprint -> who the certificate names, for every certificate of this binder.
+
+    What screens and documents show beside a signature comes from here: the
+    certificate the binder's root signed, never the editable signer row. A
+    certificate the root did not issue shows as :data:`UNVERIFIED`.
+    """
+    root = binder.conn.execute("SELECT cert_der FROM root WHERE id = 1").fetchone()
+    root_der = bytes(root[0]) if root else None
+    out = {}
+    for fp, der in binder.conn.execute("SELECT fingerprint, cert_der FROM certificate"):
+        der = bytes(der)
+        out[fp] = _checked_identity(der, root_der) if fingerprint(der) == fp else UNVERIFIED
+    return out
 
 
 def open_session(binder: Binder, person: str, passphrase: str) -> SigningSession:

@@ -2,7 +2,11 @@
 
 Canonical form (documented in docs/VERIFYING.md): a JSON object with the keys
 below, sorted, no insignificant white space, UTF-8 (not ASCII-escaped), integers
-only. Its SHA-256 is the entry hash; ``prev`` is the previous entry's hash in the
+only. Version 2 adds ``meaning`` (what the signature means: the author's is
+``author``; a co-signature's ``witness``, ``review`` or ``approval``), so the
+meaning is signed with the rest; entries and co-signatures written as version 1
+keep verifying as version 1 (their meaning is author and witness).
+Its SHA-256 is the entry hash; ``prev`` is the previous entry's hash in the
 same incident (the first entry chains to ``genesis_hash(incident uuid)``); the
 author's ECDSA P-256 / SHA-256 signature is over the canonical bytes. The
 canonical bytes are stored beside the columns, so `verify` can say exactly which
@@ -22,6 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from binder.core import times
+from binder.core.crypto.meanings import AUTHOR, COSIGN_MEANINGS, WITNESS, check_meaning
 from binder.core.crypto.two_person import check_two_people
 from binder.core.errors import BadInput, NotFound
 from binder.core.storage.database import Binder, utc_now
@@ -31,7 +36,9 @@ from binder.core.storage.files import read_input_file
 if TYPE_CHECKING:
     from binder.core.crypto.signers import SigningSession
 
-CANONICAL_VERSION = 1
+CANONICAL_VERSION = 2
+#: Versions of the canonical form verify understands (1: before meanings were signed).
+CANONICAL_VERSIONS = (1, 2)
 KINDS = (
     "observation",
     "action",
@@ -130,7 +137,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Cosign:
-    """A witness's separate signature over an entry hash."""
+    """A second person's separate signature over an entry hash; ``meaning`` says what it
+    attests (witness, review, approval)."""
 
     id: int
     entry_id: int
@@ -139,15 +147,30 @@ class Cosign:
     cert_fingerprint: str
     signed_at: str
     signature: bytes
+    meaning: str = WITNESS
+
+
+@dataclass(frozen=True)
+class CosignMark:
+    """Who co-signed an entry, when, with which certificate and as what."""
+
+    witness: str
+    cert_fingerprint: str
+    signed_at: str
+    meaning: str
 
 
 @dataclass(frozen=True)
 class EntryView:
-    """An entry with what a reader needs beside it: co-signers and corrections."""
+    """An entry with what a reader needs beside it: co-signers and corrections.
+
+    ``cosigners`` are the co-signers' logins; ``cosigns`` the whole marks.
+    """
 
     entry: Entry
     cosigners: tuple[str, ...]
     corrected_by: tuple[int, ...]
+    cosigns: tuple[CosignMark, ...] = ()
 
 
 def genesis_hash(incident_uuid: str) -> str:
@@ -177,6 +200,7 @@ def entry_document(
     return {
         "v": CANONICAL_VERSION,
         "type": "entry",
+        "meaning": AUTHOR,
         "incident": incident_uuid,
         "seq": seq,
         "prev": prev,
@@ -196,11 +220,13 @@ def entry_document(
     }
 
 
-def cosign_document(*, entry_hash: str, witness: str, cert: str, signed_at: str) -> dict[str, Any]:
-    """The object a witness signs."""
+def cosign_document(*, entry_hash: str, witness: str, cert: str, signed_at: str,
+                    meaning: str = WITNESS) -> dict[str, Any]:
+    """The object a second person signs (``meaning``: witness, review or approval)."""
     return {
         "v": CANONICAL_VERSION,
         "type": "cosign",
+        "meaning": meaning,
         "entry": entry_hash,
         "witness": witness,
         "cert": cert,
@@ -459,7 +485,8 @@ def import_entries(
     return ImportResult(tuple(ids), skipped)
 
 
-def _cosign_in_tx(binder: Binder, entry_id: int, witness: SigningSession) -> int:
+def _cosign_in_tx(binder: Binder, entry_id: int, witness: SigningSession,
+                  meaning: str = WITNESS) -> int:
     row = binder.conn.execute(
         "SELECT hash, author FROM entry WHERE id = ?", (entry_id,)
     ).fetchone()
@@ -476,22 +503,25 @@ def _cosign_in_tx(binder: Binder, entry_id: int, witness: SigningSession) -> int
     signed_at = utc_now()
     doc = cosign_document(
         entry_hash=entry_hash, witness=witness.person, cert=witness.signer.fingerprint,
-        signed_at=signed_at,
+        signed_at=signed_at, meaning=check_meaning(meaning, COSIGN_MEANINGS),
     )
     canonical = canonical_bytes(doc)
     cur = binder.conn.execute(
         """INSERT INTO cosign (entry_id, entry_hash, witness, cert_fingerprint, signed_at,
-               canonical, signature) VALUES (?,?,?,?,?,?,?)""",
+               canonical, signature, meaning) VALUES (?,?,?,?,?,?,?,?)""",
         (entry_id, entry_hash, witness.person, witness.signer.fingerprint, signed_at, canonical,
-         witness.sign(canonical)),
+         witness.sign(canonical), meaning),
     )
     return int(cur.lastrowid)
 
 
-def cosign(binder: Binder, entry_id: int, witness: SigningSession) -> int:
-    """A witness co-signs an existing entry; returns the co-signature id."""
+def cosign(binder: Binder, entry_id: int, witness: SigningSession, *,
+           meaning: str = WITNESS) -> int:
+    """A second person co-signs an existing entry (as witness, review or approval);
+    returns the co-signature id."""
+    check_meaning(meaning, COSIGN_MEANINGS)
     with binder.write():
-        return _cosign_in_tx(binder, entry_id, witness)
+        return _cosign_in_tx(binder, entry_id, witness, meaning)
 
 
 def correct(binder: Binder, entry_id: int, author: SigningSession, text: str, reason: str,
@@ -613,26 +643,29 @@ def page(
         return []
     ids = [e.id for e in entries]
     marks = ",".join("?" * len(ids))
-    cos: dict[int, list[str]] = {}
-    for entry_id, witness in binder.conn.execute(
-        f"SELECT entry_id, witness FROM cosign WHERE entry_id IN ({marks}) ORDER BY id", ids
+    cos: dict[int, list[CosignMark]] = {}
+    for entry_id, witness, fp, signed_at, meaning in binder.conn.execute(
+        f"SELECT entry_id, witness, cert_fingerprint, signed_at, meaning FROM cosign "
+        f"WHERE entry_id IN ({marks}) ORDER BY id", ids
     ):
-        cos.setdefault(entry_id, []).append(witness)
+        cos.setdefault(entry_id, []).append(CosignMark(witness, fp, signed_at, meaning))
     fixes: dict[int, list[int]] = {}
     for fix_id, target in binder.conn.execute(
         f"SELECT id, corrects FROM entry WHERE corrects IN ({marks})", ids
     ):
         fixes.setdefault(target, []).append(fix_id)
     return [
-        EntryView(e, tuple(cos.get(e.id, ())), tuple(fixes.get(e.id, ()))) for e in entries
+        EntryView(e, tuple(m.witness for m in cos.get(e.id, ())), tuple(fixes.get(e.id, ())),
+                  tuple(cos.get(e.id, ())))
+        for e in entries
     ]
 
 
 def cosigns_for(binder: Binder, entry_id: int) -> list[Cosign]:
     """The co-signatures of one entry."""
     rows = binder.conn.execute(
-        """SELECT id, entry_id, entry_hash, witness, cert_fingerprint, signed_at, signature
-           FROM cosign WHERE entry_id = ? ORDER BY id""",
+        """SELECT id, entry_id, entry_hash, witness, cert_fingerprint, signed_at, signature,
+                  meaning FROM cosign WHERE entry_id = ? ORDER BY id""",
         (entry_id,),
     ).fetchall()
     return [Cosign(*r) for r in rows]

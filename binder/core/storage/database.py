@@ -101,6 +101,7 @@ HISTORY_TABLES = (
     "log_leaf",
     "checkpoint",
     "timestamp_token",
+    "signer_contact",
 )
 
 
@@ -453,6 +454,46 @@ def m008_roster_binding(db: sqlite_utils.Database) -> None:
             listing TEXT NOT NULL,
             mac BLOB NOT NULL
         );
+        """
+    )
+
+
+@MIGRATIONS(name="m009_signer_contacts")
+def m009_signer_contacts(db: sqlite_utils.Database) -> None:
+    """A signer is a roster contact: which contact each signing key belongs to.
+
+    People enrolled from now on are linked when they enrol (and their
+    certificate names the contact). Signers enrolled before have no contact
+    yet, and making one means writing encrypted roster values, which needs the
+    data key a migration does not have: the roster links them the first time
+    it is used unlocked (:func:`binder.core.roster.adopt_signers`), all in one
+    transaction. ``how`` says which: enrolled, matched (an existing contact of
+    the same name) or created.
+    """
+    db.executescript(
+        """
+        CREATE TABLE signer_contact (
+            signer_id INTEGER PRIMARY KEY REFERENCES signer(id),
+            contact_id TEXT NOT NULL UNIQUE REFERENCES contact(id),
+            linked_at TEXT NOT NULL,
+            how TEXT NOT NULL CHECK (how IN ('enrolled', 'matched', 'created'))
+        );
+        """
+    )
+    _history_triggers(db, ("signer_contact",))
+
+
+@MIGRATIONS(name="m010_signature_meanings")
+def m010_signature_meanings(db: sqlite_utils.Database) -> None:
+    """What each co-signature means: witness, review or approval (21 CFR 11.50).
+
+    The meaning is signed inside the co-signature's canonical bytes (version 2);
+    the column repeats it for listing, and `verify` compares the two. Every
+    co-signature written before meant "witness", which is what version 1 says.
+    """
+    db.executescript(
+        """
+        ALTER TABLE cosign ADD COLUMN meaning TEXT NOT NULL DEFAULT 'witness';
         """
     )
 

@@ -21,8 +21,9 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from binder.core.crypto import signers
+from binder.core.crypto.meanings import AUTHOR, COSIGN_MEANINGS, WITNESS
 from binder.core.crypto.two_person import person_key
-from binder.core.incident.journal import genesis_hash
+from binder.core.incident.journal import CANONICAL_VERSIONS, genesis_hash
 from binder.core.incident.record import incident_rows
 from binder.core.storage.database import Binder
 from binder.core.verify.cells import (
@@ -36,6 +37,7 @@ from binder.core.verify.cells import (
 from binder.core.verify.checkpoints import check_checkpoints
 from binder.core.verify.evidence import check_evidence
 from binder.core.verify.findings import VerifyReport
+from binder.core.verify.people import check_signer_records
 from binder.core.verify.plans import check_plan_revisions
 from binder.core.verify.registers import check_register_links
 from binder.core.verify.roster import check_roster
@@ -161,6 +163,7 @@ def _EXTRA_CHECKS(binder: Binder, report: VerifyReport, incident_id: int | None,
     return (
         ("the plan revisions", check_plan_revisions, (binder, report, incident_id)),
         ("the roster's structure", check_roster, (binder, report, incident_id)),
+        ("the signer records", check_signer_records, (binder, report, incident_id)),
         ("the evidence register", functools.partial(check_evidence, check_files=check_files),
          (binder, report, incident_id)),
         ("the checkpoints", check_checkpoints, (binder, report, incident_id)),
@@ -335,6 +338,7 @@ def _verify_incident(
             report.add(iid, seq, "data_changed", "structured data damaged")
         elif stored_data != doc.get("data"):
             report.add(iid, seq, "data_changed", "structured data changed")
+        _check_meaning(report, iid, seq, doc, AUTHOR, "the author's signature")
         if doc.get("incident") != uuid:
             report.add(iid, seq, "moved", "entry belongs to another incident (moved here)")
         if doc.get("seq") != seq:
@@ -417,6 +421,7 @@ def _verify_since(binder: Binder, report: VerifyReport, last_position: int) -> i
     guarded(report, "entries without an incident", _verify_orphans, binder, report,
             set(incidents), None)
     guarded(report, "the plan revisions", check_plan_revisions, binder, report, None)
+    guarded(report, "the signer records", check_signer_records, binder, report)
     guarded(report, "the evidence register", check_evidence, binder, report, None,
             check_files=False)
     return report.signatures - before
@@ -512,14 +517,14 @@ def _verify_cosigns(
         for eid, seq in binder.conn.execute("SELECT id, seq FROM entry WHERE incident_id = ?", (iid,))
     }
     sql = """SELECT c.entry_id, c.entry_hash, c.witness, c.cert_fingerprint, c.signed_at, c.canonical,
-                    c.signature FROM cosign c JOIN entry e ON e.id = c.entry_id
+                    c.signature, c.meaning FROM cosign c JOIN entry e ON e.id = c.entry_id
              WHERE e.incident_id = ?"""
     params: tuple = (iid,)
     if after is not None:
         sql += """ AND c.id IN (SELECT row_id FROM log_leaf WHERE kind = 'cosign' AND position > ?)"""
         params = (iid, after)
     rows = binder.conn.execute(sql + " ORDER BY c.id", params)
-    for entry_id, entry_hash, witness, fp, signed_at, canonical, signature in rows:
+    for entry_id, entry_hash, witness, fp, signed_at, canonical, signature, meaning in rows:
         seq = seq_by_id.get(entry_id)
         if after is not None and entry_id not in hash_by_id:
             # Witnessing an entry from before the tail: its hash and author from its signed bytes.
@@ -541,10 +546,34 @@ def _verify_cosigns(
             report.add(iid, seq, "cosign_mismatch", f"{label}: co-signs different content than this entry")
         if doc.get("witness") != witness or doc.get("cert") != fp or doc.get("signed_at") != signed_at:
             report.add(iid, seq, "cosign_changed", f"{label}: witness record changed after signing")
+        if _check_meaning(report, iid, seq, doc, meaning, label) and meaning not in COSIGN_MEANINGS:
+            report.add(iid, seq, "meaning_unknown", f"{label}: signed as {meaning!r}, which a "
+                                                    "co-signature cannot mean")
         if person_key(str(doc.get("witness", ""))) == person_key(authors.get(entry_id, "")):
             report.add(iid, seq, "cosign_self", f"{label}: the author cannot witness their own entry")
         _check_signature(report, certs, iid, seq, doc.get("cert"), doc.get("witness"),
                          signed, signature, "witness", label)
+
+
+def _check_meaning(report: VerifyReport, iid: int, seq: int | None, doc: dict, shown: str,
+                   label: str) -> bool:
+    """Compare the meaning shown (the column, or "author" for an entry) with the one signed.
+
+    Version 1 signed no meaning: its signatures meant author and witness. Returns
+    whether they agree.
+    """
+    version = doc.get("v")
+    if version not in CANONICAL_VERSIONS:
+        report.add(iid, seq, "format_unknown", f"{label}: signed in format version {version!r}, "
+                                               "which this version of Incident Binder cannot read")
+        return False
+    signed = doc.get("meaning") if version >= 2 else (AUTHOR if doc.get("type") == "entry"
+                                                      else WITNESS)
+    if signed != shown:
+        report.add(iid, seq, "meaning_changed", f"{label}: shown as {shown!r} but signed as "
+                                                f"{signed!r} (meaning changed after signing)")
+        return False
+    return True
 
 
 def _verify_orphans(binder: Binder, report: VerifyReport, ids: set[int], only: int | None) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
 
+from binder.core.crypto import signers
+from binder.core.crypto.meanings import AUTHOR
+from binder.core.crypto.signers import UNVERIFIED, Identity
 from binder.core.errors import BinderError
 from binder.core.incident import journal as jr
 from binder.core.incident.journal import EntryView
@@ -55,6 +57,8 @@ class JournalModel(QAbstractTableModel):
         # later only ever come after them, so page offsets stay valid while we scroll.
         self._known = jr.count_matching(binder, incident_id)
         self._last_id = self._max_id()
+        # Who signed, by certificate: names and roles as the certificates state them.
+        self.names = signers.identities(binder)
 
     # -- size and lazy fetching -----------------------------------------------------------
     def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
@@ -103,6 +107,7 @@ class JournalModel(QAbstractTableModel):
         self._rows = []
         self._known = jr.count_matching(self.binder, self.incident_id, self.query)
         self._last_id = self._max_id()
+        self.names = signers.identities(self.binder)
         self.endResetModel()
         self.fetchMore()
 
@@ -128,6 +133,7 @@ class JournalModel(QAbstractTableModel):
         self._last_id = self._max_id()
         views = jr.page(self.binder, self.incident_id, self._known, now - self._known, query=self.query)
         views.reverse()
+        self.names = signers.identities(self.binder)  # someone may have enrolled since
         self.beginInsertRows(QModelIndex(), 0, len(views) - 1)
         self._rows[0:0] = views
         self._known = now
@@ -183,7 +189,7 @@ class JournalModel(QAbstractTableModel):
                     return local_text(e.occurred_at, seconds=None)
                 return local_text(e.recorded_at)
             if col == self.AUTHOR:
-                return e.author
+                return self.who(e.cert_fingerprint).name
             if col == self.KIND:
                 return e.kind
             if col == self.TEXT:
@@ -192,11 +198,11 @@ class JournalModel(QAbstractTableModel):
                     first = f"Correction: {first}"
                 return first + (f"  — why: {e.reason.splitlines()[0]}" if e.reason.strip() else "")
             if col == self.BADGES:
-                return ", ".join(text for text, _ in badges(view, self.seq_of))
+                return ", ".join(text for text, _ in badges(view, self.seq_of, self.names))
         if role == self.ViewRole:
             return view
         if role == self.BadgesRole and col == self.BADGES:
-            return badges(view, self.seq_of)
+            return badges(view, self.seq_of, self.names)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.WHEN:
                 lines = [f"Written {local_text(e.recorded_at)} local = {utc_text(e.recorded_at)}"]
@@ -206,8 +212,10 @@ class JournalModel(QAbstractTableModel):
                 return "\n".join(lines)
             if col == self.TEXT:
                 return e.text if not e.reason else f"{e.text}\n\nWhy: {e.reason}"
+            if col == self.AUTHOR:
+                return signature_text(self.who(e.cert_fingerprint), e.recorded_at, AUTHOR)
             if col == self.BADGES:
-                return ", ".join(text for text, _ in badges(view, self.seq_of))
+                return ", ".join(text for text, _ in badges(view, self.seq_of, self.names))
         if role == Qt.ItemDataRole.FontRole and corrected and col != self.BADGES:
             font = QFont()
             font.setStrikeOut(True)
@@ -221,6 +229,12 @@ class JournalModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
+    def who(self, fingerprint: str) -> Identity:
+        """Who a certificate of this binder names (a new one is looked up once)."""
+        if fingerprint not in self.names:
+            self.names = signers.identities(self.binder)
+        return self.names.get(fingerprint, UNVERIFIED)
+
     def seq_of(self, entry_id: int) -> int | None:
         """The number of an entry in this incident (for "corrected by #N")."""
         row = self.row_of(entry_id)
@@ -232,58 +246,23 @@ class JournalModel(QAbstractTableModel):
             return None
 
 
-def badges(view: EntryView, seq_of: Callable[[int], int | None]) -> list[tuple[str, str]]:
-    """The badges of an entry: (text, kind) pairs for signed, co-signed, corrected."""
+def signature_text(who: Identity, at: str, meaning: str) -> str:
+    """One signature as 21 CFR 11.50 has it shown: printed name (and role), meaning, time."""
+    return f"{who.label}\nsigned as {meaning}, {local_text(at)} local = {utc_text(at)}"
+
+
+def badges(view: EntryView, seq_of: Callable[[int], int | None],
+           names: dict[str, Identity] | None = None) -> list[tuple[str, str]]:
+    """The badges of an entry: (text, kind) pairs for signed, co-signed, corrected; a
+    co-signature reads as its meaning and the co-signer's name ("witness: Ελένη …")."""
     out = [("signed", "signed")]
-    for witness in view.cosigners:
-        out.append((f"co-signed: {witness}", "cosigned"))
+    names = names or {}
+    for mark in view.cosigns:
+        who = names.get(mark.cert_fingerprint)
+        out.append((f"{mark.meaning}: {who.name if who else mark.witness}", "cosigned"))
     e = view.entry
     if e.corrects is not None:
         out.append((f"corrects #{seq_of(e.corrects) or '?'}", "correction"))
     for fix in view.corrected_by:
         out.append((f"corrected by #{seq_of(fix) or '?'}", "corrected"))
     return out
-
-
-class BadgeDelegate(QStyledItemDelegate):
-    """Paints an entry's badges as small rounded pills."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
-        items = index.data(JournalModel.BadgesRole)
-        if not items:
-            super().paint(painter, option, index)
-            return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        font = QFont(option.font)
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
-        painter.setFont(font)
-        metrics = QFontMetrics(font)
-        x = option.rect.x() + 4
-        h = metrics.height() + 4
-        y = option.rect.y() + (option.rect.height() - h) / 2
-        for text, kind in items:
-            fg, bg = BADGE_COLOURS.get(kind, ("#333333", "#eeeeee"))
-            w = metrics.horizontalAdvance(text) + 12
-            if x + w > option.rect.right():
-                break
-            rect = QRectF(x, y, w, h)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(bg))
-            painter.drawRoundedRect(rect, h / 2, h / 2)
-            painter.setPen(QColor(fg))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-            x += w + 4
-        painter.restore()
-
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
-        items = index.data(JournalModel.BadgesRole) or []
-        metrics = QFontMetrics(option.font)
-        width = sum(metrics.horizontalAdvance(t) + 16 for t, _ in items) + 8
-        return QSize(width, metrics.height() + 10)

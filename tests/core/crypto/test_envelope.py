@@ -25,7 +25,6 @@ from binder.core.crypto.envelope import (
 )
 from binder.core.errors import CorruptEnvelope, UnsupportedFormat, WrongPassphrase
 from binder.core.storage import database as storage
-from tests.helpers import LEAD
 
 LIGHT_SCRYPT = KdfParams(KDF_SCRYPT, log2_n=10, r=8, p=1)
 SECRET = "prière d'ouvrir — 🔑"
@@ -188,7 +187,11 @@ def test_what_users_create_is_owasp_strength(tmp_path, run_cli):
     run = run_cli("init", "--binder", str(path), "--org", "Acme",
                   env={"BINDER_PASSPHRASE": "a strong binder passphrase"})
     assert run.code == 0, run.err
-    enrolled = run_cli("signer", "enroll", LEAD, "--binder", str(path),
+    env = {"BINDER_PASSPHRASE": "a strong binder passphrase"}
+    added = run_cli("roster", "add", "--name", "Alice Smith", "--role", "lead", "--binder",
+                    str(path), env=env)
+    assert added.code == 0, added.err
+    enrolled = run_cli("signer", "enroll", "Alice Smith", "--binder", str(path),
                        env={"BINDER_PASSPHRASE": "a strong binder passphrase",
                             "BINDER_SIGNER_PASSPHRASE": "alice's own passphrase"})
     assert enrolled.code == 0, enrolled.err

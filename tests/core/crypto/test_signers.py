@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from binder.core import roster
 from binder.core.crypto import signers
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.errors import BadInput, Locked, NotFound, WrongPassphrase
@@ -146,8 +147,8 @@ def test_private_key_is_not_stored_in_the_clear(made):
 
 def test_cli_enroll_prints_the_fingerprint(made, run_cli):
     env = {"BINDER_PASSPHRASE": PASSPHRASE, "BINDER_SIGNER_PASSPHRASE": "carol's passphrase"}
-    run = run_cli("signer", "enroll", "carol", "--role", "Legal Representative",
-                  "--binder", str(made.path), env=env)
+    roster.add_contact(made.binder, role="legal", name="carol")
+    run = run_cli("signer", "enroll", "carol", "--binder", str(made.path), env=env)
     assert run.code == 0, run.err
     carol = signers.get_signer(made.binder, "carol")
     assert run.out.strip() == signers.format_fingerprint(carol.fingerprint)
@@ -164,6 +165,7 @@ def test_cli_enroll_prints_the_fingerprint(made, run_cli):
 
 
 def test_cli_enroll_passphrase_failures(made, run_cli):
+    roster.add_contact(made.binder, role="legal", name="dave")
     wrong = run_cli("signer", "enroll", "dave", "--binder", str(made.path),
                     env={"BINDER_PASSPHRASE": "not the binder passphrase",
                          "BINDER_SIGNER_PASSPHRASE": "dave's passphrase"})

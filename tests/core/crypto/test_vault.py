@@ -18,6 +18,12 @@ from binder.core.errors import BadInput, Locked, WrongPassphrase
 from binder.core.storage.database import open_binder
 from tests.helpers import PASSPHRASE
 
+
+@pytest.fixture
+def made(empty_roster):
+    """The vault's tests count roster contacts: nobody enrolled (signers are contacts)."""
+    return empty_roster
+
 NEW_PASSPHRASE = "a brand new passphrase"
 
 

@@ -28,7 +28,8 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture
-def contacts(made):
+def contacts(empty_roster):
+    made = empty_roster  # these three contacts alone (signers would be contacts too)
     roster.add_contact(made.binder, role="lead", name="Backup Lead", phone="+49 170 2222222",
                        escalation=2, email="backup@example.com")
     roster.add_contact(made.binder, role="lead", name="First Lead", phone="+49 170 1111111",
