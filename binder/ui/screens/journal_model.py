@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from binder.core.crypto import signers
 from binder.core.crypto.meanings import AUTHOR
@@ -266,3 +267,47 @@ def badges(view: EntryView, seq_of: Callable[[int], int | None],
     for fix in view.corrected_by:
         out.append((f"corrected by #{seq_of(fix) or '?'}", "corrected"))
     return out
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints an entry's badges as small rounded pills."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        items = index.data(JournalModel.BadgesRole)
+        if not items:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        x = option.rect.x() + 4
+        h = metrics.height() + 4
+        y = option.rect.y() + (option.rect.height() - h) / 2
+        for text, kind in items:
+            fg, bg = BADGE_COLOURS.get(kind, ("#333333", "#eeeeee"))
+            w = metrics.horizontalAdvance(text) + 12
+            if x + w > option.rect.right():
+                break
+            rect = QRectF(x, y, w, h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(bg))
+            painter.drawRoundedRect(rect, h / 2, h / 2)
+            painter.setPen(QColor(fg))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            x += w + 4
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
+        items = index.data(JournalModel.BadgesRole) or []
+        metrics = QFontMetrics(option.font)
+        width = sum(metrics.horizontalAdvance(t) + 16 for t, _ in items) + 8
+        return QSize(width, metrics.height() + 10)
