@@ -113,7 +113,7 @@ class PrintedCheckpoint:
 
 
 def _full(session: SigningSession) -> str:
-    return session.signer.display_name or session.person
+    return session.identity.name or session.person  # as the certificate states it
 
 
 def printed_checkpoint(binder: Binder, fresh: Checkpoint | None, maker: SigningSession | None,

@@ -221,7 +221,8 @@ def sign(pdf: bytes, session: SigningSession, root_der: bytes, *, field: str, ro
         raise BadInput(f"the {role_label.lower()} signature of this report is already there; "
                        "each sign-off place is signed once")
     signer = session.signer
-    name = name or signer.display_name
+    stated = signer.identity  # the certificate's name and role, never the editable row's
+    name = name or stated.name
     meta = signers.PdfSignatureMetadata(
         field_name=field, subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
         location=location or None, name=name,
@@ -229,7 +230,7 @@ def sign(pdf: bytes, session: SigningSession, root_der: bytes, *, field: str, ro
     )
     width, height = _field_box(pdf, field)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    text = StampText(role_label, name, signer.role if role is None else role, meaning, now,
+    text = StampText(role_label, name, stated.role if role is None else role, meaning, now,
                      signer.fingerprint)
     stamp = StaticStampStyle(
         background=_PageInMemory(stamp_page(text, width, height)), background_opacity=1.0,

@@ -183,8 +183,8 @@ class SignOffGrid(Flowable):
             canv.setFillColor(INK)
             canv.setFont(FONT, 8)
             if signer is not None:
-                name = signer.display_name + (f" ({signer.person})"
-                                              if signer.person != signer.display_name else "")
+                stated = signer.identity  # the certificate's name and role
+                name = stated.label
                 draw_text(canv, x0 + 8, y0 + self.block_h - 27,
                           fit_text(canv, f"Name: {name}", FONT, 8, bw - 16), FONT, 8)
                 canv.setFont(FONT, 6.5)

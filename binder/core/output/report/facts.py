@@ -17,7 +17,7 @@ from typing import Any
 
 from binder.core import times
 from binder.core.crypto import signers
-from binder.core.crypto.signers import Signer
+from binder.core.crypto.signers import Identity, Signer
 from binder.core.errors import BadInput
 from binder.core.incident import journal
 from binder.core.incident.record import INCIDENT_TYPES, Incident
@@ -110,6 +110,10 @@ class ReportFacts:
             return ""
         return self.full_names.get(person, person)
 
+    # Who signed, as the certificates the binder's root signed state it (21 CFR 11.50's
+    # printed name and role), by certificate fingerprint.
+    names: Mapping[str, Identity] = field(default_factory=dict)
+
     @property
     def current_type(self) -> str:
         """The type now: as opened, or as changed since by a signed entry."""
@@ -138,6 +142,10 @@ class ReportFacts:
             if phase.key == key:
                 return phase.name
         return key
+
+    def who(self, fingerprint: str) -> Identity:
+        """Who the certificate ``fingerprint`` names."""
+        return self.names.get(fingerprint, signers.UNVERIFIED)
 
     @property
     def problem_count(self) -> int:
@@ -234,7 +242,7 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
             signer = Signer(person, person, "", fp, "", der)
         if signer is not None:
             rows.append(SignerRow(signer, authored.get(fp, 0), witnessed.get(fp, 0)))
-    rows.sort(key=lambda r: r.signer.person.casefold())
+    rows.sort(key=lambda r: signers.fold(r.signer.identity.name))
     root = signers.root_certificate(binder)
     root_fp = ""
     if root is not None:
@@ -244,7 +252,10 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
 
     from binder.core.incident.assessment import current_assessment
 
-    full_names = {s.person: s.display_name or s.person for s in by_fp.values()}
+    # Names from the certificates the root signed, never from the editable signer rows.
+    names = signers.identities(binder)
+    full_names = {s.person: names.get(s.fingerprint, signers.UNVERIFIED).name
+                  for s in by_fp.values()}
     timeline, spans, ticks = _timeline_events(binder, incident, state)
     try:
         items = evidence_mod.list_evidence(binder, incident.id)
@@ -268,6 +279,7 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
         assessment=current_assessment(binder, incident.id), full_names=full_names,
         plan_revision=_revision_words(binder, state),
         open_tasks=tuple(_open_tasks(binder, incident.id)),
+        names=names,
     )
 
 

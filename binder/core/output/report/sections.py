@@ -148,7 +148,7 @@ def cover(f: ReportFacts, width: float, variant: str, parts: tuple[str, ...] = (
         rows.insert(4, ("Aware", fmt_time(state.aware_at)))
     if state is not None and state.classification_changes:
         rows.insert(3, ("Changed", esc("; ".join(
-            f"{e.text} ({times.document_time(e.event_at)}, {e.author})"
+            f"{e.text} ({times.document_time(e.event_at)}, {f.who(e.cert_fingerprint).name})"
             for e in state.classification_changes))))
     if state is not None:
         rows.append(("Plan", esc(state.plan_name)
@@ -245,7 +245,7 @@ def decisions(f: ReportFacts, width: float, *, title: Flowable | None = None
             parts.append("<i>Reasoning:</i> " + esc(d.reason))
         by = esc(f.name(d.author))
         if d.approved_by:
-            by += f"<br/>approved by {esc(d.approved_by)}"
+            by += f"<br/>approved by {esc(f.name(d.approved_by))}"
         if d.witnesses:
             by += f"<br/>witnessed by {esc(', '.join(f.name(w) for w in d.witnesses))}"
         rows.append([_t(fmt_time(d.at)), P("<br/>".join(parts), "cell"), P(by, "cell")])
@@ -491,7 +491,8 @@ def entry_flowables(binder: Binder, f: ReportFacts, view: jr.EntryView,
     if e.occurred_at and e.occurred_at != e.recorded_at:
         head.append(f"happened {fmt_time(e.occurred_at, seconds=None)}")
     head.append(f"written {fmt_time(e.recorded_at, seconds=True)}")
-    head.append(f"<b>{esc(f.name(e.author))}</b>")
+    author = f.who(e.cert_fingerprint)  # the certificate's name, not the editable row's
+    head.append(f"<b>{esc(author.name)}</b>")
     head.append(esc(e.kind))
     if e.phase:
         head.append("phase " + esc(f.phase_name(e.phase)))
@@ -514,10 +515,12 @@ def entry_flowables(binder: Binder, f: ReportFacts, view: jr.EntryView,
         notes.append("<i>Assets:</i> " + esc(e.assets))
     problems = f.problems.get(e.seq)
     mark = '<font color="#2f7d32">✓</font>' if not problems else '<font color="#b3261e">✗</font>'
-    status = [f"signed by {esc(f.name(e.author))} {mark}"]
-    if view.cosigners:
-        status.append(f"co-signed by {esc(', '.join(f.name(c) for c in view.cosigners))} {mark}")
-    else:
+    # 21 CFR 11.50: each signature with the printed name, its meaning and its time.
+    status = [f"signed by {esc(author.label)} as author {mark}"]
+    for cosign in view.cosigns:
+        status.append(f"co-signed by {esc(f.who(cosign.cert_fingerprint).label)} as "
+                      f"{esc(cosign.meaning)}, {fmt_time(cosign.signed_at, seconds=True)} {mark}")
+    if not view.cosigns:
         status.append("no co-signature")
     if e.evidence_id:
         status.append(f"evidence E{e.evidence_id}")
@@ -588,7 +591,8 @@ def appendix(f: ReportFacts, width: float, checkpoint: PrintedCheckpoint | None 
                            "Co-signed"))]
     for row in f.signer_rows:
         signer = row.signer
-        srows.append([_c(signer.display_name or signer.person), _c(signer.role), P(
+        stated = f.who(signer.fingerprint)  # the certificate's name and role, not the row's
+        srows.append([_c(stated.name), _c(stated.role), P(
             f'<font name="DejaVuSansMono" size="7">{format_fingerprint(signer.fingerprint)}'
             "</font>", "cell"), _c(str(row.authored)), _c(str(row.cosigned))])
     yield _table(srows, [34 * mm, 28 * mm, width - 102 * mm, 18 * mm, 22 * mm])
