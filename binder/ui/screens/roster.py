@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from binder.core import roster
+from binder.core.crypto import signers
+from binder.core.crypto.envelope import DEFAULT_KDF
 from binder.core.errors import BinderError
 from binder.core.roster import CallSheetGroup, Contact
 from binder.core.storage.database import Binder
@@ -187,6 +189,18 @@ class _ContactEditor(QGroupBox):
         self.remove_button.setAccessibleName("Remove contact")
         self.remove_button.setToolTip("Take this contact off the roster; its history is kept")
         self.remove_button.clicked.connect(self.remove)
+        self.enrol_button = QPushButton("Enrol as signer…")
+        self.enrol_button.setAccessibleName("Enrol as signer")
+        self.enrol_button.setToolTip("Give this person a signing key and a certificate in their "
+                                     "name and role; they type their own passphrase")
+        self.enrol_button.clicked.connect(self.enrol)
+        self.signer_label = QLabel("")
+        self.signer_label.setWordWrap(True)
+        self.signer_label.setProperty("muted", "1")
+        self.signer_label.setAccessibleName("Signing key")
+        signing = QHBoxLayout()
+        signing.addWidget(self.signer_label, 1)
+        signing.addWidget(self.enrol_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addStretch(1)
@@ -196,6 +210,7 @@ class _ContactEditor(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(self.mode_label)
         layout.addLayout(form)
+        layout.addLayout(signing)
         layout.addStretch(1)
         layout.addLayout(buttons)
         for line in (self.name, self.phone, self.email, self.im, self.sla):
@@ -232,6 +247,7 @@ class _ContactEditor(QGroupBox):
         self.mode_label.setText("<b>New contact</b> — fill in at least the role and the name.")
         self.save_button.setText("Add contact")
         self.remove_button.setEnabled(False)
+        self._show_signing(None)
 
     def load(self, contact: Contact) -> None:
         """Show ``contact`` for editing."""
@@ -254,6 +270,28 @@ class _ContactEditor(QGroupBox):
         )
         self.save_button.setText("Save changes")
         self.remove_button.setEnabled(True)
+        self._show_signing(contact)
+
+    def _show_signing(self, contact: Contact | None) -> None:
+        """Say whether the contact signs (and as whom their certificate says), or offer to
+        enrol them."""
+        if contact is None:
+            self.signer_label.setText("Save the contact first; then they can be enrolled "
+                                      "to sign.")
+            self.enrol_button.setEnabled(False)
+            return
+        number = roster.signer_contacts(self._screen.binder).get(contact.id)
+        signer = next((s for s in signers.list_signers(self._screen.binder) if s.id == number),
+                      None) if number is not None else None
+        if signer is not None:
+            stated = signer.identity
+            self.signer_label.setText(
+                f"Signs as {stated.label} (login {signer.person}); certificate "
+                f"{signers.format_fingerprint(signer.fingerprint)[:23]}…")
+            self.enrol_button.setEnabled(False)
+        else:
+            self.signer_label.setText("Not enrolled to sign.")
+            self.enrol_button.setEnabled(not contact.removed)
 
     @property
     def editing(self) -> Contact | None:
@@ -302,6 +340,21 @@ class _ContactEditor(QGroupBox):
             dialogs.show_exception(self, exc, title="Contact not saved")
             return
         self.saved.emit(contact_id)
+
+    def enrol(self) -> None:
+        """Enrol the contact being edited as a signer; they type their own passphrase."""
+        from binder.ui.screens.enrol import EnrolDialog
+
+        contact = self._editing
+        if contact is None:
+            return
+        dialog = EnrolDialog(self._screen.binder, contact, self, kdf=self._screen.kdf)
+        if dialog.exec() != EnrolDialog.DialogCode.Accepted or dialog.signer is None:
+            return
+        self._show_signing(contact)
+        self._screen.show_status(
+            f"Enrolled {dialog.signer.identity.label}; certificate fingerprint "
+            f"{signers.format_fingerprint(dialog.signer.fingerprint)}.")
 
     def remove(self) -> None:
         """Remove the contact being edited, after asking."""
@@ -439,6 +492,7 @@ class RosterScreen(QWidget):
     def __init__(self, binder: Binder, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.binder = binder
+        self.kdf = DEFAULT_KDF  # key derivation for enrolments (tests choose a light one)
         self.setAccessibleName("Roster")
         self._all: list[Contact] = []
         self._role_names: dict[str, str] = {}
