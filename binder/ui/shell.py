@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
         install_plain_tooltips(QApplication.instance())
         self.session = WindowSession(binder_path, binder=binder, use_keyring=use_keyring,
                                      lock=lock)
+        from binder.ui.forms import witness as witness_forms
+
+        witness_forms.KEEPER = self.session.witness_keeper  # forms reuse a signed-in witness
         self.kdf = kdf
         self.remember_geometry = remember_geometry
         self.workspace = None

@@ -19,7 +19,8 @@ by the small emitter below (no extra dependency). Layout::
     [[clocks]]          key, name, authority, due, unit, starts, enabled, note, source,
                         types, applies_if, calendar, time_zone, answer, form
     [regulatory]        jurisdiction, time_zone, nis2_in_scope, sec_registrant,
-                        dpo_contact, acquirer, merchant_id, card_brands
+                        dpo_contact, acquirer, merchant_id, card_brands,
+                        passphrase_every_signature
     [[scenarios]]       key, title, incident_type, summary
     [[scenarios.injects]]  after_minutes, text
 
@@ -180,6 +181,10 @@ class Regulatory:
     skip (``DE``, or ``DE-BY`` for a region); ``time_zone`` an IANA name. The
     data protection officer's contact is a functional address or phone line
     (names of people go in the roster, role ``dpo``).
+    ``passphrase_every_signature`` asks every signer (witnesses too) for their
+    passphrase at each signature, as 21 CFR Part 11 (11.200) has it for signings
+    outside one continuous session; otherwise a witness signed in a few minutes
+    ago is not asked again.
     """
 
     jurisdiction: str = ""
@@ -190,6 +195,7 @@ class Regulatory:
     acquirer: str = ""
     merchant_id: str = ""
     card_brands: tuple[str, ...] = ()
+    passphrase_every_signature: bool = False
 
     def __post_init__(self) -> None:
         _tuplify(self, "card_brands")
@@ -614,6 +620,7 @@ def _validate(p: Plan) -> None:
     _zone(reg.time_zone, ("regulatory", "time_zone"))
     _bool(reg.nis2_in_scope, ("regulatory", "nis2_in_scope"))
     _bool(reg.sec_registrant, ("regulatory", "sec_registrant"))
+    _bool(reg.passphrase_every_signature, ("regulatory", "passphrase_every_signature"))
     for name in ("dpo_contact", "acquirer", "merchant_id"):
         _text(getattr(reg, name), ("regulatory", name), line=True)
     for j, brand in enumerate(_seq(reg.card_brands, ("regulatory", "card_brands"), "brand names")):
@@ -700,7 +707,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
                "answer": "notification", "form": ""},
     "regulatory": {"jurisdiction": "", "time_zone": "", "nis2_in_scope": False,
                    "sec_registrant": False, "dpo_contact": "", "acquirer": "", "merchant_id": "",
-                   "card_brands": []},
+                   "card_brands": [], "passphrase_every_signature": False},
     "scenarios": {"key": _REQUIRED, "title": _REQUIRED, "incident_type": _REQUIRED,
                   "summary": "", "injects": []},
     "injects": {"after_minutes": _REQUIRED, "text": _REQUIRED},
@@ -1029,6 +1036,8 @@ def dump_plan(plan: Plan) -> str:
                 f"dpo_contact = {_basic(reg.dpo_contact)}", f"acquirer = {_basic(reg.acquirer)}",
                 f"merchant_id = {_basic(reg.merchant_id)}",
                 f"card_brands = {_inline_list(reg.card_brands)}"]
+        if reg.passphrase_every_signature:
+            out.append("passphrase_every_signature = true")
     for sc in plan.scenarios:
         out += ["", "[[scenarios]]", f"key = {_basic(sc.key)}", f"title = {_basic(sc.title)}",
                 f"incident_type = {_basic(sc.incident_type)}",

@@ -12,11 +12,37 @@ from binder.core.crypto import session, signers
 from binder.core.crypto.signers import SigningSession
 from binder.core.crypto.two_person import person_key
 from binder.core.errors import BinderError, WrongPassphrase
+from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
 from binder.services.session import DOOR
+from binder.services.settings import SessionKeeper
 from binder.ui.forms.feedback import show_message
 from binder.ui.forms.fields import password_field
 from binder.ui.tasks import wait_for
+
+#: The window's witness session (the shell sets it): a witness who signed a few minutes
+#: ago is not asked again, unless the plan asks for the passphrase at every signature.
+KEEPER: SessionKeeper | None = None
+
+
+def passphrase_every_signature(binder: Binder) -> bool:
+    """True when the plan asks every signer for their passphrase at each signature."""
+    try:
+        return plans.current_revision(binder).plan.regulatory.passphrase_every_signature
+    except BinderError:
+        return False
+
+
+def kept_witness(binder: Binder) -> SigningSession | None:
+    """The witness still signed in, when the plan lets a session stand in for a passphrase."""
+    if KEEPER is None or passphrase_every_signature(binder):
+        return None
+    kept = KEEPER.peek()
+    if kept is None or not kept.is_open:
+        return None
+    # Only this binder's own witness: the certificate must be theirs here.
+    current = signers.find_signer(binder, kept.person)
+    return kept if current is not None and current.fingerprint == kept.signer.fingerprint else None
 
 
 class WitnessPicker(QGroupBox):
@@ -35,20 +61,34 @@ class WitnessPicker(QGroupBox):
             self.combo.addItem("No witness", None)
         for s in signers.list_signers(binder):
             if person_key(s) != person_key(author):
-                text = s.person if s.display_name == s.person else f"{s.display_name} ({s.person})"
-                self.combo.addItem(text, s.person)
+                stated = s.identity  # name and role as the certificate states them
+                self.combo.addItem(f"{stated.name} — {stated.role}" if stated.role
+                                   else stated.name, s.person)
         self.passphrase = password_field("Witness passphrase",
                                          "The witness types their own passphrase")
         form.addRow("&Witness:", self.combo)
         form.addRow("Pass&phrase:", self.passphrase)
+        self.kept = kept_witness(binder)
+        if self.kept is not None and person_key(self.kept) == person_key(author):
+            self.kept = None
         self.combo.currentIndexChanged.connect(self._changed)
+        if self.kept is not None and self.combo.findData(self.kept.person) >= 0:
+            self.combo.setCurrentIndex(self.combo.findData(self.kept.person))
         self._changed()
+
+    def _is_kept(self, person: str | None) -> bool:
+        return self.kept is not None and person is not None and self.kept.person == person
 
     def _changed(self) -> None:
         has = self.combo.currentData() is not None
         self.passphrase.setEnabled(has)
         if not has:
             self.passphrase.clear()
+        if self._is_kept(self.combo.currentData()):
+            self.passphrase.setPlaceholderText(
+                f"{self.kept.identity.name} is signed in as witness: no passphrase needed")
+        else:
+            self.passphrase.setPlaceholderText("The witness types their own passphrase")
 
     def person(self) -> str | None:
         """The chosen witness, or None."""
@@ -67,6 +107,14 @@ class WitnessPicker(QGroupBox):
         person = self.person()
         if not person:
             return True, None
+        if self._is_kept(person) and not self.passphrase.text():
+            session.two_people(self.binder, self.author.person, person)
+            return True, KEEPER.take() if KEEPER is not None else self.kept
+        if not self.passphrase.text():
+            show_message(message, "The witness passphrase field is empty: the witness types "
+                                  "their own passphrase. Nothing was signed.")
+            self.passphrase.setFocus()
+            return False, None
         try:
             # The rule before the passphrase: naming the author is not a wrong passphrase.
             session.two_people(self.binder, self.author.person, person)
@@ -78,12 +126,14 @@ class WitnessPicker(QGroupBox):
                 label=f"Opening {person}'s signing key…", status=message,
                 busy=(self.combo, self.passphrase))
         except WrongPassphrase:
-            show_message(message, f"That is not {person}'s passphrase; nothing was signed. "
-                                  "Try again.")
+            show_message(message, f"That is not {self.combo.currentText().split(' — ')[0]}'s "
+                                  "passphrase; nothing was signed. Try again.")
             self.passphrase.selectAll()
             self.passphrase.setFocus()
             return False, None
         except BinderError as exc:
             show_message(message, str(exc))
             return False, None
+        if KEEPER is not None and not passphrase_every_signature(self.binder):
+            KEEPER.put(witness)  # signed in: the next form does not ask again for a while
         return True, witness

@@ -43,6 +43,7 @@ from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.digest import copy_from_link, grouped, grouped_html
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
+from binder.ui.forms.witness import passphrase_every_signature
 from binder.ui.screens.journal_model import BadgeDelegate, JournalModel
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.style import CORRECTED_GREY, heading, muted
@@ -109,6 +110,8 @@ class CosignDialog(SignInDialog):
                  keeper: SessionKeeper | None = None):
         e = view.entry
         kept = keeper.peek() if keeper is not None else None
+        if passphrase_every_signature(binder):
+            kept = None  # the plan asks for the passphrase at every signature
         excluded = (e.author, *view.cosigners)
         if kept is not None and person_key(kept) in {person_key(p) for p in excluded}:
             kept = None
@@ -129,7 +132,7 @@ class CosignDialog(SignInDialog):
         self.ok_button.setText("Co-sign")
         self.ok_button.setAccessibleName("Co-sign")
         if kept is not None:
-            self.passphrase.setPlaceholderText(f"{kept.person} is still signed in: just press Co-sign")
+            self.passphrase.setPlaceholderText(f"{kept.identity.name} is still signed in: just press Co-sign")
 
     def try_sign_in(self) -> bool:
         """Use the kept witness session when it is theirs and no passphrase was typed."""

@@ -40,6 +40,7 @@ from binder.core.output import signing as pdfsign
 from binder.core.storage.database import Binder, open_binder
 from binder.core.storage.files import check_output_path
 from binder.ui import dialogs
+from binder.ui.forms.confirm import confirm_signature
 from binder.ui.forms.feedback import busy_cursor
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.shortcuts import button_keys
@@ -458,6 +459,10 @@ class ReportScreen(QWidget):
         session = session or self._session_for(role)
         if session is None:
             return
+        from binder.core.output.signing import MEANING_FOR_ROLE
+
+        if not confirm_signature(self, session, _ROLE_TEXT[role], MEANING_FOR_ROLE[role]):
+            return
         path = self.current
 
         def work(progress, cancelled):
@@ -470,7 +475,7 @@ class ReportScreen(QWidget):
                 sign_report_file(worker, path, session, role)
             finally:
                 worker.close()
-            return session.person, role
+            return session.identity.name, role
 
         self._set_busy(True)
         self.task = run_task(self, work, label="Signing the report…", on_success=self._signed,

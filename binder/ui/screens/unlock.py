@@ -276,10 +276,9 @@ class SignInDialog(QDialog):
         for s in signers.list_signers(binder):
             if person_key(s) in excluded:
                 continue
-            label = s.display_name if s.display_name == s.person else f"{s.display_name} ({s.person})"
-            if s.role:
-                label += f" — {s.role}"
-            self.person.addItem(label, s.person)
+            stated = s.identity  # name and role as the certificate states them
+            self.person.addItem(f"{stated.name} — {stated.role}" if stated.role else stated.name,
+                                s.person)
         if preferred:
             index = self.person.findData(preferred)
             if index >= 0:
@@ -343,6 +342,12 @@ class SignInDialog(QDialog):
         person = self.person.currentData()
         if not person:
             return False
+        name = self.person.currentText().split(" — ")[0]
+        if not self.passphrase.text():
+            show_message(self.message, f"The passphrase field is empty: {name} types their own "
+                                       "passphrase. Nothing was signed.")
+            self.passphrase.setFocus()
+            return False
         passphrase = self.passphrase.text()
         try:
             # Opening a key takes a second or more (Argon2id): off the window's thread, with
@@ -351,12 +356,12 @@ class SignInDialog(QDialog):
             self.session = wait_for(
                 self, lambda: session.sign_in(self.binder, person, passphrase,
                                               door=DOOR, meaning=self.meaning),
-                label=f"Opening {person}'s signing key…", status=self.message,
+                label=f"Opening {name}'s signing key…", status=self.message,
                 busy=(self.ok_button, self.person, self.passphrase))
         except WrongPassphrase:
             show_message(
                 self.message,
-                f"That is not {person}'s passphrase. Nothing was signed; try again.",
+                f"That is not {name}'s passphrase. Nothing was signed; try again.",
             )
             self.passphrase.selectAll()
             self.passphrase.setFocus()
