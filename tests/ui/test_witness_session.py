@@ -1,0 +1,75 @@
+"""Witness sessions and deliberate signing: a signed-in witness is not asked again (unless
+the plan asks for the passphrase at every signature), an empty field says so, and signing a
+report first shows whose certificate, which role and what the signature means."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtWidgets import QLabel
+
+from binder.core.plan import revisions as plans
+from binder.services.settings import SessionKeeper
+from binder.ui import dialogs
+from binder.ui.forms import witness as witness_forms
+from binder.ui.forms.confirm import confirm_signature
+from binder.ui.screens.unlock import SignInDialog
+from tests.helpers import WITNESS, WITNESS_PASS
+
+
+@pytest.fixture
+def keeper(monkeypatch):
+    kept = SessionKeeper(5)
+    monkeypatch.setattr(witness_forms, "KEEPER", kept)
+    return kept
+
+
+def test_a_signed_in_witness_signs_the_next_form_without_retyping(qtbot, made, keeper):
+    message = QLabel()
+    picker = witness_forms.WitnessPicker(made.binder, made.lead, required=True)
+    qtbot.addWidget(picker)
+    picker.choose(WITNESS, "")
+    assert picker.open_session(message) == (False, None)
+    assert "empty" in message.text()
+    picker.choose(WITNESS, WITNESS_PASS)
+    ok, first = picker.open_session(message)
+    assert ok and first.person == WITNESS and keeper.peek() is first
+
+    again = witness_forms.WitnessPicker(made.binder, made.lead, required=True)
+    qtbot.addWidget(again)
+    assert again.person() == WITNESS  # the signed-in witness is chosen already
+    assert "signed in as witness" in again.passphrase.placeholderText()
+    assert again.open_session(message) == (True, first)
+
+
+def test_the_plan_can_ask_for_the_passphrase_at_every_signature(qtbot, made, keeper):
+    revision = plans.current_revision(made.binder)
+    strict = replace(revision.plan, regulatory=replace(revision.plan.regulatory,
+                                                       passphrase_every_signature=True))
+    plans.save_revision(made.binder, strict, author="alice", note="21 CFR Part 11")
+    keeper.put(made.witness)
+    message = QLabel()
+    picker = witness_forms.WitnessPicker(made.binder, made.lead, required=True)
+    qtbot.addWidget(picker)
+    picker.choose(WITNESS, "")
+    assert picker.open_session(message) == (False, None)
+    assert "empty" in message.text()
+
+
+def test_sign_in_lists_names_and_roles_and_says_an_empty_field_is_empty(qtbot, made):
+    dialog = SignInDialog(made.binder)
+    qtbot.addWidget(dialog)
+    items = [dialog.person.itemText(i) for i in range(dialog.person.count())]
+    assert items == ["alice — Incident Lead", "bob — IT Contact"]
+    assert not dialog.try_sign_in()
+    assert "empty" in dialog.message.text()
+
+
+def test_signing_asks_to_confirm_whose_certificate_which_role_what_meaning(made):
+    assert confirm_signature(None, made.lead, "incident lead", "author")
+    kind, title, text = dialogs.SHOWN[-1]
+    assert (kind, title) == ("confirm", "Sign as incident lead?")
+    for part in ("Signer: alice", "Role on the certificate: Incident Lead",
+                 "Meaning: author: wrote this and answers for it", "Certificate: "):
+        assert part in text
