@@ -186,11 +186,11 @@ class WindowSession:
         witness = self.witness_keeper.peek()
         if session is not None:
             left = max(1, round(self.keeper.remaining() / 60))
-            text = f"Signed in: {session.person} ({left} min left)"
+            text = f"Signed in: {session.identity.name} ({left} min left)"
         else:
             text = "Nobody signed in"
         if witness is not None:
-            text += (f" · witness {witness.person} "
+            text += (f" · witness {witness.identity.name} "
                      f"({max(1, round(self.witness_keeper.remaining() / 60))} min)")
         return text
 

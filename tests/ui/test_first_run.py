@@ -69,17 +69,17 @@ def test_first_run_to_first_entry(qtbot, window_for, tmp_path):
     qtbot.keyClick(wizard.lead2, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not wizard.working, timeout=30_000)
     assert wizard.flow.step is Step.EXTRAS
-    assert "signed in as dana" in wizard.extras_intro.text()
+    assert "signed in as Dana Smith" in wizard.extras_intro.text()
     # The whole fingerprint, grouped, to compare aloud; the status bar agrees with the page.
     assert len(wizard.lead_fingerprint.value) == len(wizard.flow.lead.fingerprint)
-    assert "Signed in: dana" in window.signer_label.text()
+    assert "Signed in: Dana Smith" in window.signer_label.text()
     assert not wizard.enroll_message.isVisible()
 
     qtbot.mouseClick(wizard.go_drill, Qt.MouseButton.LeftButton)
     ws = window.workspace
     assert ws is not None and ws.incident.drill
     assert window.pages.currentWidget() is window.shell
-    assert "Signed in: dana" in window.signer_label.text()
+    assert "Signed in: Dana Smith" in window.signer_label.text()
     assert ws.quick.text.hasFocus()
     qtbot.keyClicks(ws.quick.text, "Practised finding the skimmer in the CMS block")
     qtbot.keyClick(ws.quick.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)

@@ -144,7 +144,7 @@ class TransferDialog(EvidenceForm):
         )
         self.item = item
         self.received_by = line_field("Received by", "name of the person receiving it")
-        names = [s.person for s in signers.list_signers(pane.binder)]
+        names = [s.identity.name for s in signers.list_signers(pane.binder)]
         self.received_by.setCompleter(QCompleter(names, self))
         self.purpose = line_field("Purpose", "e.g. imaging at the forensics lab")
         self.location = line_field("New location", item.location)

@@ -193,7 +193,7 @@ class QuickEntry(QFrame):
             pass  # a stale draft only means the text reappears next time; the entry is safe
         show_message(self.message, "")
         self.added_seq = jr.get_entry(self.binder, entry_id).seq
-        self.draft_status.setText(f"Added #{self.added_seq} as {session.person}")
+        self.draft_status.setText(f"Added #{self.added_seq} as {session.identity.name}")
         self.added.emit(entry_id)
         return entry_id
 

@@ -113,7 +113,7 @@ class SearchDialog(QDialog):
         self.person.setAccessibleName("Written by")
         self.person.addItem("Anyone", None)
         for s in signers.list_signers(binder):
-            self.person.addItem(s.person, s.person)
+            self.person.addItem(s.identity.name, s.person)
         row.addWidget(self.person)
         layout.addLayout(row)
         self.status = QLabel("")

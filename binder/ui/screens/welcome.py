@@ -538,7 +538,7 @@ class WelcomeWizard(QWidget):
             self.lead2.clear()
             show_message(self.enroll_message, "")
             self.extras_intro.setText(
-                f"You are signed in as {signer.person}. Your key's fingerprint (compare it "
+                f"You are signed in as {signer.identity.name}. Your key's fingerprint (compare it "
                 "aloud when someone checks your signature):")
             self.lead_fingerprint.set_value(signer.fingerprint)
             self.lead_fingerprint.setVisible(True)
