@@ -152,7 +152,7 @@ def test_cosign_dialog_and_kept_witness(qtbot, signed_window, made, incident_id,
     qtbot.keyClick(signed_window, Qt.Key.Key_S,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     row = ws.journal.model.row_of(first)
-    assert "co-signed: bob" in ws.journal.model.data(ws.journal.model.index(row, JournalModel.BADGES))
+    assert "witness: bob" in ws.journal.model.data(ws.journal.model.index(row, JournalModel.BADGES))
     assert [c.witness for c in jr.cosigns_for(made.binder, first)] == [WITNESS]
     assert "witness bob" in signed_window.signer_label.text()
 

@@ -24,11 +24,14 @@ def check_signer_records(binder: Binder, report: VerifyReport,
     (signers belong to the binder, not to one incident: ``incident_id`` changes nothing)."""
     root = signers.root_certificate(binder)
     rows = binder.conn.execute(
-        """SELECT s.id, s.person, s.display_name, s.role, c.cert_der, l.contact_id
+        """SELECT s.id, s.person, s.display_name, s.role, c.cert_der, l.contact_id,
+                  c.fingerprint
            FROM signer s JOIN certificate c ON c.signer_id = s.id
            LEFT JOIN signer_contact l ON l.signer_id = s.id ORDER BY s.id, c.created_at""")
-    for number, login, name, role, der, contact in rows:
+    for number, login, name, role, der, contact, fp in rows:
         der = as_bytes(der) or b""
+        if signers.fingerprint(der) != fp:
+            continue  # a swapped certificate is named where the signatures are checked
         try:
             cert = x509.load_der_x509_certificate(der)
         except ValueError:

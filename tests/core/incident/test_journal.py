@@ -96,7 +96,8 @@ def test_witness_cosigns_with_a_separate_signed_record(made, incident_id):
     (canonical,) = made.binder.conn.execute("SELECT canonical FROM cosign WHERE id = ?",
                                             (cosign.id,)).fetchone()
     doc = json.loads(canonical)
-    assert doc == {"v": 1, "type": "cosign", "entry": entry.hash, "witness": WITNESS,
+    assert doc == {"v": 2, "type": "cosign", "meaning": "witness", "entry": entry.hash,
+                   "witness": WITNESS,
                    "cert": signers.get_signer(made.binder, WITNESS).fingerprint,
                    "signed_at": cosign.signed_at}
     bob = signers.get_signer(made.binder, WITNESS).certificate

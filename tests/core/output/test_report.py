@@ -147,7 +147,7 @@ def test_journal_shows_both_times_signatures_and_corrections(made, incident_id, 
     assert "happened 2026-11-28 09:00 UTC" in text  # as stated: to the minute
     assert f"written {wrong.recorded_at[:10]}" in text
     assert "Source: support ticket 4411" in text
-    assert f"co-signed by {WITNESS} ✓" in text
+    assert f"co-signed by {WITNESS} (IT Contact) as witness," in text
     # The original stays, marked as corrected; the correction names it and repeats it.
     assert "Skimmer found in design/footer/absolute_footer" in text
     assert f"corrected by #{fix.seq}" in text

@@ -167,6 +167,9 @@ def _resign_everything(path: Path, forger) -> None:
     forged_uuid = src.execute("SELECT value FROM meta WHERE key = 'uuid'").fetchone()[0]
     certs = {p: (fp, der) for p, fp, der in src.execute(
         "SELECT s.person, c.fingerprint, c.cert_der FROM certificate c JOIN signer s ON s.id = c.signer_id")}
+    # Signers are roster contacts: the forger's certificates name the forger's contacts.
+    links = dict(src.execute("SELECT s.person, l.contact_id FROM signer_contact l "
+                             "JOIN signer s ON s.id = l.signer_id"))
     src.close()
     keys = {forger.lead.person: forger.lead, forger.witness.person: forger.witness}
     conn = sqlite3.connect(path, isolation_level=None)
@@ -181,6 +184,16 @@ def _resign_everything(path: Path, forger) -> None:
     for person, (fp, der) in certs.items():
         conn.execute("UPDATE certificate SET fingerprint = ?, cert_der = ? WHERE signer_id = "
                      "(SELECT id FROM signer WHERE person = ?)", (fp, der, person))
+    for person, contact in links.items():
+        conn.execute("UPDATE signer_contact SET contact_id = ? WHERE signer_id = "
+                     "(SELECT id FROM signer WHERE person = ?)", (contact, person))
+    # The roster's listing names its binder in clear (only its MAC needs the data key,
+    # and only an unlocked read checks that): a consistent forger rewrites it too.
+    head = conn.execute("SELECT listing FROM roster_head WHERE id = 1").fetchone()
+    if head is not None:
+        listing = json.loads(head[0])
+        listing["binder"] = forged_uuid
+        conn.execute("UPDATE roster_head SET listing = ? WHERE id = 1", (json.dumps(listing),))
     new_hash: dict[int, str] = {}
     for (iid, uuid) in conn.execute("SELECT id, uuid FROM incident").fetchall():
         prev = journal.genesis_hash(uuid)
