@@ -156,11 +156,18 @@ def test_cosign_dialog_and_kept_witness(qtbot, signed_window, made, incident_id,
     assert [c.witness for c in jr.cosigns_for(made.binder, first)] == [WITNESS]
     assert "witness bob" in signed_window.signer_label.text()
 
-    # Bob stays signed in as witness: the next co-sign needs no passphrase.
+    # Bob stays signed in as witness: the next co-sign needs no passphrase. This time he
+    # signs as reviewer, and that meaning is what is signed.
     ws.journal.select_entry(second)
-    answer_modal(lambda dialog: dialog.ok_button.click())
+
+    def bob_reviews(dialog):
+        dialog.meaning_box.setCurrentIndex(dialog.meaning_box.findData("review"))
+        dialog.ok_button.click()
+
+    answer_modal(bob_reviews)
     assert ws.cosign()
-    assert [c.witness for c in jr.cosigns_for(made.binder, second)] == [WITNESS]
+    assert [(c.witness, c.meaning) for c in jr.cosigns_for(made.binder, second)] == [
+        (WITNESS, "review")]
 
 
 def test_correction_strikes_the_original_through(qtbot, signed_window, made, incident_id):

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from binder.core.crypto import signers
+from binder.core.crypto.meanings import COSIGN_MEANINGS, EXPLAINED
 from binder.core.crypto.session import WITNESS
 from binder.core.crypto.signers import SigningSession
 from binder.core.crypto.two_person import person_key
@@ -116,10 +118,11 @@ class CosignDialog(SignInDialog):
         if kept is not None and person_key(kept) in {person_key(p) for p in excluded}:
             kept = None
         minutes = keeper.minutes if keeper is not None else 5
+        author = signers.identities(binder).get(e.cert_fingerprint, signers.UNVERIFIED).name
         super().__init__(
             binder, parent, title=f"Co-sign entry #{e.seq}",
             explanation=(
-                f"{e.author} wrote: “{_clip(e.text, 180)}”. A second person confirms it "
+                f"{author} wrote: “{_clip(e.text, 180)}”. A second person confirms it "
                 "with their own key (two-person rule)."
             ),
             exclude=excluded, preferred=kept.person if kept else None,
@@ -131,6 +134,15 @@ class CosignDialog(SignInDialog):
         self.kept = kept
         self.ok_button.setText("Co-sign")
         self.ok_button.setAccessibleName("Co-sign")
+        # What the co-signature means is signed with it (21 CFR 11.50).
+        self.meaning_box = QComboBox()
+        self.meaning_box.setAccessibleName("Signs as")
+        for meaning in COSIGN_MEANINGS:
+            self.meaning_box.addItem(f"{meaning}: {EXPLAINED[meaning]}", meaning)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Signs as:"))
+        row.addWidget(self.meaning_box, 1)
+        self.layout().insertLayout(self.layout().indexOf(self.keep), row)
         if kept is not None:
             self.passphrase.setPlaceholderText(f"{kept.identity.name} is still signed in: just press Co-sign")
 
@@ -449,7 +461,8 @@ class JournalPane(QWidget):
             return False
         witness = dialog.session
         try:
-            jr.cosign(self.binder, view.entry.id, witness)
+            jr.cosign(self.binder, view.entry.id, witness,
+                      meaning=dialog.meaning_box.currentData())
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Not co-signed")
             return False
