@@ -859,7 +859,7 @@ class MainWindow(QMainWindow):
             lock_text = (f"Setting up · {flow.path.name}" if flow.binder is not None
                          else "Setting up a new binder")
             if flow.lead_session is not None:
-                signer_text = f"Signed in: {flow.lead_session.person}"
+                signer_text = f"Signed in: {flow.lead_session.identity.name}"
         self.lock_label.setText(lock_text)
         self.signer_label.setText(signer_text)
         self.sign_out_button.setVisible(self.session.anyone_signed_in())

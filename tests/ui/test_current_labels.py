@@ -89,7 +89,7 @@ def test_after_each_signed_action_the_labels_state_the_present(
     qtbot.keyClick(window, Qt.Key.Key_S, CTRL_SHIFT)
     qtbot.waitUntil(lambda: bool(jr.cosigns_for(made.binder, entry_id)), timeout=20_000)
     row = journal.model.row_of(entry_id)
-    qtbot.waitUntil(lambda: f"co-signed: {WITNESS}" in str(
+    qtbot.waitUntil(lambda: f"witness: {WITNESS}" in str(
         journal.model.data(journal.model.index(row, JournalModel.BADGES))), timeout=5_000)
     assert f"witness {WITNESS}" in window.signer_label.text()
     _no_stale_claims(window, made.binder, incident_id, signed_in=LEAD)

@@ -209,3 +209,10 @@ def two_people(binder: Binder, author: str, witness: str | None) -> tuple[Signer
     second = signers.get_signer(binder, witness) if witness is not None else None
     check_two_people(first, second)
     return first, second
+
+
+def holds_certificate(binder: Binder, kept: SigningSession) -> bool:
+    """True when ``kept`` signs with the certificate this binder holds for its person now
+    (a session kept from another binder, or from before a re-enrolment, does not)."""
+    current = signers.find_signer(binder, kept.person)
+    return current is not None and current.fingerprint == kept.signer.fingerprint

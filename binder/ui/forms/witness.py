@@ -41,8 +41,7 @@ def kept_witness(binder: Binder) -> SigningSession | None:
     if kept is None or not kept.is_open:
         return None
     # Only this binder's own witness: the certificate must be theirs here.
-    current = signers.find_signer(binder, kept.person)
-    return kept if current is not None and current.fingerprint == kept.signer.fingerprint else None
+    return kept if session.holds_certificate(binder, kept) else None
 
 
 class WitnessPicker(QGroupBox):
@@ -77,7 +76,8 @@ class WitnessPicker(QGroupBox):
         self._changed()
 
     def _is_kept(self, person: str | None) -> bool:
-        return self.kept is not None and person is not None and self.kept.person == person
+        return (self.kept is not None and person is not None
+                and person_key(self.kept) == person_key(person))
 
     def _changed(self) -> None:
         has = self.combo.currentData() is not None
