@@ -27,6 +27,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def no_kept_witness():
+    """A window shares its witness session with the forms; the next test starts without it."""
+    from binder.ui.forms import witness
+
+    yield
+    witness.KEEPER = None
+
+
+@pytest.fixture(autouse=True)
 def shown_messages(qapp):
     """Every message box is recorded here instead of blocking the test."""
     shown = dialogs.install_recorder(True)
