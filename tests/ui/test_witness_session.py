@@ -71,5 +71,16 @@ def test_signing_asks_to_confirm_whose_certificate_which_role_what_meaning(made)
     kind, title, text = dialogs.SHOWN[-1]
     assert (kind, title) == ("confirm", "Sign as incident lead?")
     for part in ("Signer: alice", "Role on the certificate: Incident Lead",
-                 "Meaning: author: wrote this and answers for it", "Certificate: "):
+                 "Meaning: author: wrote this and answers for it", "Certificate fingerprint:"):
         assert part in text
+    # The whole fingerprint, to compare with the enrolment record: nothing cut with "…".
+    assert "…" not in text
+    assert made.lead.signer.fingerprint.upper() in "".join(text.split())
+
+
+def test_sign_in_shows_the_whole_fingerprint(qtbot, made):
+    dialog = SignInDialog(made.binder)
+    qtbot.addWidget(dialog)
+    dialog.choose(made.witness.signer.person)
+    shown = "".join(dialog.fingerprint.shown_text().split())
+    assert shown == made.witness.signer.fingerprint.upper()

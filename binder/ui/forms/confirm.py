@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from binder.core.crypto import signers
 from binder.core.crypto.meanings import EXPLAINED
 from binder.core.crypto.signers import SigningSession
 from binder.ui import dialogs
+from binder.ui.forms.digest import grouped
 
 
 def confirm_signature(parent: QWidget | None, session: SigningSession, place: str,
@@ -25,7 +25,7 @@ def confirm_signature(parent: QWidget | None, session: SigningSession, place: st
         f"You are about to sign {what} as {place}.\n\n"
         f"Signer: {stated.name}\n"
         f"Role on the certificate: {role}\n"
-        f"Certificate: {signers.format_fingerprint(session.signer.fingerprint)[:47]}…\n"
+        f"Certificate fingerprint:\n{grouped(session.signer.fingerprint, upper=True)}\n"
         f"Meaning: {meaning}: {EXPLAINED.get(meaning, meaning)}.\n\n"
         "The signature carries this name, role, meaning and the time. It cannot be taken "
         "back: a later change shows as a new revision. Sign now?")

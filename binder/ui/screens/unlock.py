@@ -32,6 +32,7 @@ from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.storage.database import Binder
 from binder.services.session import DOOR
 from binder.ui import dialogs
+from binder.ui.forms.digest import DigestField
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import password_field
 from binder.ui.style import heading, muted
@@ -286,10 +287,8 @@ class SignInDialog(QDialog):
         form.addRow("Name", self.person)
         self.passphrase = password_field("Personal passphrase", "Your own signing passphrase")
         form.addRow("Passphrase", self.passphrase)
-        self.fingerprint = QLabel("")
-        self.fingerprint.setProperty("muted", "1")
-        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.fingerprint.setAccessibleName("Certificate fingerprint")
+        # Whole, grouped and copyable: people compare it aloud with the enrolment record.
+        self.fingerprint = DigestField(name="Certificate fingerprint", upper=True)
         form.addRow("Fingerprint", self.fingerprint)
         layout.addLayout(form)
         self.keep = QCheckBox(keep_label)
@@ -325,11 +324,7 @@ class SignInDialog(QDialog):
     def _show_fingerprint(self) -> None:
         person = self.person.currentData()
         signer = signers.find_signer(self.binder, person) if person else None
-        self.fingerprint.setText(
-            signers.format_fingerprint(signer.fingerprint)[:39] + " …" if signer else ""
-        )
-        if signer:
-            self.fingerprint.setToolTip(signers.format_fingerprint(signer.fingerprint))
+        self.fingerprint.set_value(signer.fingerprint if signer else "")
 
     def choose(self, person: str) -> None:
         """Select a person by name (keyboard users type in the combo; tests call this)."""
