@@ -57,9 +57,16 @@ def entry_html(view: EntryView, binder: Binder) -> str:
     """The full entry for the detail panel; every user value is escaped."""
     e = view.entry
     esc = html.escape
+    # People as their certificates name them (name and role), never the editable login.
+    names = signers.identities(binder)
+
+    def who(fingerprint: str, login: str) -> str:
+        stated = names.get(fingerprint)
+        return stated.label if stated else f"{login} (certificate not found)"
+
     rows = [
         f"<h3 style='margin:0'>#{e.seq} · {esc(e.kind)}</h3>",
-        f"<p style='margin-top:4px'>by <b>{esc(e.author)}</b>",
+        f"<p style='margin-top:4px'>by <b>{esc(who(e.cert_fingerprint, e.author))}</b>",
     ]
     if e.occurred_at:
         rows.append(
@@ -86,11 +93,12 @@ def entry_html(view: EntryView, binder: Binder) -> str:
         rows.append(f"<p><b>Corrected</b> by {esc(fixes)}; the original stays as written.</p>")
     rows.append("<hr><p><small>")
     # Whole values, grouped in fours, each with a Copy link: people compare them out of band.
-    rows.append(f"Signed by {esc(e.author)} · certificate<br>"
+    rows.append(f"Signed by {esc(who(e.cert_fingerprint, e.author))} · certificate<br>"
                 f"{grouped_html(e.cert_fingerprint, upper=True)}<br>")
     for c in jr.cosigns_for(binder, e.id):
         rows.append(
-            f"Co-signed by {esc(c.witness)} {esc(local_text(c.signed_at))} · certificate<br>"
+            f"Co-signed by {esc(who(c.cert_fingerprint, c.witness))} "
+            f"{esc(local_text(c.signed_at))} · certificate<br>"
             f"{grouped_html(c.cert_fingerprint, upper=True)}<br>"
         )
     rows.append(f"Entry hash<br>{grouped_html(e.hash)}</small></p>")
@@ -326,8 +334,10 @@ class JournalPane(QWidget):
         # The time column holds day, time and zone ("Wed 29 Nov 12:01 CEST"): a cut zone is a
         # time nobody can place.
         when_width = self.fontMetrics().horizontalAdvance("Wed 29 Nov 12:01 CEST") + 18
+        # Authors are full names now (the certificate's): room for a typical one whole.
+        author_width = self.fontMetrics().horizontalAdvance("Dana Whitfield") + 18
         for col, width in ((JournalModel.SEQ, 44), (JournalModel.WHEN, when_width),
-                           (JournalModel.AUTHOR, 72), (JournalModel.KIND, 86),
+                           (JournalModel.AUTHOR, author_width), (JournalModel.KIND, 86),
                            (JournalModel.BADGES, 150)):
             hh.resizeSection(col, width)
         hh.setSectionResizeMode(JournalModel.TEXT, QHeaderView.ResizeMode.Stretch)

@@ -297,7 +297,9 @@ class IncidentWorkspace(QWidget):
         self.focus_phase = self._read_focus_phase()
         if self.focus_phase:
             name = self.focus_phase[1]
-            short = name if len(name) <= 34 else name[:33] + "…"
+            # The plan's phase names run to about 45 characters and fit whole at 1366 px;
+            # a longer custom one is cut at a word, the tooltip holding all of it.
+            short = name if len(name) <= 48 else name[:47].rsplit(" ", 1)[0] + " …"
             set_chip(self.phase_chip, f"Focus: {short}", "phase")
             self.phase_chip.setToolTip(f"Focus: {name} (phases can run side by side)")
         self.phase_chip.setVisible(bool(self.focus_phase))
