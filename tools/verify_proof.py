@@ -67,9 +67,14 @@ def b64(value: object) -> bytes:
     if not isinstance(value, str):
         raise Unreadable("a base64 field is not text")
     try:
-        return base64.b64decode(value, validate=True)
+        raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise Unreadable("a base64 field is malformed") from None
+    # The last character before padding has bits the decoder ignores: a proof whose text was
+    # changed there would decode the same. Only the one canonical spelling is accepted.
+    if base64.b64encode(raw).decode("ascii") != value:
+        raise Unreadable("a base64 field is not in canonical form (changed after it was written?)")
+    return raw
 
 
 def signature_ok(cert: x509.Certificate, data: bytes, signature: bytes) -> bool:

@@ -145,6 +145,37 @@ def test_proof_is_refused_after_any_one_changed_byte(made, custody, cli, tmp_pat
         assert "Traceback" not in run.stderr, (pos, run.stderr)
 
 
+def _proof_paths(node):
+    """Every non-empty inclusion proof in a proof file's JSON."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "inclusion_proof" and value:
+                yield value
+            else:
+                yield from _proof_paths(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _proof_paths(value)
+
+
+def test_proof_with_another_spelling_of_the_same_base64_is_refused(made, custody, cli, tmp_path):
+    # A 32-byte hash in base64 ends "x=", and the decoder ignores x's two lowest bits: a
+    # changed character there decodes to the same bytes, so only the canonical form counts.
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".decode()
+    cli("checkpoint", "--as", LEAD, "--witness", WITNESS)
+    cli("prove", str(custody), "-o", str(tmp_path / "proof.json"))
+    assert verify_proof(tmp_path / "proof.json", tmp=tmp_path).returncode == 0
+    doc = json.loads((tmp_path / "proof.json").read_text())
+    path = next(_proof_paths(doc))
+    value = path[0]
+    assert value.endswith("=") and not value.endswith("==")
+    same = alphabet[alphabet.index(value[-2]) ^ 1]
+    path[0] = value[:-2] + same + "="
+    (tmp_path / "changed.json").write_text(json.dumps(doc))
+    run = verify_proof(tmp_path / "changed.json", tmp=tmp_path)
+    assert run.returncode in (1, 2) and "canonical" in run.stdout + run.stderr, run.stdout
+
+
 def test_prove_refusals(made, custody, cli, tmp_path):
     early = cli("prove", str(custody), "-o", str(tmp_path / "p.json"))
     assert early.code == 2 and "after the newest checkpoint" in early.err
