@@ -171,10 +171,11 @@ class IncidentWorkspace(QWidget):
         self.tabs.setCurrentIndex(JOURNAL_TAB)
         self.tabs.currentChanged.connect(self._tab_changed)
 
+        # Runs only while on screen: a closed or hidden workspace must not read a binder
+        # that may be closed by then (its header has nobody to show the time to).
         self._tick = QTimer(self)
         self._tick.setInterval(15_000)
         self._tick.timeout.connect(self.tick)
-        self._tick.start()
         self.update_header()
         # The window's one "what changed" signal: entries, co-signatures, evidence, clocks
         # and reports of this incident, whoever wrote them (a form, a pane, the CLI).
@@ -372,6 +373,16 @@ class IncidentWorkspace(QWidget):
         dialog.saved.connect(self._entry_added)
         dialog.show()
         return dialog
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._tick.isActive():
+            self.update_header()  # back on screen: the countdowns moved while it was away
+        self._tick.start()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._tick.stop()
+        super().hideEvent(event)
 
     def tick(self) -> None:
         """Periodic refresh of the header's times (writes by other programs come through the
