@@ -512,20 +512,18 @@ def _verify_cosigns(
     binder: Binder, report: VerifyReport, certs: _Certs, iid: int,
     hash_by_id: dict[int, str], authors: dict[int, str], *, after: int | None = None,
 ) -> None:
-    seq_by_id = {
-        eid: as_int(seq)
-        for eid, seq in binder.conn.execute("SELECT id, seq FROM entry WHERE incident_id = ?", (iid,))
-    }
+    # The entry's number comes with the join: a map of every entry's number cost a pass over
+    # the whole incident, which the check at opening (a few records since) cannot afford.
     sql = """SELECT c.entry_id, c.entry_hash, c.witness, c.cert_fingerprint, c.signed_at, c.canonical,
-                    c.signature, c.meaning FROM cosign c JOIN entry e ON e.id = c.entry_id
+                    c.signature, c.meaning, e.seq FROM cosign c JOIN entry e ON e.id = c.entry_id
              WHERE e.incident_id = ?"""
     params: tuple = (iid,)
     if after is not None:
         sql += """ AND c.id IN (SELECT row_id FROM log_leaf WHERE kind = 'cosign' AND position > ?)"""
         params = (iid, after)
     rows = binder.conn.execute(sql + " ORDER BY c.id", params)
-    for entry_id, entry_hash, witness, fp, signed_at, canonical, signature, meaning in rows:
-        seq = seq_by_id.get(entry_id)
+    for entry_id, entry_hash, witness, fp, signed_at, canonical, signature, meaning, raw_seq in rows:
+        seq = as_int(raw_seq)
         if after is not None and entry_id not in hash_by_id:
             # Witnessing an entry from before the tail: its hash and author from its signed bytes.
             signed_hash = _signed_hash_of(binder, entry_id, iid)

@@ -211,21 +211,24 @@ def quick_verify(binder: Binder) -> QuickResult | None:
     worker.start()
     try:
         log = read_log(binder)
+        consistent = mark.size <= log.size and log.root(mark.size).hex() == mark.root
+        if consistent and log.positions[mark.size - 1] != last_position:
+            return None  # the log moved under us (written meanwhile): answer with a full verify
+        if consistent:
+            # The records since, checked on this thread while the columns are still compared.
+            since = verify_since(binder, report, last_position)
+            # The order inside the covered records was checked by the full verify and is
+            # pinned by the root; verify_since checks where the rest sits.
+            check_checkpoints(binder, report, None, log=log, check_order=False)
     finally:
         worker.join()
     for problem in columns:
         report.add(*problem)
-    if mark.size > log.size or log.root(mark.size).hex() != mark.root:
+    if not consistent:
         report.add(None, None, "checkpoint_inconsistent",
                    f"the first {mark.size} records no longer match checkpoint {cp.id}, which "
                    "verified in full before: records were removed, reordered or altered since")
         return QuickResult(report, mark, cp, 0)
-    if log.positions[mark.size - 1] != last_position:
-        return None  # the log moved under us (written meanwhile): answer with a full verify
-    since = verify_since(binder, report, last_position)
-    # The order inside the covered records was checked by the full verify and is pinned
-    # by the root; verify_since checks where the rest sits.
-    check_checkpoints(binder, report, None, log=log, check_order=False)
     report.notes.append(
         f"verified since checkpoint {cp.id} ({mark.size} records, fully verified "
         f"{mark.verified_at[:19]}Z): the {mark.size} records it covers match its signed root; "
