@@ -602,6 +602,19 @@ def read_events(binder, incident, *, plan=None) -> ClockEvents:
         if key not in met or answer.at < met[key].at:
             met[key] = answer
 
+    names: dict | None = None
+
+    def name_of(entry) -> str:
+        # Who answered, as their certificate names them (verdicts are printed in reports);
+        # certificates are read only when a clock has an answer.
+        nonlocal names
+        if names is None:
+            from binder.core.crypto import signers
+
+            names = signers.identities(binder)
+        who = names.get(entry.cert_fingerprint)
+        return who.name if who is not None and who.name else entry.author
+
     kinds = ("open", "clock", "notification", "decision", "classification")
     for entry in journal.iter_entries(binder, incident.id, kinds=kinds):
         data = entry.data or {}
@@ -626,7 +639,7 @@ def read_events(binder, incident, *, plan=None) -> ClockEvents:
             key = data.get("clock_key")
             if key and key not in decision_keys:
                 told = _parse(data.get("told_at") or entry.event_at)
-                answered(key, Answer(told, entry.author, entry.id, entry.reason))
+                answered(key, Answer(told, name_of(entry), entry.id, entry.reason))
         elif entry.kind == "decision":
             if action == "awareness" and data.get("at"):
                 aware_at = _parse(data["at"])
@@ -637,7 +650,7 @@ def read_events(binder, incident, *, plan=None) -> ClockEvents:
                 if key in decision_keys:
                     # A decision clock (GDPR Art. 34) is answered by the decision itself;
                     # its reasoning is about the decision, not a reason for any delay.
-                    answered(key, Answer(when, entry.author, entry.id))
+                    answered(key, Answer(when, name_of(entry), entry.id))
                 elif data.get("notify"):
                     not_needed.pop(key, None)
                 else:

@@ -270,3 +270,22 @@ def test_state_exports_as_json(made, incident_id):
     assert (data["impact"][0]["amount"], data["impact"][0]["amount_recorded"]) == ("10.50", "10.5")
     assert data["phases"][0]["checklist"][0]["number"] == 1
     assert {c["key"] for c in data["clocks"]} >= {"gdpr_art33", "sec_8k"}
+
+
+def test_a_met_clock_names_who_answered_it_as_their_certificate_does(made):
+    from binder.core.crypto import signers
+    from tests.helpers import LIGHT_KDF_FOR_TESTS
+
+    signers.enroll(made.binder, "lw", "lw-passphrase-long", display_name="Łukasz Wróblewski",
+                   role="Legal Representative", kdf=LIGHT_KDF_FOR_TESTS)
+    lukasz = signers.open_session(made.binder, "lw", "lw-passphrase-long")
+    iid = open_incident(made.binder, made.lead, title="Leak", detected_at="2026-03-02T09:00Z",
+                        plan_revision_id=plans.current_revision(made.binder).id)
+    workflow.record_notification(
+        made.binder, iid, lukasz, party="Data protection authority", channel="portal",
+        message="Initial notification", told_at="2026-03-04T08:00Z", clock_key="gdpr_art33")
+    state = workflow.incident_state(made.binder, iid, now="2026-03-10T00:00Z")
+    gdpr = next(c for c in state.clocks if c.key == "gdpr_art33")
+    # Reports print this verdict: the person's name, never the login typed with --as.
+    assert (gdpr.status, gdpr.met_by) == ("met", "Łukasz Wróblewski")
+    assert "by Łukasz Wróblewski" in gdpr.describe()
