@@ -209,3 +209,20 @@ def read_form_fields(path: Path | None, form: Any) -> dict[str, str] | None:
         return None
     data = read_input(path, what="fields file", limit=notices.MAX_FIELDS_FILE)
     return notices.read_values(data, form)
+
+
+def people_names(binder) -> dict:
+    """Who each login's certificate names, for printing people (see :func:`person_name`).
+
+    Certificates are read (and cryptography loaded) only by commands that print people.
+    """
+    from binder.core.crypto.signers import names_by_login
+
+    return names_by_login(binder)
+
+
+def person_name(names: dict, login: str) -> str:
+    """The full name for ``login`` from :func:`people_names`, else the login itself."""
+    from binder.core.crypto.signers import name_for_login
+
+    return name_for_login(names, login) if names else login

@@ -16,6 +16,8 @@ from binder.cli.common import (
     json_option,
     open_path,
     parse_id,
+    people_names,
+    person_name,
     signer_session,
 )
 from binder.cli.root import cli
@@ -236,15 +238,18 @@ def item_json(item: ev.EvidenceItem) -> dict:
     }
 
 
-def _custody_line(c: ev.CustodyEvent) -> str:
-    who = f"{c.released_by} -> {c.received_by}" if c.action == "transfer" else (
-        c.received_by if c.action == "registered" else c.released_by)
+def _custody_line(c: ev.CustodyEvent, names: dict) -> str:
+    def name(login: str) -> str:  # people as their certificates name them
+        return person_name(names, login)
+
+    who = f"{name(c.released_by)} -> {name(c.received_by)}" if c.action == "transfer" else (
+        name(c.received_by) if c.action == "registered" else name(c.released_by))
     parts = [f"#{c.seq}", c.time, c.action, who]
     for name, value in (("purpose", c.purpose), ("location", c.location), ("seal", c.seal),
                         ("authority", c.authority), ("re-hash", c.rehash)):
         if value:
             parts.append(f"{name}: {value}")
-    parts.append(f"signed by {c.author}" + (f", witnessed by {', '.join(c.witnesses)}"
+    parts.append(f"signed by {name(c.author)}" + (f", witnessed by {', '.join(map(name, c.witnesses))}"
                                             if c.witnesses else ""))
     if c.action == "transfer":
         receipt = c.receipt
@@ -265,18 +270,19 @@ def evidence_list(binder_path, incident_ref, as_json) -> None:
     """List an incident's evidence with each item's custody history."""
     with open_path(binder_path) as binder:
         items = ev.list_evidence(binder, get_incident(binder, incident_ref).id)
+        names = {} if as_json else people_names(binder)
     if as_json:
         emit_json([item_json(i) for i in items])
         return
     if not items:
         click.echo("no evidence registered", err=True)
     for item in items:
-        state = item.disposition.upper() if item.disposition else f"held by {item.custodian}"
+        state = item.disposition.upper() if item.disposition else f"held by {person_name(names, item.custodian)}"
         click.echo(f"{item.label:<5} {item.description} [{item.type}] {size_text(item.size)}  "
                    f"{state}")
         click.echo(f"      sha256 {item.sha256}  {item.file}")
         for c in item.custody:
-            click.echo(f"      {_custody_line(c)}")
+            click.echo(f"      {_custody_line(c, names)}")
 
 
 @evidence.command("recheck")

@@ -21,6 +21,8 @@ from binder.cli.common import (
     emit_json,
     json_option,
     open_path,
+    people_names,
+    person_name,
     signer_session,
     unlock,
 )
@@ -480,6 +482,7 @@ def search(binder_path, query, incident_ref, kinds, phase, person, since, until,
         hits = searching.search(binder, query, incident_id=incident_id, kinds=kinds or None,
                                 phase=phase, person=person, since=since, until=until,
                                 limit=limit)
+        names = {} if as_json or not hits else people_names(binder)
     if as_json:
         emit_json([h.to_dict() for h in hits])
         return
@@ -488,5 +491,6 @@ def search(binder_path, query, incident_ref, kinds, phase, person, since, until,
         return
     for h in hits:
         when = short_time(h.occurred_at or h.recorded_at)
-        click.echo(f"incident {h.incident_id} #{h.seq:<5} {when}  {h.kind:<12} {h.author}: "
+        click.echo(f"incident {h.incident_id} #{h.seq:<5} {when}  {h.kind:<12} "
+                   f"{person_name(names, h.author)}: "
                    f"{h.snippet}")

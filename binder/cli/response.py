@@ -22,6 +22,8 @@ from binder.cli.common import (
     json_option,
     open_path,
     parse_id,
+    people_names,
+    person_name,
     read_form_fields,
     signer_session,
     unlock,
@@ -62,9 +64,13 @@ def _incident(binder: Binder, ref: str):
 # ---------------------------------------------------------------- incident show
 
 
-def _print_state(state: workflow.IncidentState) -> None:
+def _print_state(state: workflow.IncidentState, names: dict) -> None:
     inc = state.incident
     echo = click.echo
+
+    def name(login: str) -> str:  # people as their certificates name them
+        return person_name(names, login)
+
     mark = "  [DRILL]" if inc.drill else ""
     echo(f"Incident {inc.id}: {inc.title}{mark}")
     echo(f"  type {state.type}, severity {state.severity}, detected "
@@ -75,10 +81,10 @@ def _print_state(state: workflow.IncidentState) -> None:
     if state.materiality_at:
         echo(f"  found material {clockmod.short_time(state.materiality_at)}")
     for change in state.classification_changes:
-        echo(f"  {change.text} ({clockmod.short_time(change.event_at)}, {change.author})"
+        echo(f"  {change.text} ({clockmod.short_time(change.event_at)}, {name(change.author)})"
              + (f": {change.reason}" if change.reason else ""))
     if state.closed:
-        echo(f"  CLOSED {clockmod.short_time(state.closed_at)} by {state.closed_by}")
+        echo(f"  CLOSED {clockmod.short_time(state.closed_at)} by {name(state.closed_by)}")
     focus = next(p for p in state.phases if p.is_focus)
     echo(f"  focus: {focus.name} ({focus.key})")
     if state.drill is not None:
@@ -96,11 +102,11 @@ def _print_state(state: workflow.IncidentState) -> None:
                 echo(f"      {' '.join(para.split())}")
         for item in phase.checklist:
             box = "[x]" if item.done else "[ ]"
-            who = f"  ({item.done_by}, {clockmod.short_time(item.done_at)})" if item.done else ""
+            who = f"  ({name(item.done_by)}, {clockmod.short_time(item.done_at)})" if item.done else ""
             echo(f"    {box} {item.index + 1}. {item.text}{who}")
         for owner in phase.owners:
-            names = f": {', '.join(owner.people)}" if owner.people else ""
-            echo(f"    {owner.responsibility:<10} {owner.role_name}{names}")
+            people = f": {', '.join(owner.people)}" if owner.people else ""
+            echo(f"    {owner.responsibility:<10} {owner.role_name}{people}")
     echo("")
     echo("Clocks")
     for c in state.clocks:
@@ -111,13 +117,13 @@ def _print_state(state: workflow.IncidentState) -> None:
     echo("Decisions")
     for d in state.decisions:
         approved = f" (approved by {d.approved_by})" if d.approved_by else ""
-        echo(f"  {clockmod.short_time(d.at)}  {d.author}: {d.decision}{approved}")
+        echo(f"  {clockmod.short_time(d.at)}  {name(d.author)}: {d.decision}{approved}")
         echo(f"      because: {d.reason}")
         if d.options:
             echo(f"      options: {'; '.join(d.options)}")
     for nd in state.notify_decisions:
         verb = "notify" if nd.notify else "do not notify"
-        echo(f"  {clockmod.short_time(nd.at)}  {nd.author}: {verb} {nd.party} — {nd.reason}")
+        echo(f"  {clockmod.short_time(nd.at)}  {name(nd.author)}: {verb} {nd.party} — {nd.reason}")
     if not state.decisions and not state.notify_decisions:
         echo("  none yet")
     echo("")
@@ -128,7 +134,7 @@ def _print_state(state: workflow.IncidentState) -> None:
         verdict = f" — {answered.label}" if answered is not None else (
             " — follow-up" if n.clock_key else "")
         ref = f" ref. {n.reference}" if n.reference else ""
-        echo(f"  {clockmod.short_time(n.told_at)}  {n.told_by} told {n.party} by {n.channel}"
+        echo(f"  {clockmod.short_time(n.told_at)}  {name(n.told_by)} told {n.party} by {n.channel}"
              f"{clock}{ref}{verdict}: {n.message}")
         if n.delay_reason:
             echo(f"      reasons for the delay: {n.delay_reason}")
@@ -150,7 +156,7 @@ def _print_state(state: workflow.IncidentState) -> None:
         for r in state.reviews:
             status = (f"accepted as plan revision {r.accepted_revision}" if r.accepted_revision
                       else "not accepted yet")
-            echo(f"  entry {r.entry_id} by {r.author} ({status}): {r.lessons}")
+            echo(f"  entry {r.entry_id} by {name(r.author)} ({status}): {r.lessons}")
             for c in r.changes:
                 echo(f"    - {c.describe()}")
 
@@ -166,10 +172,11 @@ def incident_show(binder_path: Path | None, incident_ref: str, at: str | None, a
     with open_path(binder_path) as binder:
         unlock(binder, ask=False)  # roster names for the owners, when no prompt is needed
         state = workflow.incident_state(binder, _incident(binder, incident_ref).id, now=now)
+        names = {} if as_json else people_names(binder)
     if as_json:
         emit_json(workflow.state_to_dict(state))
     else:
-        _print_state(state)
+        _print_state(state, names)
 
 
 @incident.command("set")

@@ -376,3 +376,32 @@ def test_every_kind_of_entry_keeps_its_event_time_as_typed(cli, tmp_path):
     by_event = [e["id"] for e in json.loads(cli("journal", "list", iid, "--json", "--order",
                                                 "event").out) if e["id"] in typed]
     assert by_event == sorted(typed, key=lambda i: typed[i][1])
+
+
+def test_printed_people_are_named_as_their_certificates_say(made, run_cli, tmp_path):
+    """incident show, evidence list and search print 'Łukasz Wróblewski', not the login."""
+    from binder.core.crypto import signers
+    from tests.helpers import LIGHT_KDF_FOR_TESTS, PASSPHRASE
+
+    signers.enroll(made.binder, "lw", "lw-passphrase-long", display_name="Łukasz Wróblewski",
+                   role="Legal Representative", kdf=LIGHT_KDF_FOR_TESTS)
+    made.binder.close()
+    env = {"BINDER_FILE": str(made.path), "BINDER_PASSPHRASE": PASSPHRASE,
+           "BINDER_SIGNER_PASSPHRASE": "lw-passphrase-long"}
+    iid = run_cli("incident", "open", "--title", "Skimmer", "--as", "lw", env=env).out.strip()
+    assert run_cli("decide", iid, "--as", "lw", "--decision", "Keep the shop open",
+                   "--reason", "WAF rule holds", env=env).code == 0
+    log = tmp_path / "access.log"
+    log.write_text("GET /checkout\n")
+    added = run_cli("evidence", "add", iid, str(log), "--as", "lw", "--description", "log",
+                    env=env)
+    assert added.code == 0, added.err
+    shown = {
+        "show": run_cli("incident", "show", iid, env=env).out,
+        "evidence": run_cli("evidence", "list", iid, env=env).out,
+        "search": run_cli("search", "Skimmer", env=env).out,
+    }
+    for what, out in shown.items():
+        assert "Łukasz Wróblewski" in out, (what, out)
+    assert "Łukasz Wróblewski: Keep the shop open" in shown["show"]
+    assert "held by Łukasz Wróblewski" in shown["evidence"]

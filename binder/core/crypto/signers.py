@@ -556,6 +556,23 @@ def identities(binder: Binder) -> dict[str, Identity]:
     return out
 
 
+def names_by_login(binder: Binder) -> dict[str, Identity]:
+    """login (case and Unicode form folded) -> who that person's certificate names.
+
+    For records that keep only the login (an author, a witness, who ticked or
+    answered): show the verified name, never the login alone.
+    """
+    stated = identities(binder)
+    return {unicodedata.normalize("NFC", person).strip().casefold(): stated[fp]
+            for fp, (person, _) in certificates_by_fingerprint(binder).items() if fp in stated}
+
+
+def name_for_login(names: dict[str, Identity], login: str) -> str:
+    """The certificate's full name for ``login`` (from :func:`names_by_login`), else the login."""
+    who = names.get(unicodedata.normalize("NFC", login or "").strip().casefold())
+    return who.name if who is not None and who.name else login
+
+
 def open_session(binder: Binder, person: str, passphrase: str) -> SigningSession:
     """Unlock ``person``'s private key with their passphrase."""
     from cryptography.hazmat.primitives import serialization
