@@ -175,3 +175,31 @@ def test_every_control_has_an_accessible_name(screen, made):
             "QSpinBox", "QTabBar", "QTableView", "QComboBox")
     ]
     assert unnamed == []
+
+
+def test_contact_added_elsewhere_appears_and_an_edit_under_way_survives(qtbot, made, shown):
+    """The window's one change signal refreshes the roster; the form being edited is kept."""
+    from binder.ui.changes import ChangeHub
+
+    window = QWidget()
+    window.changes = ChangeHub(lambda: (made.binder, None, None), window)
+    window.changes.check()  # the first look: everything after it is news
+    qtbot.addWidget(window)
+    screen = RosterScreen(made.binder, window)
+    window.resize(1100, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    roster.add_contact(made.binder, role="legal", name="Helen Ossei", phone="+1 212 555 0190")
+    window.changes.check()
+    assert [c.name for c in screen.contacts] == ["Helen Ossei"]
+    screen.table.selectRow(0)
+    screen.editor.phone.clear()
+    qtbot.keyClicks(screen.editor.phone, "+1 212 555 0199")
+    # Another door (the command line) adds a contact while the edit is under way.
+    roster.add_contact(made.binder, role="legal", name="Ana Ruiz", phone="+1 212 555 0123")
+    window.changes.check()
+    assert sorted(c.name for c in screen.contacts) == ["Ana Ruiz", "Helen Ossei"]
+    assert screen.model.rowCount() == 2
+    assert screen.editor.editing is not None and screen.editor.editing.name == "Helen Ossei"
+    assert screen.editor.phone.text() == "+1 212 555 0199"
+    assert shown == []

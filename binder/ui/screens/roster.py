@@ -41,6 +41,7 @@ from binder.core.errors import BinderError
 from binder.core.roster import CallSheetGroup, Contact
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
+from binder.ui.changes import listen
 from binder.ui.shortcuts import bind, mnemonic_safe, with_keys
 from binder.ui.style import bold
 from binder.ui.tables import read_only_table
@@ -504,7 +505,11 @@ class RosterScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
+        self._reselecting = False
         self.refresh()
+        # Contacts added elsewhere (the command line, another window) and new plan roles show
+        # up by themselves; refresh only reloads the views, never the form being edited.
+        listen(self, ("roster", "plan"), self.refresh)
 
     # -- construction
 
@@ -639,7 +644,12 @@ class RosterScreen(QWidget):
         if editing is not None:
             row = self.model.row_of(editing.id)
             if row >= 0:
-                self.table.selectRow(row)
+                # Re-select without reloading the form: edits under way survive a refresh.
+                self._reselecting = True
+                try:
+                    self.table.selectRow(row)
+                finally:
+                    self._reselecting = False
 
     def _fit_width(self) -> None:
         """No sideways scrolling: when the table is narrow (a 1366x768 laptop), the columns
@@ -678,6 +688,8 @@ class RosterScreen(QWidget):
         return super().eventFilter(obj, event)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._reselecting:
+            return
         contact = self.model.contact_at(current.row())
         if contact is not None:
             self.editor.load(contact)
