@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from binder.core.crypto import signers
 from binder.core.errors import BadInput
 from binder.core.incident import journal
 from binder.core.incident import registers as reg
@@ -123,14 +124,18 @@ def _checklist_text(item: reg.Item) -> str:
 
 def _journal_csv(binder: Binder, incident_id: int) -> tuple[bytes, int]:
     header = ("seq", "recorded_at", "occurred_at", "author", "kind", "phase", "text", "reason",
-              "corrects_entry", "evidence", "entry_sha256")
+              "corrects_entry", "evidence", "entry_sha256", "author_name")
+    # The full name the author's certificate states, appended so existing columns keep their
+    # places; a login no certificate names stays the login.
+    names = signers.names_by_login(binder)
     seq_of: dict[int, int] = {}
     rows = []
     for e in journal.iter_entries(binder, incident_id):
         seq_of[e.id] = e.seq
         rows.append([e.seq, e.recorded_at, e.occurred_at, e.author, e.kind, e.phase, e.text,
                      e.reason, seq_of.get(e.corrects) if e.corrects else None,
-                     f"E{e.evidence_id}" if e.evidence_id else None, e.hash])
+                     f"E{e.evidence_id}" if e.evidence_id else None, e.hash,
+                     signers.name_for_login(names, e.author)])
     return _csv(header, rows), len(rows)
 
 

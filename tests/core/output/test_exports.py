@@ -79,6 +79,10 @@ def test_register_csvs_name_the_signed_entries_and_defuse_formulas(case):
             assert row["entry_sha256"] in signed
             assert row.get("last_entry_sha256", row["entry_sha256"]) in signed
             assert not any(v.startswith(("=", "+", "@")) for v in row.values())
+    data, _ = exports.register_csv(made.binder, iid, "journal")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    lead = made.lead.identity
+    assert {(r["author"], r["author_name"]) for r in rows} == {(rows[0]["author"], lead.name)}
     data, _ = exports.register_csv(made.binder, iid, "timeline")
     first = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))[0]
     assert first["at"] == "2026-11-28T03:14:05.500000+01:00"  # 02:14 UTC comes before 03:00 UTC
