@@ -18,6 +18,11 @@ def test_offers_everyone_but_the_author_and_opens_the_witness_key(qtbot, made):
     assert picker.open_session(message) == (True, None)
 
     picker.choose(WITNESS, "not the passphrase")
+    # The progress label while the key opens names the witness as the certificate does.
+    from binder.core.crypto import signers
+    stated = next(s.identity for s in signers.list_signers(made.binder) if s.person == WITNESS)
+    assert picker.witness_name() == stated.name
+    assert picker.opening_label() == f"Opening {stated.name}'s signing key…"
     ok, session = picker.open_session(message)
     assert (ok, session) == (False, None)
     assert "not bob's passphrase" in message.text()

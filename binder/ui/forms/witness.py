@@ -58,9 +58,11 @@ class WitnessPicker(QGroupBox):
         self.combo.setAccessibleName("Witness")
         if not required:
             self.combo.addItem("No witness", None)
+        self._names: dict[str, str] = {}
         for s in signers.list_signers(binder):
             if person_key(s) != person_key(author):
                 stated = s.identity  # name and role as the certificate states them
+                self._names[s.person] = stated.name or s.person
                 self.combo.addItem(f"{stated.name} — {stated.role}" if stated.role
                                    else stated.name, s.person)
         self.passphrase = password_field("Witness passphrase",
@@ -94,6 +96,15 @@ class WitnessPicker(QGroupBox):
         """The chosen witness, or None."""
         return self.combo.currentData()
 
+    def witness_name(self) -> str:
+        """The chosen witness's full name as their certificate states it ("" for none)."""
+        person = self.person()
+        return self._names.get(person, person) if person else ""
+
+    def opening_label(self) -> str:
+        """What the progress dialog says while the witness's key opens: their name, not login."""
+        return f"Opening {self.witness_name()}'s signing key…"
+
     def choose(self, person: str, passphrase: str) -> None:
         """Pick a witness and fill their passphrase (what a keyboard user does; tests too)."""
         index = self.combo.findData(person)
@@ -123,10 +134,10 @@ class WitnessPicker(QGroupBox):
             witness = wait_for(
                 self, lambda: session.sign_in(self.binder, person, passphrase, door=DOOR,
                                               meaning=session.WITNESS),
-                label=f"Opening {person}'s signing key…", status=message,
+                label=self.opening_label(), status=message,
                 busy=(self.combo, self.passphrase))
         except WrongPassphrase:
-            show_message(message, f"That is not {self.combo.currentText().split(' — ')[0]}'s "
+            show_message(message, f"That is not {self.witness_name()}'s "
                                   "passphrase; nothing was signed. Try again.")
             self.passphrase.selectAll()
             self.passphrase.setFocus()
