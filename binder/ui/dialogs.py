@@ -90,3 +90,34 @@ def in_documents(name: str) -> str:
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     base = Path(folder) if folder and Path(folder).is_dir() else Path.home()
     return str(base / name)
+
+
+#: For tests (and keyboard walks): the answers file dialogs give instead of opening, first
+#: first; a list of paths for open_files, a path for save_file, "" for "cancelled".
+FILE_ANSWERS: list[list[str] | str] = []
+#: (kind, title) of every file dialog answered from FILE_ANSWERS.
+FILES_ASKED: list[tuple[str, str]] = []
+
+
+def open_files(parent: QWidget | None, title: str, start: str, filters: str = "") -> list[str]:
+    """The system's pick-files dialog (or the next of :data:`FILE_ANSWERS`)."""
+    if FILE_ANSWERS:
+        FILES_ASKED.append(("open-files", title))
+        answer = FILE_ANSWERS.pop(0)
+        return [answer] if isinstance(answer, str) and answer else list(answer or [])
+    from PySide6.QtWidgets import QFileDialog
+
+    names, _ = QFileDialog.getOpenFileNames(parent, title, start, filters)
+    return names
+
+
+def save_file(parent: QWidget | None, title: str, start: str, filters: str = "") -> str:
+    """The system's save-as dialog (or the next of :data:`FILE_ANSWERS`); "" when cancelled."""
+    if FILE_ANSWERS:
+        FILES_ASKED.append(("save-file", title))
+        answer = FILE_ANSWERS.pop(0)
+        return answer if isinstance(answer, str) else (answer[0] if answer else "")
+    from PySide6.QtWidgets import QFileDialog
+
+    name, _ = QFileDialog.getSaveFileName(parent, title, start, filters)
+    return name

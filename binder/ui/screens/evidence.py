@@ -21,7 +21,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -302,8 +301,7 @@ class EvidencePane(QWidget):
 
     def choose_files(self) -> None:
         """Pick files with the system file dialog, then register them."""
-        names, _ = QFileDialog.getOpenFileNames(self, "Register evidence files",
-                                                dialogs.in_documents(""))
+        names = dialogs.open_files(self, "Register evidence files", dialogs.in_documents(""))
         if names:
             self.register_files([Path(n) for n in names])
 

@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -211,7 +210,7 @@ class ReportScreen(QWidget):
         fmt, register, suffix = self.data_format.currentData()
         if path is None:
             suggested = dialogs.in_documents(f"incident-{self.incident_id}-{register or fmt}{suffix}")
-            name, _ = QFileDialog.getSaveFileName(self, "Export data", suggested)
+            name = dialogs.save_file(self, "Export data", suggested)
             if not name:
                 return None
             path = name
@@ -247,8 +246,7 @@ class ReportScreen(QWidget):
             return None
 
     def _ask_path(self, title: str, suggested: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self, title, dialogs.in_documents(suggested),
-                                              "PDF files (*.pdf)")
+        name = dialogs.save_file(self, title, dialogs.in_documents(suggested), "PDF files (*.pdf)")
         if not name:
             return None
         path = Path(name)
