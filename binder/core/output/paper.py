@@ -27,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from binder.core.crypto import signers
 from binder.core.output.pdf import (
     ACCENT,
     FONT_BOLD,
@@ -90,7 +91,7 @@ def _blank_row(st: dict) -> list[Paragraph]:
 
 
 def _cover(plan: Any, revision: Any, org: str, printed: str, width: float, st: dict,
-           has_roster: bool) -> list[Flowable]:
+           has_roster: bool, author: str) -> list[Flowable]:
     out: list[Flowable] = [Spacer(1, 14 * mm)]
     if org:
         out.append(Paragraph(esc(org), st["subtitle"]))
@@ -104,7 +105,7 @@ def _cover(plan: Any, revision: Any, org: str, printed: str, width: float, st: d
     rows = [
         [Paragraph("<b>Plan revision</b>", st["cell"]),
          Paragraph(f"{revision.number} (saved {fmt_time(revision.created_at)} by "
-                   f"{esc(revision.author)})", st["cell"])],
+                   f"{esc(author)})", st["cell"])],
         [Paragraph("<b>Revision note</b>", st["cell"]), Paragraph(esc(revision.note) or "-",
                                                                   st["cell"])],
         [Paragraph("<b>Plan fingerprint</b>", st["cell"]),
@@ -327,6 +328,11 @@ def _checkpoint_page(binder: Binder, width: float, st: dict) -> list[Flowable]:
     return flow
 
 
+def revision_author_name(binder: Binder, login: str) -> str:
+    """Who saved a plan revision, by the full name their certificate states (else the login)."""
+    return signers.name_for_login(signers.names_by_login(binder), login)
+
+
 def build_print_plan(binder: Binder, *, plan_name: str | None = None,
                      include_roster: bool = True, now: str | None = None) -> PrintPlanResult:
     """Build the paper binder PDF (the call sheet is filled when the binder is unlocked)."""
@@ -339,7 +345,8 @@ def build_print_plan(binder: Binder, *, plan_name: str | None = None,
     groups = _roster_groups(binder, plan) if include_roster else None
     sheet, count = _call_sheet(groups, plan, width, st)
     story: list = []
-    story += _cover(plan, revision, org, printed, width, st, groups is not None)
+    story += _cover(plan, revision, org, printed, width, st, groups is not None,
+                    revision_author_name(binder, revision.author))
     story += _roles(plan, width, st)
     story += _raci(plan, width, st)
     story += _phases(plan, width, st)

@@ -56,6 +56,9 @@ def test_plan_roles_raci_and_every_checklist_item_are_printed(made, tmp_path):
                  "Updates:"):
         assert word in text
     assert f"Plan revision {result.revision}" in text and "printed" in text
+    from binder.core.output.paper import revision_author_name
+    author = plans.current_revision(made.binder).author
+    assert f"by {flat(revision_author_name(made.binder, author))})" in text
     assert result.pages == len(PdfReader(str(path)).pages)
 
 
