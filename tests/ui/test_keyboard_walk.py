@@ -113,3 +113,36 @@ def test_the_incident_flow_from_the_keyboard(qtbot, signed_window, made, inciden
     # Ctrl+L locks: the passphrase field has the keyboard.
     _key(Qt.Key.Key_L, CTRL)
     assert QApplication.focusWidget() is window.unlock_page.passphrase
+
+
+def test_evidence_and_report_from_the_keyboard(qtbot, signed_window, made, incident_id,
+                                               answer_modal, monkeypatch, tmp_path):
+    """Ctrl+E registers a file and Ctrl+P exports the report; the file dialogs are answered
+    through binder.ui.dialogs (the native ones cannot be driven offscreen)."""
+    from binder.ui import dialogs
+
+    window = signed_window
+    log = tmp_path / "access.log"
+    log.write_text("GET /checkout 200\n", encoding="utf-8")
+    pdf = tmp_path / "case.pdf"
+    monkeypatch.setattr(dialogs, "FILE_ANSWERS", [[str(log)], str(pdf)])
+    monkeypatch.setattr(dialogs, "FILES_ASKED", [])
+
+    def register(dialog):
+        dialog.description.setFocus()
+        QTest.keyClicks(dialog.description, "nginx access log of web1")
+        dialog.choose_witness(WITNESS, WITNESS_PASS)
+        dialog.ok_button.setFocus()
+        QTest.keyClick(dialog.ok_button, Qt.Key.Key_Space)
+
+    answer_modal(register)
+    _key(Qt.Key.Key_E, CTRL)
+    qtbot.waitUntil(lambda: bool(made.binder.conn.execute("SELECT 1 FROM evidence").fetchone()),
+                    timeout=20_000)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None and _focus_in(window),
+                    timeout=5_000)
+
+    _key(Qt.Key.Key_P, CTRL)
+    qtbot.waitUntil(lambda: pdf.exists() and pdf.stat().st_size > 0, timeout=60_000)
+    assert [kind for kind, _title in dialogs.FILES_ASKED] == ["open-files", "save-file"]
+    qtbot.waitUntil(lambda: _focus_in(window), timeout=5_000)
