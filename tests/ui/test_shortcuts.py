@@ -176,3 +176,26 @@ def test_every_command_is_reachable_from_a_menu_or_its_screen(signed_window):
     missing = [c.name for c in shortcuts.all_commands()
                if not c.native and c.name not in bound | in_menus]
     assert missing == []
+
+
+def test_every_window_action_with_a_key_sits_in_a_menu_and_in_f1(signed_window, qtbot):
+    """Discoverable: no window-wide key hides outside the menus, and F1 lists each one."""
+    from PySide6.QtGui import QAction
+
+    window = signed_window
+    in_menus = {id(a) for m in _menus(window) for a in m.actions()}
+    hidden = [a.property("command") for a in window.findChildren(QAction)
+              if a.property("command") and a.shortcut().toString() and id(a) not in in_menus
+              and a.parent() is window]
+    assert hidden == []
+    dialog = window._show_shortcuts()
+    qtbot.addWidget(dialog)
+    listed = {what.split(" — ")[0] for _where, _keys, what in dialog.rows()}
+    checked = 0
+    for menu in _menus(window):
+        for action in menu.actions():
+            name = action.property("command")
+            if name and action.shortcut().toString():
+                assert shortcuts.command(name).listed in listed, name
+                checked += 1
+    assert checked >= 10  # Ctrl+N, Ctrl+E, Ctrl+P, Ctrl+L… (the test is not vacuous)
