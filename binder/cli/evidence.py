@@ -245,20 +245,20 @@ def _custody_line(c: ev.CustodyEvent, names: dict) -> str:
     who = f"{name(c.released_by)} -> {name(c.received_by)}" if c.action == "transfer" else (
         name(c.received_by) if c.action == "registered" else name(c.released_by))
     parts = [f"#{c.seq}", c.time, c.action, who]
-    for name, value in (("purpose", c.purpose), ("location", c.location), ("seal", c.seal),
+    for fact, value in (("purpose", c.purpose), ("location", c.location), ("seal", c.seal),
                         ("authority", c.authority), ("re-hash", c.rehash)):
         if value:
-            parts.append(f"{name}: {value}")
-    parts.append(f"signed by {name(c.author)}" + (f", witnessed by {', '.join(map(name, c.witnesses))}"
-                                            if c.witnesses else ""))
+            parts.append(f"{fact}: {value}")
+    witnesses = f", witnessed by {', '.join(map(name, c.witnesses))}" if c.witnesses else ""
+    parts.append(f"signed by {name(c.author)}{witnesses}")
     if c.action == "transfer":
         receipt = c.receipt
         if receipt is None:
             parts.append("receipt NOT acknowledged")
         elif receipt.role == "receiver":
-            parts.append(f"receipt signed by {receipt.signer}")
+            parts.append(f"receipt signed by {name(receipt.signer)}")
         else:
-            parts.append(f"receipt witnessed by {receipt.signer}")
+            parts.append(f"receipt witnessed by {name(receipt.signer)}")
     return "  ".join(p for p in parts if p)
 
 

@@ -396,6 +396,9 @@ def test_printed_people_are_named_as_their_certificates_say(made, run_cli, tmp_p
     added = run_cli("evidence", "add", iid, str(log), "--as", "lw", "--description", "log",
                     env=env)
     assert added.code == 0, added.err
+    moved = run_cli("evidence", "transfer", "E1", "--as", "lw", "--to", "Courier Dana",
+                    "--purpose", "to the lab", "--seal", "S-1", env=env)
+    assert moved.code == 0, moved.err
     shown = {
         "show": run_cli("incident", "show", iid, env=env).out,
         "evidence": run_cli("evidence", "list", iid, env=env).out,
@@ -404,4 +407,5 @@ def test_printed_people_are_named_as_their_certificates_say(made, run_cli, tmp_p
     for what, out in shown.items():
         assert "Łukasz Wróblewski" in out, (what, out)
     assert "Łukasz Wróblewski: Keep the shop open" in shown["show"]
-    assert "held by Łukasz Wróblewski" in shown["evidence"]
+    assert "Łukasz Wróblewski -> Courier Dana" in shown["evidence"]
+    assert "signed by Łukasz Wróblewski" in shown["evidence"]
