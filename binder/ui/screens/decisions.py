@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.signers import SigningSession, name_for_login, names_by_login
 from binder.core.errors import BadInput, BinderError
 from binder.core.incident import clocks as clockmod
 from binder.core.incident import workflow
@@ -224,6 +224,7 @@ class DecisionsPane(IncidentPane):
         if state is None:
             return
         self._fill_clocks(state.clocks)
+        names = names_by_login(self.binder)  # people as their certificates name them
         rows = []
         items = [(d.at, d) for d in state.decisions] + [(d.at, d) for d in state.notify_decisions]
         for _, d in sorted(items, key=lambda x: parse_utc(x[0]), reverse=True):
@@ -235,7 +236,8 @@ class DecisionsPane(IncidentPane):
                     text += "\n(materiality decision)"
             else:
                 text = ("Will notify " if d.notify else "Will not notify ") + d.party
-            by = d.author + (f", witness {', '.join(d.witnesses)}" if d.witnesses else "")
+            witnesses = ", ".join(name_for_login(names, w) for w in d.witnesses)
+            by = name_for_login(names, d.author) + (f", witness {witnesses}" if witnesses else "")
             approved = getattr(d, "approved_by", "")
             rows.append([
                 cell(local_text(d.at, seconds=None), utc_text(d.at)), cell(text),

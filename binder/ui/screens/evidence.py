@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.signers import SigningSession, names_by_login
 from binder.core.errors import BinderError, Cancelled
 from binder.core.incident import evidence as ev
 from binder.core.incident import recheck
@@ -265,7 +265,7 @@ class EvidencePane(QWidget):
         for key, value in values.items():
             self._detail_labels[key].setText(value)
         self.sha_field.set_value(item.sha256)
-        self.custody_model.set_events(item.custody)
+        self.custody_model.set_events(item.custody, names_by_login(self.binder))
         _fit_columns(self.custody, cap=160)
 
     # ------------------------------------------------------------------ signing in

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from binder.core.crypto.signers import name_for_login
 from binder.core.formatting import size_text
 from binder.core.incident.evidence import CustodyEvent, EvidenceItem
 from binder.core.incident.recheck import RecheckResult
@@ -141,12 +142,17 @@ class CustodyTableModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._events: list[CustodyEvent] = []
+        self._names: dict = {}
 
-    def set_events(self, events: Sequence[CustodyEvent]) -> None:
-        """Replace every row."""
+    def set_events(self, events: Sequence[CustodyEvent], names: dict | None = None) -> None:
+        """Replace every row; ``names`` (``signers.names_by_login``) shows people by name."""
         self.beginResetModel()
         self._events = list(events)
+        self._names = names or {}
         self.endResetModel()
+
+    def _name(self, login: str) -> str:
+        return name_for_login(self._names, login)
 
     def event_at(self, row: int) -> CustodyEvent | None:
         """The custody event in ``row``."""
@@ -172,14 +178,14 @@ class CustodyTableModel(QAbstractTableModel):
                 "#": str(e.seq),
                 "Time": zoned_text(e.time),
                 "Action": e.action.capitalize(),
-                "From": e.released_by,
-                "To": e.received_by,
+                "From": self._name(e.released_by),
+                "To": self._name(e.received_by),
                 "Purpose / note": purpose.replace("\n", " "),
                 "Location": e.location,
                 "Seal": e.seal,
                 "Re-hash": e.rehash,
-                "Signed by": e.author,
-                "Witness": ", ".join(e.witnesses),
+                "Signed by": self._name(e.author),
+                "Witness": ", ".join(map(self._name, e.witnesses)),
                 "Receipt": receipt_text(e),
             }[column]
         return None

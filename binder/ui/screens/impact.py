@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from binder.core.crypto.signers import name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.formatting import amount_text
 from binder.core.incident import workflow
@@ -116,6 +117,7 @@ class ImpactPane(IncidentPane):
         state = self.read_state()
         if state is None:
             return
+        names = names_by_login(self.binder)  # people as their certificates name them
         rows = []
         for line in state.impact:
             amount = cell(f"{amount_text(line.amount, line.currency)} {line.currency}")
@@ -123,7 +125,8 @@ class ImpactPane(IncidentPane):
             note = ("estimate" + (f"; {line.note}" if line.note else "")) if line.estimate \
                 else line.note
             rows.append([cell(local_text(line.at, seconds=False), utc_text(line.at)),
-                         cell(line.category), amount, cell(note), cell(line.author)])
+                         cell(line.category), amount, cell(note),
+                         cell(name_for_login(names, line.author))])
         fill_rows(self.table, rows)
         totals = state.impact_totals
         self.totals.setText("Total: " + " · ".join(f"{amount_text(v, k)} {k}" for k, v in sorted(totals.items()))

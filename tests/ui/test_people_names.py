@@ -1,0 +1,48 @@
+"""Screens name people as their certificates do, not by the login typed with --as."""
+
+from __future__ import annotations
+
+from binder.core.crypto import signers
+from binder.core.incident import evidence as ev
+from binder.core.incident import workflow
+from binder.core.incident.record import open_incident
+from binder.core.plan import revisions as plans
+from binder.ui.screens.decisions import DecisionsPane
+from binder.ui.screens.evidence import EvidencePane
+from binder.ui.screens.impact import ImpactPane
+from tests.helpers import LIGHT_KDF_FOR_TESTS
+
+NAME = "Łukasz Wróblewski"
+
+
+def _cells(table) -> list[str]:
+    return [table.item(r, c).text() for r in range(table.rowCount())
+            for c in range(table.columnCount()) if table.item(r, c) is not None]
+
+
+def test_decisions_impact_and_custody_show_full_names(qtbot, made, tmp_path):
+    signers.enroll(made.binder, "lw", "lw-passphrase-long", display_name=NAME,
+                   role="Legal Representative", kdf=LIGHT_KDF_FOR_TESTS)
+    lw = signers.open_session(made.binder, "lw", "lw-passphrase-long")
+    iid = open_incident(made.binder, lw, title="Skimmer",
+                        plan_revision_id=plans.current_revision(made.binder).id)
+    workflow.record_decision(made.binder, iid, lw, decision="Keep the shop open",
+                             reason="WAF rule holds", witness=made.witness)
+    workflow.add_impact(made.binder, iid, lw, "forensics", "1200", "EUR")
+    log = tmp_path / "access.log"
+    log.write_text("GET /checkout\n")
+    item = ev.register_evidence(made.binder, iid, log, lw, description="log")
+    ev.transfer(made.binder, item, lw, received_by="Courier Dana", purpose="to the lab")
+
+    decisions = DecisionsPane(made.binder, iid, lambda: lw)
+    qtbot.addWidget(decisions)
+    assert any(NAME in text for text in _cells(decisions.decisions)), _cells(decisions.decisions)
+    impact = ImpactPane(made.binder, iid, lambda: lw)
+    qtbot.addWidget(impact)
+    assert NAME in _cells(impact.table)
+    pane = EvidencePane(made.binder, iid, lambda: lw)
+    qtbot.addWidget(pane)
+    model = pane.custody_model
+    shown = [model.data(model.index(r, c)) for r in range(model.rowCount())
+             for c in range(model.columnCount())]
+    assert NAME in shown and "lw" not in shown, shown
