@@ -10,6 +10,8 @@ from binder.core.plan import revisions as plans
 from binder.ui.screens.decisions import DecisionsPane
 from binder.ui.screens.evidence import EvidencePane
 from binder.ui.screens.impact import ImpactPane
+from binder.ui.screens.plan import PlanScreen
+from binder.ui.screens.review import ReviewPane
 from tests.helpers import LIGHT_KDF_FOR_TESTS
 
 NAME = "Łukasz Wróblewski"
@@ -46,3 +48,22 @@ def test_decisions_impact_and_custody_show_full_names(qtbot, made, tmp_path):
     shown = [model.data(model.index(r, c)) for r in range(model.rowCount())
              for c in range(model.columnCount())]
     assert NAME in shown and "lw" not in shown, shown
+
+
+def test_plan_revisions_and_reviews_show_full_names(qtbot, made):
+    signers.enroll(made.binder, "lw", "lw-passphrase-long", display_name=NAME,
+                   role="Legal Representative", kdf=LIGHT_KDF_FOR_TESTS)
+    lw = signers.open_session(made.binder, "lw", "lw-passphrase-long")
+    current = plans.current_revision(made.binder)
+    plans.save_revision(made.binder, current.plan, author="lw", note="after the review")
+    screen = PlanScreen(made.binder, author_provider=lambda: "lw")
+    qtbot.addWidget(screen)
+    picker = screen.revision_picker
+    assert any(NAME in picker.itemText(i) for i in range(picker.count()))
+    iid = open_incident(made.binder, lw, title="Skimmer",
+                        plan_revision_id=plans.current_revision(made.binder).id)
+    workflow.close_incident(made.binder, iid, lw, summary="contained")
+    workflow.add_review(made.binder, iid, lw, "Rotate keys sooner")
+    pane = ReviewPane(made.binder, iid, lambda: lw)
+    qtbot.addWidget(pane)
+    assert NAME in pane.reviews.item(0).text()

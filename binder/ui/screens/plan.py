@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from binder.core.crypto.signers import name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.formatting import count_text
 from binder.core.plan import revisions as plans
@@ -329,12 +330,13 @@ class PlanScreen(QWidget):
             self.summary.setText("This binder has no plan yet. Import one to start.")
             return
         revs = plans.revisions(self.binder, name)
+        names = names_by_login(self.binder)  # authors as their certificates name them
         for rev in reversed(revs):
             latest = " (current)" if rev is revs[-1] else ""
             note = f" · {rev.note}" if rev.note else ""
             self.revision_picker.addItem(
                 f"Revision {rev.number}{latest} · {local_text(rev.created_at, seconds=False)} · "
-                f"{rev.author}{note}", rev.id,
+                f"{name_for_login(names, rev.author)}{note}", rev.id,
             )
             self.revision_picker.setItemData(
                 self.revision_picker.count() - 1, utc_text(rev.created_at), Qt.ItemDataRole.ToolTipRole

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from binder.core.crypto import signers
+from binder.core.crypto.signers import name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.incident import indicators as check
 from binder.core.incident import journal
@@ -188,6 +189,7 @@ def history_html(binder: Binder, item: reg.Item, fields: list[tuple[str, str]]) 
         if value:
             rows.append(f"<tr><td><i>{esc(label)}</i>&nbsp;</td><td>{esc(value)}</td></tr>")
     rows.append("</table><hr><p><b>Signed history</b></p>")
+    names = names_by_login(binder)  # people as their certificates name them
     for change in item.history:
         what = {"add": "added", "update": "changed", "withdraw": "withdrawn"}.get(change.action,
                                                                                change.action)
@@ -198,12 +200,13 @@ def history_html(binder: Binder, item: reg.Item, fields: list[tuple[str, str]]) 
                                                               "owner_contact", "technique_name")}
             details = "; ".join(f"{k.replace('_', ' ')} → {_plain(v)}" for k, v in shown.items())
         why = f" — {esc(change.reason)}" if change.reason else ""
-        witnesses = [c.witness for c in journal.cosigns_for(binder, change.entry_id)]
+        witnesses = [name_for_login(names, c.witness)
+                     for c in journal.cosigns_for(binder, change.entry_id)]
         if witnesses:
             why += f", witnessed by <b>{esc(', '.join(witnesses))}</b>"
         rows.append(
             f"<p style='margin:2px 0'>{esc(local_text(change.recorded_at))}: {esc(what)} by "
-            f"<b>{esc(change.author)}</b>{(': ' + esc(details)) if details else ''}{why}<br>"
+            f"<b>{esc(name_for_login(names, change.author))}</b>{(': ' + esc(details)) if details else ''}{why}<br>"
             f"<small>entry {change.entry_id} · SHA-256<br>{grouped_html(change.hash)}</small></p>")
     return "".join(rows)
 

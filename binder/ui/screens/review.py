@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from binder.core.crypto.signers import name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.incident import workflow
 from binder.core.incident.record import get_incident
@@ -218,11 +219,12 @@ class ReviewPane(IncidentPane):
         current = self.selected_review_id()
         self.reviews.blockSignals(True)
         self.reviews.clear()
+        names = names_by_login(self.binder)  # authors as their certificates name them
         for review in reversed(state.reviews):
             done = (f"accepted as plan revision {review.accepted_revision}"
                     if review.accepted_revision else "not accepted yet")
             first = " ".join(review.lessons.split())[:90]
-            item = QListWidgetItem(f"{local_text(review.at, seconds=False)} · {review.author} · "
+            item = QListWidgetItem(f"{local_text(review.at, seconds=False)} · {name_for_login(names, review.author)} · "
                                    f"{len(review.changes)} change(s) · {done}\n{first}")
             item.setData(Qt.ItemDataRole.UserRole, review.entry_id)
             self.reviews.addItem(item)
@@ -258,7 +260,8 @@ class ReviewPane(IncidentPane):
             self.review_text.setPlainText("No review recorded yet. Hold the lessons-learned "
                                           "review soon after closing, with everyone involved.")
             return
-        lines = [f"Lessons learned ({review.author}, {local_text(review.at, seconds=False)}):",
+        author = name_for_login(names_by_login(self.binder), review.author)
+        lines = [f"Lessons learned ({author}, {local_text(review.at, seconds=False)}):",
                  review.lessons, "", "Proposed plan changes:"]
         lines += [f"  • {c.describe(self.plan)}" for c in review.changes] or ["  (none)"]
         if review.accepted_revision:
