@@ -67,9 +67,11 @@ class ReceiptDialog(QDialog):
         self.signer.setAccessibleName("Signed by")
         receiver_index = -1
         for s in signers.list_signers(binder):
-            text = s.person if s.display_name == s.person else f"{s.display_name} ({s.person})"
+            # The name as the certificate states it, like the sign-in dialog; not the signer row.
+            full = s.identity.name or s.person
+            text = s.person if full == s.person else f"{full} ({s.person})"
             self.signer.addItem(text, s.person)
-            if event.received_by.casefold() in (s.person.casefold(), s.display_name.casefold()):
+            if event.received_by.casefold() in (s.person.casefold(), full.casefold()):
                 receiver_index = self.signer.count() - 1
         self.passphrase = password_field("Passphrase", "The person who signs types their own")
         self.witnessing = QCheckBox("I witnessed the receipt (the receiver holds no key)")
@@ -136,7 +138,9 @@ class ReceiptDialog(QDialog):
                     self.session = session.sign_in(self.binder, person, self.passphrase.text(),
                                                    door=DOOR, meaning=meaning)
             except WrongPassphrase:
-                show_message(self.message, f"That is not {person}'s passphrase; nothing was "
+                signer = signers.find_signer(self.binder, person)
+                name = signer.identity.name if signer and signer.identity.name else person
+                show_message(self.message, f"That is not {name}'s passphrase; nothing was "
                                            "signed. Try again.")
                 self.passphrase.selectAll()
                 self.passphrase.setFocus()
