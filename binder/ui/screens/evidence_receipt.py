@@ -67,10 +67,10 @@ class ReceiptDialog(QDialog):
         self.signer.setAccessibleName("Signed by")
         receiver_index = -1
         for s in signers.list_signers(binder):
-            # The name as the certificate states it, like the sign-in dialog; not the signer row.
-            full = s.identity.name or s.person
-            text = s.person if full == s.person else f"{full} ({s.person})"
-            self.signer.addItem(text, s.person)
+            # Name and role as the certificate states them, as in the sign-in dialog.
+            stated = s.identity
+            full = stated.name or s.person
+            self.signer.addItem(f"{full} — {stated.role}" if stated.role else full, s.person)
             if event.received_by.casefold() in (s.person.casefold(), full.casefold()):
                 receiver_index = self.signer.count() - 1
         self.passphrase = password_field("Passphrase", "The person who signs types their own")
