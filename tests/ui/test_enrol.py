@@ -9,6 +9,7 @@ the report and the paper binder.
 from __future__ import annotations
 
 import subprocess
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -120,3 +121,34 @@ def test_a_witness_enrols_from_the_roster_and_both_names_sign_the_report(
             assert name in text, (path.name, name)
         assert fonts_embedded(path), path.name
     assert "as witness" in " ".join(text_of(report).split())
+
+
+def test_creating_the_signing_key_runs_off_the_window_thread_with_the_form_disabled(
+        screen, qtbot, monkeypatch):
+    """Argon2id takes a second or more: the dialog stays painted and cannot be sent twice."""
+    _select(screen, ELENI)
+    real_enroll = people.enroll_contact
+    during: dict[str, object] = {}
+
+    def enroll_watched(*args, **kwargs):
+        dialog = seen[0]
+        during["off_ui_thread"] = threading.current_thread() is not threading.main_thread()
+        during["enrol_enabled"] = dialog.ok_button.isEnabled()
+        during["passphrase_enabled"] = dialog.passphrase.isEnabled()
+        return real_enroll(*args, **kwargs)
+
+    seen: list[EnrolDialog] = []
+
+    def typed_by_eleni(dialog: EnrolDialog) -> int:
+        seen.append(dialog)
+        dialog.fill(ELENI_PASS)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(people, "enroll_contact", enroll_watched)
+    monkeypatch.setattr(EnrolDialog, "exec", typed_by_eleni)
+    qtbot.mouseClick(screen.editor.enrol_button, Qt.MouseButton.LeftButton)
+    assert during == {"off_ui_thread": True, "enrol_enabled": False,
+                      "passphrase_enabled": False}
+    assert seen[0].signer is not None and seen[0].ok_button.isEnabled()
+    assert signers.get_signer(screen.binder, ELENI).identity.name == ELENI

@@ -18,10 +18,11 @@ from binder.core.errors import BinderError
 from binder.core.roster import Contact
 from binder.core.storage.database import Binder
 from binder.services.session import DOOR
-from binder.ui.forms.feedback import busy_cursor, message_label, show_message
+from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.fields import line_field, password_field
 from binder.ui.screens.welcome import StrengthMeter
 from binder.ui.style import heading, muted
+from binder.ui.tasks import wait_for
 
 
 class EnrolDialog(QDialog):
@@ -96,11 +97,16 @@ class EnrolDialog(QDialog):
             self.repeat.selectAll()
             self.repeat.setFocus()
             return False
+        login = self.login.text().strip() or None
         try:
-            with busy_cursor():
-                self.signer = people.enroll_contact(
-                    self.binder, self.contact.id, secret, login=self.login.text().strip() or None,
-                    door=DOOR, kdf=self.kdf)
+            # Deriving the key that wraps the new signing key takes a second or more
+            # (Argon2id): off the window's thread, the dialog painted and busy at once, a
+            # progress window past two seconds.
+            self.signer = wait_for(
+                self, lambda: people.enroll_contact(self.binder, self.contact.id, secret,
+                                                    login=login, door=DOOR, kdf=self.kdf),
+                label=f"Creating {self.contact.name}'s signing key…", status=self.message,
+                busy=(self.ok_button, self.login, self.passphrase, self.repeat))
         except BinderError as exc:
             text = str(exc)
             show_message(self.message, text[:1].upper() + text[1:])
