@@ -274,10 +274,13 @@ class SignInDialog(QDialog):
         self.person = QComboBox()
         self.person.setAccessibleName("Who is signing")
         excluded = {person_key(p) for p in exclude}
+        # login -> the name their certificate states, for messages about the chosen person
+        self.names: dict[str, str] = {}
         for s in signers.list_signers(binder):
             if person_key(s) in excluded:
                 continue
             stated = s.identity  # name and role as the certificate states them
+            self.names[s.person] = stated.name
             self.person.addItem(f"{stated.name} — {stated.role}" if stated.role else stated.name,
                                 s.person)
         if preferred:
@@ -315,8 +318,8 @@ class SignInDialog(QDialog):
             self.ok_button.setEnabled(False)
             show_message(
                 self.message,
-                "Nobody who may sign here is enrolled yet. Enrol people in Roster → Signers "
-                "(each with their own passphrase).",
+                "Nobody who may sign here is enrolled yet. On the Roster screen, choose a "
+                "contact and Enrol as signer… (each person types their own passphrase).",
             )
         else:
             self.passphrase.setFocus()
@@ -337,7 +340,7 @@ class SignInDialog(QDialog):
         person = self.person.currentData()
         if not person:
             return False
-        name = self.person.currentText().split(" — ")[0]
+        name = self.names[person]
         if not self.passphrase.text():
             show_message(self.message, f"The passphrase field is empty: {name} types their own "
                                        "passphrase. Nothing was signed.")
