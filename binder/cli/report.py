@@ -28,12 +28,16 @@ _ROLES = ("lead", "witness", "legal", "management")
               help="Which sign-off place (default: legal, else management).")
 def report_sign(binder_path: Path | None, file: Path, person: str, role: str | None) -> None:
     """Add a sign-off signature to an existing report (earlier signatures stay valid)."""
-    from binder.core.output.report.build import sign_report_file
+    from binder.core.output.report.build import sign_off_role, sign_report_file
+    from binder.core.output.signing import MEANING_FOR_ROLE
 
     with open_path(binder_path) as binder:
-        session = signer_session(binder, person)
-        used = sign_report_file(binder, file, session, role)
-    click.echo(f"binder: {file} signed by {session.person} as {used}", err=True)
+        # Which place is signed decides what the signature means; the sign-in is
+        # recorded with that meaning (legal reviews, management approves).
+        place = sign_off_role(file, role)
+        session = signer_session(binder, person, meaning=MEANING_FOR_ROLE[place])
+        used = sign_report_file(binder, file, session, place)
+    click.echo(f"binder: {file} signed by {session.identity.name} as {used} ({MEANING_FOR_ROLE[used]})", err=True)
 
 
 class _ReportCommand(click.Command):

@@ -12,7 +12,7 @@ from binder.core import roster
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry
 from binder.ui.screens.report import ReportScreen
-from tests.helpers import WITNESS, WITNESS_PASS
+from tests.helpers import WITNESS, WITNESS_PASS, enroll_person
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -86,6 +86,32 @@ def test_lead_then_witness_sign_from_the_screen(qtbot, screen, tmp_path, answer_
     assert pdfsig(path).count("Signature is Valid.") == 2
     assert "Witness: signed ✓" in screen.signature_state.text()
     assert ("info", "Signed", f"{WITNESS} signed the report as witness.") in shown_messages
+
+
+def test_legal_signs_as_review_in_the_access_log_as_on_the_stamp(qtbot, made, screen, tmp_path,
+                                                                answer_modal):
+    """What legal's sign-in is recorded as and what the signature says are one meaning."""
+    enroll_person(made.binder, "Carole Dupré", "legal", "carole-passphrase", login="carole")
+    path = tmp_path / "full.pdf"
+    export(qtbot, screen, path, screen.full_button)
+    qtbot.mouseClick(screen.sign_buttons["lead"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy and screen.task is None, timeout=30000)
+
+    def legal_signs(dialog):
+        dialog.choose("carole")
+        dialog.passphrase.setText("carole-passphrase")
+        dialog.try_sign_in()
+
+    answer_modal(legal_signs)
+    qtbot.mouseClick(screen.sign_buttons["legal"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy and screen.task is None, timeout=30000)
+    who, detail = made.binder.conn.execute(
+        "SELECT who, detail FROM access_log WHERE kind = 'signer' ORDER BY id DESC").fetchone()
+    assert who == "carole" and detail.startswith("review")
+    assert pdfsig(path).count("Signature is Valid.") == 2
+    stamp = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Carole Dupré · Legal Representative\nMeaning: review" in stamp
 
 
 def test_executive_summary_export(qtbot, screen, tmp_path):

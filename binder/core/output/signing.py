@@ -248,6 +248,14 @@ def sign(pdf: bytes, session: SigningSession, root_der: bytes, *, field: str, ro
     return out.getvalue()
 
 
+def check_role(role: str) -> str:
+    """``role`` when it is a sign-off place (lead, witness, legal, management), else
+    :class:`BadInput` naming them."""
+    if role not in FIELD_FOR_ROLE:
+        raise BadInput(f"unknown sign-off role {role!r}; use one of {', '.join(FIELD_FOR_ROLE)}")
+    return role
+
+
 def sign_role(pdf: bytes, session: SigningSession, root_der: bytes, role: str, *,
               reason: str | None = None, name: str | None = None,
               cert_role: str | None = None) -> bytes:
@@ -256,9 +264,7 @@ def sign_role(pdf: bytes, session: SigningSession, root_der: bytes, role: str, *
     The signature's reason states its meaning (:data:`MEANING_FOR_ROLE`), so a
     PDF reader's signature panel shows it beside the name and time.
     """
-    if role not in FIELD_FOR_ROLE:
-        raise BadInput(f"unknown sign-off role {role!r}; use one of {', '.join(FIELD_FOR_ROLE)}")
-    label = LABEL_FOR_ROLE[role]
+    label = LABEL_FOR_ROLE[check_role(role)]
     meaning = MEANING_FOR_ROLE[role]
     return sign(pdf, session, root_der, field=FIELD_FOR_ROLE[role], role_label=label,
                 reason=reason or f"Signed as {meaning}: {label.lower()} sign-off of the "

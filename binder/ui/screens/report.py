@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from binder.core.crypto.session import APPROVAL, AUTHOR, WITNESS
 from binder.core.crypto.signers import SigningSession
 from binder.core.errors import BadInput, BinderError, Cancelled
 from binder.core.formatting import count_text
@@ -52,8 +51,6 @@ if TYPE_CHECKING:
 SignerProvider = Callable[[], SigningSession | None]
 PathChooser = Callable[[str, str], Path | None]
 PAGE_WIDTH = 760  # pixels a preview page is rendered at (about 90 dpi on A4)
-#: What a signature in each place of the sign-off page means.
-_MEANING = {"lead": AUTHOR, "witness": WITNESS, "legal": APPROVAL, "management": APPROVAL}
 _ROLE_TEXT = {"lead": "incident lead", "witness": "witness", "legal": "legal",
               "management": "management"}
 
@@ -422,7 +419,7 @@ class ReportScreen(QWidget):
             self.binder, self, title=f"Sign the report as {_ROLE_TEXT[role]}",
             explanation="The signature is embedded in the PDF as a further revision; earlier "
                         "signatures stay valid.",
-            exclude=exclude, meaning=_MEANING[role],
+            exclude=exclude, meaning=pdfsign.MEANING_FOR_ROLE[role],
         )
         # The button does what it says: it signs (the key opens on the way).
         dialog.ok_button.setText(f"Sign as {_ROLE_TEXT[role]}")
@@ -457,9 +454,7 @@ class ReportScreen(QWidget):
         session = session or self._session_for(role)
         if session is None:
             return
-        from binder.core.output.signing import MEANING_FOR_ROLE
-
-        if not confirm_signature(self, session, _ROLE_TEXT[role], MEANING_FOR_ROLE[role]):
+        if not confirm_signature(self, session, _ROLE_TEXT[role], pdfsign.MEANING_FOR_ROLE[role]):
             return
         path = self.current
 

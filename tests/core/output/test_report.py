@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 import subprocess
 import zlib
@@ -24,8 +25,9 @@ from binder.core.output.report.build import (
     sign_report_file,
     write_report,
 )
+from binder.core.storage.database import open_binder
 from binder.core.verify.rollback import pdf_attachments
-from tests.helpers import LEAD, LEAD_PASS, WITNESS, signer_env
+from tests.helpers import LEAD, LEAD_PASS, WITNESS, run_binder_process, signer_env
 
 LEGAL, LEGAL_PASS = "carol", "carol-passphrase"
 
@@ -336,14 +338,22 @@ def test_cli_report_signed_by_lead_and_witness(made, incident_id, run_cli, tmp_p
 
 
 def test_cli_report_sign_adds_a_later_signature(made, incident_id, run_cli, tmp_path):
-    signers.enroll(made.binder, LEGAL, LEGAL_PASS, role="Legal", kdf=LIGHT_KDF_FOR_TESTS)
+    signers.enroll(made.binder, LEGAL, LEGAL_PASS, role="Legal", kdf=LIGHT_KDF_FOR_TESTS,
+                   display_name="Carole Dupré")
     out = tmp_path / "r.pdf"
     write_report(made.binder, incident_id, out, lead=made.lead)
     made.binder.close()
-    run = run_cli("report", "sign", str(out), "--as", LEGAL, "--role", "legal",
+    run = run_cli("report", "sign", str(out), "--as", LEGAL,
                   "--binder", str(made.path), env=signer_env(LEGAL_PASS))
     assert run.code == 0, run.err
+    # Named as her certificate names her; legal's place means review, as the stamp says.
+    assert "signed by Carole Dupré as legal (review)" in run.err
     assert pdfsig(out).count("Signature is Valid.") == 2
+    with open_binder(made.path) as binder:
+        who, detail = binder.conn.execute(
+            "SELECT who, detail FROM access_log WHERE kind = 'signer' ORDER BY id DESC"
+        ).fetchone()
+    assert who == LEGAL and detail.startswith("review")
     again = run_cli("sign-report", str(out), "--as", LEGAL, "--role", "legal",
                     "--binder", str(made.path), env=signer_env(LEGAL_PASS))
     assert again.code == 2 and "already there" in again.err and "Traceback" not in again.err
@@ -373,6 +383,17 @@ def test_cli_refusals_are_one_line_and_write_nothing(made, incident_id, run_cli,
     run = run_cli("report", "sign", str(not_pdf), "--as", LEAD, *base,
                   env=signer_env())
     assert run.code == 2 and "not a PDF" in run.err
+
+
+def test_report_sign_refuses_a_fifo_without_waiting_for_a_writer(made, tmp_path):
+    """A named pipe in the report's place would block a plain read forever."""
+    made.binder.close()
+    fifo = tmp_path / "report.pdf"
+    os.mkfifo(fifo)
+    run = run_binder_process("report", "sign", str(fifo), "--as", LEAD, "--binder",
+                             str(made.path), env=signer_env(), timeout=60)
+    assert run.code == 2 and "is a named pipe" in run.err, run.err
+    assert run.err.count("\n") == 1 and "Traceback" not in run.err
 
 
 def test_evidence_and_custody_times_print_in_utc_with_the_stated_local_time(made, incident_id,

@@ -36,7 +36,7 @@ from binder.core.output.report import casefile, custody, executive, sections
 from binder.core.output.report.facts import Progress, ReportFacts, gather_facts, snapshot
 from binder.core.output.report.sections import BUNDLE_NAME
 from binder.core.storage.database import Binder, utc_now
-from binder.core.storage.files import atomic_write_bytes, check_output_path
+from binder.core.storage.files import atomic_write_bytes, check_output_path, read_input_file
 
 VARIANTS = ("full", "executive")
 
@@ -50,6 +50,7 @@ class ReportResult:
     pages: int
     entries: int
     head_hash: str
+    #: Who signed, by the names their certificates state.
     signed_by: tuple[str, ...] = ()
     slots: tuple[pdfsign.SignatureSlot, ...] = ()
     bundle_attached: bool = False
@@ -182,7 +183,7 @@ def build_report(
                 continue
             check()
             pdf = pdfsign.sign_role(pdf, session, root_der, role)
-            signed_by.append(session.person)
+            signed_by.append(session.identity.name)  # as the certificate names them
     checkpoint_id = None
     if fresh is not None and lead is not None:
         checkpoint_id = store_checkpoint(binder, fresh, lead, witness, occasion="report",
@@ -215,6 +216,44 @@ def _queue_for_timestamp(binder: Binder, target: Path, incident_ref: int | str) 
     queue_report(binder, target, get_incident(binder, incident_ref).id)
 
 
+#: The largest report `report sign` reads (a full report with every entry stays far below).
+MAX_REPORT_BYTES = 512 * 1024 * 1024
+
+
+def _read_report(target: Path) -> bytes:
+    # A FIFO or a device in the report's place is refused unread (no hang), and a huge
+    # file is not read whole into memory.
+    pdf = read_input_file(target, what="report", limit=MAX_REPORT_BYTES)
+    if not pdf.startswith(b"%PDF-"):
+        raise BadInput(f"{target} is not a PDF; choose the report that `binder report` wrote")
+    return pdf
+
+
+def _free_role(pdf: bytes, target: Path, role: str | None) -> str:
+    state = {f.name: f.signed for f in pdfsign.signature_fields(pdf)}
+    if not state:
+        raise BadInput(f"{target} has no sign-off places; sign a report written by "
+                       "`binder report`")
+    if role is not None:
+        pdfsign.check_role(role)
+        return role
+    for candidate in ("legal", "management"):
+        if state.get(pdfsign.FIELD_FOR_ROLE[candidate]) is False:
+            return candidate
+    raise BadInput(f"every sign-off place in {target} is already signed")
+
+
+def sign_off_role(path: str | Path, role: str | None = None) -> str:
+    """The sign-off place a later signature on the report at ``path`` takes: ``role`` if
+    given, else the first free one of legal, then management.
+
+    Asked before the signer signs in, so the sign-in is recorded with what the
+    signature will mean (:data:`binder.core.output.signing.MEANING_FOR_ROLE`).
+    """
+    target = Path(path).expanduser()
+    return _free_role(_read_report(target), target, role)
+
+
 def sign_report_file(binder: Binder, path: str | Path, session: SigningSession,
                      role: str | None = None) -> str:
     """Add ``session``'s signature to an existing report, incrementally; returns the role.
@@ -223,32 +262,15 @@ def sign_report_file(binder: Binder, path: str | Path, session: SigningSession,
     Earlier signatures stay valid (their bytes are untouched).
     """
     target = Path(path).expanduser()
-    try:
-        pdf = target.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"no file at {target}") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {target}: {exc.strerror}") from None
-    if not pdf.startswith(b"%PDF-"):
-        raise BadInput(f"{target} is not a PDF; choose the report that `binder report` wrote")
-    state = {f.name: f.signed for f in pdfsign.signature_fields(pdf)}
-    if not state:
-        raise BadInput(f"{target} has no sign-off places; sign a report written by "
-                       "`binder report`")
-    if role is None:
-        for candidate in ("legal", "management"):
-            if state.get(pdfsign.FIELD_FOR_ROLE[candidate]) is False:
-                role = candidate
-                break
-        else:
-            raise BadInput(f"every sign-off place in {target} is already signed")
+    pdf = _read_report(target)
+    role = _free_role(pdf, target, role)
     root = signers.root_certificate(binder)
     if root is None:
         raise BadInput("this binder has no root certificate; enroll a signer first")
     from cryptography.hazmat.primitives import serialization
 
     signed = pdfsign.sign_role(pdf, session, root.public_bytes(serialization.Encoding.DER), role)
-    atomic_write_bytes(target, signed)
+    atomic_write_bytes(check_output_path(target), signed)
     _queue_for_timestamp_again(binder, target)
     return role
 
