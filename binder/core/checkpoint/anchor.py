@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from binder.core.checkpoint.store import StoredCheckpoint, list_checkpoints
 from binder.core.errors import BadInput
 from binder.core.storage.database import Binder, utc_now
-from binder.core.storage.files import atomic_write_bytes
+from binder.core.storage.files import MAX_REPORT_BYTES, atomic_write_bytes, read_input_file
 
 TSA_SETTING = "anchor.tsa_urls"
 MAX_TSAS = 8
@@ -231,10 +231,16 @@ def check_token(der: bytes, digest: bytes) -> str | None:
 # --------------------------------------------------------------------------- reports
 
 
-def queue_report(binder: Binder, path: str | os.PathLike[str], incident_id: int | None) -> None:
-    """Remember a signed report for a document timestamp at the next `binder anchor`."""
+def queue_report(binder: Binder, path: str | os.PathLike[str], incident_id: int | None,
+                 pdf: bytes | None = None) -> None:
+    """Remember a signed report for a document timestamp at the next `binder anchor`.
+
+    ``pdf`` is the report as just written (else it is read back from ``path``).
+    """
     target = Path(path).expanduser().resolve()
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    if pdf is None:
+        pdf = read_input_file(target, what="signed report", limit=MAX_REPORT_BYTES)
+    digest = hashlib.sha256(pdf).hexdigest()
     with binder.write() as db:
         db.execute("DELETE FROM report_anchor WHERE path = ? AND status != 'anchored'", (str(target),))
         db.execute(
@@ -265,10 +271,11 @@ def _anchor_reports(binder: Binder, urls: list[str], timeout: float, result: Anc
     for row_id, path, digest in rows:
         target = Path(path)
         try:
-            pdf = target.read_bytes()
-        except OSError:
+            # Bounded, and a FIFO or device put in the report's place is refused unread.
+            pdf = read_input_file(target, what="signed report", limit=MAX_REPORT_BYTES)
+        except BadInput as exc:
             result.pending_reports.append(path)
-            result.failures.append(f"{path}: not found; it stays pending until it is back")
+            result.failures.append(f"{exc}; it stays pending until the report is back")
             continue
         if hashlib.sha256(pdf).hexdigest() != digest:
             _set_report(binder, row_id, "changed", None, None, digest)

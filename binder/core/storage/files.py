@@ -66,6 +66,11 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return target
 
 
+#: The largest PDF report read back (to sign it later, to timestamp it); a full report
+#: with every entry stays far below.
+MAX_REPORT_BYTES = 512 * 1024 * 1024
+
+
 def read_input_file(path: str | os.PathLike[str], *, what: str, limit: int) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, or :class:`BadInput`.
 

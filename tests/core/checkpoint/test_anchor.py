@@ -7,6 +7,7 @@ what comes back.
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 import subprocess
@@ -160,6 +161,19 @@ def test_a_report_changed_after_signing_is_not_timestamped(made, incident_id, ts
     result = anchor.anchor(made.binder)
     assert not result.reports and any("changed since it was signed" in f for f in result.failures)
     assert anchor.report_status(made.binder, path) == "changed"
+
+
+def test_a_fifo_in_a_reports_place_stays_pending_instead_of_hanging_the_round(
+        made, incident_id, tsa, tmp_path):
+    path = tmp_path / "report.pdf"
+    write_report(made.binder, incident_id, path, lead=made.lead)
+    path.unlink()
+    os.mkfifo(path)  # a plain read would wait forever for a writer
+    anchor.set_tsa_urls(made.binder, [tsa.url])
+    result = anchor.anchor(made.binder)
+    assert result.pending_reports == [str(path.resolve())] and not result.reports
+    assert any("named pipe" in f and "stays pending" in f for f in result.failures)
+    assert anchor.report_status(made.binder, path) == "pending"
 
 
 def test_cli_anchor_contract(made, incident_id, tsa, run_cli, tmp_path):

@@ -36,7 +36,12 @@ from binder.core.output.report import casefile, custody, executive, sections
 from binder.core.output.report.facts import Progress, ReportFacts, gather_facts, snapshot
 from binder.core.output.report.sections import BUNDLE_NAME
 from binder.core.storage.database import Binder, utc_now
-from binder.core.storage.files import atomic_write_bytes, check_output_path, read_input_file
+from binder.core.storage.files import (
+    MAX_REPORT_BYTES,
+    atomic_write_bytes,
+    check_output_path,
+    read_input_file,
+)
 
 VARIANTS = ("full", "executive")
 
@@ -205,19 +210,16 @@ def write_report(binder: Binder, incident_ref: int | str, path: str | Path, **kw
     result = build_report(binder, incident_ref, **kwargs)
     atomic_write_bytes(target, result.pdf)
     if result.signed_by:
-        _queue_for_timestamp(binder, target, incident_ref)
+        _queue_for_timestamp(binder, target, incident_ref, result.pdf)
     return result
 
 
-def _queue_for_timestamp(binder: Binder, target: Path, incident_ref: int | str) -> None:
+def _queue_for_timestamp(binder: Binder, target: Path, incident_ref: int | str,
+                         pdf: bytes) -> None:
     # A signed report waits for a document timestamp from an authority (`binder anchor`).
     from binder.core.checkpoint.anchor import queue_report
 
-    queue_report(binder, target, get_incident(binder, incident_ref).id)
-
-
-#: The largest report `report sign` reads (a full report with every entry stays far below).
-MAX_REPORT_BYTES = 512 * 1024 * 1024
+    queue_report(binder, target, get_incident(binder, incident_ref).id, pdf)
 
 
 def _read_report(target: Path) -> bytes:
@@ -271,14 +273,14 @@ def sign_report_file(binder: Binder, path: str | Path, session: SigningSession,
 
     signed = pdfsign.sign_role(pdf, session, root.public_bytes(serialization.Encoding.DER), role)
     atomic_write_bytes(check_output_path(target), signed)
-    _queue_for_timestamp_again(binder, target)
+    _queue_for_timestamp_again(binder, target, signed)
     return role
 
 
-def _queue_for_timestamp_again(binder: Binder, target: Path) -> None:
+def _queue_for_timestamp_again(binder: Binder, target: Path, pdf: bytes) -> None:
     # A later sign-off changes the file: the document timestamp, when it comes, covers it too.
     from binder.core.checkpoint.anchor import queue_report
 
     row = binder.conn.execute("SELECT incident_id FROM report_anchor WHERE path = ? "
                               "ORDER BY id DESC LIMIT 1", (str(target.resolve()),)).fetchone()
-    queue_report(binder, target, row[0] if row else None)
+    queue_report(binder, target, row[0] if row else None, pdf)
