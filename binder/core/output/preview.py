@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from binder.core.errors import BadInput
+from binder.core.storage.files import MAX_REPORT_BYTES, read_input_file
 
 #: The widest page image a preview asks for (pixels); wider requests are clamped.
 MAX_WIDTH = 2400
@@ -38,11 +39,11 @@ class PageImage:
 def _open(pdf: bytes | Path):
     import pypdfium2 as pdfium
 
+    # Bounded, and a FIFO or device put in the file's place is refused unread.
+    source = pdf if isinstance(pdf, bytes) else read_input_file(
+        pdf, what="PDF", limit=MAX_REPORT_BYTES)
     try:
-        source = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
         return pdfium.PdfDocument(source)
-    except OSError as exc:
-        raise BadInput(f"cannot read {pdf}: {exc.strerror or exc}") from None
     except pdfium.PdfiumError:
         raise BadInput("the file is not a PDF that can be shown; open it in a PDF reader") from None
 

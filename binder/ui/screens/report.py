@@ -264,11 +264,13 @@ class ReportScreen(QWidget):
         dialogs.show_exception(self, exc)
 
     def _fields(self) -> dict[str, bool]:
-        if self.current is None or not self.current.exists():
+        if self.current is None:
             return {}
+        from binder.core.output.report.build import signed_places
+
         try:
-            return {f.name: f.signed for f in pdfsign.signature_fields(self.current.read_bytes())}
-        except (OSError, BinderError):
+            return signed_places(self.current)
+        except BinderError:  # moved, replaced or not a PDF any more: nothing to sign here
             return {}
 
     def _update_signatures(self) -> None:

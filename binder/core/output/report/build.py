@@ -245,6 +245,12 @@ def _free_role(pdf: bytes, target: Path, role: str | None) -> str:
     raise BadInput(f"every sign-off place in {target} is already signed")
 
 
+def signed_places(path: str | Path) -> dict[str, bool]:
+    """Each sign-off field of the report at ``path`` and whether it is signed."""
+    target = Path(path).expanduser()
+    return {f.name: f.signed for f in pdfsign.signature_fields(_read_report(target))}
+
+
 def sign_off_role(path: str | Path, role: str | None = None) -> str:
     """The sign-off place a later signature on the report at ``path`` takes: ``role`` if
     given, else the first free one of legal, then management.
