@@ -48,6 +48,7 @@ from binder.ui import dialogs, shortcuts
 from binder.ui.app import APP_DISPLAY_NAME, ORG_NAME
 from binder.ui.changes import ChangeHub, listen
 from binder.ui.focus import FocusKeeper, first_focusable
+from binder.ui.screens.signing_help import SigningHelpDialog
 from binder.ui.screens.unlock import SignInDialog, UnlockPage
 from binder.ui.style import heading, muted, set_chip
 
@@ -585,6 +586,7 @@ class MainWindow(QMainWindow):
 
         m = bar.addMenu("&Help")
         act(m, "help.shortcuts", self._show_shortcuts)
+        act(m, "help.signing", self.show_signing_help)
         act(m, "help.about", self._about)
         self.incident_actions = [
             self.act_new_entry, self.act_add_entry, self.act_cosign, self.act_correct,
@@ -730,6 +732,13 @@ class MainWindow(QMainWindow):
         self.shortcuts_dialog = shortcuts.ShortcutsDialog(self)
         self.shortcuts_dialog.open()
         return self.shortcuts_dialog
+
+    def show_signing_help(self) -> SigningHelpDialog:
+        """Help → Signing and witnesses, with this binder's signers and settings."""
+        minutes = self.session.settings.signer_session_minutes
+        self.signing_help = SigningHelpDialog(self.binder, minutes, self)
+        self.signing_help.open()
+        return self.signing_help
 
     def _about(self) -> None:
         dialogs.info(self, "About Incident Binder",

@@ -118,6 +118,8 @@ COMMANDS: tuple[Command, ...] = (
     _C("go.readiness", "Rea&diness", ("Alt+5",), ANYWHERE),
     _C("go.access", "&Who had access", ("Alt+6",), ANYWHERE),
     _C("help.shortcuts", "&Keyboard shortcuts", ("F1",), ANYWHERE),
+    _C("help.signing", "&Signing and witnesses", (), ANYWHERE,
+       "Who signs, how to enrol someone, witness sessions and what each signature means"),
     _C("help.about", "&About Incident Binder", (), ANYWHERE),
     # -- the incident
     _C("incident.new_entry", "&New entry", ("Ctrl+N",), INCIDENT,

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from binder.core.errors import BadInput, NotFound
+from binder.core.errors import BadInput, BinderError, NotFound
 from binder.core.plan.format import Plan, default_plan_text, dump_plan, parse_plan
 from binder.core.storage.database import Binder, utc_now
 
@@ -96,6 +96,15 @@ def current_revision(binder: Binder, plan_name: str | None = None) -> PlanRevisi
             "this binder has no plan" if plan_name is None else f"there is no plan named {plan_name!r}"
         )
     return PlanRevision(*row)
+
+
+def passphrase_every_signature(binder: Binder) -> bool:
+    """True when the current plan asks every signer, witnesses too, for their passphrase at
+    each signature (21 CFR Part 11 style), so no signed-in session stands in for it."""
+    try:
+        return current_revision(binder).plan.regulatory.passphrase_every_signature
+    except BinderError:  # no plan (or an unreadable one): nothing asks beyond the default
+        return False
 
 
 def get_revision(binder: Binder, revision_id: int) -> PlanRevision:

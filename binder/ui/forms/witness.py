@@ -25,17 +25,9 @@ from binder.ui.tasks import wait_for
 KEEPER: SessionKeeper | None = None
 
 
-def passphrase_every_signature(binder: Binder) -> bool:
-    """True when the plan asks every signer for their passphrase at each signature."""
-    try:
-        return plans.current_revision(binder).plan.regulatory.passphrase_every_signature
-    except BinderError:
-        return False
-
-
 def kept_witness(binder: Binder) -> SigningSession | None:
     """The witness still signed in, when the plan lets a session stand in for a passphrase."""
-    if KEEPER is None or passphrase_every_signature(binder):
+    if KEEPER is None or plans.passphrase_every_signature(binder):
         return None
     kept = KEEPER.peek()
     if kept is None or not kept.is_open:
@@ -145,6 +137,6 @@ class WitnessPicker(QGroupBox):
         except BinderError as exc:
             show_message(message, str(exc))
             return False, None
-        if KEEPER is not None and not passphrase_every_signature(self.binder):
+        if KEEPER is not None and not plans.passphrase_every_signature(self.binder):
             KEEPER.put(witness)  # signed in: the next form does not ask again for a while
         return True, witness

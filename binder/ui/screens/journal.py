@@ -39,13 +39,13 @@ from binder.core.errors import BinderError, WrongPassphrase
 from binder.core.formatting import count_text
 from binder.core.incident import journal as jr
 from binder.core.incident.journal import EntryView
+from binder.core.plan.revisions import passphrase_every_signature
 from binder.core.storage.database import Binder, open_binder, utc_now
 from binder.services.settings import SessionKeeper
 from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.digest import copy_from_link, grouped, grouped_html
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
-from binder.ui.forms.witness import passphrase_every_signature
 from binder.ui.screens.journal_model import BadgeDelegate, JournalModel
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.style import CORRECTED_GREY, heading, muted
