@@ -35,9 +35,15 @@ MAX_LISTED = 10  # problems of one kind named one by one before a summary line
 
 @dataclass(frozen=True)
 class _Cert:
-    person: str
+    person: str  # the login the binder records (compared with the maker and witness columns)
     cert: x509.Certificate | None
     cause: str | None
+    name: str = ""  # who messages name: the certificate's name once its chain holds
+
+    @property
+    def shown(self) -> str:
+        """How a message names the signer."""
+        return self.name or self.person
 
 
 class _Certs:
@@ -46,7 +52,12 @@ class _Certs:
     def __init__(self, binder: Binder):
         self.root = signers.root_certificate(binder)
         self.known = signers.certificates_by_fingerprint(binder)
+        self.names = signers.names_by_login(binder)
         self._seen: dict[str, _Cert] = {}
+
+    def name(self, login: str) -> str:
+        """The certificate's name for a login the binder records, else the login."""
+        return signers.name_for_login(self.names, login)
 
     def get(self, fp: str) -> _Cert:
         if fp not in self._seen:
@@ -60,12 +71,13 @@ class _Certs:
                 elif self.root is None or not signers.issued_by(cert, self.root):
                     self._seen[fp] = _Cert(person, None, "signer certificate not from this binder's root")
                 else:
-                    self._seen[fp] = _Cert(person, cert, None)
+                    self._seen[fp] = _Cert(person, cert, None, signers.identity_of(der).name)
         return self._seen[fp]
 
 
-def _describe(cp: StoredCheckpoint) -> str:
-    who = f"by {cp.maker}" + (f", witnessed by {cp.witness}" if cp.witness else "")
+def _describe(cp: StoredCheckpoint, certs: _Certs) -> str:
+    who = f"by {certs.name(cp.maker)}" + (
+        f", witnessed by {certs.name(cp.witness)}" if cp.witness else "")
     return f"checkpoint {cp.id} ({cp.occasion_label}, {cp.created_at[:19]}Z, {who})"
 
 
@@ -157,7 +169,7 @@ def _check_signatures(
         assert found.cert is not None
         if not signers.verify_signature(found.cert, cp.body, sig.signature):
             report.add(None, None, "checkpoint_signature_invalid",
-                       f"{label}: the signature of {found.person} does not verify")
+                       f"{label}: the signature of {found.shown} does not verify")
         people.append(found.person)
     expected = [stored.maker] + ([stored.witness] if stored.witness else [])
     if [p.casefold() for p in people] != [p.casefold() for p in expected]:
@@ -186,7 +198,7 @@ def _check_stored(binder: Binder, log: Log, report: VerifyReport) -> int:
                 f"checkpoints {expected_id} to {sc.id - 1}")
             report.add(None, None, "checkpoint_missing", f"{gone} deleted from the binder")
         expected_id = sc.id + 1
-        label = _describe(sc)
+        label = _describe(sc, certs)
         try:
             cp = sc.parsed()
         except BadInput as exc:
@@ -216,16 +228,17 @@ def _check_stored(binder: Binder, log: Log, report: VerifyReport) -> int:
         newest = stored[-1]
         held = "the log extends every one" if len(good) == len(stored) else (
             f"the log extends {len(good)} of them")
-        anchored = _check_tokens(binder, stored, report)
+        anchored = _check_tokens(binder, stored, report, certs)
         report.notes.append(
-            f"checkpoints: {len(stored)} checked, {held}; newest is {_describe(newest)}, "
+            f"checkpoints: {len(stored)} checked, {held}; newest is {_describe(newest, certs)}, "
             f"{newest.tree_size} of the log's {log.size} records; {anchored} anchored by a "
             "timestamp authority, the others' times are the maker's clock"
         )
     return len(stored)
 
 
-def _check_tokens(binder: Binder, stored: list[StoredCheckpoint], report: VerifyReport) -> int:
+def _check_tokens(binder: Binder, stored: list[StoredCheckpoint], report: VerifyReport,
+                  certs: _Certs) -> int:
     """Each RFC 3161 token still timestamps its checkpoint's note; returns how many are anchored."""
     rows = binder.conn.execute(
         "SELECT id, checkpoint_id, tsa_url, gen_time, token FROM timestamp_token ORDER BY id").fetchall()
@@ -245,7 +258,7 @@ def _check_tokens(binder: Binder, stored: list[StoredCheckpoint], report: Verify
         problem = check_token(bytes(token), note_digest(cp.note))
         if problem:
             report.add(None, None, "timestamp_invalid",
-                       f"{_describe(cp)}: the timestamp token from {url} does not hold: {problem}")
+                       f"{_describe(cp, certs)}: the timestamp token from {url} does not hold: {problem}")
         else:
             anchored.add(cp.id)
     return len(anchored)
@@ -314,13 +327,13 @@ def compare_with_checkpoint(
                        f"{what}: {found.cause or 'unknown signer'} ({sig.fingerprint[:16]}...): "
                        "the certificate is gone from this binder, or the text is not genuine")
         elif not cp.complete:
-            signed_by.append(f"{found.person} (not checked: the time line is missing)")
+            signed_by.append(f"{found.shown} (not checked: the time line is missing)")
         elif not signers.verify_signature(found.cert, cp.body, sig.signature):
             report.add(None, None, "checkpoint_signature_invalid",
-                       f"{what}: the signature of {found.person} does not verify: the text was "
+                       f"{what}: the signature of {found.shown} does not verify: the text was "
                        "mistyped or altered (check the size and root lines)")
         else:
-            signed_by.append(found.person)
+            signed_by.append(found.shown)
     log = read_log(binder, with_problems=False)
     if cp.size > log.size:
         report.add(None, None, "rolled_back",

@@ -280,3 +280,23 @@ def test_bundle_whose_record_is_not_its_leaf_fails_the_script(story, tmp_path):
     (tmp_path / "b.json").write_bytes(bundle.bundle_bytes(data))
     run = _verify_bundle(tmp_path / "b.json")
     assert run.returncode == 1 and "entry of entry 3: not the leaf of the log" in run.stdout
+
+
+def test_verify_names_checkpoint_signers_as_their_certificates_do(made, tmp_path):
+    from binder.core.crypto.signers import open_session
+    from tests.helpers import enroll_person
+
+    b = made.binder
+    enroll_person(b, "Łukasz Wróblewski", "lead", "lukasz-passphrase-long", login="lw")
+    enroll_person(b, "Ελένη Παπαδοπούλου", "it", "eleni-passphrase-long", login="ep")
+    lead = open_session(b, "lw", "lukasz-passphrase-long")
+    witness = open_session(b, "ep", "eleni-passphrase-long")
+    iid = open_incident(b, lead, title="Skimmer in checkout")
+    journal.append(b, iid, lead, NewEntry(text="Took the checkout offline"), witness=witness)
+    note = tmp_path / "checkpoint.txt"
+    note.write_text(make_checkpoint(b, lead, witness).note, encoding="utf-8")
+    b.close()
+    notes = " ".join(_verify(made.path, against=note).notes)
+    assert "by Łukasz Wróblewski, witnessed by Ελένη Παπαδοπούλου" in notes
+    assert "signed by Łukasz Wróblewski, Ελένη Παπαδοπούλου" in notes
+    assert "by lw" not in notes and "signed by lw" not in notes
