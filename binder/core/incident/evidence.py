@@ -582,7 +582,7 @@ def _check_receiver(receiver: SigningSession, received_by: str, author: SigningS
     if person_key(receiver) == person_key(author):
         raise BadInput("the receiver must be a second person, not the one who hands the item over")
     if not _same_person(receiver, received_by):
-        raise BadInput(f"{receiver.person} is not {received_by}, the receiver named in the "
+        raise BadInput(f"{receiver.identity.name} is not {received_by}, the receiver named in the "
                        "transfer; the receiver signs the receipt with their own key")
 
 
@@ -604,7 +604,7 @@ def _append_acknowledgement(binder: Binder, item: EvidenceItem, transfer_entry: 
     if role == "receiver":
         text = f"{received_by} acknowledged receipt of {item.label} (hand-over #{transfer_entry.seq})"
     else:
-        text = (f"{signer.person} witnessed {received_by} take receipt of {item.label} "
+        text = (f"{signer.identity.name} witnessed {received_by} take receipt of {item.label} "
                 f"(hand-over #{transfer_entry.seq})")
     if note:
         text += f": {note}"
@@ -655,17 +655,17 @@ def acknowledge(
             signer, str(data.get("released_by", ""))):
         raise BadInput("the person who handed the item over cannot acknowledge its receipt")
     if not witnessing and not _same_person(signer, received_by):
-        raise BadInput(f"{signer.person} is not {received_by}, the receiver named in hand-over "
+        raise BadInput(f"{signer.identity.name} is not {received_by}, the receiver named in hand-over "
                        f"#{entry.seq}; the receiver signs, or a witness who saw it signs "
                        "with --witnessing")
     if witnessing and _same_person(signer, received_by):
-        raise BadInput(f"{signer.person} is the receiver: acknowledge without --witnessing")
+        raise BadInput(f"{signer.identity.name} is the receiver: acknowledge without --witnessing")
     event = next((e for e in item.custody if e.entry_id == entry.id), None)
     role = "witness" if witnessing else "receiver"
     if event is not None and any(a.role == role and (role == "receiver" or a.signer == signer.person)
                                  for a in event.acknowledgements):
         raise BadInput(f"hand-over #{entry.seq} of {item.label} is already acknowledged"
-                       + (" by its receiver" if role == "receiver" else f" by {signer.person}"))
+                       + (" by its receiver" if role == "receiver" else f" by {signer.identity.name}"))
     when = zoned_time(time, "time of receipt")
     handed = _moment(str(data.get("time") or entry.recorded_at))
     got = _moment(when)

@@ -499,7 +499,7 @@ def _cosign_in_tx(binder: Binder, entry_id: int, witness: SigningSession,
         (entry_id, witness.person),
     ).fetchone()
     if already:
-        raise BadInput(f"{witness.person} has already co-signed entry {entry_id}")
+        raise BadInput(f"{witness.identity.name} has already co-signed entry {entry_id}")
     signed_at = utc_now()
     doc = cosign_document(
         entry_hash=entry_hash, witness=witness.person, cert=witness.signer.fingerprint,

@@ -343,7 +343,10 @@ def test_the_receiver_signs_the_receipt_now_or_later_or_a_witness_does(made, inc
                           purpose="to the lab", time=_soon(3))
     with pytest.raises(BadInput, match="not Courier Dana"):
         ev.acknowledge(made.binder, courier, made.witness)
-    ev.acknowledge(made.binder, courier, made.witness, witnessing=True, time=_soon(4))
+    seen = ev.acknowledge(made.binder, courier, made.witness, witnessing=True, time=_soon(4))
+    # The journal names the witness as their certificate does, not by their login.
+    assert get_entry(made.binder, seen).text.startswith(
+        f"{made.witness.identity.name} witnessed Courier Dana take receipt of ")
 
     item = ev.get_evidence(made.binder, eid)
     transfers = [c for c in item.custody if c.action == "transfer"]
