@@ -71,15 +71,16 @@ def _list(binder_path: Path | None, incident_ref: str, register: str, as_json: b
             _try_unlock(binder)
         inc = get_incident(binder, incident_ref)
         items = reg.list_items(binder, inc.id, register, include_withdrawn=show_withdrawn)
+        owner_of = reg.owner_namer(binder) if register == "task" else None  # read once
         if as_json:
-            emit_json([reg.item_to_dict(binder, i) for i in items])
+            emit_json([reg.item_to_dict(binder, i, owner_of) for i in items])
             return
         if not items:
             click.echo(f"No {dict(reg.REGISTERS)[register].lower()} in incident {inc.id} yet.")
             return
         for item in items:
             mark = "  [WITHDRAWN]" if item.withdrawn else ""
-            click.echo(f"{item.id:>6}  {line(binder, item)}{mark}")
+            click.echo(f"{item.id:>6}  {line(owner_of, item)}{mark}")
 
 
 # ---------------------------------------------------------------- timeline
@@ -122,7 +123,7 @@ def timeline_add(binder_path, incident_ref, at, what, asset, iocs, technique, ti
                               technique=technique, confidence=confidence, witness=wit))
 
 
-def _event_line(_binder: Binder, item: reg.Item) -> str:
+def _event_line(_owner_of, item: reg.Item) -> str:
     bits = [item.get("what")]
     if item.get("asset"):
         bits.append(f"on {item.get('asset')}")
@@ -243,7 +244,7 @@ def ioc_add(binder_path, incident_ref, type_, value, tlp, first_seen, last_seen,
                                   occurred_at=occurred_at))
 
 
-def _ioc_line(_binder: Binder, item: reg.Item) -> str:
+def _ioc_line(_owner_of, item: reg.Item) -> str:
     seen = ""
     if item.get("first_seen") or item.get("last_seen"):
         seen = f"  seen {item.get('first_seen') or '?'} – {item.get('last_seen') or '?'}"
@@ -314,7 +315,7 @@ def asset_add(binder_path, incident_ref, name, kind, status, note, person, witne
                               note=note, witness=wit, occurred_at=occurred_at))
 
 
-def _asset_line(_binder: Binder, item: reg.Item) -> str:
+def _asset_line(_owner_of, item: reg.Item) -> str:
     kind = f" ({item.get('asset_kind')})" if item.get("asset_kind") else ""
     return f"{item.get('status'):<10} {item.get('name')}{kind}"
 
@@ -397,8 +398,8 @@ def _checklist_ref(binder: Binder, inc, ref: str) -> dict[str, Any]:
     return {"phase": phase.key, "item": index, "text": phase.checklist[index]}
 
 
-def _task_line(binder: Binder, item: reg.Item) -> str:
-    owner = reg.owner_label(binder, item) or "no owner"
+def _task_line(owner_of, item: reg.Item) -> str:
+    owner = owner_of(item.fields) or "no owner"
     due = f", due {short_time(item.get('due_utc'))}" if item.get("due_utc") else ""
     late = "  OVERDUE" if (item.get("status") == "open" and item.get("due_utc")
                           and item.get("due_utc") < reg._now_text(None)) else ""

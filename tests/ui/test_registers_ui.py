@@ -233,3 +233,49 @@ def test_an_event_is_corrected_and_an_indicator_changed_with_a_reason(qtbot, sig
     _enter(qtbot, indicators.fix_reason)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert reg.get_item(made.binder, ioc).get("tlp") == "RED"
+
+
+def test_the_task_owner_picker_lists_people_by_name_and_keeps_their_contact(
+        qtbot, window_for, made, incident_id):
+    from binder.core import roster
+    from binder.core.crypto import signers
+    from tests.helpers import LEAD, LEAD_PASS, enroll_person
+
+    b = made.binder
+    enroll_person(b, "Łukasz Wróblewski", "it", "lukasz-passphrase", login="lukasz")
+    lukasz = signers.get_signer(b, "lukasz")
+    host = roster.add_contact(b, role="hosting", name="Quentin Hostmaster")
+    window = window_for(made.path, binder=b)
+    window.sign_in(LEAD, LEAD_PASS)
+    dialog = window.workspace.new_register_item("TasksPane")
+    tasks = window.workspace.panes[pane_index("TasksPane")]
+    labels = [tasks.owner.itemText(i) for i in range(tasks.owner.count())]
+    assert f"Łukasz Wróblewski — {lukasz.identity.role}" in labels
+    assert any(label.startswith("Quentin Hostmaster — ") for label in labels)
+    assert "lukasz" not in labels
+    tasks.title.setText("Rotate the admin passwords")
+    tasks.owner.setCurrentIndex(tasks.owner.findData(lukasz.contact_id))
+    _enter(qtbot, tasks.title)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    [task] = reg.list_items(b, incident_id, "task")
+    assert (task.get("owner"), task.get("owner_contact")) == ("", lukasz.contact_id)
+    assert tasks.model.index(0, 1).data() == "Łukasz Wróblewski"
+    assert "Łukasz Wróblewski" in tasks.detail.toPlainText()
+
+    # Free text still works: a roster contact's name, typed.
+    dialog = window.workspace.new_register_item("TasksPane")
+    tasks.title.setText("Pull the WAF logs")
+    tasks.owner.setCurrentText("quentin hostmaster")
+    _enter(qtbot, tasks.title)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    pulled = next(t for t in reg.list_items(b, incident_id, "task") if t.get("title") == "Pull the WAF logs")
+    assert pulled.get("owner_contact") == host
+    shown = [tasks.model.index(r, 1).data() for r in range(tasks.model.rowCount())]
+    assert sorted(shown) == ["Quentin Hostmaster", "Łukasz Wróblewski"]
+
+    # A change of owner reads with names in the signed history.
+    reg.update_item(b, task.id, made.lead, register="task", owner="quentin hostmaster")
+    tasks.refresh()
+    tasks.select(task.id)
+    assert "owner → Quentin Hostmaster" in tasks.detail.toPlainText()
+    assert "lukasz" not in tasks.detail.toPlainText()

@@ -26,14 +26,15 @@ An item's id is the id of the journal entry that added it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from binder.core.crypto import signers
 from binder.core.crypto.signers import SigningSession
-from binder.core.errors import BadInput, NotFound
+from binder.core.errors import BadInput, BinderError, NotFound
 from binder.core.incident import indicators as check
 from binder.core.incident import journal
 from binder.core.incident.journal import Entry, NewEntry, check_text
@@ -241,21 +242,106 @@ def linked_events(binder: Binder, indicator: Item) -> list[Item]:
             if value in (str(v).casefold() for v in e.get("iocs", []))]
 
 
-def owner_label(binder: Binder, task: Item) -> str:
-    """The task owner's name; a roster contact's name only while the binder is unlocked."""
-    if task.get("owner"):
-        return str(task.get("owner"))
-    contact = task.get("owner_contact")
-    if not contact:
-        return ""
+@dataclass(frozen=True)
+class OwnerChoice:
+    """Someone a task can be given to: how a picker shows them, and what it stores."""
+
+    label: str  # "Alice Martin — Incident lead"
+    ref: str  # what :func:`resolve_owner` takes back: a contact id (or an old signer's login)
+
+
+def owner_choices(binder: Binder) -> list[OwnerChoice]:
+    """Everyone a task can be given to, by name: the enrolled signers as their
+    certificates name them, then (while the binder is unlocked) the other roster contacts."""
+    out: list[OwnerChoice] = []
+    names = signers.names_by_login(binder)
+    taken: set[str] = set()
+    for s in signers.list_signers(binder):
+        who = names.get(_login_key(s.person))
+        name = who.name if who is not None and who.name else s.display_name
+        role = who.role if who is not None else s.role
+        out.append(OwnerChoice(f"{name} — {role}" if role else name, s.contact_id or s.person))
+        if s.contact_id:
+            taken.add(s.contact_id)
     if binder.unlocked:
         from binder.core import roster
 
-        try:
-            return roster.get_contact(binder, contact).name
-        except Exception:  # noqa: BLE001 - a removed or damaged contact still shows its id
-            pass
-    return f"contact {str(contact)[:8]}"
+        role_names = roster.role_names(binder)
+        for c in roster.list_contacts(binder):
+            if c.id not in taken:
+                role = role_names.get(c.role, c.role)
+                out.append(OwnerChoice(f"{c.name} — {role}" if role else c.name, c.id))
+    return out
+
+
+def _login_key(login: str) -> str:
+    return unicodedata.normalize("NFC", login or "").strip().casefold()
+
+
+def owner_namer(binder: Binder, *, roster_names: bool = True) -> Callable[[Mapping[str, Any]], str]:
+    """A function giving a task owner's name from a task's fields (``owner``, ``owner_contact``).
+
+    Reads the certificates once, so a table of many tasks costs one read: a
+    signer (by contact or by an older task's login) is named as their
+    certificate names them, locked or not; any other roster contact by their
+    roster name while the binder is unlocked (and ``roster_names``), else as
+    ``contact 1a2b3c4d`` (roster names are encrypted, the journal is not).
+    """
+    names = signers.names_by_login(binder)
+    by_contact = {s.contact_id: s.person for s in signers.list_signers(binder) if s.contact_id}
+    contacts: dict[str, str] | None = None
+
+    def contact_name(contact: str) -> str | None:
+        nonlocal contacts
+        if contacts is None:
+            contacts = {}
+            if roster_names and binder.unlocked:
+                from binder.core import roster
+
+                try:
+                    contacts = {c.id: c.name
+                                for c in roster.list_contacts(binder, include_removed=True)}
+                except BinderError:  # a damaged roster still shows the contact's id
+                    contacts = {}
+        return contacts.get(contact)
+
+    def name_of(fields: Mapping[str, Any]) -> str:
+        contact = str(fields.get("owner_contact") or "")
+        login = str(fields.get("owner") or "")
+        if contact:
+            if contact in by_contact:
+                return signers.name_for_login(names, by_contact[contact])
+            if not login:
+                return contact_name(contact) or f"contact {contact[:8]}"
+        return signers.name_for_login(names, login) if login else ""
+
+    return name_of
+
+
+def owner_label(binder: Binder, task: Item) -> str:
+    """The task owner's name (for one task; a table uses :func:`owner_namer` once)."""
+    return owner_namer(binder)(task.fields)
+
+
+def describe_changes(changes: Mapping[str, Any],
+                     owner_of: Callable[[Mapping[str, Any]], str] | None = None, *,
+                     sep: str = "; ") -> str:
+    """A change as people read it: ``status → done; owner → Bob Okafor``.
+
+    Machine companions (UTC copies, hashes, the owner's contact id) are left
+    out; an owner is named through ``owner_of`` (see :func:`owner_namer`).
+    """
+    words = []
+    for key, value in changes.items():
+        if key.endswith("_utc") or key in ("zone_assumed", "evidence_sha256", "owner_contact",
+                                           "technique_name"):
+            continue
+        if key == "owner" and owner_of is not None:
+            value = owner_of(changes)
+        words.append(f"{key.replace('_', ' ')} → {_show(value)}")
+    if "owner_contact" in changes and "owner" not in changes and owner_of is not None:
+        words.append(f"owner → {_show(owner_of(changes))}")
+    return sep.join(words)
 
 
 # ---------------------------------------------------------------- writing
@@ -375,32 +461,55 @@ def _asset_fields(values: Mapping[str, Any]) -> dict:
 
 
 def resolve_owner(binder: Binder, owner: str | None) -> tuple[str, str]:
-    """(signer name, roster contact id) of a task owner; ("", "") for nobody.
+    """(login, roster contact id) of a task owner; ("", "") for nobody.
 
-    An enrolled signer is named as enrolled. A roster contact who signs nothing
-    is kept by their contact id, never by name: roster names are encrypted,
-    and the journal is not.
+    The owner is kept by their roster contact id, a stable reference that
+    names nobody in the clear (roster names are encrypted, the journal is
+    not); only a signer enrolled before signers were contacts is kept by
+    login. ``owner`` is what a person types or a picker stores: a signer's
+    login or full name, a contact's id or (binder unlocked) name, or a
+    picker's "Name — Role" label.
     """
     text = (owner or "").strip()
     if not text:
         return "", ""
-    signer = signers.find_signer(binder, signers.clean_person(text))
-    if signer is not None:
-        return signer.person, ""
+    if " — " in text:  # a picker's label, typed or pasted
+        for choice in owner_choices(binder):
+            if signers.fold(choice.label) == signers.fold(text):
+                return resolve_owner(binder, choice.ref)
+    typed = signers.clean_person(text)
+    key = signers.fold(typed)
+    everyone = signers.list_signers(binder)
+    found = signers.find_signer(binder, typed)
+    if found is None:
+        named = [s for s in everyone if key in (signers.fold(s.display_name),
+                                                 signers.fold(s.identity.name))]
+        if len(named) > 1:
+            raise BadInput(f"several signers are called {text!r}; give the login")
+        found = named[0] if named else None
+    if found is None:
+        by_contact = [s for s in everyone if s.contact_id and s.contact_id == text.lower()]
+        found = by_contact[0] if by_contact else None
+    if found is not None:
+        return ("", found.contact_id) if found.contact_id else (found.person, "")
     from binder.core import roster
 
     if _CONTACT_ID.fullmatch(text.lower()):
         try:
-            return "", roster.resolve_contact_id(binder, text)
+            contact = roster.resolve_contact_id(binder, text)
         except BadInput:
             pass
+        else:
+            signer = next((s for s in everyone if s.contact_id == contact), None)
+            return ("", contact) if signer is None or signer.contact_id else (signer.person, "")
     if binder.unlocked:
-        matches = [c for c in roster.list_contacts(binder) if c.name.casefold() == text.casefold()]
+        matches = [c for c in roster.list_contacts(binder) if signers.fold(c.name) == key]
         if len(matches) == 1:
             return "", matches[0].id
         if len(matches) > 1:
             raise BadInput(f"several roster contacts are called {text!r}; give the contact id")
-    known = ", ".join(s.person for s in signers.list_signers(binder)) or "nobody yet"
+    names = signers.names_by_login(binder)
+    known = ", ".join(signers.name_for_login(names, s.person) for s in everyone) or "nobody yet"
     hint = "" if binder.unlocked else \
         " (unlock the binder to name a roster contact)"
     raise NotFound(f"{text!r} is neither an enrolled signer ({known}) nor a roster contact{hint}")
@@ -525,7 +634,8 @@ def add_task(
                           "text": check.one_line(str(checklist.get("text", "")),
                                                  "checklist item", limit=1000)}
         phase = phase or f["checklist"]["phase"] or None
-    who = f["owner"] or (f"contact {f['owner_contact'][:8]}" if f["owner_contact"] else "")
+    # Named as their certificate names them; a contact who signs nothing by contact id only.
+    who = owner_namer(binder, roster_names=False)(f)
     text = f"Task: {f['title']}" + (f" (owner {who}" if who else " (no owner")
     text += f", due {f['due']})" if f.get("due") else ")"
     return _append(binder, incident.id, author, "task", text, {"action": "add", **f},
@@ -569,9 +679,7 @@ def update_item(binder: Binder, item_id: int | str, author: SigningSession, *,
         raise BadInput(f"nothing to change: {item.label} already says that")
     if item.register in ("timeline", "ioc") and not (reason or "").strip():
         raise BadInput(f"say why {item.label} is changed (--reason); the original stays in the journal")
-    words = ", ".join(f"{k.replace('_', ' ')} → {_show(v)}" for k, v in changes.items()
-                      if not k.endswith("_utc") and k not in ("zone_assumed", "evidence_sha256",
-                                                               "owner_contact", "technique_name"))
+    words = describe_changes(changes, owner_namer(binder, roster_names=False), sep=", ")
     title = item.get("name") or item.get("title") or item.get("value") or item.get("what")
     text = f"{item.label[0].upper()}{item.label[1:]} ({_clip(str(title), 80)}) changed: {words}"
     return _append(binder, item.incident_id, author, item.register, text,
@@ -627,8 +735,10 @@ def withdraw(binder: Binder, item_id: int | str, author: SigningSession, reason:
 # ---------------------------------------------------------------- export to plain values
 
 
-def item_to_dict(binder: Binder, item: Item) -> dict[str, Any]:
-    """An item as plain JSON values (what `--json` prints)."""
+def item_to_dict(binder: Binder, item: Item,
+                 owner_of: Callable[[Mapping[str, Any]], str] | None = None) -> dict[str, Any]:
+    """An item as plain JSON values (what `--json` prints); ``owner_of`` from
+    :func:`owner_namer` names task owners (read once for many items)."""
     out = {"id": item.id, "register": item.register, "incident": item.incident_id,
            "entry_sha256": item.hash, "last_entry_sha256": item.last_hash,
            "created_at": item.created_at, "created_by": item.created_by,
@@ -637,7 +747,7 @@ def item_to_dict(binder: Binder, item: Item) -> dict[str, Any]:
                         "by": c.author, "action": c.action, "changes": c.changes,
                         "reason": c.reason} for c in item.history]}
     if item.register == "task":
-        out["owner_name"] = owner_label(binder, item)
+        out["owner_name"] = (owner_of or owner_namer(binder))(item.fields)
     return out
 
 

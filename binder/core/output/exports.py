@@ -77,7 +77,10 @@ def _csv(header: Iterable[str], rows: Iterable[Iterable[Any]], *, safe: bool = T
     return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
 
 
+# recorded_by is the login (for joining with other exports); the full name its certificate
+# states comes last, so the columns before it keep their places.
 _COMMON = ("recorded_by", "recorded_at", "withdrawn", "entry_sha256", "last_entry_sha256")
+_NAMES = ("recorded_by_name",)
 
 
 def _common(item: reg.Item) -> list[Any]:
@@ -90,30 +93,39 @@ def register_csv(binder: Binder, incident_id: int, register: str) -> tuple[bytes
         return _journal_csv(binder, incident_id)
     register = reg.check_register(register)
     items = reg.list_items(binder, incident_id, register)
+    names = signers.names_by_login(binder)
+
+    def named(i: reg.Item) -> list[Any]:
+        return [signers.name_for_login(names, i.created_by)]
     if register == "timeline":
         header = ("id", "at", "at_utc", "zone_assumed", "time_source", "what", "asset",
                   "indicators", "attack_technique", "attack_technique_name", "confidence",
-                  "evidence", "evidence_sha256", *_COMMON)
+                  "evidence", "evidence_sha256", *_COMMON, *_NAMES)
         rows = [[i.id, i.get("at"), i.get("at_utc"), bool(i.get("zone_assumed")),
                  i.get("time_source"), i.get("what"), i.get("asset"), i.get("iocs", []),
                  i.get("technique"), i.get("technique_name"), i.get("confidence"),
-                 i.get("evidence"), i.get("evidence_sha256"), *_common(i)] for i in items]
+                 i.get("evidence"), i.get("evidence_sha256"), *_common(i), *named(i)]
+                for i in items]
     elif register == "ioc":
         header = ("id", "type", "value", "hash_algorithm", "tlp", "first_seen", "last_seen",
-                  "source", "description", "linked_events", *_COMMON)
+                  "source", "description", "linked_events", *_COMMON, *_NAMES)
         rows = [[i.id, i.get("type"), i.get("value"), i.get("hash_algorithm"), i.get("tlp"),
                  i.get("first_seen"), i.get("last_seen"), i.get("source"), i.get("description"),
-                 [e.id for e in reg.linked_events(binder, i)], *_common(i)] for i in items]
+                 [e.id for e in reg.linked_events(binder, i)], *_common(i), *named(i)]
+                for i in items]
     elif register == "asset":
-        header = ("id", "name", "kind", "status", "note", "status_history", *_COMMON)
+        header = ("id", "name", "kind", "status", "note", "status_history", *_COMMON, *_NAMES)
         rows = [[i.id, i.get("name"), i.get("asset_kind"), i.get("status"), i.get("note"),
-                 [f"{c.recorded_at} {c.changes['status']} ({c.author})" for c in i.history
-                  if "status" in c.changes], *_common(i)] for i in items]
+                 [f"{c.recorded_at} {c.changes['status']} ({signers.name_for_login(names, c.author)})"
+                  for c in i.history if "status" in c.changes], *_common(i), *named(i)]
+                for i in items]
     else:
         header = ("id", "title", "owner", "due", "due_utc", "status", "from_checklist", "note",
-                  *_COMMON)
-        rows = [[i.id, i.get("title"), reg.owner_label(binder, i), i.get("due"), i.get("due_utc"),
-                 i.get("status"), _checklist_text(i), i.get("note"), *_common(i)] for i in items]
+                  *_COMMON, *_NAMES)
+        owner_of = reg.owner_namer(binder)
+        rows = [[i.id, i.get("title"), owner_of(i.fields), i.get("due"), i.get("due_utc"),
+                 i.get("status"), _checklist_text(i), i.get("note"), *_common(i), *named(i)]
+                for i in items]
     return _csv(header, rows), len(items)
 
 
@@ -154,6 +166,8 @@ def _iso(utc: str) -> str:
 def timesketch_jsonl(binder: Binder, incident: Incident) -> tuple[bytes, int]:
     """The attacker timeline and the journal of our actions as Timesketch JSONL."""
     lines: list[dict[str, Any]] = []
+    # Logins stay for machine joins; beside them the names the certificates state.
+    names = signers.names_by_login(binder)
     for e in reg.list_items(binder, incident.id, "timeline", include_withdrawn=False):
         message = e.get("what")
         if e.get("asset"):
@@ -168,7 +182,9 @@ def timesketch_jsonl(binder: Binder, incident: Incident) -> tuple[bytes, int]:
             "mitre_attack_technique": e.get("technique") or "",
             "mitre_attack_technique_name": e.get("technique_name"),
             "confidence": e.get("confidence"), "evidence": e.get("evidence") or "",
-            "recorded_by": e.created_by, "binder_event_id": e.id,
+            "recorded_by": e.created_by,
+            "recorded_by_name": signers.name_for_login(names, e.created_by),
+            "binder_event_id": e.id,
             "binder_entry_sha256": e.last_hash, "binder_incident": incident.uuid,
             "tag": ["attacker"],
         })
@@ -181,6 +197,7 @@ def timesketch_jsonl(binder: Binder, incident: Incident) -> tuple[bytes, int]:
             "timestamp_desc": "Occurred (stated by author)" if entry.occurred_at
             else "Recorded in journal",
             "data_type": "incident_binder:journal_entry", "author": entry.author,
+            "author_name": signers.name_for_login(names, entry.author),
             "kind": entry.kind, "phase": entry.phase or "", "reason": entry.reason,
             "binder_entry_seq": entry.seq, "binder_entry_sha256": entry.hash,
             "binder_incident": incident.uuid, "tag": ["response"],
@@ -276,10 +293,11 @@ def stix_bundle(binder: Binder, incident: Incident) -> tuple[bytes, int]:
     identity = stix2.Identity(name=org, identity_class="organization")
     opening = next(journal.iter_entries(binder, incident.id, kinds=("open",)), None)
     refs = [_entry_ref(opening.hash, "incident opening")] if opening else []
+    opener = signers.name_for_login(signers.names_by_login(binder), incident.opened_by)
     stix_incident = stix2.Incident(
         name=("[DRILL] " if incident.drill else "") + incident.title,
         description=(f"{incident.type} incident, severity {incident.severity}, detected "
-                     f"{incident.detected_at}, opened by {incident.opened_by}."),
+                     f"{incident.detected_at}, opened by {opener}."),
         created_by_ref=identity.id, external_references=refs or None,
         labels=["drill"] if incident.drill else None,
     )

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto import signers
 from binder.core.crypto.signers import name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.incident import indicators as check
@@ -63,6 +62,13 @@ def _editable_combo(name: str, values: tuple[str, ...] | list[str], current: str
     combo.addItems(list(values))
     combo.setCurrentText(current)
     return combo
+
+
+def _picked(combo: QComboBox) -> str:
+    """What an editable picker stands for: the chosen item's data, else the typed text."""
+    text = combo.currentText()
+    index = combo.findText(text, Qt.MatchFlag.MatchExactly)
+    return str(combo.itemData(index) or "") if index >= 0 else text.strip()
 
 
 def _choice(name: str, values: tuple[str, ...], current: str = "") -> QComboBox:
@@ -190,15 +196,13 @@ def history_html(binder: Binder, item: reg.Item, fields: list[tuple[str, str]]) 
             rows.append(f"<tr><td><i>{esc(label)}</i>&nbsp;</td><td>{esc(value)}</td></tr>")
     rows.append("</table><hr><p><b>Signed history</b></p>")
     names = names_by_login(binder)  # people as their certificates name them
+    owner_of = reg.owner_namer(binder) if item.register == "task" else None
     for change in item.history:
         what = {"add": "added", "update": "changed", "withdraw": "withdrawn"}.get(change.action,
                                                                                change.action)
         details = ""
         if change.action == "update":
-            shown = {k: v for k, v in change.changes.items()
-                     if not k.endswith("_utc") and k not in ("zone_assumed", "evidence_sha256",
-                                                              "owner_contact", "technique_name")}
-            details = "; ".join(f"{k.replace('_', ' ')} → {_plain(v)}" for k, v in shown.items())
+            details = reg.describe_changes(change.changes, owner_of)
         why = f" — {esc(change.reason)}" if change.reason else ""
         witnesses = [name_for_login(names, c.witness)
                      for c in journal.cosigns_for(binder, change.entry_id)]
@@ -771,6 +775,11 @@ class TasksPane(RegisterPane):
         self.done_button.clicked.connect(self.mark_done)
         return [self.done_button]
 
+    def refresh(self) -> None:
+        # Owners' names are read once per refresh, not once per row and repaint.
+        self.owner_of = reg.owner_namer(self.binder)
+        super().refresh()
+
     def is_late(self, item: reg.Item) -> bool:
         return (item.get("status") == "open" and bool(item.get("due_utc"))
                 and item.get("due_utc") < reg._now_text(None))
@@ -778,7 +787,7 @@ class TasksPane(RegisterPane):
     def columns(self) -> tuple[Column, ...]:
         return (
             ("Task", lambda i: str(i.get("title")), 0),
-            ("Owner", lambda i: reg.owner_label(self.binder, i), 140),
+            ("Owner", lambda i: self.owner_of(i.fields), 160),
             ("Due", lambda i: (local_text(i.get("due_utc"), seconds=False)
                                if i.get("due_utc") else ""), 150),
             ("Status", lambda i: "overdue" if self.is_late(i) else str(i.get("status")), 90),
@@ -787,7 +796,7 @@ class TasksPane(RegisterPane):
 
     def detail_fields(self, item: reg.Item) -> list[tuple[str, str]]:
         ref = item.get("checklist") or {}
-        return [("Task", item.get("title")), ("Owner", reg.owner_label(self.binder, item)),
+        return [("Task", item.get("title")), ("Owner", self.owner_of(item.fields)),
                 ("Due", item.get("due") or ""), ("Status", item.get("status")),
                 ("From checklist", f"{ref.get('phase')}: {ref.get('text')}" if ref else ""),
                 ("Note", item.get("note"))]
@@ -802,17 +811,20 @@ class TasksPane(RegisterPane):
         self.owner.setEditable(True)
         self.owner.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.owner.setAccessibleName("Owner")
-        self.owner.addItem("")
-        for s in signers.list_signers(self.binder):
-            self.owner.addItem(s.person)
-        self.owner.setToolTip("An enrolled signer, or a roster contact's name")
+        self.owner.addItem("", "")
+        # People by name (signers as their certificates name them, then roster contacts
+        # while the binder is unlocked); each stores the contact it stands for.
+        for choice in reg.owner_choices(self.binder):
+            self.owner.addItem(choice.label, choice.ref)
+        self.owner.setToolTip("Pick a person, or type an enrolled signer's or a roster "
+                              "contact's name")
         self.due = line_field("Due", "optional, e.g. 2026-11-29T18:00+01:00")
         self.note = line_field("Note", "optional")
         self.checklist_ref = checklist
 
         def save(a, _w) -> int:
             return reg.add_task(self.binder, self.incident_id, a, title=self.title.text(),
-                                owner=self.owner.currentText() or None,
+                                owner=_picked(self.owner) or None,
                                 due=self.due.text() or None, note=self.note.text(),
                                 checklist=self.checklist_ref)
 

@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from binder.core.crypto import signers
 from binder.core.errors import BadInput, NotFound
 from binder.core.incident import journal
 from binder.core.incident import registers as reg
@@ -39,8 +40,9 @@ def test_each_register_add_is_a_signed_entry_of_its_own_kind(made, incident_id):
     assert e.get("technique_name") == "Command and Scripting Interpreter: JavaScript"
     assert [x.id for x in reg.linked_events(b, i)] == [event]
     [t] = reg.list_items(b, incident_id, "task")
-    assert (t.get("owner"), t.get("status"), t.get("due_utc")) == ("bob", "open",
-                                                                 "2026-12-01T11:00:00.000000Z")
+    bob = signers.get_signer(b, "bob")
+    assert (t.get("owner_contact"), t.get("status"), t.get("due_utc")) == (
+        bob.contact_id, "open", "2026-12-01T11:00:00.000000Z")
     assert verify_binder(b).ok
 
 
@@ -122,6 +124,40 @@ def test_a_roster_contact_owner_is_kept_by_id_not_by_name(made, incident_id):
     assert reg.owner_label(made.binder, item) == "Quentin Hostmaster"
     made.binder.data_key = None
     assert reg.owner_label(made.binder, item) == f"contact {contact[:8]}"
+
+
+def test_a_signer_owner_is_kept_by_contact_and_named_as_their_certificate_names_them(
+        made, incident_id):
+    b = made.binder
+    bob = signers.get_signer(b, "bob")
+    by_login = reg.add_task(b, incident_id, made.lead, title="Rotate keys", owner="bob")
+    by_name = reg.add_task(b, incident_id, made.lead, title="Call the bank",
+                           owner=bob.identity.name)
+    [choice] = [c for c in reg.owner_choices(b) if c.ref == bob.contact_id]
+    by_label = reg.add_task(b, incident_id, made.lead, title="Check WAF", owner=choice.label)
+    for task in (by_login, by_name, by_label):
+        item = reg.get_item(b, task)
+        assert (item.get("owner"), item.get("owner_contact")) == ("", bob.contact_id)
+        assert reg.owner_label(b, item) == bob.identity.name
+        assert f"owner {bob.identity.name}" in journal.get_entry(b, task).text
+    assert choice.label == f"{bob.identity.name} — {bob.identity.role}"
+    b.data_key = None  # a signer is named by the certificate, locked or not
+    assert reg.owner_label(b, reg.get_item(b, by_login)) == bob.identity.name
+    change = reg.update_item(b, by_login, made.lead, register="task", owner="alice")
+    alice = signers.get_signer(b, "alice")
+    assert f"owner → {alice.identity.name}" in journal.get_entry(b, change).text
+    assert reg.describe_changes(reg.get_item(b, by_login).history[-1].changes,
+                                reg.owner_namer(b)) == f"owner → {alice.identity.name}"
+
+
+def test_a_task_stored_with_an_owners_login_shows_their_certificate_name(made, incident_id):
+    # Tasks written before owners were kept by contact id store the signer's login.
+    task = reg._append(made.binder, incident_id, made.lead, "task", "Task: old (owner bob)",
+                       {"action": "add", "title": "old", "owner": "bob", "owner_contact": "",
+                        "due": None, "due_utc": None, "status": "open", "checklist": None,
+                        "note": ""})
+    item = reg.get_item(made.binder, task)
+    assert reg.owner_label(made.binder, item) == signers.get_signer(made.binder, "bob").identity.name
 
 
 def test_overdue_tasks_are_open_tasks_past_due(made, incident_id):

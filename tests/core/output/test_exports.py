@@ -206,3 +206,43 @@ def test_cli_export_formats(case, run_cli, tmp_path):
     assert json.loads(bundle.read_text())["format"] == "incident-binder-bundle"
     bad = run_cli("export", str(iid), "-o", str(out), "--format", "misp", env=env)
     assert bad.code == 2 and bad.err.count("\n") == 1
+
+
+def test_exports_name_people_as_their_certificates_do_and_keep_logins_for_joins(made, incident_id):
+    from binder.core.crypto import signers
+    from tests.helpers import enroll_person
+
+    b = made.binder
+    enroll_person(b, "Łukasz Wróblewski", "it", "lukasz-passphrase", login="lukasz")
+    lukasz = signers.open_session(b, "lukasz", "lukasz-passphrase")
+    asset = reg.add_asset(b, incident_id, lukasz, name="web01")
+    reg.set_asset_status(b, asset, lukasz, "contained")
+    reg.add_event(b, incident_id, lukasz, at="2026-11-28T03:14Z", what="Skimmer injected")
+    reg.add_indicator(b, incident_id, lukasz, type="domain", value="evil-cdn.example")
+    reg.add_task(b, incident_id, lukasz, title="Rotate keys", owner="lukasz")
+    journal.append(b, incident_id, lukasz, journal.NewEntry(text="Called the host"))
+    name = "Łukasz Wróblewski"
+    for register in ("timeline", "ioc", "asset", "task"):
+        data, _ = exports.register_csv(b, incident_id, register)
+        header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        # the name comes last, so the columns scripts read keep their places
+        assert header[-6:] == ["recorded_by", "recorded_at", "withdrawn", "entry_sha256",
+                               "last_entry_sha256", "recorded_by_name"]
+        [row] = [dict(zip(header, r, strict=True)) for r in rows]
+        assert (row["recorded_by"], row["recorded_by_name"]) == ("lukasz", name)
+        if register == "asset":
+            assert row["status_history"].endswith(f"contained ({name})")
+            assert "(lukasz)" not in row["status_history"]
+        if register == "task":
+            assert row["owner"] == name
+    data, _ = exports.timesketch_jsonl(b, reg.get_incident(b, incident_id))
+    events = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    [event] = [e for e in events if e["data_type"] == "incident_binder:attacker_event"]
+    assert (event["recorded_by"], event["recorded_by_name"]) == ("lukasz", name)
+    [note] = [e for e in events if e.get("message") == "Called the host"]
+    assert (note["author"], note["author_name"]) == ("lukasz", name)
+    opened = reg.get_incident(b, incident_id).opened_by
+    data, _ = exports.stix_bundle(b, reg.get_incident(b, incident_id))
+    [incident] = [o for o in json.loads(data)["objects"] if o["type"] == "incident"]
+    lead = signers.get_signer(b, opened).identity.name
+    assert incident["description"].endswith(f"opened by {lead}.")

@@ -286,7 +286,8 @@ def gather_facts(binder: Binder, incident: Incident, *, now: str,
 def _open_tasks(binder: Binder, incident_id: int) -> list[OpenTask]:
     from binder.core.incident import registers as reg
 
-    tasks = [OpenTask(str(t.get("title")), reg.owner_label(binder, t), str(t.get("due_utc") or ""))
+    owner_of = reg.owner_namer(binder)
+    tasks = [OpenTask(str(t.get("title")), owner_of(t.fields), str(t.get("due_utc") or ""))
              for t in reg.list_items(binder, incident_id, "task", include_withdrawn=False)
              if t.get("status") != "done"]
     tasks.sort(key=lambda t: (t.due == "", t.due))

@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table
 
 from binder.core import times
+from binder.core.crypto.signers import name_for_login, names_by_login
 from binder.core.incident import registers as reg
 from binder.core.incident.indicators import IOC_TYPES
 from binder.core.output.pdf import BAD, esc, fmt_time, grid, header_cells, styles
@@ -144,10 +145,11 @@ def assets_section(binder: Binder, incident_id: int, width: float) -> Iterator[F
         yield _none("No affected systems or accounts were registered.")
         return
     rows = [_head("Entry", "Name", "Kind", "Status now", "Status history (signed)")]
+    names = names_by_login(binder)  # who signed each change, as their certificate names them
     grey = []
     for n, a in enumerate(items, start=1):
         history = "<br/>".join(
-            f"{fmt_time(c.recorded_at)} {esc(c.changes['status'])} ({esc(c.author)})"
+            f"{fmt_time(c.recorded_at)} {esc(c.changes['status'])} ({esc(name_for_login(names, c.author))})"
             + (f": {esc(c.reason)}" if c.reason and c.action != "add" else "")
             for c in a.history if "status" in c.changes)
         rows.append([_ref(a), _p(_withdrawn(a, esc(a.get("name")))),
@@ -166,6 +168,8 @@ def tasks_section(binder: Binder, incident_id: int, width: float) -> Iterator[Fl
         yield _none("No tasks were recorded.")
         return
     now = reg._now_text(None)
+    names = names_by_login(binder)
+    owner_of = reg.owner_namer(binder)
     rows = [_head("Entry", "Task", "Owner", "Due", "Status")]
     grey = []
     for n, t in enumerate(items, start=1):
@@ -175,9 +179,9 @@ def tasks_section(binder: Binder, incident_id: int, width: float) -> Iterator[Fl
         elif t.get("status") == "done":
             done = next((c for c in reversed(t.history) if c.changes.get("status") == "done"), None)
             if done is not None:
-                status += f"<br/>{fmt_time(done.recorded_at)} ({esc(done.author)})"
+                status += f"<br/>{fmt_time(done.recorded_at)} ({esc(name_for_login(names, done.author))})"
         rows.append([_ref(t), _p(_withdrawn(t, esc(t.get("title")))),
-                     _cell(reg.owner_label(binder, t)), _p(fmt_time(t.get("due_utc")), "celltime")
+                     _cell(owner_of(t.fields)), _p(fmt_time(t.get("due_utc")), "celltime")
                      if t.get("due_utc") else _cell(""), _p(status, "cellsmall")])
         if t.withdrawn:
             grey.append(n)
