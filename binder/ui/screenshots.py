@@ -20,10 +20,11 @@ ORG = "Acme Outdoor Ltd"
 BINDER_PASS = "orange kettle mountain"
 #: How the demo binder's access log names this tool.
 DOOR = "screenshots"
+#: (login, roster name, own passphrase) of the demo's signers; their roles come from the roster.
 PEOPLE = (
-    ("dana", "Dana Smith", "Incident Lead", "dana signing passphrase"),
-    ("sam", "Sam Okafor", "IT Contact", "sam signing passphrase"),
-    ("lee", "Lee Martin", "Legal Representative", "lee signing passphrase"),
+    ("dana", "Dana Smith", "dana signing passphrase"),
+    ("sam", "Sam Okafor", "sam signing passphrase"),
+    ("lee", "Lee Martin", "lee signing passphrase"),
 )
 
 
@@ -38,6 +39,7 @@ def build_demo(folder: Path) -> Path:
     from binder.core.incident import journal, workflow
     from binder.core.incident.journal import NewEntry
     from binder.core.incident.record import open_incident
+    from binder.core.people import enroll_contact
     from binder.core.plan import revisions as plan
     from binder.core.storage.database import create_binder
 
@@ -47,13 +49,14 @@ def build_demo(folder: Path) -> Path:
     session.create_keys(b, BINDER_PASS, door=DOOR, who="dana", kdf=LIGHT_KDF_FOR_TESTS)
     signers.create_root(b)
     plan.load_default_plan(b, author="dana")
+    # People who sign are roster contacts: the roster first, then their keys.
+    _roster(b)
     sessions = {}
-    for person, name, role, secret in PEOPLE:
-        signers.enroll(b, person, secret, display_name=name, role=role, kdf=LIGHT_KDF_FOR_TESTS)
+    for person, name, secret in PEOPLE:
+        enroll_contact(b, name, secret, login=person, kdf=LIGHT_KDF_FOR_TESTS)
         sessions[person] = session.sign_in(b, person, secret, door=DOOR)
     dana, sam, lee = sessions["dana"], sessions["sam"], sessions["lee"]
     rev = plan.current_revision(b)
-    _roster(b)
     import functools
 
     open_incident = functools.partial(
@@ -131,21 +134,18 @@ def _try(fn: Callable[[], object]) -> None:
 
 
 def _roster(b) -> None:
-    def add() -> None:
-        from binder.core import roster
+    from binder.core import roster
 
-        for role, name, email, phone, notes in (
-            ("lead", "Dana Smith", "dana@acme-outdoor.example", "+44 20 7946 0101", "Out of hours: mobile"),
-            ("it", "Sam Okafor", "sam@acme-outdoor.example", "+44 20 7946 0102", "On call weeks 1 and 3"),
-            ("legal", "Lee Martin", "lee@acme-outdoor.example", "+44 20 7946 0103", "Outside counsel: Hart & Co"),
-            ("comms", "Priya Nair", "priya@acme-outdoor.example", "+44 20 7946 0104", ""),
-            ("management", "Alex Berg", "alex@acme-outdoor.example", "+44 20 7946 0105", "CEO"),
-            ("hosting", "HostCo support", "support@hostco.example", "+44 20 7946 0199", "SLA: 1 h response, P1"),
-            ("adobe_support", "Adobe Commerce support", "", "+1 800 555 0100", "Contract ACX-5521"),
-        ):
-            roster.add_contact(b, role=role, name=name, email=email, phone=phone, notes=notes)
-
-    _try(add)
+    for role, name, email, phone, notes in (
+        ("lead", "Dana Smith", "dana@acme-outdoor.example", "+44 20 7946 0101", "Out of hours: mobile"),
+        ("it", "Sam Okafor", "sam@acme-outdoor.example", "+44 20 7946 0102", "On call weeks 1 and 3"),
+        ("legal", "Lee Martin", "lee@acme-outdoor.example", "+44 20 7946 0103", "Outside counsel: Hart & Co"),
+        ("comms", "Priya Nair", "priya@acme-outdoor.example", "+44 20 7946 0104", ""),
+        ("management", "Alex Berg", "alex@acme-outdoor.example", "+44 20 7946 0105", "CEO"),
+        ("hosting", "HostCo support", "support@hostco.example", "+44 20 7946 0199", "SLA: 1 h response, P1"),
+        ("adobe_support", "Adobe Commerce support", "", "+1 800 555 0100", "Contract ACX-5521"),
+    ):
+        roster.add_contact(b, role=role, name=name, email=email, phone=phone, notes=notes)
 
 
 def _workflow(b, iid, dana, sam, lee) -> None:
@@ -299,7 +299,7 @@ def take_all(out: Path, size: tuple[int, int] = SIZE) -> list[Path]:
         session.unlock_binder(binder, door=DOOR, passphrase=BINDER_PASS, use_keyring=False,
                               who="dana")
         w = window(path, binder=binder)
-        w.sign_in("dana", PEOPLE[0][3])
+        w.sign_in("dana", PEOPLE[0][2])
         ws = w.workspace
         saved.append(_save(w, out, "journal"))
         from binder.ui.screens.workspace import pane_index
@@ -321,12 +321,40 @@ def take_all(out: Path, size: tuple[int, int] = SIZE) -> list[Path]:
         w.plan_screen.phase_list.setCurrentRow(2)
         saved.append(_save(w, out, "plan-phases"))
         w.navigate(NAV_ROSTER)
+        w.roster_screen.table.selectRow(0)  # the lead: the editor says how they sign
         saved.append(_save(w, out, "roster"))
         w.navigate(NAV_READINESS)
         saved.append(_save(w, out, "readiness"))
         w.navigate(NAV_ACCESS)
         saved.append(_save(w, out, "access"))
+        saved.extend(_dialogs(w, binder, out))
         w.close()
+    return saved
+
+
+def _dialogs(w, binder, out: Path) -> list[Path]:
+    """The dialogs people meet around signing: enrolment, sign-in and the help page."""
+    from binder.core import roster
+    from binder.ui.screens.enrol import EnrolDialog
+    from binder.ui.screens.unlock import SignInDialog
+
+    saved = []
+    enrolled = roster.signer_contacts(binder)
+    unenrolled = next((c for c in roster.list_contacts(binder) if c.id not in enrolled), None)
+    if unenrolled is not None:
+        enrol = EnrolDialog(binder, unenrolled, w)
+        enrol.passphrase.setText("amber kettle orbit")
+        enrol.show()
+        saved.append(_save(enrol, out, "enrol"))
+        enrol.close()
+    sign_in = SignInDialog(binder, w, title="Sign in to witness",
+                           explanation="The witness signs with their own key.")
+    sign_in.show()
+    saved.append(_save(sign_in, out, "signin"))
+    sign_in.close()
+    w.show_signing_help()
+    saved.append(_save(w.signing_help, out, "help-signing"))
+    w.signing_help.close()
     return saved
 
 

@@ -92,6 +92,9 @@ def test_a_witness_enrols_from_the_roster_and_both_names_sign_the_report(
     assert seen and seen[0].signer is not None
     assert not screen.editor.enrol_button.isEnabled()
     assert ELENI in screen.editor.signer_label.text()
+    # The whole certificate fingerprint, to compare aloud with her, and copyable.
+    assert screen.editor.signer_fingerprint.isVisible()
+    assert screen.editor.signer_fingerprint.value == seen[0].signer.fingerprint
     assert "Enrolled" in screen.status.text()
 
     eleni = signers.get_signer(binder, "Ελένη")

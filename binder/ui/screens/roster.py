@@ -42,6 +42,7 @@ from binder.core.roster import CallSheetGroup, Contact
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.changes import listen
+from binder.ui.forms.digest import DigestField
 from binder.ui.shortcuts import bind, mnemonic_safe, with_keys
 from binder.ui.style import bold
 from binder.ui.tables import read_only_table
@@ -199,9 +200,14 @@ class _ContactEditor(QGroupBox):
         self.signer_label.setWordWrap(True)
         self.signer_label.setProperty("muted", "1")
         self.signer_label.setAccessibleName("Signing key")
-        signing = QHBoxLayout()
-        signing.addWidget(self.signer_label, 1)
-        signing.addWidget(self.enrol_button)
+        # The whole fingerprint, copyable: people compare it aloud with the person.
+        self.signer_fingerprint = DigestField(name="Certificate fingerprint", upper=True)
+        self.signer_fingerprint.setVisible(False)
+        signing = QGridLayout()
+        signing.addWidget(self.signer_label, 0, 0)
+        signing.addWidget(self.enrol_button, 0, 1, Qt.AlignmentFlag.AlignTop)
+        signing.addWidget(self.signer_fingerprint, 1, 0, 1, 2)
+        signing.setColumnStretch(0, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addStretch(1)
@@ -280,6 +286,7 @@ class _ContactEditor(QGroupBox):
             self.signer_label.setText("Save the contact first; then they can be enrolled "
                                       "to sign.")
             self.enrol_button.setEnabled(False)
+            self.signer_fingerprint.setVisible(False)
             return
         number = roster.signer_contacts(self._screen.binder).get(contact.id)
         signer = next((s for s in signers.list_signers(self._screen.binder) if s.id == number),
@@ -287,11 +294,14 @@ class _ContactEditor(QGroupBox):
         if signer is not None:
             stated = signer.identity
             self.signer_label.setText(
-                f"Signs as {stated.label} (login {signer.person}); certificate "
-                f"{signers.format_fingerprint(signer.fingerprint)[:23]}…")
+                f"Signs as {stated.label}; on the command line: --as {signer.person}. "
+                "Certificate fingerprint:")
+            self.signer_fingerprint.set_value(signer.fingerprint)
+            self.signer_fingerprint.setVisible(True)
             self.enrol_button.setEnabled(False)
         else:
             self.signer_label.setText("Not enrolled to sign.")
+            self.signer_fingerprint.setVisible(False)
             self.enrol_button.setEnabled(not contact.removed)
 
     @property
