@@ -93,17 +93,29 @@ def in_documents(name: str) -> str:
 
 
 #: For tests (and keyboard walks): the answers file dialogs give instead of opening, first
-#: first; a list of paths for open_files, a path for save_file, "" for "cancelled".
+#: first; a list of paths for open_files, a path for open_file and save_file, "" for
+#: "cancelled".
 FILE_ANSWERS: list[list[str] | str] = []
 #: (kind, title) of every file dialog answered from FILE_ANSWERS.
 FILES_ASKED: list[tuple[str, str]] = []
 
 
+def _queued(kind: str, title: str) -> list[str] | str | None:
+    """The next queued answer for a file dialog, or None when the real dialog should open."""
+    if not FILE_ANSWERS:
+        return None
+    FILES_ASKED.append((kind, title))
+    return FILE_ANSWERS.pop(0)
+
+
+def _one(answer: list[str] | str) -> str:
+    return answer if isinstance(answer, str) else (answer[0] if answer else "")
+
+
 def open_files(parent: QWidget | None, title: str, start: str, filters: str = "") -> list[str]:
     """The system's pick-files dialog (or the next of :data:`FILE_ANSWERS`)."""
-    if FILE_ANSWERS:
-        FILES_ASKED.append(("open-files", title))
-        answer = FILE_ANSWERS.pop(0)
+    answer = _queued("open-files", title)
+    if answer is not None:
         return [answer] if isinstance(answer, str) and answer else list(answer or [])
     from PySide6.QtWidgets import QFileDialog
 
@@ -111,12 +123,23 @@ def open_files(parent: QWidget | None, title: str, start: str, filters: str = ""
     return names
 
 
+def open_file(parent: QWidget | None, title: str, start: str, filters: str = "") -> str:
+    """The system's pick-one-file dialog (or the next of :data:`FILE_ANSWERS`); "" when
+    cancelled."""
+    answer = _queued("open-file", title)
+    if answer is not None:
+        return _one(answer)
+    from PySide6.QtWidgets import QFileDialog
+
+    name, _ = QFileDialog.getOpenFileName(parent, title, start, filters)
+    return name
+
+
 def save_file(parent: QWidget | None, title: str, start: str, filters: str = "") -> str:
     """The system's save-as dialog (or the next of :data:`FILE_ANSWERS`); "" when cancelled."""
-    if FILE_ANSWERS:
-        FILES_ASKED.append(("save-file", title))
-        answer = FILE_ANSWERS.pop(0)
-        return answer if isinstance(answer, str) else (answer[0] if answer else "")
+    answer = _queued("save-file", title)
+    if answer is not None:
+        return _one(answer)
     from PySide6.QtWidgets import QFileDialog
 
     name, _ = QFileDialog.getSaveFileName(parent, title, start, filters)

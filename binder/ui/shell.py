@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -679,8 +678,8 @@ class MainWindow(QMainWindow):
 
     def open_other_binder(self) -> None:
         """Switch to another binder file."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a binder", str(self.binder_path.parent),
-                                              "Binders (*.binder);;All files (*)")
+        path = dialogs.open_file(self, "Open a binder", str(self.binder_path.parent),
+                                 "Binders (*.binder);;All files (*)")
         if path:
             self.switch_binder(Path(path))
 

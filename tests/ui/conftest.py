@@ -44,6 +44,18 @@ def shown_messages(qapp):
 
 
 @pytest.fixture
+def file_answers(monkeypatch):
+    """Answers for the file dialogs (binder.ui.dialogs), first first; returns (answers, asked):
+    append a path (a list of paths for open_files, "" to cancel) to ``answers`` before the
+    click; ``asked`` records (kind, title) of each dialog answered."""
+    answers: list[list[str] | str] = []
+    asked: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "FILE_ANSWERS", answers)
+    monkeypatch.setattr(dialogs, "FILES_ASKED", asked)
+    return answers, asked
+
+
+@pytest.fixture
 def answer_modal(qtbot):
     """Schedule ``fn(dialog)`` for the next modal dialog; returns a record of calls."""
     calls: list[str] = []

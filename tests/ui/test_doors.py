@@ -8,7 +8,6 @@ import os
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
 
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.crypto.signers import enroll
@@ -94,16 +93,16 @@ def test_report_and_paper_binder_refuse_a_device_a_pipe_or_a_folder(qtbot, made,
     assert sorted(p.name for p in tmp_path.iterdir()) == listing  # nothing written
 
 
-def test_plan_export_and_import_use_the_core_checks(qtbot, made, shown_messages, fifo, monkeypatch):
+def test_plan_export_and_import_use_the_core_checks(qtbot, made, shown_messages, fifo,
+                                                    file_answers):
+    answers, _asked = file_answers
     screen = PlanScreen(made.binder, author_provider=lambda: LEAD)
     qtbot.addWidget(screen)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(fifo), ""))
+    answers.extend([str(fifo), "/dev/zero", str(fifo)])
     screen.export_plan()
     assert shown_messages[-1][0] == "error" and "named pipe" in shown_messages[-1][2]
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("/dev/zero", ""))
     screen.import_plan()
     assert shown_messages[-1][1] == "Not imported" and "/dev/zero is a device" in shown_messages[-1][2]
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(fifo), ""))
     screen.import_plan()  # returns at once: a pipe with no writer is refused, never read
     assert "named pipe" in shown_messages[-1][2]
 

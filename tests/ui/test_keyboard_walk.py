@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from binder.core.incident import journal as jr
 from binder.core.incident import workflow
@@ -116,17 +116,15 @@ def test_the_incident_flow_from_the_keyboard(qtbot, signed_window, made, inciden
 
 
 def test_evidence_and_report_from_the_keyboard(qtbot, signed_window, made, incident_id,
-                                               answer_modal, monkeypatch, tmp_path):
+                                               answer_modal, file_answers, tmp_path):
     """Ctrl+E registers a file and Ctrl+P exports the report; the file dialogs are answered
     through binder.ui.dialogs (the native ones cannot be driven offscreen)."""
-    from binder.ui import dialogs
-
     window = signed_window
+    answers, asked = file_answers
     log = tmp_path / "access.log"
     log.write_text("GET /checkout 200\n", encoding="utf-8")
     pdf = tmp_path / "case.pdf"
-    monkeypatch.setattr(dialogs, "FILE_ANSWERS", [[str(log)], str(pdf)])
-    monkeypatch.setattr(dialogs, "FILES_ASKED", [])
+    answers.extend([[str(log)], str(pdf)])
 
     def register(dialog):
         dialog.description.setFocus()
@@ -144,5 +142,45 @@ def test_evidence_and_report_from_the_keyboard(qtbot, signed_window, made, incid
 
     _key(Qt.Key.Key_P, CTRL)
     qtbot.waitUntil(lambda: pdf.exists() and pdf.stat().st_size > 0, timeout=60_000)
-    assert [kind for kind, _title in dialogs.FILES_ASKED] == ["open-files", "save-file"]
+    assert [kind for kind, _title in asked] == ["open-files", "save-file"]
     qtbot.waitUntil(lambda: _focus_in(window), timeout=5_000)
+
+
+def test_checkpoint_saved_and_another_binder_opened_from_the_keyboard(
+        qtbot, signed_window, made, incident_id, answer_modal, file_answers, tmp_path):
+    """Ctrl+Alt+K makes a checkpoint whose text is saved from the keyboard, and Ctrl+O opens
+    another binder; both file dialogs are answered through binder.ui.dialogs."""
+    from binder.core.checkpoint.store import list_checkpoints
+    from binder.core.storage.backup import backup_binder
+
+    window = signed_window
+    answers, asked = file_answers
+    copy = backup_binder(made.binder, tmp_path / "copy.binder")
+    saved = tmp_path / "checkpoint.txt"
+    answers.extend([str(saved), str(copy)])
+
+    def save_text(dialog):
+        (save,) = [b for b in dialog.findChildren(QPushButton) if b.text() == "Save as…"]
+        save.setFocus()
+        QTest.keyClick(save, Qt.Key.Key_Space)
+        QTest.keyClick(dialog, Qt.Key.Key_Escape)
+
+    def make(dialog):
+        dialog.choose_witness(WITNESS, WITNESS_PASS)
+        dialog.ok_button.setFocus()
+        QTest.keyClick(dialog.ok_button, Qt.Key.Key_Space)
+        # The witness's key opens off the UI thread; the text dialog comes once this closes.
+        answer_modal(save_text)
+
+    answer_modal(make)
+    _key(Qt.Key.Key_K, CTRL | ALT)
+    qtbot.waitUntil(saved.exists, timeout=20_000)
+    (checkpoint,) = list_checkpoints(made.binder)
+    assert saved.read_text(encoding="utf-8") == checkpoint.note
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None and _focus_in(window),
+                    timeout=5_000)
+
+    _key(Qt.Key.Key_O, CTRL)
+    assert window.binder_path == copy
+    assert QApplication.focusWidget() is window.unlock_page.passphrase
+    assert asked == [("save-file", "Save checkpoint"), ("open-file", "Open a binder")]

@@ -172,14 +172,16 @@ def test_search_typing_never_breaks(qtbot, signed_window, typed):
 
 
 def test_a_screenshot_attached_in_the_journal_shows_with_the_entry(qtbot, signed_window, made,
-                                                                   incident_id, tmp_path):
+                                                                   incident_id, tmp_path,
+                                                                   file_answers):
     ws = signed_window.workspace
     entry = journal.append(made.binder, incident_id, made.lead,
                            journal.NewEntry(text="Checkout page shows the skimmer"))
     ws.journal.entry_added(entry)
     shot = tmp_path / "checkout.png"
     signed_window.grab().save(str(shot))
-    ws.journal.attach_to_selected(str(shot))
+    file_answers[0].append(str(shot))
+    ws.journal.attach_button.click()  # asks which file through the dialog helper
     qtbot.waitUntil(lambda: "Attached" in ws.journal.detail.toPlainText(), timeout=10_000)
     assert "checkout.png" in ws.journal.detail.toPlainText()
 

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -102,10 +101,10 @@ class CheckpointTextDialog(QDialog):
 
     def save_as(self, path: str | None = None) -> None:
         """Write the text to a file the person chooses (atomically)."""
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint",
-                                                  dialogs.in_documents(f"checkpoint-{self.checkpoint.id}.txt"),
-                                                  "Text files (*.txt)")
+        if not path:  # None, or False from the button's clicked(checked)
+            path = dialogs.save_file(self, "Save checkpoint",
+                                     dialogs.in_documents(f"checkpoint-{self.checkpoint.id}.txt"),
+                                     "Text files (*.txt)")
         if not path:
             return
         try:

@@ -492,10 +492,9 @@ class JournalPane(QWidget):
         if view is None:
             dialogs.info(self, "Attach a file", "Select the entry to attach a file to first.")
             return
-        if path is None:
-            from PySide6.QtWidgets import QFileDialog
-
-            path, _ = QFileDialog.getOpenFileName(self, f"Attach a file to entry #{view.entry.seq}")
+        if not path:  # None, or False from the button's clicked(checked)
+            path = dialogs.open_file(self, f"Attach a file to entry #{view.entry.seq}",
+                                     dialogs.in_documents(""))
             if not path:
                 return
         session = self.signer_provider()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,7 @@ from binder.core.incident import clocks as clockmod
 from binder.core.incident import notices
 from binder.core.incident.record import get_incident
 from binder.core.storage.database import Binder, utc_now
+from binder.ui import dialogs
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import event_field, event_value, line_field, text_field
 from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
@@ -184,8 +184,8 @@ class NoticeDialog(QDialog):
         from binder.core.output.notice import write_notice
 
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Save the form as PDF",
-                                                  f"{self.form.key}.pdf", "PDF (*.pdf)")
+            path = dialogs.save_file(self, "Save the form as PDF",
+                                     dialogs.in_documents(f"{self.form.key}.pdf"), "PDF (*.pdf)")
             if not path:
                 return None
         try:

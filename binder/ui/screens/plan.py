@@ -15,7 +15,6 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -477,9 +476,9 @@ class PlanScreen(QWidget):
         """Write the shown revision as a plan text file."""
         if self.plan is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export plan",
-                                              dialogs.in_documents(f"{self.plan.name}.plan.toml"),
-                                              "Plan files (*.toml *.txt);;All files (*)")
+        path = dialogs.save_file(self, "Export plan",
+                                 dialogs.in_documents(f"{self.plan.name}.plan.toml"),
+                                 "Plan files (*.toml *.txt);;All files (*)")
         if not path:
             return
         try:
@@ -491,8 +490,8 @@ class PlanScreen(QWidget):
 
     def import_plan(self) -> None:
         """Load a plan text file as a new revision (refused with the place named)."""
-        path, _ = QFileDialog.getOpenFileName(self, "Import plan", dialogs.in_documents(""),
-                                              "Plan files (*.toml *.txt);;All files (*)")
+        path = dialogs.open_file(self, "Import plan", dialogs.in_documents(""),
+                                 "Plan files (*.toml *.txt);;All files (*)")
         if not path:
             return
         author = self._author()

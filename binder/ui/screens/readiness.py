@@ -22,7 +22,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -365,9 +364,9 @@ class ReadinessScreen(QWidget):
 
     def choose_restore_test(self) -> None:
         """Pick a backup file, ask its passphrase, and run the restore test."""
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a binder backup to test", str(self.binder.path.parent),
-            "Binder files (*.binder);;All files (*)")
+        path = dialogs.open_file(self, "Choose a binder backup to test",
+                                 str(self.binder.path.parent),
+                                 "Binder files (*.binder);;All files (*)")
         if not path:
             return
         passphrase, ok = QInputDialog.getText(

@@ -14,7 +14,6 @@ from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -38,6 +37,7 @@ from binder.services.setup_flow import (
     Step,
     passphrase_strength,
 )
+from binder.ui import dialogs
 from binder.ui.forms.digest import DigestField
 from binder.ui.forms.feedback import busy_cursor, message_label, show_message
 from binder.ui.forms.fields import password_field
@@ -256,8 +256,8 @@ class WelcomeWizard(QWidget):
         self.open_field.setFocus()
 
     def _browse_existing(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a binder", str(self.flow.default_path.parent),
-                                              "Binders (*.binder);;All files (*)")
+        path = dialogs.open_file(self, "Open a binder", str(self.flow.default_path.parent),
+                                 "Binders (*.binder);;All files (*)")
         if path:
             self.open_field.setText(path)
 
@@ -308,8 +308,8 @@ class WelcomeWizard(QWidget):
         self._buttons(lay, go, left=back)
 
     def _browse_new(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New binder file", self.path_field.text(),
-                                              "Binders (*.binder)")
+        path = dialogs.save_file(self, "New binder file", self.path_field.text(),
+                                 "Binders (*.binder)")
         if path:
             self.path_field.setText(path)
 
