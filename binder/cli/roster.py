@@ -25,7 +25,7 @@ from binder.cli.common import (
     use_keyring,
 )
 from binder.cli.root import cli
-from binder.core import roster
+from binder.core import key_rotation, roster
 from binder.core.crypto import session, vault
 from binder.core.errors import BadInput, BinderError, Locked
 from binder.core.storage.backup import backup_binder
@@ -258,7 +258,7 @@ def passphrase_change(binder_path: Path | None, rotate: bool) -> None:
         unlock(binder)
         new = get_secret("BINDER_NEW_PASSPHRASE", "New binder passphrase", confirm=True)
         if rotate:
-            code = roster.rotate_binder_key(binder, new, door=DOOR)
+            code = key_rotation.rotate_binder_key(binder, new, door=DOOR)
         else:
             code = session.change_binder_passphrase(binder, new, door=DOOR)
     if rotate:

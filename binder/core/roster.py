@@ -2,78 +2,45 @@
 
 Each contact is a stable id plus append-only revisions. Sensitive fields
 (name, email, phone, IM, notes, SLA / contract reference) are stored only as
-AES-256-GCM ciphertext whose associated data names the table, column, row
-(``contact_id/revision``) and key version, so a ciphertext copied into another
-row or column does not decrypt. Role and escalation order stay in clear so a
-call sheet can be ordered without the key. Searching happens on decrypted
-values in memory; nothing derived from them is written anywhere.
-
-Clear fields and history are bound too, so that someone without the key who
-edits the file gets an error, not a quietly different answer:
-
-* The associated data of every cell of a revision (``aad_version`` 2) also
-  names the revision's role, escalation order, external and removed flags and
-  the digest of the revision before it (:func:`row_digest`, a hash chain over
-  the clear fields of the contact's whole history). Moving a contact down the
-  ladder, hiding it, or changing an earlier revision makes its values stop
-  decrypting.
-* Which revision of each contact is the newest is kept in ``roster_head``: a
-  listing of (contact, newest revision, its digest) under an HMAC keyed by the
-  data key. Deleting the newest revision (rolling a phone number back), a whole
-  contact, or adding one outside the app no longer matches the listing.
-
-Binders written before this (``aad_version`` 1) keep their old revisions as
-they are. Re-sealing them would mean rewriting history rows (the append-only
-triggers refuse it, and rightly: a rewrite is exactly what we want to detect),
-and a migration cannot do it anyway because it runs before the binder is
-unlocked. So the associated data is versioned per row, and the head, which
-also covers the clear fields of old revisions through their digests, is
-written in one transaction at the first unlocked read after the upgrade. That
-first read trusts what it finds (an older binder offered no more); from then on
-every change is caught.
+AES-256-GCM ciphertext, sealed as :mod:`binder.core.roster_seal` describes;
+role and escalation order stay in clear so a call sheet can be ordered without
+the key. Searching happens on decrypted values in memory; nothing derived from
+them is written anywhere. Rotating the data key is :mod:`binder.core.key_rotation`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import unicodedata
 import uuid as uuidlib
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from binder.core.crypto import envelope as crypto
 from binder.core.crypto import vault
-from binder.core.errors import BadInput, CorruptEnvelope, NotFound
+from binder.core.errors import BadInput, NotFound
+from binder.core.roster_seal import (
+    AAD_VERSION,
+    COLUMNS,
+    LABELS,
+    SENSITIVE,
+    TABLE,
+    Link,
+    check_roster_seal,
+    clear_binding,
+    current_key_version,
+    links_for,
+    seal_value,
+    unseal_value,
+    write_head,
+)
 from binder.core.storage.database import Binder, utc_now
 
 if TYPE_CHECKING:
     from binder.core.plan.format import Plan
 
-TABLE = "contact_revision"
-SENSITIVE = ("name", "email", "phone", "im", "notes", "sla")
-KEY_VERSION = 1
-#: How new revisions are sealed: 2 binds the clear fields and the previous revision.
-AAD_VERSION = 2
 MAX_ESCALATION = 99
 LIMITS = {"name": 200, "email": 254, "phone": 64, "im": 200, "notes": 4000, "sla": 1000}
-LABELS = {
-    "name": "name",
-    "email": "email",
-    "phone": "phone number",
-    "im": "IM handle",
-    "notes": "notes",
-    "sla": "SLA / contract reference",
-}
-# Ciphertext length would otherwise reveal each value's exact length (a short
-# phone number vs. a long one); padding to a block hides all but the rough size.
-_PAD_BLOCK = 32
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _PHONE_CHARS = re.compile(r"^[0-9+()./#*,; xXeEtT-]+$")
 
@@ -192,229 +159,13 @@ def resolve_role(plan: Plan, role: str):
     raise BadInput(f"unknown role {shown!r}; the plan's roles are: {choices}")
 
 
-# ---------------------------------------------------------------- encryption
-
-
-def _row(contact_id: str, revision: int) -> str:
-    return f"{contact_id}/{revision}"
-
-
-def _binding(role: Any, escalation: Any, external: Any, removed: Any, prev: str) -> str:
-    # repr: a number stored as text, or text as a number, is a different binding.
-    return f"role={role!r}|esc={escalation!r}|ext={external!r}|rm={removed!r}|prev={prev}"
-
-
-def row_digest(contact_id: Any, revision: Any, role: Any, escalation: Any, external: Any,
-               removed: Any, prev: str) -> str:
-    """The digest of one revision's clear fields and of the chain before it (key-free).
-
-    ``prev`` is the digest of the contact's previous revision ("" for the first).
-    """
-    text = f"ib-contact|{contact_id!r}/{revision!r}|{_binding(role, escalation, external, removed, prev)}"
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _aad(column: str, contact_id: str, revision: int, key_version: int, aad_version: int,
-         binding: str) -> bytes:
-    base = crypto.value_aad(TABLE, column, _row(contact_id, revision), key_version)
-    if aad_version == 1:
-        return base  # grandfathered: sealed before clear fields were bound
-    return base + f"|b{aad_version}|{binding}".encode("utf-8", "surrogatepass")
-
-
-def _seal(key: bytes, column: str, value: str, contact_id: str, revision: int, binding: str,
-          key_version: int = KEY_VERSION, aad_version: int = AAD_VERSION) -> bytes:
-    raw = value.encode("utf-8")
-    # NUL is refused in every field (a control character), so trailing NULs are only padding.
-    padded = value + "\0" * (-len(raw) % _PAD_BLOCK or (_PAD_BLOCK if not raw else 0))
-    return crypto.encrypt_value(
-        key, padded, _aad(column, contact_id, revision, key_version, aad_version, binding),
-        key_version,
-    )
-
-
-def _unseal(key: bytes, column: str, blob: bytes | None, contact_id: str, revision: int,
-            key_version: int, aad_version: int, binding: str) -> str:
-    if blob is None:
-        return ""
-    try:
-        if not isinstance(blob, bytes):
-            raise TypeError("not a BLOB")
-        plain = crypto.decrypt_value(
-            key, blob, _aad(column, contact_id, revision, key_version, aad_version, binding)
-        )
-    except (CorruptEnvelope, TypeError, ValueError):
-        raise CorruptEnvelope(
-            f"the {LABELS[column]} of contact {contact_id} (revision {revision}) does not decrypt: "
-            "it was moved from another row, or this revision's role, escalation order, removed "
-            "flag or history was altered; restore the binder from a backup"
-        ) from None
-    return plain.rstrip("\0")
-
-
-_CLEAR = "contact_id, revision, recorded_at, role, escalation, external, removed, key_version, aad_version"
-_COLUMNS = _CLEAR + ", " + ", ".join(SENSITIVE)
-
-
-@dataclass(frozen=True)
-class _Link:
-    prev: str
-    digest: str
-
-
-def _chain(rows: Iterable[tuple]) -> dict[tuple[Any, Any], _Link]:
-    """(contact, revision) -> its place in its contact's hash chain, from clear columns only.
-
-    ``rows`` are (contact_id, revision, role, escalation, external, removed).
-    """
-    by_contact: dict[Any, list[tuple]] = {}
-    for row in rows:
-        by_contact.setdefault(row[0], []).append(row)
-    links: dict[tuple[Any, Any], _Link] = {}
-    for contact_rows in by_contact.values():
-        prev = ""
-        for cid, revision, role, escalation, external, removed in sorted(
-            contact_rows, key=lambda r: (not isinstance(r[1], int), r[1] if isinstance(r[1], int) else 0)
-        ):
-            digest = row_digest(cid, revision, role, escalation, external, removed, prev)
-            links[(cid, revision)] = _Link(prev, digest)
-            prev = digest
-    return links
-
-
-def _clear_rows(binder: Binder) -> list[tuple]:
-    return binder.conn.execute(
-        f"SELECT contact_id, revision, role, escalation, external, removed FROM {TABLE}"
-    ).fetchall()
-
-
-def current_listing(binder: Binder) -> dict[str, Any]:
-    """What the roster head must say: every contact's newest revision and its digest."""
-    rows = _clear_rows(binder)
-    links = _chain(rows)
-    newest: dict[Any, Any] = {}
-    for cid, revision, *_ in rows:
-        if isinstance(revision, int) and (cid not in newest or revision > newest[cid]):
-            newest[cid] = revision
-    contacts = sorted([str(cid), rev, links[(cid, rev)].digest] for cid, rev in newest.items())
-    return {"binder": binder.uuid, "contacts": contacts}
-
-
-def _listing_bytes(listing: dict[str, Any]) -> bytes:
-    return json.dumps(listing, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-def _head_key(key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ib-roster-head").derive(key)
-
-
-def _write_head(binder: Binder, key: bytes) -> None:
-    body = _listing_bytes(current_listing(binder))
-    mac = hmac.new(_head_key(key), body, hashlib.sha256).digest()
-    binder.conn.execute(
-        "INSERT INTO roster_head (id, updated_at, listing, mac) VALUES (1, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, "
-        "listing = excluded.listing, mac = excluded.mac",
-        (utc_now(), body.decode("utf-8"), mac),
-    )
-
-
-def listing_differences(stored: Any, now: dict[str, Any]) -> list[str]:
-    """How the roster differs from the listing its head holds, in words (key-free)."""
-    if not isinstance(stored, dict) or not isinstance(stored.get("contacts"), list):
-        return ["the roster's seal is damaged (not a listing)"]
-    problems = []
-    if stored.get("binder") != now["binder"]:
-        problems.append("the roster was sealed in another binder")
-    then: dict[str, tuple[Any, Any]] = {}
-    for item in stored["contacts"]:
-        if isinstance(item, list) and len(item) == 3:
-            then[str(item[0])] = (item[1], item[2])
-    here = {cid: (rev, digest) for cid, rev, digest in now["contacts"]}
-    for cid, (rev, digest) in then.items():
-        if cid not in here:
-            problems.append(f"contact {cid} is gone (deleted outside the app)")
-        elif here[cid][0] != rev:
-            problems.append(
-                f"contact {cid}: its newest revision is {rev!r}, but the roster now holds up to "
-                f"revision {here[cid][0]} (a revision was deleted or added outside the app)"
-            )
-        elif here[cid][1] != digest:
-            problems.append(
-                f"contact {cid}: its role, escalation order, removed flag or history was changed "
-                "outside the app"
-            )
-    for cid in here:
-        if cid not in then:
-            problems.append(f"contact {cid} was added outside the app")
-    return problems
-
-
-def gap_problems(binder: Binder) -> list[str]:
-    """Contacts whose revisions are not numbered 1, 2, 3... (key-free)."""
-    numbers: dict[Any, list[Any]] = {}
-    for cid, revision in binder.conn.execute(f"SELECT contact_id, revision FROM {TABLE}"):
-        numbers.setdefault(cid, []).append(revision)
-    problems = []
-    for cid, seen in numbers.items():
-        ints = sorted(n for n in seen if isinstance(n, int) and not isinstance(n, bool))
-        if len(ints) != len(seen) or ints != list(range(1, len(ints) + 1)):
-            problems.append(f"contact {cid}: its revisions are not numbered 1, 2, 3... "
-                            "(one was deleted or renumbered outside the app)")
-    return problems
-
-
-def check_roster_seal(binder: Binder, key: bytes) -> None:
-    """Refuse to read or write a roster changed outside the app (:class:`CorruptEnvelope`).
-
-    The first unlocked read of a binder from before the head existed writes it.
-    """
-    row = binder.conn.execute("SELECT listing, mac FROM roster_head WHERE id = 1").fetchone()
-    if row is None:
-        sealed_rows = binder.conn.execute(
-            f"SELECT count(*) FROM {TABLE} WHERE aad_version IS NOT 1"
-        ).fetchone()[0]
-        if sealed_rows:
-            raise CorruptEnvelope(
-                "the roster's seal (which revision of each contact is the newest) is gone: "
-                "it was deleted outside the app; restore the binder from a backup"
-            )
-        problems = gap_problems(binder)
-        if problems:
-            raise CorruptEnvelope(f"the roster was changed outside the app: {problems[0]}; "
-                                  "restore the binder from a backup")
-        with binder.write():
-            _write_head(binder, key)
-        return
-    listing_text, mac = row
-    body = listing_text.encode("utf-8", "surrogatepass") if isinstance(listing_text, str) else b""
-    expected = hmac.new(_head_key(key), body, hashlib.sha256).digest()
-    if not isinstance(mac, bytes) or not hmac.compare_digest(expected, mac):
-        raise CorruptEnvelope(
-            "the roster's seal was altered outside the app (its MAC does not match); restore the "
-            "binder from a backup"
-        )
-    try:
-        stored = json.loads(body)
-    except ValueError:
-        stored = None
-    problems = listing_differences(stored, current_listing(binder)) + gap_problems(binder)
-    if problems:
-        raise CorruptEnvelope(f"the roster was changed outside the app: {problems[0]}; "
-                              "restore the binder from a backup")
-
-
-def _links_for(binder: Binder) -> dict[tuple[Any, Any], _Link]:
-    return _chain(_clear_rows(binder))
-
-
-def _decrypt_row(key: bytes, row: tuple, links: dict[tuple[Any, Any], _Link]) -> Contact:
+def _decrypt_row(key: bytes, row: tuple, links: dict[tuple[Any, Any], Link]) -> Contact:
     (contact_id, revision, recorded_at, role, escalation, external, removed, key_version,
      aad_version) = row[:9]
-    link = links.get((contact_id, revision), _Link("", ""))
-    binding = _binding(role, escalation, external, removed, link.prev)
+    link = links.get((contact_id, revision), Link("", ""))
+    binding = clear_binding(role, escalation, external, removed, link.prev)
     values = {
-        column: _unseal(key, column, blob, contact_id, revision, key_version, aad_version, binding)
+        column: unseal_value(key, column, blob, contact_id, revision, key_version, aad_version, binding)
         for column, blob in zip(SENSITIVE, row[9:], strict=True)
     }
     return Contact(
@@ -445,13 +196,13 @@ def _insert_revision(binder: Binder, key: bytes, contact: Contact) -> None:
         }
         prev = ""
         if contact.revision > 1:
-            prev = _links_for(binder)[(contact.id, contact.revision - 1)].digest
-        binding = _binding(row["role"], row["escalation"], row["external"], row["removed"], prev)
+            prev = links_for(binder)[(contact.id, contact.revision - 1)].digest
+        binding = clear_binding(row["role"], row["escalation"], row["external"], row["removed"], prev)
         for column in SENSITIVE:
-            row[column] = _seal(key, column, getattr(contact, column), contact.id,
+            row[column] = seal_value(key, column, getattr(contact, column), contact.id,
                                 contact.revision, binding, row["key_version"])
         db[TABLE].insert(row)
-        _write_head(binder, key)
+        write_head(binder, key)
 
 
 #: What a contacts file (`roster add --from-json`) may hold for each contact.
@@ -523,84 +274,6 @@ def add_contacts(binder: Binder, records: list[dict[str, Any]]) -> list[str]:
     return ids
 
 
-def current_key_version(binder: Binder) -> int:
-    """The version of the data key now in use (1 until the first rotation)."""
-    value = binder.meta("key_version")
-    return int(value) if value and value.isdigit() else KEY_VERSION
-
-
-def rotate_data_key(binder: Binder, new_passphrase: str, *,
-                    kdf: crypto.KdfParams = crypto.DEFAULT_KDF) -> str:
-    """Re-encrypt everything under a NEW data key, in one transaction; return the new
-    recovery code (show it once).
-
-    Every encrypted cell of every contact revision (history included) is decrypted
-    with the old key and sealed again with the new one under the next key
-    version; the root's private key, the roster's head, the passphrase slot (new
-    passphrase) and the recovery slot (new code) follow. The keyring slot, which
-    wrapped the old key, is dropped. A crash leaves the old key and passphrase
-    working, or the new ones: never a mixture. The old key then opens nothing.
-    """
-    from binder.core.crypto import signers
-
-    old_key = vault.require_unlocked(binder)
-    vault.check_passphrase_strength(new_passphrase)
-    new_key = crypto.new_key()
-    with binder.write():
-        check_roster_seal(binder, old_key)
-        version = current_key_version(binder) + 1
-        links = _links_for(binder)
-        rows = binder.conn.execute(f"SELECT {_COLUMNS} FROM {TABLE}").fetchall()
-        # Re-encryption is not a change of history: the same values, a new key. The
-        # append-only guard steps aside for this one statement set, in this transaction.
-        binder.conn.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_update")
-        for row in rows:
-            (contact_id, revision, _at, role, escalation, external, removed, key_version,
-             aad_version) = row[:9]
-            link = links.get((contact_id, revision), _Link("", ""))
-            binding = _binding(role, escalation, external, removed, link.prev)
-            sealed = {}
-            for column, blob in zip(SENSITIVE, row[9:], strict=True):
-                if blob is None:
-                    sealed[column] = None
-                    continue
-                plain = _unseal(old_key, column, blob, contact_id, revision, key_version,
-                                aad_version, binding)
-                sealed[column] = _seal(new_key, column, plain, contact_id, revision, binding,
-                                       version, aad_version)
-            binder.conn.execute(
-                f"UPDATE {TABLE} SET key_version = ?, "
-                + ", ".join(f"{c} = ?" for c in SENSITIVE)
-                + " WHERE contact_id = ? AND revision = ?",
-                (version, *(sealed[c] for c in SENSITIVE), contact_id, revision),
-            )
-        binder.conn.execute(
-            f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} BEGIN "
-            f"SELECT RAISE(ABORT, '{TABLE} is append-only history'); END"
-        )
-        signers.reseal_root_key(binder, old_key, new_key)
-        code = vault.rewrap_all_slots(binder, new_key, new_passphrase, kdf=kdf)
-        binder.conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('key_version', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(version),))
-        _write_head(binder, new_key)
-    vault.keyring_delete(binder.uuid)
-    binder.data_key = new_key
-    return code
-
-
-def rotate_binder_key(binder: Binder, new_passphrase: str, *, door: str, who: str | None = None,
-                      kdf: crypto.KdfParams = crypto.DEFAULT_KDF) -> str:
-    """:func:`rotate_data_key`, recorded in the access log as every passphrase change is;
-    the verb both doors call. Returns the new recovery code (show it once)."""
-    from binder.core.crypto import session
-
-    code = rotate_data_key(binder, new_passphrase, kdf=kdf)
-    session.record_access(binder, "passphrase", who or session.local_user(),
-                          f"passphrase changed, data key rotated ({door})")
-    return code
-
-
 # ---------------------------------------------------------------- signers are contacts
 
 
@@ -638,10 +311,10 @@ def adopt_signers(binder: Binder) -> list[tuple[str, str, str]]:
     except BadInput:
         plan = None
     rows = binder.conn.execute(
-        f"""SELECT {_COLUMNS} FROM {TABLE} r
+        f"""SELECT {COLUMNS} FROM {TABLE} r
             WHERE revision = (SELECT max(revision) FROM {TABLE} WHERE contact_id = r.contact_id)
               AND removed = 0 ORDER BY contact_id""").fetchall()
-    links = _links_for(binder)
+    links = links_for(binder)
     contacts = [_decrypt_row(key, row, links) for row in rows]
     taken = {cid for (cid,) in binder.conn.execute("SELECT contact_id FROM signer_contact")}
     done = []
@@ -748,7 +421,7 @@ def add_contact(
 
 def _latest_row(binder: Binder, contact_id: str) -> tuple:
     row = binder.conn.execute(
-        f"SELECT {_COLUMNS} FROM {TABLE} WHERE contact_id = ? ORDER BY revision DESC LIMIT 1",
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE contact_id = ? ORDER BY revision DESC LIMIT 1",
         (contact_id,),
     ).fetchone()
     if row is None:
@@ -766,7 +439,7 @@ def get_contact(binder: Binder, contact_id: str) -> Contact:
     """The latest revision of one contact (decrypted; needs the binder unlocked)."""
     key = _key(binder)
     return _decrypt_row(key, _latest_row(binder, resolve_contact_id(binder, contact_id)),
-                        _links_for(binder))
+                        links_for(binder))
 
 
 def edit_contact(
@@ -854,11 +527,11 @@ def list_contacts(binder: Binder, include_removed: bool = False) -> list[Contact
     """
     key = _key(binder)
     rows = binder.conn.execute(
-        f"""SELECT {_COLUMNS} FROM {TABLE} r
+        f"""SELECT {COLUMNS} FROM {TABLE} r
             WHERE revision = (SELECT max(revision) FROM {TABLE} WHERE contact_id = r.contact_id)"""
         + ("" if include_removed else " AND removed = 0")
     ).fetchall()
-    links = _links_for(binder)
+    links = links_for(binder)
     contacts = [_decrypt_row(key, row, links) for row in rows]
     from binder.core.plan import revisions as plans
 
@@ -897,9 +570,9 @@ def contact_history(binder: Binder, contact_id: str) -> list[Contact]:
     key = _key(binder)
     cid = resolve_contact_id(binder, contact_id)
     rows = binder.conn.execute(
-        f"SELECT {_COLUMNS} FROM {TABLE} WHERE contact_id = ? ORDER BY revision", (cid,)
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE contact_id = ? ORDER BY revision", (cid,)
     ).fetchall()
-    links = _links_for(binder)
+    links = links_for(binder)
     return [_decrypt_row(key, row, links) for row in rows]
 
 

@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from binder.core import roster
+from binder.core import key_rotation, roster
 from binder.core.crypto import envelope, signers, vault
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.errors import BadInput, CorruptEnvelope, WrongPassphrase
@@ -49,7 +49,7 @@ def test_weak_passphrase_is_refused_everywhere_one_is_set(made):
     with pytest.raises(BadInput, match="too common"):
         signers.enroll(made.binder, "carol", "Password2024!", kdf=LIGHT_KDF_FOR_TESTS)
     with pytest.raises(BadInput, match="too common"):
-        roster.rotate_data_key(made.binder, "Password2024!", kdf=LIGHT_KDF_FOR_TESTS)
+        key_rotation.rotate_data_key(made.binder, "Password2024!", kdf=LIGHT_KDF_FOR_TESTS)
 
 
 def _reopen(made):
@@ -109,7 +109,7 @@ def test_rotation_re_encrypts_everything_under_a_new_key(made):
     history = roster.contact_history(b, dana)
     old_key = b.data_key
     cells_before = b.conn.execute("SELECT phone FROM contact_revision").fetchall()
-    code = roster.rotate_data_key(b, NEW, kdf=LIGHT_KDF_FOR_TESTS)
+    code = key_rotation.rotate_data_key(b, NEW, kdf=LIGHT_KDF_FOR_TESTS)
     assert b.data_key != old_key
     assert b.conn.execute("SELECT phone FROM contact_revision").fetchall() != cells_before
     assert {c.id: c for c in roster.list_contacts(b)} == before
@@ -143,7 +143,7 @@ def test_rotation_keeps_history_append_only(made):
     import sqlite3
 
     roster.add_contact(made.binder, role="lead", name="Dana")
-    roster.rotate_data_key(made.binder, NEW, kdf=LIGHT_KDF_FOR_TESTS)
+    key_rotation.rotate_data_key(made.binder, NEW, kdf=LIGHT_KDF_FOR_TESTS)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         made.binder.conn.execute("UPDATE contact_revision SET escalation = 5")
 

@@ -1,7 +1,7 @@
 """`verify` checker for the roster's structure, which needs no key.
 
 The roster's values need the data key and are checked whenever they are read
-(:func:`binder.core.roster.check_roster_seal`). Without the key, `verify` can
+(:func:`binder.core.roster_seal.check_roster_seal`). Without the key, `verify` can
 still recompute each contact's hash chain from the clear columns and compare it
 with the listing in the roster's head: a deleted or added revision, a contact
 moved down the ladder or hidden, a whole contact deleted, a gap in the
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from binder.core.roster import TABLE, current_listing, gap_problems, listing_differences
+from binder.core.roster_seal import TABLE, current_listing, gap_problems, listing_differences
 from binder.core.storage.database import Binder
 from binder.core.verify.findings import VerifyReport
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from binder.core import roster
+from binder.core import roster, roster_seal
 from binder.core.crypto import vault
 from binder.core.errors import CorruptEnvelope
 from binder.core.incident.record import get_incident, list_incidents, open_incident
@@ -201,10 +201,10 @@ def test_roster_seal_rewritten_without_the_key_is_an_error(ladder):
     """The attacker edits a contact and rewrites the listing to match, but cannot make the MAC."""
     path, first, _ = ladder
     with _reopen(path) as b:
-        listing = roster.current_listing(b)
+        listing = roster_seal.current_listing(b)
     tamper(path, f"UPDATE contact_revision SET escalation = 3 WHERE contact_id = '{first}'")
     with _reopen(path) as b:
-        forged = roster.current_listing(b)
+        forged = roster_seal.current_listing(b)
     assert forged != listing
     import json
 
