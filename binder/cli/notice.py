@@ -133,9 +133,9 @@ def notice_submit(binder_path, incident_ref: str, form_key: str, fields_path: Pa
     with open_path(binder_path) as binder:
         inc = incidents.get_incident(binder, incident_ref)
         if clock_key:
-            from binder.core.incident import workflow
+            from binder.core.incident import notifications
 
-            workflow.check_clock(binder, inc.id, clock_key)
+            notifications.check_clock(binder, inc.id, clock_key)
         author = signer_session(binder, person)
         entry_id = notices.submit(binder, inc.id, author, form_key, values or {}, channel=channel,
                                   told_at=told_at, reference=reference, clock_key=clock_key,

@@ -386,12 +386,12 @@ def task_add(binder_path, incident_ref, title, owner, due, note, from_checklist,
 
 
 def _checklist_ref(binder: Binder, inc, ref: str) -> dict[str, Any]:
-    from binder.core.incident import workflow
+    from binder.core.incident import steps, workflow
 
     phase_key, sep, item = ref.partition(":")
     if not sep or not item.strip().isdigit() or int(item) < 1:
         raise BadInput("write the checklist item as PHASE:NUMBER, e.g. contain:2")
-    phase = workflow.check_phase(workflow.incident_plan(binder, inc), phase_key.strip())
+    phase = steps.check_phase(workflow.incident_plan(binder, inc), phase_key.strip())
     index = int(item) - 1
     if index >= len(phase.checklist):
         raise BadInput(f"phase {phase.key} has {len(phase.checklist)} checklist items")

@@ -34,8 +34,10 @@ from binder.core import times
 from binder.core.errors import BadInput, NotFound
 from binder.core.formatting import amount_text
 from binder.core.incident import clocks as clockmod
-from binder.core.incident import drills, workflow
+from binder.core.incident import drills, notifications, steps, workflow
+from binder.core.incident import impact as impacts
 from binder.core.incident import record as incidents
+from binder.core.incident import review as reviews
 from binder.core.incident.journal import parse_time
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import Binder
@@ -225,7 +227,7 @@ def incident_phase(binder_path, incident_ref: str, phase: str, occurred_at: str 
     _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
-        workflow.check_phase(workflow.incident_plan(binder, inc), phase)
+        steps.check_phase(workflow.incident_plan(binder, inc), phase)
         author = signer_session(binder, person)
         emit_id(workflow.set_focus_phase(binder, inc.id, author, phase, occurred_at=occurred_at))
 
@@ -250,7 +252,7 @@ def incident_tick(binder_path, incident_ref: str, phase: str, item: str, undo: b
         ref = number - 1
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
-        plan_phase = workflow.check_phase(workflow.incident_plan(binder, inc), phase)
+        plan_phase = steps.check_phase(workflow.incident_plan(binder, inc), phase)
         workflow.resolve_item(plan_phase, ref)
         author = signer_session(binder, person)
         emit_id(workflow.tick_checklist(binder, inc.id, author, phase, ref, done=not undo,
@@ -364,7 +366,7 @@ def decide(binder_path, incident_ref, person, decision, reason, options, approve
 @click.argument("incident_ref", metavar="INCIDENT")
 @AS_OPTION
 @click.option("--party", required=True,
-              help="Who was told, e.g. " + ", ".join(label for _, label in workflow.KNOWN_PARTIES[:4]) + "...")
+              help="Who was told, e.g. " + ", ".join(label for _, label in notifications.KNOWN_PARTIES[:4]) + "...")
 @click.option("--channel", required=True, help="How: phone, email, portal, in person...")
 @click.option("--message", default=None, help="What was said (or --fields for a submitted form).")
 @click.option("--clock", "clock_key", default=None, help="The clock this notification answers.")
@@ -387,7 +389,7 @@ def notify(binder_path, incident_ref, person, party, channel, message, clock_key
                        "one of the two")
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
-        workflow.check_clock(binder, inc.id, clock_key)
+        notifications.check_clock(binder, inc.id, clock_key)
         values = None
         if fields_path is not None:
             form_key = _form_of(binder, inc.id, form_key, clock_key)
@@ -396,7 +398,7 @@ def notify(binder_path, incident_ref, person, party, channel, message, clock_key
             values = read_form_fields(fields_path, notices.get_form(form_key)) or {}
         author = signer_session(binder, person)
         if values is None:
-            entry_id = workflow.record_notification(
+            entry_id = notifications.record_notification(
                 binder, inc.id, author, party=party, channel=channel, message=message,
                 told_at=told_at, clock_key=clock_key, reference=reference,
                 delay_reason=delay_reason,
@@ -453,9 +455,9 @@ def notify_decision(binder_path, incident_ref, person, party, do_notify, reason,
     _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
-        workflow.check_clock(binder, inc.id, clock_key)
+        notifications.check_clock(binder, inc.id, clock_key)
         author, wit = author_and_witness(binder, person, witness)
-        emit_id(workflow.record_notify_decision(
+        emit_id(notifications.record_notify_decision(
             binder, inc.id, author, party=party, notify=do_notify, reason=reason,
             clock_key=clock_key, witness=wit, occurred_at=occurred_at,
         ))
@@ -475,7 +477,7 @@ def need_to_know(binder_path, incident_ref, person, name, remove, reason, occurr
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
-        emit_id(workflow.set_need_to_know(binder, inc.id, author, name, allowed=not remove,
+        emit_id(notifications.set_need_to_know(binder, inc.id, author, name, allowed=not remove,
                                           reason=reason, occurred_at=occurred_at))
 
 
@@ -607,12 +609,12 @@ def impact() -> None:
 def impact_add(binder_path, incident_ref, person, category, amount, currency, note,
                occurred_at, estimate) -> None:
     """Add a financial impact line; prints the entry id."""
-    workflow.parse_amount(amount)
+    impacts.parse_amount(amount)
     _check_time(occurred_at)
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
-        emit_id(workflow.add_impact(binder, inc.id, author, category, amount, currency, note,
+        emit_id(impacts.add_impact(binder, inc.id, author, category, amount, currency, note,
                                     occurred_at=occurred_at, estimate=estimate))
 
 
@@ -650,14 +652,14 @@ def review() -> None:
                    "raci:ACTIVITY:ROLE:VALUE, or plain words.")
 def review_add(binder_path, incident_ref, person, lessons, changes) -> None:
     """Record a review; prints the entry id."""
-    parsed = [workflow.parse_change(c) for c in changes]
+    parsed = [reviews.parse_change(c) for c in changes]
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         plan = workflow.incident_plan(binder, inc)
         for change in parsed:
-            workflow.check_change(plan, change)
+            reviews.check_change(plan, change)
         author = signer_session(binder, person)
-        emit_id(workflow.add_review(binder, inc.id, author, lessons, parsed))
+        emit_id(reviews.add_review(binder, inc.id, author, lessons, parsed))
 
 
 @review.command("accept")
@@ -672,7 +674,7 @@ def review_accept(binder_path, incident_ref, person, review_ref) -> None:
     with open_path(binder_path) as binder:
         inc = _incident(binder, incident_ref)
         author = signer_session(binder, person)
-        emit_id(workflow.accept_review(binder, inc.id, author, review_id))
+        emit_id(reviews.accept_review(binder, inc.id, author, review_id))
 
 
 # ---------------------------------------------------------------- drills

@@ -149,7 +149,7 @@ def _roster(b) -> None:
 
 
 def _workflow(b, iid, dana, sam, lee) -> None:
-    from binder.core.incident import workflow
+    from binder.core.incident import impact, notifications, workflow
 
     _try(lambda: workflow.set_focus_phase(b, iid, dana, "containment"))
     _try(lambda: workflow.tick_checklist(b, iid, dana, "initial_assessment", 1))
@@ -160,12 +160,12 @@ def _workflow(b, iid, dana, sam, lee) -> None:
         reason="Every order placed now exposes another card; the SLA allows 6 hours of downtime",
         options=["Keep the store up and patch live", "Take the store offline"],
         approved_by="Alex Berg (CEO)", witness=sam))
-    _try(lambda: workflow.record_notification(
+    _try(lambda: notifications.record_notification(
         b, iid, lee, party="Payment provider (fraud team)", channel="phone",
         message="Skimmer found; 318 cards possibly exposed; list sent by secure mail"))
-    _try(lambda: workflow.add_impact(b, iid, dana, "Lost sales during downtime", "18400", "EUR",
+    _try(lambda: impact.add_impact(b, iid, dana, "Lost sales during downtime", "18400", "EUR",
                                      "4.5 hours at the average Saturday rate"))
-    _try(lambda: workflow.add_impact(b, iid, dana, "Forensic support", "6500", "EUR", "HostCo invoice"))
+    _try(lambda: impact.add_impact(b, iid, dana, "Forensic support", "6500", "EUR", "HostCo invoice"))
 
 
 def _registers(b, iid, dana, sam) -> None:

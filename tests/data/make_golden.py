@@ -80,7 +80,15 @@ def make_v1(path: Path) -> None:
 def make_v3(path: Path) -> None:
     """Write a first-release binder (schema 3) holding every kind of record."""
     from binder.core import readiness, roster
-    from binder.core.incident import clocks, drills, evidence, workflow
+    from binder.core.incident import (
+        clocks,
+        drills,
+        evidence,
+        impact,
+        notifications,
+        review,
+        workflow,
+    )
     from binder.core.plan import revisions as plans
     from binder.services import drafts
 
@@ -116,11 +124,11 @@ def make_v3(path: Path) -> None:
                              reason="SLA; evidence still being gathered",
                              options=["take offline", "stay online"], approved_by="Management",
                              witness=witness)
-    workflow.record_notification(binder, iid, lead, party="Acquirer", channel="phone",
+    notifications.record_notification(binder, iid, lead, party="Acquirer", channel="phone",
                                  message="Suspected card data exposure", clock_key="gdpr_art33")
-    workflow.add_impact(binder, iid, lead, "Forensic investigator", "12500.50", "EUR",
+    impact.add_impact(binder, iid, lead, "Forensic investigator", "12500.50", "EUR",
                         "estimate")
-    workflow.add_impact(binder, iid, lead, "Forensic investigator", "-500.50", "EUR",
+    impact.add_impact(binder, iid, lead, "Forensic investigator", "-500.50", "EUR",
                         "correction")
     log = path.parent / "golden-access.log"
     log.write_text("203.0.113.9 - - GET /checkout\n")
@@ -129,7 +137,7 @@ def make_v3(path: Path) -> None:
     evidence.transfer(binder, item, lead, received_by=WITNESS, purpose="Analysis",
                       seal="SEAL-0001", witness=witness)
     log.unlink()  # the original is elsewhere on the machine that made it: a note, not a failure
-    workflow.add_review(binder, iid, lead, "Watch checkout templates for changes",
+    review.add_review(binder, iid, lead, "Watch checkout templates for changes",
                         ["add checklist evidence_preservation: Hash the checkout templates"])
     first = journal.append(binder, iid, lead, journal.NewEntry(text="Removd the script", kind="action"))
     journal.correct(binder, first, lead, "Removed the script from the header template", "typo")

@@ -12,7 +12,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from binder.core.incident import assessment, evidence, journal, registers, workflow
+from binder.core.incident import (
+    assessment,
+    evidence,
+    impact,
+    journal,
+    notifications,
+    registers,
+    review,
+    workflow,
+)
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import get_incident, open_incident
 from binder.core.plan import revisions as plans
@@ -93,34 +102,34 @@ def skimmer_case(made: Made, folder: Path, *, drill: bool = False, close: bool =
         seal="SEAL-0043", location="courier bag", time=later(2))
     ids["unsigned"] = ids["courier"]
     clock = plan.clocks[0].key
-    workflow.record_notify_decision(b, iid, lead, party="Data protection authority",
+    notifications.record_notify_decision(b, iid, lead, party="Data protection authority",
                                     notify=True, reason="personal data of EU customers",
                                     clock_key=clock, witness=witness, occurred_at=ago(days=2))
-    workflow.record_notification(b, iid, lead, party="Data protection authority",
+    notifications.record_notification(b, iid, lead, party="Data protection authority",
                                  channel="online form",
                                  message="Personal data breach: card data of customers "
                                          "skimmed at checkout", told_at=ago(days=1),
                                  clock_key=clock)
-    workflow.record_notification(b, iid, lead, party="Acquirer", channel="phone",
+    notifications.record_notification(b, iid, lead, party="Acquirer", channel="phone",
                                  message="Told the acquirer about possible card exposure",
                                  told_at=ago(days=2, hours=20), clock_key="acquirer")
-    workflow.record_notification(b, iid, lead, party="Mastercard (through the acquirer)",
+    notifications.record_notification(b, iid, lead, party="Mastercard (through the acquirer)",
                                  channel="ADC form", message="Account data compromise report",
                                  told_at=ago(days=2, hours=18), clock_key="mastercard")
-    workflow.record_notification(b, iid, lead, party="Visa (through the acquirer)",
+    notifications.record_notification(b, iid, lead, party="Visa (through the acquirer)",
                                  channel="email", message="Compromise notification",
                                  told_at=ago(days=2, hours=18), clock_key="visa")
-    workflow.record_notify_decision(b, iid, lead, party="Affected customers", notify=True,
+    notifications.record_notify_decision(b, iid, lead, party="Affected customers", notify=True,
                                     reason="card data of identifiable customers",
                                     clock_key="gdpr_art34", witness=witness,
                                     occurred_at=ago(days=1))
-    workflow.add_impact(b, iid, lead, "Forensic investigation", "12500.00", "EUR", "PFI quote",
+    impact.add_impact(b, iid, lead, "Forensic investigation", "12500.00", "EUR", "PFI quote",
                         estimate=True)
-    workflow.add_impact(b, iid, lead, "Lost revenue (downtime)", "18400", "EUR",
+    impact.add_impact(b, iid, lead, "Lost revenue (downtime)", "18400", "EUR",
                         "two days offline, from the shop's sales figures")
-    workflow.add_impact(b, iid, lead, "Card reissue and fraud", "9000", "USD",
+    impact.add_impact(b, iid, lead, "Card reissue and fraud", "9000", "USD",
                         "acquirer's first claim", estimate=True)
-    workflow.add_impact(b, iid, lead, "Lost revenue (downtime)", "-1400", "EUR",
+    impact.add_impact(b, iid, lead, "Lost revenue (downtime)", "-1400", "EUR",
                         "the first figure counted a Sunday twice")
     assessment.assess(b, iid, lead, customers="1200", records="1350", estimated=["records"],
                       what_happened="an attacker with a phished admin password added a script "
@@ -137,7 +146,7 @@ def skimmer_case(made: Made, folder: Path, *, drill: bool = False, close: bool =
                              "Customers may claim fraud losses"])
     # A first estimate, corrected later: only the corrected figure may appear in summaries.
     assessment.assess(b, iid, lead, customers="1240", reason="order export recounted")
-    workflow.add_review(b, iid, lead, "Two-factor login was not enforced for admins.",
+    review.add_review(b, iid, lead, "Two-factor login was not enforced for admins.",
                         ["checklist:" + phases[2] + ":Check admin accounts for 2FA"])
     if close:
         workflow.close_incident(b, iid, lead, "Store clean and back online", witness=witness)

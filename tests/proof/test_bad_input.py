@@ -31,7 +31,7 @@ from binder.core.crypto import signers
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.errors import BadInput, PlanFormatError
 from binder.core.incident import evidence as ev
-from binder.core.incident import journal, workflow
+from binder.core.incident import impact, journal, notifications, review, workflow
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import get_incident, open_incident
 from binder.core.plan import revisions as plan
@@ -246,10 +246,10 @@ def test_workflow_fields(made, incident_id, decision, reason, party, channel, me
     with refused_or_done(b):
         workflow.record_decision(b, incident_id, made.lead, decision=decision, reason=reason)
     with refused_or_done(b):
-        workflow.record_notification(b, incident_id, made.lead, party=party, channel=channel,
+        notifications.record_notification(b, incident_id, made.lead, party=party, channel=channel,
                                      message=message, told_at=told_at)
     with refused_or_done(b):
-        workflow.add_impact(b, incident_id, made.lead, "Forensics", amount, "EUR")
+        impact.add_impact(b, incident_id, made.lead, "Forensics", amount, "EUR")
 
 
 # ------------------------------------------------------------------ the command line, in-process
@@ -524,11 +524,11 @@ def test_markup_in_every_text_field_prints_literally(made, tmp_path):
     workflow.record_decision(b, iid, made.lead, decision=nasty("Q08"), reason=nasty("Q09"),
                              options=[nasty("Q10")], approved_by=nasty("Q11"),
                              witness=made.witness)
-    workflow.record_notification(b, iid, made.lead, party=nasty("Q12"), channel=nasty("Q13"),
+    notifications.record_notification(b, iid, made.lead, party=nasty("Q12"), channel=nasty("Q13"),
                                  message=nasty("Q14"))
-    workflow.record_notify_decision(b, iid, made.lead, party=nasty("Q15"), notify=False,
+    notifications.record_notify_decision(b, iid, made.lead, party=nasty("Q15"), notify=False,
                                     reason=nasty("Q16"))
-    workflow.add_impact(b, iid, made.lead, nasty("Q17"), "100", "EUR", nasty("Q18"))
+    impact.add_impact(b, iid, made.lead, nasty("Q17"), "100", "EUR", nasty("Q18"))
     f = tmp_path / "log.txt"
     f.write_text("x\n")
     item = ev.register_evidence(b, iid, f, made.lead, description=nasty("Q19"),
@@ -537,7 +537,7 @@ def test_markup_in_every_text_field_prints_literally(made, tmp_path):
                                 storage_location=nasty("Q24"), witness=made.witness)
     ev.transfer(b, item, made.lead, received_by=nasty("Q25"), purpose=nasty("Q26"),
                 location=nasty("Q27"), seal=nasty("Q28"))
-    workflow.add_review(b, iid, made.lead, nasty("Q29"))
+    review.add_review(b, iid, made.lead, nasty("Q29"))
     workflow.close_incident(b, iid, made.lead, summary=nasty("Q30"))
     roster.add_contact(b, role="legal", name="Q31 Ann &amp; Bob", notes=nasty("Q32"))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from binder.core.incident import journal, workflow
+from binder.core.incident import journal, notifications, workflow
 from binder.core.incident.record import open_incident
 from binder.core.plan import revisions as plans
 from binder.ui.screens.decisions import DecisionsPane
@@ -70,7 +70,7 @@ def test_header_shows_every_running_clock_most_urgent_first(qtbot, made, skimmer
 
 
 def test_the_same_verdict_on_screen_as_in_the_core(qtbot, made, skimmer):
-    workflow.record_notification(
+    notifications.record_notification(
         made.binder, skimmer, made.lead, party="Acquirer", channel="phone", message="Told",
         told_at=(datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="minutes"),
         clock_key="acquirer", delay_reason="nobody answered the acquirer's line overnight")
@@ -205,11 +205,11 @@ def test_header_json_and_both_reports_read_the_same_verdicts(qtbot, made, skimme
     from tests.helpers import signer_env
 
     now = datetime.now(UTC)
-    workflow.record_notification(  # late, with the stated reason
+    notifications.record_notification(  # late, with the stated reason
         made.binder, skimmer, made.lead, party="Acquirer", channel="phone", message="Told",
         told_at=(now - timedelta(hours=2)).isoformat(timespec="minutes"), clock_key="acquirer",
         delay_reason="nobody answered the acquirer's line overnight")
-    workflow.record_notification(  # met
+    notifications.record_notification(  # met
         made.binder, skimmer, made.lead, party="Data protection authority", channel="portal",
         message="Art. 33 notification", reference="DPA-5",
         told_at=(now - timedelta(hours=1)).isoformat(timespec="minutes"), clock_key="gdpr_art33")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from binder.core.incident import workflow
+from binder.core.incident import impact
 from binder.core.output.report.build import build_report
 from binder.ui.screens.impact import ImpactPane
 from tests.helpers import run_cli, signer_env
@@ -27,7 +27,7 @@ TOTALS = {"EUR": "1,234,317.77", "JPY": "1,235", "USD": "10,000,000,000,000.00"}
 
 def test_every_door_shows_the_same_amounts(qtbot, made, incident_id, tmp_path):
     for i, (amount, currency, _shown) in enumerate(LINES):
-        workflow.add_impact(made.binder, incident_id, made.lead, f"Line {i}", amount, currency)
+        impact.add_impact(made.binder, incident_id, made.lead, f"Line {i}", amount, currency)
 
     # The desktop app.
     pane = ImpactPane(made.binder, incident_id, lambda: made.lead)

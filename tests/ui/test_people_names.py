@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from binder.core.crypto import signers
 from binder.core.incident import evidence as ev
-from binder.core.incident import workflow
+from binder.core.incident import impact as impacts
+from binder.core.incident import review, workflow
 from binder.core.incident.record import open_incident
 from binder.core.plan import revisions as plans
 from binder.ui.screens.decisions import DecisionsPane
@@ -30,7 +31,7 @@ def test_decisions_impact_and_custody_show_full_names(qtbot, made, tmp_path):
                         plan_revision_id=plans.current_revision(made.binder).id)
     workflow.record_decision(made.binder, iid, lw, decision="Keep the shop open",
                              reason="WAF rule holds", witness=made.witness)
-    workflow.add_impact(made.binder, iid, lw, "forensics", "1200", "EUR")
+    impacts.add_impact(made.binder, iid, lw, "forensics", "1200", "EUR")
     log = tmp_path / "access.log"
     log.write_text("GET /checkout\n")
     item = ev.register_evidence(made.binder, iid, log, lw, description="log")
@@ -63,7 +64,7 @@ def test_plan_revisions_and_reviews_show_full_names(qtbot, made):
     iid = open_incident(made.binder, lw, title="Skimmer",
                         plan_revision_id=plans.current_revision(made.binder).id)
     workflow.close_incident(made.binder, iid, lw, summary="contained")
-    workflow.add_review(made.binder, iid, lw, "Rotate keys sooner")
+    review.add_review(made.binder, iid, lw, "Rotate keys sooner")
     pane = ReviewPane(made.binder, iid, lambda: lw)
     qtbot.addWidget(pane)
     assert NAME in pane.reviews.item(0).text()

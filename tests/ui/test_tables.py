@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from binder.core.incident import workflow
+from binder.core.incident import impact, workflow
 from binder.core.incident.evidence import register_evidence
 from binder.ui.shell import NAV_ACCESS, NAV_INCIDENTS, NAV_READINESS, NAV_ROSTER
 from tests.helpers import LEAD, LEAD_PASS
@@ -19,7 +19,7 @@ def test_record_tables_cannot_be_edited_in_place(qtbot, window_for, made, incide
     b = made.binder
     workflow.record_decision(b, incident_id, made.lead, decision="Take the store offline",
                              reason="skimmer active")
-    workflow.add_impact(b, incident_id, made.lead, "Lost sales", "100", "EUR")
+    impact.add_impact(b, incident_id, made.lead, "Lost sales", "100", "EUR")
     log = tmp_path / "access.log"
     log.write_text("GET /checkout\n")
     register_evidence(b, incident_id, log, made.lead, description="nginx log")

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from binder.core import roster
+from binder.core.incident import impact, notifications, review, workflow
 from binder.core.incident import journal as jr
-from binder.core.incident import workflow
 from binder.core.incident.evidence import register_evidence
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import open_incident
@@ -90,10 +90,10 @@ def _fill(made, tmp_path) -> int:
     jr.append(b, iid, lead, NewEntry(text=f"Saw {MARK}", reason=f"because {MARK}"), witness=wit)
     workflow.record_decision(b, iid, lead, decision=f"Go offline {MARK}", reason=f"risk {MARK}",
                              options=[f"stay up {MARK}"], approved_by=f"Mgmt {MARK}")
-    workflow.record_notification(b, iid, lead, party=f"acquirer {MARK}", channel="phone",
+    notifications.record_notification(b, iid, lead, party=f"acquirer {MARK}", channel="phone",
                                  message=f"told {MARK}")
-    workflow.add_impact(b, iid, lead, f"lost sales {MARK}", "100", "EUR", note=f"note {MARK}")
-    workflow.add_review(b, iid, lead, f"lessons {MARK}")
+    impact.add_impact(b, iid, lead, f"lost sales {MARK}", "100", "EUR", note=f"note {MARK}")
+    review.add_review(b, iid, lead, f"lessons {MARK}")
     log = tmp_path / "access.log"
     log.write_text("GET /checkout\n")
     register_evidence(b, iid, log, lead, description=f"log {MARK}")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from binder.core import times
 from binder.core.errors import BadInput
-from binder.core.incident import clocks, journal, workflow
+from binder.core.incident import clocks, journal, notifications, workflow
 from binder.core.incident.journal import check_text
 from binder.core.incident.record import get_incident
 
@@ -391,7 +391,7 @@ def submit(binder: Binder, incident_id: int | str, author: SigningSession, form_
     reason = checked.get("delay", "") if delay_reason is None else delay_reason
     if reason.startswith(DELAY_PROMPT):
         reason = ""  # the prefilled prompt, not a reason
-    return workflow.record_notification(
+    return notifications.record_notification(
         binder, incident.id, author, party=party or form.party, channel=channel,
         message=text, told_at=told_at, clock_key=key, reference=reference,
         delay_reason=reason, form=form.key, content=checked,

@@ -280,6 +280,19 @@ def most_recent_incident(binder: Binder) -> Incident | None:
     return get_incident(binder, row[0]) if row else None
 
 
+def plan_revision_of(binder: Binder, incident: Incident):
+    """The stored plan revision the incident runs under (the current one when none was
+    recorded); None when the binder holds no plan."""
+    from binder.core.plan import revisions as plans
+
+    if incident.plan_revision_id is not None:
+        return plans.get_revision(binder, incident.plan_revision_id)
+    try:
+        return plans.current_revision(binder)
+    except NotFound:
+        return None
+
+
 def incident_plan(binder: Binder, incident: Incident) -> Plan:
     """The plan revision the incident runs under (the current plan when none was recorded)."""
     # Imported here: listing incidents (`binder incident list`) needs no plan.

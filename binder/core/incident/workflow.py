@@ -1,10 +1,13 @@
-"""The guided response: phases, checklists, owners, decisions, notifications, impact, review.
+"""The guided response: phases, checklists, owners, decisions, closing, and the state of it all.
 
 Every step is an ordinary signed journal entry whose ``data`` carries its
 structure, so the report and `verify` cover it without knowing about it. The
 state of an incident (focus phase, ticked items, decisions, the notifications
 register, clocks, impact, reviews, closed or not) is derived by reading those
-entries; nothing here updates a row.
+entries here; nothing updates a row. Phases, checklists, decisions and closing
+are written here; notifications, impact and reviews by their own modules
+(:mod:`~binder.core.incident.notifications`, :mod:`~binder.core.incident.impact`,
+:mod:`~binder.core.incident.review`), every step through :mod:`~binder.core.incident.steps`.
 
 Entry shapes (``kind``: ``data``):
 
@@ -31,7 +34,6 @@ with its offset); the entry's recorded time is always there too.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,41 +42,19 @@ from typing import Any
 
 from binder.core import roster, times
 from binder.core.crypto.signers import SigningSession
-from binder.core.errors import BadInput, NotFound
+from binder.core.errors import BadInput
 from binder.core.formatting import amount_text
 from binder.core.incident import clocks as clockmod
 from binder.core.incident import drills, journal, record
+from binder.core.incident.impact import ImpactLine
 from binder.core.incident.journal import Entry, NewEntry, check_text
-from binder.core.incident.record import Incident, get_incident, incident_plan
-from binder.core.plan import revisions as plans
+from binder.core.incident.notifications import NeedToKnow, Notification, NotifyDecision
+from binder.core.incident.record import Incident, get_incident, incident_plan, plan_revision_of
+from binder.core.incident.review import Review, fold_review
+from binder.core.incident.steps import append_step, check_phase, one_line, stated_time
 from binder.core.plan.format import RESPONSIBILITIES, Plan
-from binder.core.storage.database import Binder, utc_now
+from binder.core.storage.database import Binder
 
-#: The usual parties of a store incident: (key, label). Any other party may be named too.
-KNOWN_PARTIES: tuple[tuple[str, str], ...] = (
-    ("acquirer", "Acquirer / payment provider"),
-    ("card_brands", "Card brands (Visa, Mastercard, ...)"),
-    ("dpa", "Data protection authority"),
-    ("counsel", "Counsel"),
-    ("insurer", "Cyber insurer"),
-    ("law_enforcement", "Law enforcement"),
-    ("hosting", "Hosting provider"),
-    ("customers", "Customers"),
-)
-#: Suggested financial impact categories (free text is accepted too).
-IMPACT_CATEGORIES = (
-    "Forensic investigation",
-    "Legal and counsel",
-    "Regulatory fines",
-    "Card brand assessments",
-    "Card reissue and fraud",
-    "Lost revenue (downtime)",
-    "Customer notification and support",
-    "Remediation and recovery",
-    "Other",
-)
-CHANGE_KINDS = ("checklist", "guidance", "raci", "note")
-MAX_AMOUNT = Decimal("1e13")
 WORKFLOW_KINDS = ("phase", "checklist", "decision", "notification", "impact", "review", "close")
 
 
@@ -150,116 +130,6 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class NotifyDecision:
-    """Whether to notify a party, and why (GDPR Art. 33(5) asks that it be documented)."""
-
-    entry_id: int
-    at: str
-    author: str
-    party: str
-    notify: bool
-    reason: str
-    clock_key: str | None
-    witnesses: tuple[str, ...] = ()
-    recorded_at: str = ""
-
-
-@dataclass(frozen=True)
-class Notification:
-    """Who was told what, when, how and by whom."""
-
-    entry_id: int
-    told_at: str
-    told_by: str
-    party: str
-    channel: str
-    message: str
-    clock_key: str | None
-    recorded_at: str
-    reference: str = ""
-    delay_reason: str = ""
-    form: str = ""
-    content: Any = None
-
-
-@dataclass(frozen=True)
-class NeedToKnow:
-    """A person who may be told about the incident while it is not under control."""
-
-    name: str
-    reason: str
-    added_by: str
-    added_at: str
-
-
-@dataclass(frozen=True)
-class ImpactLine:
-    """One line of financial impact."""
-
-    entry_id: int
-    at: str
-    author: str
-    category: str
-    amount: Decimal
-    currency: str
-    note: str
-    estimate: bool = False  # an estimate, not an invoiced or booked figure
-
-
-@dataclass(frozen=True)
-class PlanChange:
-    """A change a review proposes to the plan.
-
-    ``checklist`` adds ``text`` to a phase's checklist; ``guidance`` appends a
-    paragraph to a phase's guidance; ``raci`` sets one cell (``activity``,
-    ``role``, ``value``); ``note`` is a change in words that a person applies
-    by editing the plan (it is kept in the revision note).
-    """
-
-    kind: str
-    text: str = ""
-    phase: str = ""
-    activity: str = ""
-    role: str = ""
-    value: str = ""
-
-    def describe(self, plan: Plan | None = None) -> str:
-        """The change in one line (with the plan's names for keys when ``plan`` is given)."""
-
-        def name(find, key: str) -> str:
-            try:
-                return find(key).name if plan is not None else key
-            except BadInput:
-                return key
-
-        if self.kind in ("checklist", "guidance"):
-            phase = name(plan.phase, self.phase) if plan is not None else self.phase
-            return f"add to the {phase} {self.kind}: {self.text}"
-        if self.kind == "raci":
-            activity = name(plan.activity, self.activity) if plan is not None else self.activity
-            role = name(plan.role, self.role) if plan is not None else self.role
-            return f"set RACI “{activity}” / {role} to {self.value}"
-        return self.text
-
-    def to_dict(self) -> dict[str, str]:
-        """Plain JSON values."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if v or k == "kind"}
-
-
-@dataclass(frozen=True)
-class Review:
-    """A post-incident review: lessons and proposed plan changes."""
-
-    entry_id: int
-    at: str
-    author: str
-    lessons: str
-    changes: tuple[PlanChange, ...]
-    accepted_revision: int | None = None
-    accepted_by: str | None = None
-
-
-@dataclass(frozen=True)
 class IncidentState:
     """Everything the phase guide, decisions and review panes show, derived from the journal."""
 
@@ -318,15 +188,6 @@ class IncidentState:
 # ---------------------------------------------------------------- reading
 
 
-def _plan_revision(binder: Binder, incident: Incident):
-    if incident.plan_revision_id is not None:
-        return plans.get_revision(binder, incident.plan_revision_id)
-    try:
-        return plans.current_revision(binder)
-    except NotFound:
-        return None
-
-
 def roster_names(binder: Binder) -> dict[str, tuple[str, ...]]:
     """Role key -> contact names in escalation order; empty when locked or no roster."""
     if not binder.unlocked:
@@ -351,20 +212,11 @@ def _owners(plan: Plan, raci: Sequence[tuple[str, str]], people: dict[str, tuple
     )
 
 
-def _at(entry: Entry) -> str:
-    return entry.occurred_at or entry.recorded_at
-
-
 def _moment(value: str | None):
     try:
         return times.utc(value) if value else times.utc("9999-12-31T00:00Z")
     except ValueError:
         return times.utc("9999-12-31T00:00Z")
-
-
-def _event(occurred_at: str | None) -> str | None:
-    """A stated event time, checked and kept as typed (None: it happened as it is written)."""
-    return times.parse_event_time(occurred_at, "occurred-at time") if occurred_at else None
 
 
 def _witnesses(binder: Binder, entry_id: int) -> tuple[str, ...]:
@@ -375,7 +227,7 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
                    ) -> IncidentState:
     """The whole guided-response state of an incident at ``now`` (default: now)."""
     incident = get_incident(binder, incident_id)
-    revision = _plan_revision(binder, incident)
+    revision = plan_revision_of(binder, incident)
     plan = revision.plan if revision is not None else incident_plan(binder, incident)
     people = roster_names(binder)
 
@@ -401,25 +253,25 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
             focus = data["phase"]
         elif entry.kind == "checklist" and "item" in data:
             ticks[(data.get("phase"), int(data["item"]))] = (
-                bool(data.get("done")), entry.author, _at(entry))
+                bool(data.get("done")), entry.author, entry.event_at)
         elif entry.kind == "decision" and action == "decision":
             decisions.append(Decision(
-                entry.id, _at(entry), entry.author, data.get("decision", entry.text), entry.reason,
+                entry.id, entry.event_at, entry.author, data.get("decision", entry.text), entry.reason,
                 tuple(data.get("options", ())), data.get("approved_by", ""),
                 _witnesses(binder, entry.id), bool(data.get("materiality")), entry.recorded_at,
             ))
             if data.get("materiality") and materiality_at is None:
-                materiality_at = _at(entry)
+                materiality_at = entry.event_at
         elif entry.kind == "decision" and action == "awareness" and data.get("at"):
             aware_at = data["at"]
         elif entry.kind == "decision" and action == "notify_decision":
             notify_decisions.append(NotifyDecision(
-                entry.id, _at(entry), entry.author, data.get("party", ""), bool(data.get("notify")),
+                entry.id, entry.event_at, entry.author, data.get("party", ""), bool(data.get("notify")),
                 entry.reason, data.get("clock_key"), _witnesses(binder, entry.id), entry.recorded_at,
             ))
         elif entry.kind == "notification" and action == "told":
             notifications.append(Notification(
-                entry.id, data.get("told_at") or _at(entry), entry.author,
+                entry.id, data.get("told_at") or entry.event_at, entry.author,
                 data.get("party", ""), data.get("channel", ""), data.get("message", ""),
                 data.get("clock_key"), entry.recorded_at, data.get("reference", ""),
                 entry.reason, data.get("form", ""), data.get("content"),
@@ -427,7 +279,7 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
         elif entry.kind == "notification" and action == "need_to_know":
             name = data.get("name", "")
             if data.get("allowed", True):
-                need[name.casefold()] = NeedToKnow(name, entry.reason, entry.author, _at(entry))
+                need[name.casefold()] = NeedToKnow(name, entry.reason, entry.author, entry.event_at)
             else:
                 need.pop(name.casefold(), None)
         elif entry.kind == "impact":
@@ -436,21 +288,14 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
             except InvalidOperation:
                 continue
             impact.append(ImpactLine(
-                entry.id, _at(entry), entry.author, data.get("category", ""), amount,
+                entry.id, entry.event_at, entry.author, data.get("category", ""), amount,
                 data.get("currency", ""), data.get("note", ""), bool(data.get("estimate")),
             ))
-        elif entry.kind == "review" and action == "add":
-            changes = tuple(PlanChange(**c) for c in data.get("changes", ()))
-            reviews[entry.id] = Review(entry.id, _at(entry), entry.author,
-                                       data.get("lessons", ""), changes)
-        elif entry.kind == "review" and action == "accept":
-            target = reviews.get(data.get("review_entry"))
-            if target is not None:
-                reviews[target.entry_id] = dataclasses.replace(
-                    target, accepted_revision=data.get("plan_revision"), accepted_by=entry.author)
+        elif entry.kind == "review":
+            fold_review(reviews, entry)
         elif entry.kind == "close":
             closed = action == "close"
-            closed_at, closed_by = (_at(entry), entry.author) if closed else (None, None)
+            closed_at, closed_by = (entry.event_at, entry.author) if closed else (None, None)
 
     phases = []
     for phase in plan.phases:
@@ -505,38 +350,6 @@ def incident_state(binder: Binder, incident_id: int | str, now: datetime | str |
 # ---------------------------------------------------------------- writing
 
 
-def _one_line(value: str, what: str, *, required: bool = True, limit: int = 300) -> str:
-    check_text(value, what, required=required, limit=limit)
-    if "\n" in value or "\r" in value:
-        raise BadInput(f"the {what} must be one line")
-    return value.strip()
-
-
-def check_phase(plan: Plan, phase_key: str):
-    """The plan's phase with this key; BadInput naming the valid keys otherwise."""
-    for phase in plan.phases:
-        if phase.key == phase_key:
-            return phase
-    raise BadInput(
-        f"unknown phase {phase_key!r}; use one of {', '.join(p.key for p in plan.phases)}"
-    )
-
-
-def _focus(binder: Binder, incident_id: int) -> str | None:
-    focus = None
-    for entry in journal.iter_entries(binder, incident_id, kinds=("phase",)):
-        if (entry.data or {}).get("action") == "focus":
-            focus = entry.data.get("phase")
-    return focus
-
-
-def _append(binder: Binder, incident_id: int, author: SigningSession, new: NewEntry,
-            witness: SigningSession | None = None) -> int:
-    if new.phase is None:
-        new = dataclasses.replace(new, phase=_focus(binder, incident_id))
-    return journal.append(binder, incident_id, author, new, witness=witness)
-
-
 def set_focus_phase(binder: Binder, incident_id: int, author: SigningSession, phase_key: str,
                     *, occurred_at: str | None = None) -> int:
     """Move the incident's focus to a phase (other phases stay workable); returns the entry id."""
@@ -544,7 +357,7 @@ def set_focus_phase(binder: Binder, incident_id: int, author: SigningSession, ph
     phase = check_phase(incident_plan(binder, incident), phase_key)
     return journal.append(binder, incident.id, author, NewEntry(
         text=f"Focus moved to phase: {phase.name}", kind="phase", phase=phase.key,
-        data={"action": "focus", "phase": phase.key}, occurred_at=_event(occurred_at),
+        data={"action": "focus", "phase": phase.key}, occurred_at=stated_time(occurred_at),
     ))
 
 
@@ -595,7 +408,7 @@ def tick_checklist(binder: Binder, incident_id: int, author: SigningSession, pha
     return journal.append(binder, state.incident.id, author, NewEntry(
         text=f"{verb}: {text}", kind="checklist", phase=phase_key,
         data={"phase": phase_key, "item": index, "text": text, "done": bool(done)},
-        occurred_at=_event(occurred_at),
+        occurred_at=stated_time(occurred_at),
     ))
 
 
@@ -612,256 +425,17 @@ def record_decision(
     """
     decision = check_text(decision, "decision", required=True, limit=2000).strip()
     check_text(reason, "reasoning", required=True)
-    opts = [_one_line(o, "option", limit=500) for o in options]
+    opts = [one_line(o, "option", limit=500) for o in options]
     if any(not o for o in opts):
         raise BadInput("an option is empty; leave it out or describe it")
-    approved_by = _one_line(approved_by, "approver", required=False, limit=200)
+    approved_by = one_line(approved_by, "approver", required=False, limit=200)
     incident = get_incident(binder, incident_id)
-    return _append(binder, incident.id, author, NewEntry(
+    return append_step(binder, incident.id, author, NewEntry(
         text=f"Decision: {decision}", kind="decision", reason=reason.strip(),
         data={"action": "decision", "decision": decision, "options": opts,
               "approved_by": approved_by, "materiality": bool(materiality)},
-        occurred_at=_event(occurred_at),
+        occurred_at=stated_time(occurred_at),
     ), witness)
-
-
-def check_clock(binder: Binder, incident_id: int, clock_key: str | None) -> str | None:
-    """The clock key when the incident has such a clock (None stays None)."""
-    if not clock_key:
-        return None
-    keys = clockmod.known_clock_keys(binder, incident_id)
-    if clock_key not in keys:
-        raise BadInput(f"there is no clock {clock_key!r}; clocks: {', '.join(keys) or 'none'}")
-    return clock_key
-
-
-def record_notify_decision(
-    binder: Binder, incident_id: int, author: SigningSession, *, party: str, notify: bool,
-    reason: str, clock_key: str | None = None, witness: SigningSession | None = None,
-    occurred_at: str | None = None,
-) -> int:
-    """Record whether a party will be notified, and why.
-
-    A decision not to notify that names a clock marks the clock "not needed"
-    (with the reasoning) until someone is told or the decision is reversed.
-    """
-    party = _one_line(party, "party", limit=200)
-    check_text(reason, "reasoning", required=True)
-    incident = get_incident(binder, incident_id)
-    clock_key = check_clock(binder, incident.id, clock_key)
-    verb = "Will notify" if notify else "Will not notify"
-    return _append(binder, incident.id, author, NewEntry(
-        text=f"{verb} {party}", kind="decision", reason=reason.strip(),
-        data={"action": "notify_decision", "party": party, "notify": bool(notify),
-              "clock_key": clock_key},
-        occurred_at=_event(occurred_at),
-    ), witness)
-
-
-def record_notification(
-    binder: Binder, incident_id: int, author: SigningSession, *, party: str, channel: str,
-    message: str, told_at: str | None = None, clock_key: str | None = None,
-    reference: str = "", delay_reason: str = "", form: str = "",
-    content: dict[str, Any] | None = None,
-) -> int:
-    """Record that ``party`` was told ``message`` by ``channel`` (by the author).
-
-    With ``clock_key`` the notification answers that clock (on time or late;
-    ``delay_reason`` gives the reasons for a delay). ``reference`` is the
-    number the authority gave the submission; ``form`` and ``content`` the
-    regulator form that was submitted (see :mod:`binder.core.incident.notices`).
-    ``told_at`` is kept as stated, with its offset (default: now).
-    """
-    party = _one_line(party, "party", limit=200)
-    channel = _one_line(channel, "channel", limit=200)
-    message = check_text(message, "message", required=True, limit=20_000).strip()
-    reference = _one_line(reference, "reference number", required=False, limit=200)
-    check_text(delay_reason, "reasons for the delay", limit=20_000)
-    when = times.parse_event_time(told_at, "told-at time") if told_at else None
-    incident = get_incident(binder, incident_id)
-    clock_key = check_clock(binder, incident.id, clock_key)
-    when = when or utc_now()
-    data: dict[str, Any] = {
-        "action": "told", "party": party, "channel": channel, "message": message,
-        "told_at": when, "told_by": author.person, "clock_key": clock_key}
-    if reference:
-        data["reference"] = reference
-    if form:
-        data["form"] = form
-        data["content"] = dict(content or {})
-    ref = f" [ref. {reference}]" if reference else ""
-    return _append(binder, incident.id, author, NewEntry(
-        text=f"Told {party} ({channel}){ref}: {message}", kind="notification", occurred_at=when,
-        reason=delay_reason.strip(), data=data,
-    ))
-
-
-def set_need_to_know(binder: Binder, incident_id: int, author: SigningSession, name: str, *,
-                     allowed: bool = True, reason: str = "", occurred_at: str | None = None) -> int:
-    """Add a person to (or take them off) the list of who may be told."""
-    name = _one_line(name, "name", limit=200)
-    check_text(reason, "reason")
-    incident = get_incident(binder, incident_id)
-    text = f"{name} may be told (need to know)" if allowed else f"{name} taken off the need-to-know list"
-    return _append(binder, incident.id, author, NewEntry(
-        text=text, kind="notification", reason=reason,
-        data={"action": "need_to_know", "name": name, "allowed": bool(allowed)},
-        occurred_at=_event(occurred_at),
-    ))
-
-
-def parse_amount(value: str | int | Decimal) -> Decimal:
-    """A money amount from text: plain decimal notation, at most 4 decimals."""
-    if isinstance(value, float) or isinstance(value, bool):
-        raise BadInput("give the amount as text, e.g. 1250.00 (not a floating-point number)")
-    text = str(value).strip().replace("_", "")
-    if not text:
-        raise BadInput("the amount is empty; give a number such as 1250.00")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise BadInput(f"the amount {text[:40]!r} is not a number; write it like 1250.00") from None
-    if not amount.is_finite() or "e" in text.lower():
-        raise BadInput(f"the amount {text[:40]!r} is not a plain number; write it like 1250.00")
-    if amount.as_tuple().exponent < -4:
-        raise BadInput("the amount has more than 4 decimal places; round it")
-    if abs(amount) >= MAX_AMOUNT:
-        raise BadInput("the amount is implausibly large; check it")
-    return amount
-
-
-def add_impact(binder: Binder, incident_id: int, author: SigningSession, category: str,
-               amount: str | int | Decimal, currency: str, note: str = "", *,
-               occurred_at: str | None = None, estimate: bool = False) -> int:
-    """Add one financial impact line (negative amounts correct earlier lines).
-
-    ``estimate=True`` marks a figure that is estimated, not invoiced or booked.
-    """
-    category = _one_line(category, "category", limit=200)
-    value = parse_amount(amount)
-    code = str(currency).strip().upper()
-    if len(code) != 3 or not code.isascii() or not code.isalpha():
-        raise BadInput(f"the currency {str(currency)[:20]!r} is not a 3-letter code such as EUR or USD")
-    check_text(note, "note", limit=4000)
-    incident = get_incident(binder, incident_id)
-    text = format(value, "f")
-    data = {"category": category, "amount": text, "currency": code, "note": note.strip()}
-    if estimate:
-        data["estimate"] = True  # only when set: earlier lines keep their signed form
-    return _append(binder, incident.id, author, NewEntry(
-        text=f"Financial impact: {category} {text} {code}" + (" (estimate)" if estimate else "")
-        + (f" ({note.strip()})" if note.strip() else ""),
-        kind="impact", data=data, occurred_at=_event(occurred_at),
-    ))
-
-
-def parse_change(text: str) -> PlanChange:
-    """A plan change from its one-line form.
-
-    ``checklist:PHASE:TEXT``, ``guidance:PHASE:TEXT``, ``raci:ACTIVITY:ROLE:VALUE``;
-    anything else is a change in words (``note``).
-    """
-    head, sep, rest = text.partition(":")
-    head = head.strip().casefold()
-    if sep and head in ("checklist", "guidance"):
-        phase, sep2, body = rest.partition(":")
-        if not sep2:
-            raise BadInput(f"write a {head} change as {head}:PHASE:TEXT")
-        return PlanChange(kind=head, phase=phase.strip(), text=body.strip())
-    if sep and head == "raci":
-        parts = [p.strip() for p in rest.split(":")]
-        if len(parts) != 3:
-            raise BadInput("write a RACI change as raci:ACTIVITY:ROLE:VALUE")
-        return PlanChange(kind="raci", activity=parts[0], role=parts[1], value=parts[2])
-    return PlanChange(kind="note", text=text.strip())
-
-
-def apply_changes(plan: Plan, changes: Sequence[PlanChange]) -> Plan:
-    """The plan with a review's changes applied (notes change nothing)."""
-    for change in changes:
-        if change.kind in ("checklist", "guidance"):
-            phase = check_phase(plan, change.phase)
-            if change.kind == "checklist":
-                if change.text in phase.checklist:
-                    continue
-                new_phase = dataclasses.replace(phase, checklist=phase.checklist + (change.text,))
-            else:
-                guidance = (phase.guidance.rstrip() + "\n\n" + change.text).strip()
-                new_phase = dataclasses.replace(phase, guidance=guidance)
-            plan = dataclasses.replace(
-                plan, phases=tuple(new_phase if p.key == phase.key else p for p in plan.phases))
-        elif change.kind == "raci":
-            plan = plan.with_raci(change.activity, change.role, change.value)
-    return plan
-
-
-def check_change(plan: Plan, change: PlanChange) -> PlanChange:
-    """Refuse a plan change that cannot be applied to ``plan``."""
-    if change.kind not in CHANGE_KINDS:
-        raise BadInput(f"unknown plan change {change.kind!r}; use one of {', '.join(CHANGE_KINDS)}")
-    if change.kind in ("checklist", "guidance", "note"):
-        limit = 4000 if change.kind != "checklist" else 500
-        if change.kind == "checklist":
-            _one_line(change.text, "checklist item", limit=limit)
-        else:
-            check_text(change.text, f"{change.kind} text", required=True, limit=limit)
-    apply_changes(plan, [change])  # names an unknown phase, activity, role or value
-    return change
-
-
-def add_review(binder: Binder, incident_id: int, author: SigningSession, lessons: str,
-               proposed_plan_changes: Sequence[PlanChange | str] = ()) -> int:
-    """Record a post-incident review: lessons learned and proposed plan changes."""
-    check_text(lessons, "lessons learned", required=True)
-    incident = get_incident(binder, incident_id)
-    plan = incident_plan(binder, incident)
-    changes = [
-        check_change(plan, c if isinstance(c, PlanChange) else parse_change(c))
-        for c in proposed_plan_changes
-    ]
-    return _append(binder, incident.id, author, NewEntry(
-        text=f"Review: {lessons.strip()[:200]}", kind="review",
-        reason=f"{len(changes)} proposed plan change(s)",
-        data={"action": "add", "lessons": lessons.strip(), "changes": [c.to_dict() for c in changes]},
-    ))
-
-
-def accept_review(binder: Binder, incident_id: int, author: SigningSession,
-                  review_id: int | None = None) -> int:
-    """Apply a review's changes to the latest revision of the incident's plan.
-
-    Writes a new plan revision and a signed ``review`` entry naming it, in one
-    transaction; returns the new revision id. Without ``review_id`` the latest
-    review not yet accepted is used.
-    """
-    state = incident_state(binder, incident_id)
-    open_reviews = [r for r in state.reviews if r.accepted_revision is None]
-    if review_id is None:
-        if not open_reviews:
-            raise BadInput("there is no review waiting to be accepted; add one with `binder review add`")
-        review = open_reviews[-1]
-    else:
-        review = next((r for r in state.reviews if r.entry_id == review_id), None)
-        if review is None:
-            raise BadInput(f"entry {review_id} is not a review of incident {state.incident.id}")
-        if review.accepted_revision is not None:
-            raise BadInput(
-                f"review {review_id} was already accepted (plan revision {review.accepted_revision})"
-            )
-    base = plans.current_revision(binder, state.plan_name)
-    new_plan = apply_changes(base.plan, review.changes)
-    words = "; ".join(c.describe() for c in review.changes) or "no changes"
-    note = f"From the review of incident {state.incident.id} ({state.incident.title}): {words}"
-    with binder.write():
-        revision_id = plans.save_revision(binder, new_plan, author=author.person, note=note[:2000],
-                                          plan_name=state.plan_name)
-        journal.append(binder, state.incident.id, author, NewEntry(
-            text=f"Review accepted: plan {state.plan_name!r} revision {revision_id}",
-            kind="review", reason=words[:2000],
-            data={"action": "accept", "review_entry": review.entry_id,
-                  "plan_revision": revision_id, "plan_name": state.plan_name},
-        ))
-    return revision_id
 
 
 def open_clocks(state: IncidentState) -> list[clockmod.ClockStatus]:
@@ -879,7 +453,7 @@ def close_incident(binder: Binder, incident_id: int, author: SigningSession, sum
     shows it was closed with a deadline open; doors warn before they call this.
     """
     check_text(summary, "summary")
-    when = _event(occurred_at)
+    when = stated_time(occurred_at)
     state = incident_state(binder, incident_id, now=now or (times.utc(when) if when else None))
     if state.closed:
         raise BadInput(f"incident {state.incident.id} is already closed")
@@ -905,7 +479,7 @@ def reopen_incident(binder: Binder, incident_id: int, author: SigningSession, re
         raise BadInput(f"incident {state.incident.id} is not closed")
     return journal.append(binder, state.incident.id, author, NewEntry(
         text="Incident reopened", kind="close", reason=reason.strip(), data={"action": "reopen"},
-        occurred_at=_event(occurred_at),
+        occurred_at=stated_time(occurred_at),
     ))
 
 

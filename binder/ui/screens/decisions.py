@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from binder.core.crypto.signers import SigningSession, name_for_login, names_by_login
 from binder.core.errors import BadInput, BinderError
 from binder.core.incident import clocks as clockmod
-from binder.core.incident import workflow
+from binder.core.incident import notifications, workflow
 from binder.core.storage.database import Binder
 from binder.ui import dialogs
 from binder.ui.app import local_text, parse_utc, span_text, utc_text
@@ -60,7 +60,7 @@ PARTY_CLOCK_WORDS = {
 
 def preselect_clock(combo: QComboBox, party: str, statuses) -> None:
     """Select the nearest running clock the ``party`` answers (left alone when none does)."""
-    key = next((k for k, label in workflow.KNOWN_PARTIES if label == party), None)
+    key = next((k for k, label in notifications.KNOWN_PARTIES if label == party), None)
     words = PARTY_CLOCK_WORDS.get(key or "", ())
     if not words:
         return
@@ -382,7 +382,7 @@ class DecisionsPane(IncidentPane):
         combo = QComboBox()
         combo.setEditable(True)
         combo.setAccessibleName("Party")
-        combo.addItems([label for _, label in workflow.KNOWN_PARTIES])
+        combo.addItems([label for _, label in notifications.KNOWN_PARTIES])
         try:
             from binder.core import roster
 
@@ -423,7 +423,7 @@ class DecisionsPane(IncidentPane):
                                                                       self.clock_statuses_now()))
 
         def save(who, _witness):
-            return workflow.record_notification(
+            return notifications.record_notification(
                 self.binder, self.incident_id, who, party=party.currentText(),
                 channel=channel.currentText(), message=message.toPlainText(),
                 told_at=event_value(told_at, "told-at time"), clock_key=clock.currentData(),
@@ -482,7 +482,7 @@ class DecisionsPane(IncidentPane):
         when = event_field("When it was decided")
 
         def save(who, witness):
-            return workflow.record_notify_decision(
+            return notifications.record_notify_decision(
                 self.binder, self.incident_id, who, party=party.currentText(),
                 notify=yes.isChecked(), reason=reason.toPlainText(),
                 clock_key=clock.currentData(), witness=witness,
@@ -519,7 +519,7 @@ class DecisionsPane(IncidentPane):
         when = event_field()
 
         def save(who, _witness):
-            return workflow.set_need_to_know(self.binder, self.incident_id, who,
+            return notifications.set_need_to_know(self.binder, self.incident_id, who,
                                              name.currentText(), allowed=not remove.isChecked(),
                                              reason=reason.text(),
                                              occurred_at=event_value(when, "time"))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from binder.core.crypto.signers import name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.formatting import amount_text
-from binder.core.incident import workflow
+from binder.core.incident import impact
 from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
 from binder.ui.forms.feedback import message_label, show_message
@@ -69,7 +69,7 @@ class ImpactPane(IncidentPane):
         self.category = QComboBox()
         self.category.setEditable(True)
         self.category.setAccessibleName("Category")
-        self.category.addItems(workflow.IMPACT_CATEGORIES)
+        self.category.addItems(impact.IMPACT_CATEGORIES)
         self.category.setMinimumWidth(230)
         self.amount = line_field("Amount", f"e.g. {QLocale().toString(12500.0, 'f', 2)}")
         self.amount.setMaximumWidth(150)
@@ -138,7 +138,7 @@ class ImpactPane(IncidentPane):
         if author is None:
             return None
         try:
-            entry_id = workflow.add_impact(self.binder, self.incident_id, author,
+            entry_id = impact.add_impact(self.binder, self.incident_id, author,
                                            self.category.currentText(),
                                            locale_amount(self.amount.text()),
                                            self.currency.currentText(), self.note.text(),

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from binder.core.crypto.signers import name_for_login, names_by_login
 from binder.core.errors import BinderError
+from binder.core.incident import review as reviews
 from binder.core.incident import workflow
 from binder.core.incident.record import get_incident
 from binder.core.plan.format import RESPONSIBILITIES
@@ -51,7 +52,7 @@ class ReviewPane(IncidentPane):
     def __init__(self, binder: Binder, incident_id: int, signer_provider: SignerProvider,
                  parent: QWidget | None = None) -> None:
         super().__init__(binder, incident_id, signer_provider, parent, "Review")
-        self.changes: list[workflow.PlanChange] = []
+        self.changes: list[reviews.PlanChange] = []
         self.plan = workflow.incident_plan(binder, get_incident(binder, incident_id))
 
         # -- new review (left)
@@ -167,15 +168,15 @@ class ReviewPane(IncidentPane):
         """Add the change described in the fields to the proposal."""
         kind = self.change_kind.currentData()
         if kind == "raci":
-            change = workflow.PlanChange(kind="raci", activity=self.change_activity.currentData(),
+            change = reviews.PlanChange(kind="raci", activity=self.change_activity.currentData(),
                                          role=self.change_role.currentData(),
                                          value=self.change_value.currentText())
         else:
-            change = workflow.PlanChange(kind=kind, text=self.change_text.text().strip(),
+            change = reviews.PlanChange(kind=kind, text=self.change_text.text().strip(),
                                          phase=self.change_phase.currentData()
                                          if kind in ("checklist", "guidance") else "")
         try:
-            workflow.check_change(self.plan, change)
+            reviews.check_change(self.plan, change)
         except BinderError as exc:
             show_message(self.message, str(exc))
             return False
@@ -198,7 +199,7 @@ class ReviewPane(IncidentPane):
         if author is None:
             return None
         try:
-            entry_id = workflow.add_review(self.binder, self.incident_id, author,
+            entry_id = reviews.add_review(self.binder, self.incident_id, author,
                                            self.lessons.toPlainText(), self.changes)
         except BinderError as exc:
             show_message(self.message, f"Not recorded: {exc}")
@@ -248,7 +249,7 @@ class ReviewPane(IncidentPane):
         item = self.reviews.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
-    def _selected_review(self) -> workflow.Review | None:
+    def _selected_review(self) -> reviews.Review | None:
         rid = self.selected_review_id()
         reviews = self.state.reviews if self.state else ()
         return next((r for r in reviews if r.entry_id == rid), None)
@@ -284,7 +285,7 @@ class ReviewPane(IncidentPane):
             return None
         try:
             with busy_cursor():
-                revision = workflow.accept_review(self.binder, self.incident_id, author,
+                revision = reviews.accept_review(self.binder, self.incident_id, author,
                                                   review.entry_id)
         except BinderError as exc:
             dialogs.show_exception(self, exc, title="Review not accepted")

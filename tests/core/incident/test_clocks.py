@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from binder.core.errors import BadInput
-from binder.core.incident import clocks, journal, record, workflow
+from binder.core.incident import clocks, journal, notifications, record, workflow
 from binder.core.incident.clocks import ClockEvents, ClockSpec, add_due, evaluate, verdict
 from binder.core.plan import revisions as plans
 from binder.core.plan.format import default_plan
@@ -272,10 +272,10 @@ def test_a_defacement_starts_no_card_or_gdpr_clock(made):
 
 def test_personal_data_runs_gdpr_art33_and_the_art34_decision(made):
     iid = open_under(made, default_plan(), type="database_leak")
-    workflow.record_notify_decision(
+    notifications.record_notify_decision(
         made.binder, iid, made.lead, party="Customers", notify=True, clock_key="gdpr_art34",
         reason="passwords and addresses: high risk", occurred_at="2026-03-03T18:00+01:00")
-    workflow.record_notification(
+    notifications.record_notification(
         made.binder, iid, made.lead, party="Data protection authority", channel="portal",
         message="Initial notification", told_at="2026-03-05T11:30+01:00", clock_key="gdpr_art33",
         reference="DPA-2026-0042", delay_reason="the processor's logs arrived on day three")
@@ -296,7 +296,7 @@ def test_nis2_stages_run_when_the_plan_says_the_organisation_is_in_scope(made):
     assert found["nis2_notification"].deadline == "2026-02-01T09:00:00.000000Z"
     final = found["nis2_final_report"]
     assert (final.status, final.why_off) == ("off", "waiting_clock")
-    workflow.record_notification(made.binder, iid, made.lead, party="CSIRT", channel="portal",
+    notifications.record_notification(made.binder, iid, made.lead, party="CSIRT", channel="portal",
                                  message="Incident notification", clock_key="nis2_notification",
                                  told_at="2026-01-31T11:00+01:00")
     final = by_key(made, iid, "2026-02-01T12:00Z")["nis2_final_report"]
@@ -377,7 +377,7 @@ def test_custom_contract_clock_late(made):
     status = by_key(made, iid, "2026-03-03T22:00Z")["acquirer_contract"]
     assert (status.custom, status.deadline) == (True, "2026-03-04T09:00:00.000000Z")
     assert (status.status, status.urgency) == ("running", "amber")
-    workflow.record_notification(made.binder, iid, made.lead, party="Acquirer",
+    notifications.record_notification(made.binder, iid, made.lead, party="Acquirer",
                                  channel="phone", message="Suspected skimmer",
                                  told_at="2026-03-04T11:00Z", clock_key="acquirer_contract")
     status = by_key(made, iid, "2026-03-09T09:00Z")["acquirer_contract"]
@@ -388,10 +388,10 @@ def test_custom_contract_clock_late(made):
 
 def test_the_earliest_notification_by_event_time_answers_the_clock(made):
     iid = open_under(made, default_plan(), type="skimmer")
-    late = workflow.record_notification(
+    late = notifications.record_notification(
         made.binder, iid, made.lead, party="Acquirer", channel="email", message="Follow-up",
         told_at="2026-03-04T09:00Z", clock_key="acquirer")
-    early = workflow.record_notification(
+    early = notifications.record_notification(
         made.binder, iid, made.lead, party="Acquirer", channel="phone", message="First call",
         told_at="2026-03-02T12:00+01:00", clock_key="acquirer")  # written later, happened first
     state = workflow.incident_state(made.binder, iid, now="2026-03-09T09:00Z")
@@ -405,7 +405,7 @@ def test_the_earliest_notification_by_event_time_answers_the_clock(made):
 
 def test_closing_with_open_clocks_records_them(made):
     iid = open_under(made, default_plan(), type="skimmer")
-    workflow.record_notification(made.binder, iid, made.lead, party="Acquirer", channel="phone",
+    notifications.record_notification(made.binder, iid, made.lead, party="Acquirer", channel="phone",
                                  message="Told", told_at="2026-03-02T10:00Z", clock_key="acquirer")
     state = workflow.incident_state(made.binder, iid, now="2026-03-03T12:00Z")
     pending = {c.key: c.status for c in workflow.open_clocks(state)}

@@ -9,7 +9,7 @@ import pytest
 
 from binder.core import roster
 from binder.core.errors import BadInput
-from binder.core.incident import journal, notices, registers, workflow
+from binder.core.incident import journal, notices, notifications, registers, workflow
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import open_incident
 from binder.core.output.notice import write_notice
@@ -87,7 +87,7 @@ def test_gdpr_form_round_trips_from_the_journal_to_pdf_to_a_recorded_submission(
     assert (told.reference, told.form, told.party) == (
         "DPA-2026-0042", "gdpr_art33", "Data protection authority")
 
-    workflow.record_notify_decision(made.binder, leak, made.lead, party="Customers", notify=True,
+    notifications.record_notify_decision(made.binder, leak, made.lead, party="Customers", notify=True,
                                     reason="high risk", clock_key="gdpr_art34",
                                     occurred_at="2026-03-04T17:00+01:00")
     report = tmp_path / "report.pdf"

@@ -9,7 +9,8 @@ import pytest
 
 from binder.core import roster
 from binder.core.errors import BadInput
-from binder.core.incident import drills, journal, workflow
+from binder.core.incident import drills, impact, journal, notifications, workflow
+from binder.core.incident import review as reviews
 from binder.core.incident.record import open_incident
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import open_binder
@@ -117,7 +118,7 @@ def test_decision_needs_reasoning(made, incident_id):
 def test_notification_meets_its_clock(made):
     iid = open_incident(made.binder, made.lead, title="Leak", detected_at="2026-03-02T09:00Z",
                         plan_revision_id=plans.current_revision(made.binder).id)
-    workflow.record_notification(
+    notifications.record_notification(
         made.binder, iid, made.lead, party="Data protection authority", channel="portal",
         message="Initial notification, reference 42", told_at="2026-03-04T08:00Z",
         clock_key="gdpr_art33",
@@ -130,12 +131,12 @@ def test_notification_meets_its_clock(made):
     assert (told.party, told.channel, told.told_by) == ("Data protection authority", "portal", "alice")
     assert told.told_at == "2026-03-04T08:00Z"  # as stated
     with pytest.raises(BadInput, match="no clock 'gdpr'"):
-        workflow.record_notification(made.binder, iid, made.lead, party="x", channel="y",
+        notifications.record_notification(made.binder, iid, made.lead, party="x", channel="y",
                                      message="z", clock_key="gdpr")
 
 
 def test_a_documented_decision_not_to_notify_settles_the_clock(made, incident_id):
-    workflow.record_notify_decision(
+    notifications.record_notify_decision(
         made.binder, incident_id, made.lead, party="Data protection authority", notify=False,
         reason="Only hashed passwords of test accounts; no risk to people", clock_key="gdpr_art33",
     )
@@ -144,16 +145,16 @@ def test_a_documented_decision_not_to_notify_settles_the_clock(made, incident_id
     assert (gdpr.status, gdpr.why_off) == ("off", "not_needed")
     assert "test accounts" in gdpr.describe()
     assert state.notify_decisions[0].notify is False
-    workflow.record_notify_decision(made.binder, incident_id, made.lead, party="DPA", notify=True,
+    notifications.record_notify_decision(made.binder, incident_id, made.lead, party="DPA", notify=True,
                                     reason="New facts: real customers", clock_key="gdpr_art33")
     state = workflow.incident_state(made.binder, incident_id)
     assert next(c for c in state.clocks if c.key == "gdpr_art33").running
 
 
 def test_need_to_know_list(made, incident_id):
-    workflow.set_need_to_know(made.binder, incident_id, made.lead, "Carol (hosting)", reason="admin")
-    workflow.set_need_to_know(made.binder, incident_id, made.lead, "Dave")
-    workflow.set_need_to_know(made.binder, incident_id, made.lead, "dave", allowed=False)
+    notifications.set_need_to_know(made.binder, incident_id, made.lead, "Carol (hosting)", reason="admin")
+    notifications.set_need_to_know(made.binder, incident_id, made.lead, "Dave")
+    notifications.set_need_to_know(made.binder, incident_id, made.lead, "dave", allowed=False)
     names = [p.name for p in workflow.incident_state(made.binder, incident_id).need_to_know]
     assert names == ["Carol (hosting)"]
 
@@ -162,18 +163,18 @@ def test_need_to_know_list(made, incident_id):
                                     "99999999999999"])
 def test_bad_amounts_are_refused(made, incident_id, amount):
     with pytest.raises(BadInput, match="amount"):
-        workflow.add_impact(made.binder, incident_id, made.lead, "Forensics", amount, "EUR")
+        impact.add_impact(made.binder, incident_id, made.lead, "Forensics", amount, "EUR")
 
 
 def test_impact_lines_and_totals(made, incident_id):
-    workflow.add_impact(made.binder, incident_id, made.lead, "Forensic investigation", "12000.50",
+    impact.add_impact(made.binder, incident_id, made.lead, "Forensic investigation", "12000.50",
                         "eur", "PFI quote")
-    workflow.add_impact(made.binder, incident_id, made.lead, "Card reissue", "3000", "EUR")
-    workflow.add_impact(made.binder, incident_id, made.lead, "Card reissue", "-500.25", "EUR",
+    impact.add_impact(made.binder, incident_id, made.lead, "Card reissue", "3000", "EUR")
+    impact.add_impact(made.binder, incident_id, made.lead, "Card reissue", "-500.25", "EUR",
                         "corrects the estimate")
-    workflow.add_impact(made.binder, incident_id, made.lead, "Legal", "800", "USD")
+    impact.add_impact(made.binder, incident_id, made.lead, "Legal", "800", "USD")
     with pytest.raises(BadInput, match="3-letter code"):
-        workflow.add_impact(made.binder, incident_id, made.lead, "Legal", "1", "euro")
+        impact.add_impact(made.binder, incident_id, made.lead, "Legal", "1", "euro")
     state = workflow.incident_state(made.binder, incident_id)
     assert state.impact_totals == {"EUR": Decimal("14500.25"), "USD": Decimal("800")}
     assert state.impact[0].currency == "EUR"
@@ -183,12 +184,12 @@ def test_impact_lines_and_totals(made, incident_id):
 def test_accepting_a_review_creates_a_new_plan_revision(made, incident_id):
     state = workflow.incident_state(made.binder, incident_id)
     old_revision = state.plan_revision_id
-    review_id = workflow.add_review(
+    review_id = reviews.add_review(
         made.binder, incident_id, made.lead, "CDN logs were gone before we asked",
         ["checklist:evidence_preservation:Ask the CDN for logs on day one",
          "raci:review_plan:management:Owner", "Hire the forensic firm earlier"],
     )
-    revision_id = workflow.accept_review(made.binder, incident_id, made.witness)
+    revision_id = reviews.accept_review(made.binder, incident_id, made.witness)
     assert revision_id != old_revision
     new = plans.get_revision(made.binder, revision_id)
     assert new.number == 2 and new.author == "bob"
@@ -203,17 +204,17 @@ def test_accepting_a_review_creates_a_new_plan_revision(made, incident_id):
     assert (review.entry_id, review.accepted_revision, review.accepted_by) == (
         review_id, revision_id, "bob")
     with pytest.raises(BadInput, match="no review waiting"):
-        workflow.accept_review(made.binder, incident_id, made.lead)
+        reviews.accept_review(made.binder, incident_id, made.lead)
     with pytest.raises(BadInput, match="already accepted"):
-        workflow.accept_review(made.binder, incident_id, made.lead, review_id)
+        reviews.accept_review(made.binder, incident_id, made.lead, review_id)
 
 
 def test_review_changes_are_checked_against_the_plan(made, incident_id):
     before = entries(made, incident_id)
     with pytest.raises(BadInput, match="unknown phase 'nope'"):
-        workflow.add_review(made.binder, incident_id, made.lead, "x", ["checklist:nope:do it"])
+        reviews.add_review(made.binder, incident_id, made.lead, "x", ["checklist:nope:do it"])
     with pytest.raises(BadInput, match="not a responsibility"):
-        workflow.add_review(made.binder, incident_id, made.lead, "x", ["raci:review_plan:it:Boss"])
+        reviews.add_review(made.binder, incident_id, made.lead, "x", ["raci:review_plan:it:Boss"])
     assert entries(made, incident_id) == before
 
 
@@ -262,7 +263,7 @@ def test_pending_inject_texts_stay_hidden_in_the_summary(made):
 
 
 def test_state_exports_as_json(made, incident_id):
-    workflow.add_impact(made.binder, incident_id, made.lead, "Legal", "10.5", "EUR")
+    impact.add_impact(made.binder, incident_id, made.lead, "Legal", "10.5", "EUR")
     data = json.loads(json.dumps(workflow.state_to_dict(
         workflow.incident_state(made.binder, incident_id))))
     # Shown in the currency's minor unit, as every door shows it; the signed figure is kept.
@@ -281,7 +282,7 @@ def test_a_met_clock_names_who_answered_it_as_their_certificate_does(made):
     lukasz = signers.open_session(made.binder, "lw", "lw-passphrase-long")
     iid = open_incident(made.binder, made.lead, title="Leak", detected_at="2026-03-02T09:00Z",
                         plan_revision_id=plans.current_revision(made.binder).id)
-    workflow.record_notification(
+    notifications.record_notification(
         made.binder, iid, lukasz, party="Data protection authority", channel="portal",
         message="Initial notification", told_at="2026-03-04T08:00Z", clock_key="gdpr_art33")
     state = workflow.incident_state(made.binder, iid, now="2026-03-10T00:00Z")

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from binder.core.crypto import signers
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.errors import BadInput, Cancelled
-from binder.core.incident import journal, workflow
+from binder.core.incident import impact, journal, notifications, review, workflow
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import get_incident, open_incident
 from binder.core.output import signing as pdfsign
@@ -96,12 +96,12 @@ def populate(made, incident_id: int, tmp_path: Path) -> dict:
     evidence.transfer(b, item, made.lead, received_by=WITNESS, purpose="forensic analysis",
                       witness=made.witness)
     clock = plan.clocks[0].key
-    workflow.record_notification(b, incident_id, made.lead, party="Acquirer", channel="phone",
+    notifications.record_notification(b, incident_id, made.lead, party="Acquirer", channel="phone",
                                  message="Told the acquirer about possible card exposure",
                                  clock_key=clock)
-    workflow.add_impact(b, incident_id, made.lead, "Forensic investigation", "12500.00", "EUR",
+    impact.add_impact(b, incident_id, made.lead, "Forensic investigation", "12500.00", "EUR",
                         "PFI quote")
-    workflow.add_review(b, incident_id, made.lead, "Watch core_config_data for changes.")
+    review.add_review(b, incident_id, made.lead, "Watch core_config_data for changes.")
     return {"wrong": wrong, "fix": fix, "item": item}
 
 

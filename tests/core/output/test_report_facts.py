@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import sys
 
-from binder.core.incident import journal, workflow
+from binder.core.incident import journal, notifications, workflow
 from binder.core.incident.journal import NewEntry
 from binder.core.incident.record import get_incident
 from binder.core.output.report.facts import gather_facts, snapshot
@@ -28,7 +28,7 @@ def test_facts_number_the_key_events_and_count_who_signed(made, incident_id, tmp
     workflow.tick_checklist(b, incident_id, made.lead, phase, 0)
     workflow.record_decision(b, incident_id, made.lead, decision="Take the store offline",
                              reason="every order leaks card data", witness=made.witness)
-    workflow.record_notification(b, incident_id, made.lead, party="Acquirer", channel="phone",
+    notifications.record_notification(b, incident_id, made.lead, party="Acquirer", channel="phone",
                                  message="Told the acquirer")
     log = tmp_path / "access.log"
     log.write_text("GET /checkout 200\n")
