@@ -45,3 +45,25 @@ def test_record_tables_cannot_be_edited_in_place(qtbot, window_for, made, incide
     qtbot.keyClick(decisions, Qt.Key.Key_F2)
     qtbot.keyClicks(decisions, "edited")
     assert decisions.item(0, 1).text() == before
+
+
+def test_a_long_register_is_shown_a_page_at_a_time(qtbot):
+    from binder.core.incident import registers as reg
+    from binder.ui.screens.registers import RegisterModel
+    from binder.ui.tables import read_only_table
+
+    items = [reg.Item(register="ioc", id=n, incident_id=1, seq=n, hash="h", last_hash="h",
+                      created_at="2026-11-30T10:00:00+00:00", created_by=LEAD,
+                      fields={"value": f"evil{n}.example"}) for n in range(1, 451)]
+    model = RegisterModel((("Value", lambda item: item.get("value"), 0),), chunk=200)
+    view = read_only_table(QTableView())
+    qtbot.addWidget(view)
+    view.setModel(model)
+    model.set_items(items)
+    assert (model.columnCount(), model.headerData(0, Qt.Orientation.Horizontal)) == (1, "Value")
+    assert (model.rowCount(), model.total()) == (200, 450) and model.canFetchMore()
+    assert model.row_of(420) == 419  # finding an item shows the pages up to it
+    assert model.rowCount() == 450 and not model.canFetchMore()
+    model.set_query("EVIL44")  # 44 and 440 to 449
+    assert (model.rowCount(), model.total()) == (11, 11)
+    assert model.item_at(0).id == 44 and model.item_at(11) is None

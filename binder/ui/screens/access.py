@@ -8,7 +8,7 @@ per person above the full list. Reading goes through :mod:`binder.core.incident.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,7 +29,7 @@ from binder.ui import dialogs
 from binder.ui.app import local_text, utc_text
 from binder.ui.changes import listen
 from binder.ui.style import heading, muted
-from binder.ui.tables import read_only_table
+from binder.ui.tables import RecordModel, read_only_table
 
 KIND_LABELS = {
     "unlock": "Unlocked the binder",
@@ -57,45 +57,30 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.capitalize())
 
 
-class _Table(QAbstractTableModel):
+class _Table(RecordModel):
     """Rows of (display values, {column: UTC time for the tooltip})."""
 
     def __init__(self, columns: tuple[str, ...], parent=None) -> None:
-        super().__init__(parent)
-        self._columns = columns
-        self._rows: list[tuple[tuple[str, ...], dict[int, str]]] = []
+        super().__init__(parent, columns=columns)
 
     def set_rows(self, rows: list[tuple[tuple[str, ...], dict[int, str]]]) -> None:
         """Replace every row."""
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
+        self.set_records(rows)
 
     def text(self, row: int, column: int) -> str:
         """The text shown in a cell."""
-        return self._rows[row][0][column]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._columns)
+        return self.records[row][0][column]
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        values, times = self._rows[index.row()]
+        values, times = self.records[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return utc_text(times[index.column()]) if index.column() in times else None
         if role == Qt.ItemDataRole.TextAlignmentRole and values[index.column()].isdigit():
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section]
         return None
 
 

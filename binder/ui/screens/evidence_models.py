@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from binder.core.crypto.signers import name_for_login
@@ -13,6 +13,7 @@ from binder.core.formatting import size_text
 from binder.core.incident.evidence import CustodyEvent, EvidenceItem
 from binder.core.incident.recheck import RecheckResult
 from binder.ui.style import CHIP_COLOURS
+from binder.ui.tables import RecordModel
 
 STATUS_COLOURS = {"ok": "green", "changed": "red", "missing": "amber", "unreadable": "amber"}
 STATUS_TEXT = {"ok": "Unchanged", "changed": "CHANGED", "missing": "File missing",
@@ -29,7 +30,7 @@ def zoned_text(iso: str) -> str:
     return text[:16]
 
 
-class EvidenceTableModel(QAbstractTableModel):
+class EvidenceTableModel(RecordModel):
     """Evidence items as rows, with the latest re-check result per item."""
 
     COLUMNS = ("Item", "Description", "Type", "Size", "SHA-256", "Custodian", "Location",
@@ -37,21 +38,18 @@ class EvidenceTableModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._items: list[EvidenceItem] = []
         self._checks: dict[int, RecheckResult] = {}
 
     def set_items(self, items: Sequence[EvidenceItem]) -> None:
         """Replace every row (re-check results are kept per item)."""
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
+        self.set_records(items)
 
     def set_checks(self, results: Sequence[RecheckResult]) -> None:
         """Show the outcome of a re-check."""
         self._checks.update({r.evidence_id: r for r in results})
-        if self._items:
+        if self.records:
             col = self.COLUMNS.index("Last check")
-            self.dataChanged.emit(self.index(0, col), self.index(len(self._items) - 1, col))
+            self.dataChanged.emit(self.index(0, col), self.index(len(self.records) - 1, col))
 
     def check_of(self, evidence_id: int) -> RecheckResult | None:
         """The last re-check of an item in this session, if any."""
@@ -59,17 +57,11 @@ class EvidenceTableModel(QAbstractTableModel):
 
     def item_at(self, row: int) -> EvidenceItem | None:
         """The item shown in ``row``."""
-        return self._items[row] if 0 <= row < len(self._items) else None
+        return self.record_at(row)
 
     def row_of(self, evidence_id: int) -> int:
         """The row showing ``evidence_id``, or -1."""
-        return next((i for i, it in enumerate(self._items) if it.id == evidence_id), -1)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
+        return next((i for i, it in enumerate(self.records) if it.id == evidence_id), -1)
 
     def _text(self, item: EvidenceItem, column: str) -> str:
         check = self._checks.get(item.id)
@@ -88,7 +80,7 @@ class EvidenceTableModel(QAbstractTableModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        item = self._items[index.row()]
+        item = self.records[index.row()]
         column = self.COLUMNS[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(item, column)
@@ -113,11 +105,6 @@ class EvidenceTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
 
 def receipt_text(event: CustodyEvent) -> str:
     """Who signed the receipt of a hand-over (empty for other custody events)."""
@@ -131,7 +118,7 @@ def receipt_text(event: CustodyEvent) -> str:
     return f"witnessed by {receipt.signer}"
 
 
-class CustodyTableModel(QAbstractTableModel):
+class CustodyTableModel(RecordModel):
     """One item's chain of custody, oldest first."""
 
     # Who held it, who handed it over and who witnessed come first: at 1366x768 they are on
@@ -141,33 +128,24 @@ class CustodyTableModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._events: list[CustodyEvent] = []
         self._names: dict = {}
 
     def set_events(self, events: Sequence[CustodyEvent], names: dict | None = None) -> None:
         """Replace every row; ``names`` (``signers.names_by_login``) shows people by name."""
-        self.beginResetModel()
-        self._events = list(events)
         self._names = names or {}
-        self.endResetModel()
+        self.set_records(events)
 
     def _name(self, login: str) -> str:
         return name_for_login(self._names, login)
 
     def event_at(self, row: int) -> CustodyEvent | None:
         """The custody event in ``row``."""
-        return self._events[row] if 0 <= row < len(self._events) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
+        return self.record_at(row)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        e = self._events[index.row()]
+        e = self.records[index.row()]
         column = self.COLUMNS[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
                     Qt.ItemDataRole.ToolTipRole):
@@ -188,9 +166,4 @@ class CustodyTableModel(QAbstractTableModel):
                 "Witness": ", ".join(map(self._name, e.witnesses)),
                 "Receipt": receipt_text(e),
             }[column]
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
         return None

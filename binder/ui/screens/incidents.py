@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -36,10 +36,9 @@ from binder.ui.changes import listen
 from binder.ui.forms.feedback import message_label, show_message
 from binder.ui.forms.fields import event_field, event_value, stated_time, when_edit
 from binder.ui.style import CHIP_COLOURS, heading, muted
-from binder.ui.tables import read_only_table
+from binder.ui.tables import RecordModel, read_only_table
 
 SignerProvider = Callable[[], SigningSession | None]
-_ROOT = QModelIndex()
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def load_rows(binder: Binder) -> list[IncidentRow]:
     return rows
 
 
-class IncidentTableModel(QAbstractTableModel):
+class IncidentTableModel(RecordModel):
     """Incidents for the table, filtered by status and text."""
 
     COLUMNS = ("Title", "Severity", "Type", "Detected", "Status", "Entries", "Last activity")
@@ -74,7 +73,6 @@ class IncidentTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.all: list[IncidentRow] = []
-        self.rows: list[IncidentRow] = []
         self.status = "open"
         self.text = ""
         self.type_labels: dict[str, str] = {}
@@ -93,7 +91,6 @@ class IncidentTableModel(QAbstractTableModel):
         self._apply()
 
     def _apply(self) -> None:
-        self.beginResetModel()
         out = []
         for r in self.all:
             if self.status == "open" and (r.closed or r.incident.drill):
@@ -105,24 +102,12 @@ class IncidentTableModel(QAbstractTableModel):
             if self.text and self.text not in f"{r.incident.title} {r.incident.type}".casefold():
                 continue
             out.append(r)
-        self.rows = out
-        self.endResetModel()
-
-    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+        self.set_records(out)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        r = self.rows[index.row()]
+        r = self.records[index.row()]
         inc = r.incident
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):

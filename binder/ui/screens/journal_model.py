@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -23,8 +23,8 @@ from binder.core.incident.journal import EntryView
 from binder.core.storage.database import Binder
 from binder.ui.app import local_text, utc_text
 from binder.ui.style import CORRECTED_GREY
+from binder.ui.tables import PagedRecordModel
 
-_ROOT = QModelIndex()  # "no parent": the table is flat
 BADGE_COLOURS = {
     "signed": ("#166534", "#dcfce7"),
     "cosigned": ("#1e3a8a", "#dbeafe"),
@@ -33,7 +33,7 @@ BADGE_COLOURS = {
 }
 
 
-class JournalModel(QAbstractTableModel):
+class JournalModel(PagedRecordModel):
     """An incident's journal, latest first, fetched lazily in pages.
 
     ``order`` is ``event`` (by when things happened, the default) or ``entry``
@@ -47,13 +47,11 @@ class JournalModel(QAbstractTableModel):
     BadgesRole = Qt.ItemDataRole.UserRole + 2
 
     def __init__(self, binder: Binder, incident_id: int, parent=None, *, chunk: int = 400):
-        super().__init__(parent)
+        super().__init__(parent, chunk=chunk)
         self.binder = binder
         self.incident_id = incident_id
-        self.chunk = chunk
         self.query = ""
         self.order = "event"
-        self._rows: list[EntryView] = []
         # How many matching entries (oldest first) the model knows of. Entries added
         # later only ever come after them, so page offsets stay valid while we scroll.
         self._known = jr.count_matching(binder, incident_id)
@@ -62,36 +60,21 @@ class JournalModel(QAbstractTableModel):
         self.names = signers.identities(binder)
 
     # -- size and lazy fetching -----------------------------------------------------------
-    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def total(self) -> int:
+    def available(self) -> int:
         """How many entries match (loaded or not)."""
         return self._known
 
-    def canFetchMore(self, parent=_ROOT) -> bool:  # noqa: N802 - Qt API
-        return not parent.isValid() and len(self._rows) < self._known
+    total = available  # what the journal's count line calls it
 
-    def fetchMore(self, parent=_ROOT) -> None:  # noqa: N802 - Qt API
-        if parent.isValid():
-            return
-        loaded = len(self._rows)
-        remaining = self._known - loaded
-        if remaining <= 0:
-            return
-        count = min(self.chunk, remaining)
+    def load(self, start: int, count: int) -> list[EntryView]:
+        """Entries ``start``.. counted from the newest (the journal pages from its end)."""
+        remaining = self._known - start
         views = jr.page(self.binder, self.incident_id, remaining - count, count, query=self.query,
                         order=self.order)
         views.reverse()
         if not views:
-            self._known = loaded
-            return
-        self.beginInsertRows(QModelIndex(), loaded, loaded + len(views) - 1)
-        self._rows.extend(views)
-        self.endInsertRows()
+            self._known = start  # fewer than counted: stop asking for more
+        return views
 
     def set_query(self, query: str) -> None:
         """Show only entries containing ``query`` (empty: all), reloading from the newest."""
@@ -105,7 +88,7 @@ class JournalModel(QAbstractTableModel):
 
     def _reload(self) -> None:
         self.beginResetModel()
-        self._rows = []
+        self.records = []
         self._known = jr.count_matching(self.binder, self.incident_id, self.query)
         self._last_id = self._max_id()
         self.names = signers.identities(self.binder)
@@ -136,7 +119,7 @@ class JournalModel(QAbstractTableModel):
         views.reverse()
         self.names = signers.identities(self.binder)  # someone may have enrolled since
         self.beginInsertRows(QModelIndex(), 0, len(views) - 1)
-        self._rows[0:0] = views
+        self.records[0:0] = views
         self._known = now
         self.endInsertRows()
         for view in views:
@@ -149,36 +132,34 @@ class JournalModel(QAbstractTableModel):
         row = self.row_of(entry_id)
         if row < 0:
             return
-        seq = self._rows[row].entry.seq
+        seq = self.records[row].entry.seq
         fresh = jr.page(self.binder, self.incident_id, seq - 1, 1)
         if fresh and fresh[0].entry.id == entry_id:
-            self._rows[row] = fresh[0]
+            self.records[row] = fresh[0]
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
     def row_of(self, entry_id: int) -> int:
         """The row showing ``entry_id`` among loaded rows, or -1."""
-        for row, view in enumerate(self._rows):
+        for row, view in enumerate(self.records):
             if view.entry.id == entry_id:
                 return row
         return -1
 
     def view_at(self, row: int) -> EntryView | None:
         """The entry shown in ``row``."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.record_at(row)
 
     # -- presentation -----------------------------------------------------------------------
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             if section == self.WHEN:
                 return "When it happened (as stated) or was recorded, in local time; hover for UTC"
-        return None
+        return super().headerData(section, orientation, role)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        view = self._rows[index.row()]
+        view = self.records[index.row()]
         e = view.entry
         col = index.column()
         corrected = bool(view.corrected_by)
@@ -240,7 +221,7 @@ class JournalModel(QAbstractTableModel):
         """The number of an entry in this incident (for "corrected by #N")."""
         row = self.row_of(entry_id)
         if row >= 0:
-            return self._rows[row].entry.seq
+            return self.records[row].entry.seq
         try:
             return jr.get_entry(self.binder, entry_id).seq
         except BinderError:

@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDateTime,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -48,7 +46,7 @@ from binder.ui.changes import listen
 from binder.ui.forms.fields import utc_iso, when_edit
 from binder.ui.shortcuts import button_keys
 from binder.ui.style import CHIP_COLOURS, bold, chip, heading, muted, set_chip
-from binder.ui.tables import read_only_table
+from binder.ui.tables import RecordModel, read_only_table
 
 # (symbol + words, chip colour): the words carry the meaning, the colour only helps.
 STATUS_LOOK = {
@@ -66,32 +64,22 @@ def status_text(status: str) -> str:
     return STATUS_LOOK.get(status, (status, "grey"))[0]
 
 
-class ReadinessModel(QAbstractTableModel):
+class ReadinessModel(RecordModel):
     """Readiness items as rows."""
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._items: list[ReadinessItem] = []
+    COLUMNS = _COLUMNS
 
     def set_items(self, items: list[ReadinessItem]) -> None:
         """Replace every row."""
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
+        self.set_records(items)
 
     def item_at(self, row: int) -> ReadinessItem | None:
         """The item shown in ``row``, if any."""
-        return self._items[row] if 0 <= row < len(self._items) else None
+        return self.record_at(row)
 
     def row_of(self, key: str) -> int:
         """The row of item ``key``, or -1."""
-        return next((i for i, item in enumerate(self._items) if item.key == key), -1)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(_COLUMNS)
+        return next((i for i, item in enumerate(self.records) if item.key == key), -1)
 
     def _text(self, item: ReadinessItem, column: int) -> str:
         if column == COL_STATUS:
@@ -107,7 +95,7 @@ class ReadinessModel(QAbstractTableModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        item = self._items[index.row()]
+        item = self.records[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, column)
@@ -132,11 +120,6 @@ class ReadinessModel(QAbstractTableModel):
             return QColor(bg if role == Qt.ItemDataRole.BackgroundRole else fg)
         if role == Qt.ItemDataRole.FontRole and column == COL_STATUS:
             return bold()
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _COLUMNS[section]
         return None
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -45,9 +45,8 @@ from binder.ui.forms.signed import SignedDialog, SignerProvider, ask_author
 from binder.ui.screens.incident_pane import IncidentPane
 from binder.ui.shortcuts import bind, with_keys
 from binder.ui.style import CORRECTED_GREY, heading, muted
-from binder.ui.tables import read_only_table
+from binder.ui.tables import PagedRecordModel, read_only_table
 
-_ROOT = QModelIndex()
 Column = tuple[str, Callable[[reg.Item], str], int]  # title, text of an item, width (0: stretch)
 TIME_SOURCES = ("web server log", "application log", "database record", "WAF / CDN log",
                 "payment provider report", "file timestamp", "admin panel log",
@@ -86,29 +85,25 @@ def now_local_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="minutes")
 
 
-class RegisterModel(QAbstractTableModel):
+class RegisterModel(PagedRecordModel):
     """Register items for a table, shown a page at a time as the view scrolls."""
 
     ItemRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, columns: tuple[Column, ...], parent=None, *, chunk: int = 200,
                  late: Callable[[reg.Item], bool] | None = None):
-        super().__init__(parent)
+        super().__init__(parent, columns=[name for name, _fn, _width in columns], chunk=chunk)
         self.columns = columns
-        self.chunk = chunk
         self.late = late
         self.query = ""
         self._all: list[reg.Item] = []
         self._matching: list[reg.Item] = []
-        self._shown = 0
 
     def set_items(self, items: list[reg.Item]) -> None:
         """Replace the items (newest state of the register) and show the first page."""
-        self.beginResetModel()
         self._all = list(items)
         self._matching = [i for i in self._all if self._matches(i)]
-        self._shown = 0
-        self.endResetModel()
+        self.set_records([])
         self.fetchMore()
 
     def set_query(self, text: str) -> None:
@@ -121,49 +116,33 @@ class RegisterModel(QAbstractTableModel):
             return True
         return any(self.query in fn(item).casefold() for _, fn, _ in self.columns)
 
-    def total(self) -> int:
+    def available(self) -> int:
         """How many items match (shown or not yet)."""
         return len(self._matching)
 
-    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else self._shown
+    total = available  # what the screen's count line calls it
 
-    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.columns)
-
-    def canFetchMore(self, parent=_ROOT) -> bool:  # noqa: N802 - Qt API
-        return not parent.isValid() and self._shown < len(self._matching)
-
-    def fetchMore(self, parent=_ROOT) -> None:  # noqa: N802 - Qt API
-        if parent.isValid() or self._shown >= len(self._matching):
-            return
-        more = min(self.chunk, len(self._matching) - self._shown)
-        self.beginInsertRows(QModelIndex(), self._shown, self._shown + more - 1)
-        self._shown += more
-        self.endInsertRows()
+    def load(self, start: int, count: int) -> list[reg.Item]:
+        """A page of the matching items."""
+        return self._matching[start:start + count]
 
     def item_at(self, row: int) -> reg.Item | None:
         """The item in ``row``."""
-        return self._matching[row] if 0 <= row < self._shown else None
+        return self.record_at(row)
 
     def row_of(self, item_id: int) -> int:
         """The row of an item (fetching pages until it is shown), or -1."""
         for row, item in enumerate(self._matching):
             if item.id == item_id:
-                while self._shown <= row:
+                while len(self.records) <= row:
                     self.fetchMore()
                 return row
         return -1
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section][0]
-        return None
-
     def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        item = self._matching[index.row()]
+        item = self.records[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                     Qt.ItemDataRole.AccessibleTextRole):
             text = self.columns[index.column()][1](item)

@@ -8,7 +8,7 @@ a message with an Unlock button instead. All reading and writing goes through
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,7 +45,7 @@ from binder.ui.changes import listen
 from binder.ui.forms.digest import DigestField
 from binder.ui.shortcuts import bind, mnemonic_safe, with_keys
 from binder.ui.style import bold
-from binder.ui.tables import read_only_table
+from binder.ui.tables import RecordModel, read_only_table
 
 _COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Name"),
@@ -61,42 +61,35 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
 _MAX_COLUMN_WIDTH = 220
 
 
-class ContactTableModel(QAbstractTableModel):
+class ContactTableModel(RecordModel):
     """Decrypted contacts as rows; the role column shows the plan's role name."""
+
+    COLUMNS = tuple(header for _field, header in _COLUMNS)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._contacts: list[Contact] = []
         self._role_names: dict[str, str] = {}
 
     def set_contacts(self, contacts: list[Contact], role_names: dict[str, str]) -> None:
         """Replace every row."""
-        self.beginResetModel()
-        self._contacts = list(contacts)
         self._role_names = dict(role_names)
-        self.endResetModel()
+        self.set_records(contacts)
 
     def contact_at(self, row: int) -> Contact | None:
         """The contact shown in ``row``, if any."""
-        return self._contacts[row] if 0 <= row < len(self._contacts) else None
+        return self.record_at(row)
 
     def row_of(self, contact_id: str) -> int:
         """The row showing ``contact_id``, or -1."""
-        for i, c in enumerate(self._contacts):
+        for i, c in enumerate(self.records):
             if c.id == contact_id:
                 return i
         return -1
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._contacts)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(_COLUMNS)
-
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        contact = self._contacts[index.row()]
+        contact = self.records[index.row()]
         field = _COLUMNS[index.column()][0]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if field == "role":
@@ -112,11 +105,6 @@ class ContactTableModel(QAbstractTableModel):
                 return contact.notes
         if role == Qt.ItemDataRole.TextAlignmentRole and field == "escalation":
             return int(Qt.AlignmentFlag.AlignCenter)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _COLUMNS[section][1]
         return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,42 +30,24 @@ from binder.core.storage.database import Binder
 from binder.ui.app import local_text
 from binder.ui.forms.fields import line_field
 from binder.ui.style import heading, muted
-from binder.ui.tables import read_only_table
+from binder.ui.tables import RecordModel, read_only_table
 
-_ROOT = QModelIndex()
 RESULT_LIMIT = 200
 
 
-class HitsModel(QAbstractTableModel):
+class HitsModel(RecordModel):
     """Search results for a table."""
 
     COLUMNS = ("When", "Incident", "#", "Kind", "Author", "Match")
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.hits: list[searching.Hit] = []
-
     def set_hits(self, hits: list[searching.Hit]) -> None:
         """Show these results."""
-        self.beginResetModel()
-        self.hits = list(hits)
-        self.endResetModel()
-
-    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.hits)
-
-    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+        self.set_records(hits)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        h = self.hits[index.row()]
+        h = self.records[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             values = (local_text(h.occurred_at or h.recorded_at, seconds=False),
                       h.incident_title, str(h.seq), h.kind, h.author,
@@ -175,7 +157,7 @@ class SearchDialog(QDialog):
         return len(hits)
 
     def _enter(self) -> None:
-        if self._timer.isActive() or not self.model.hits:
+        if self._timer.isActive() or not self.model.records:
             self.run()
             return
         self._chosen(self.view.currentIndex())
@@ -183,6 +165,6 @@ class SearchDialog(QDialog):
     def _chosen(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
-        hit = self.model.hits[index.row()]
+        hit = self.model.records[index.row()]
         self.open_entry.emit(hit.incident_id, hit.entry_id)
         self.accept()
