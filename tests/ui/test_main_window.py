@@ -24,7 +24,7 @@ from binder.services import settings as app_state
 from binder.services.applock import AppLock
 from binder.services.settings import AppSettings
 from binder.ui.screens.unlock import SignInDialog
-from binder.ui.shell import NAV_INCIDENTS, NAV_PLAN, NAV_WORKSPACE
+from binder.ui.shell import NAV_INCIDENTS, NAV_PLAN, NAV_ROSTER, NAV_WORKSPACE
 from tests.helpers import LEAD, LEAD_PASS, PASSPHRASE
 
 
@@ -153,6 +153,17 @@ def test_a_second_window_on_the_same_binder_is_refused(qtbot, window_for, made):
         window = window_for(made.path)
         assert window.pages.currentWidget() is window.welcome
         assert "already open in another Incident Binder window" in window.welcome.welcome_message.text()
+
+
+def test_the_contact_editor_shows_every_button_label_whole_at_1366x768(qtbot, signed_window):
+    window = signed_window
+    window.navigate(NAV_ROSTER)
+    editor = window.roster_screen.editor
+    qtbot.waitUntil(editor.isVisible)
+    cut = [b.text() for b in editor.findChildren(QAbstractButton)
+           if b.isVisible() and b.width() < b.sizeHint().width()]
+    assert cut == []
+    assert "hosting provider, vendor, authority" in editor.external.toolTip()
 
 
 def test_fits_1366x768_and_every_control_is_named(qtbot, signed_window):

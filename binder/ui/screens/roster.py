@@ -152,8 +152,11 @@ class _ContactEditor(QGroupBox):
         self.notes.setPlaceholderText("Hours, deputies, language, how to reach them out of hours")
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
-        self.external = QCheckBox("External resource (hosting, vendor, authority)")
+        # Short enough for the editor's column at 1366x768; the examples are in the tooltip.
+        self.external = QCheckBox("E&xternal resource")
         self.external.setAccessibleName("External resource")
+        self.external.setToolTip("Someone outside the company: hosting provider, vendor, "
+                                 "authority. A new contact takes the role's setting.")
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
