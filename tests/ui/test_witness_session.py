@@ -25,19 +25,31 @@ def keeper(monkeypatch):
     return kept
 
 
-def test_a_signed_in_witness_signs_the_next_form_without_retyping(qtbot, made, keeper):
-    message = QLabel()
+def _picker(qtbot, made) -> witness_forms.WitnessPicker:
+    """The witness part of a form that needs one, as the lead (``made.lead``) opens it."""
     picker = witness_forms.WitnessPicker(made.binder, made.lead, required=True)
     qtbot.addWidget(picker)
+    return picker
+
+
+def _refused_when_empty(picker: witness_forms.WitnessPicker) -> QLabel:
+    """The witness chosen, their passphrase field left empty: refused, and the form says the
+    field is empty. Returns the form's message line."""
+    message = QLabel()
     picker.choose(WITNESS, "")
     assert picker.open_session(message) == (False, None)
     assert "empty" in message.text()
+    return message
+
+
+def test_a_signed_in_witness_signs_the_next_form_without_retyping(qtbot, made, keeper):
+    picker = _picker(qtbot, made)
+    message = _refused_when_empty(picker)
     picker.choose(WITNESS, WITNESS_PASS)
     ok, first = picker.open_session(message)
     assert ok and first.person == WITNESS and keeper.peek() is first
 
-    again = witness_forms.WitnessPicker(made.binder, made.lead, required=True)
-    qtbot.addWidget(again)
+    again = _picker(qtbot, made)
     assert again.person() == WITNESS  # the signed-in witness is chosen already
     assert "signed in as witness" in again.passphrase.placeholderText()
     assert again.open_session(message) == (True, first)
@@ -49,12 +61,7 @@ def test_the_plan_can_ask_for_the_passphrase_at_every_signature(qtbot, made, kee
                                                        passphrase_every_signature=True))
     plans.save_revision(made.binder, strict, author="alice", note="21 CFR Part 11")
     keeper.put(made.witness)
-    message = QLabel()
-    picker = witness_forms.WitnessPicker(made.binder, made.lead, required=True)
-    qtbot.addWidget(picker)
-    picker.choose(WITNESS, "")
-    assert picker.open_session(message) == (False, None)
-    assert "empty" in message.text()
+    _refused_when_empty(_picker(qtbot, made))  # the kept session does not sign for them
 
 
 def test_sign_in_lists_names_and_roles_and_says_an_empty_field_is_empty(qtbot, made):
