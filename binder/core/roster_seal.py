@@ -231,6 +231,13 @@ def gap_problems(binder: Binder) -> list[str]:
     return problems
 
 
+def has_sealed_revisions(binder: Binder) -> bool:
+    """True when some revision was sealed with its clear fields bound, so the roster must
+    have a head (key-free): a binder without one lost it, rather than predating it."""
+    return binder.conn.execute(
+        f"SELECT 1 FROM {TABLE} WHERE aad_version IS NOT 1 LIMIT 1").fetchone() is not None
+
+
 def check_roster_seal(binder: Binder, key: bytes) -> None:
     """Refuse to read or write a roster changed outside the app (:class:`CorruptEnvelope`).
 
@@ -238,10 +245,7 @@ def check_roster_seal(binder: Binder, key: bytes) -> None:
     """
     row = binder.conn.execute("SELECT listing, mac FROM roster_head WHERE id = 1").fetchone()
     if row is None:
-        sealed_rows = binder.conn.execute(
-            f"SELECT count(*) FROM {TABLE} WHERE aad_version IS NOT 1"
-        ).fetchone()[0]
-        if sealed_rows:
+        if has_sealed_revisions(binder):
             raise CorruptEnvelope(
                 "the roster's seal (which revision of each contact is the newest) is gone: "
                 "it was deleted outside the app; restore the binder from a backup"

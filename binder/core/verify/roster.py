@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import json
 
-from binder.core.roster_seal import TABLE, current_listing, gap_problems, listing_differences
+from binder.core.roster_seal import (
+    TABLE,
+    current_listing,
+    gap_problems,
+    has_sealed_revisions,
+    listing_differences,
+)
 from binder.core.storage.database import Binder
 from binder.core.verify.findings import VerifyReport
 
@@ -25,10 +31,7 @@ def check_roster(binder: Binder, report: VerifyReport, incident_id: int | None) 
     problems = gap_problems(binder)
     row = binder.conn.execute("SELECT listing FROM roster_head WHERE id = 1").fetchone()
     if row is None:
-        sealed = binder.conn.execute(
-            f"SELECT count(*) FROM {TABLE} WHERE aad_version IS NOT 1"
-        ).fetchone()[0]
-        if sealed:
+        if has_sealed_revisions(binder):
             problems.append("the roster's seal (which revision of each contact is the newest) is gone")
         elif binder.conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]:
             report.notes.append(
