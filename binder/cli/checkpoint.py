@@ -14,6 +14,8 @@ from binder.cli.common import (
     open_path,
     output_option,
     parse_id,
+    people_names,
+    person_name,
 )
 from binder.cli.root import cli
 from binder.core.checkpoint.store import OCCASIONS, list_checkpoints, make_checkpoint
@@ -48,6 +50,7 @@ def checkpoint(binder_path, person, witness, output, occasion, incident_ref, lis
 
         with open_path(binder_path) as binder:
             rows = [(c, tokens_for(binder, c.id)) for c in list_checkpoints(binder)]
+            names = people_names(binder) if rows and not as_json else {}
         if as_json:
             emit_json([{
                 "id": c.id, "created_at": c.created_at, "tree_size": c.tree_size,
@@ -58,7 +61,8 @@ def checkpoint(binder_path, person, witness, output, occasion, incident_ref, lis
             } for c, tokens in rows])
             return
         for c, tokens in rows:
-            who = c.maker + (f" + {c.witness}" if c.witness else "")
+            who = person_name(names, c.maker) + (
+                f" + {person_name(names, c.witness)}" if c.witness else "")
             status = f"anchored {tokens[0].gen_time[:19]}Z" if tokens else "pending"
             click.echo(f"{c.id}\t{c.created_at[:19]}Z\t{c.tree_size} records\t{who}\t"
                        f"{c.occasion_label}\t{status}")

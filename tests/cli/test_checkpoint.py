@@ -21,7 +21,7 @@ from binder.core.checkpoint.store import list_checkpoints
 from binder.core.crypto import signers
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry
-from tests.helpers import LEAD, WITNESS, signer_env
+from tests.helpers import LEAD, LEAD_NAME, WITNESS, WITNESS_NAME, signer_env
 
 TOOLS = Path(__file__).resolve().parents[2] / "tools"
 
@@ -95,7 +95,7 @@ def test_verify_against_text_typed_from_paper(made, cli):
     assert run.code == 0, run.out
     assert "compared with 1 checkpoint(s)" in run.out and "signed by nobody" in run.out
     whole = cli("verify", "--against", "-", input=note.replace("\u2014", "--"))
-    assert whole.code == 0 and f"signed by {LEAD}, {WITNESS}" in whole.out
+    assert whole.code == 0 and f"signed by {LEAD_NAME}, {WITNESS_NAME}" in whole.out
     root = note.split("\n")[2]
     mistyped = note.replace(root, ("B" if root[0] != "B" else "C") + root[1:])
     bad = cli("verify", "--against", "-", input=mistyped)

@@ -10,7 +10,7 @@ import pytest
 from binder.core.crypto import signers
 from binder.core.incident import journal
 from binder.core.verify.checks import verify_binder
-from tests.helpers import LEAD, WITNESS, signer_env
+from tests.helpers import LEAD, LEAD_NAME, WITNESS, WITNESS_NAME, signer_env
 
 
 @pytest.fixture
@@ -93,10 +93,10 @@ def test_wrong_passphrases_exit_3_nothing_written(made, incident_id, cli):
     before = count(made, incident_id)
     wrong_author = cli("journal", "add", str(incident_id), "--as", LEAD, "--text", "x",
                        env=signer_env(person_pass="not alice's"))
-    assert_refused(wrong_author, 3, f"wrong passphrase for {LEAD}")
+    assert_refused(wrong_author, 3, f"wrong passphrase for {LEAD_NAME}")
     wrong_witness = cli("journal", "add", str(incident_id), "--as", LEAD, "--text", "x",
                         "--witness", WITNESS, env=signer_env(witness_pass="not bob's"))
-    assert_refused(wrong_witness, 3, f"wrong passphrase for {WITNESS}")
+    assert_refused(wrong_witness, 3, f"wrong passphrase for {WITNESS_NAME}")
     assert count(made, incident_id) == before
 
 

@@ -47,7 +47,7 @@ def test_an_incident_with_every_register_built_on_the_command_line(cli, made):
     _id(cli("asset", "set", str(asset), "--status", "contained", "--reason", "firewalled",
             "--as", "bob"))
     listed = cli("task", "list", inc)
-    assert "OVERDUE" in listed.out and "Rotate admin passwords (bob" in listed.out
+    assert "OVERDUE" in listed.out and "Rotate admin passwords (Bob Okafor" in listed.out
     _id(cli("task", "done", str(task), "--as", "bob"))
 
     timeline = json.loads(cli("timeline", "list", inc, "--json").out)
@@ -60,7 +60,7 @@ def test_an_incident_with_every_register_built_on_the_command_line(cli, made):
     [a] = json.loads(cli("asset", "list", inc, "--json").out)
     assert a["status"] == "contained" and [h["action"] for h in a["history"]] == ["add", "update"]
     [t] = json.loads(cli("task", "list", inc, "--json").out)
-    assert t["status"] == "done" and t["owner_name"] == "bob"
+    assert t["status"] == "done" and t["owner_name"] == "Bob Okafor"
     assert cli("verify").code == 0
 
 

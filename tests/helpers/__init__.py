@@ -37,6 +37,9 @@ from binder.core.storage import database as storage
 PASSPHRASE = "correct horse battery"
 LEAD, LEAD_PASS = "alice", "alice-passphrase"
 WITNESS, WITNESS_PASS = "bob", "bob-passphrase"
+#: The full names their certificates state: never their logins, so a login shown where a
+#: person's name belongs fails the test that looks.
+LEAD_NAME, WITNESS_NAME = "Alice Martin", "Bob Okafor"
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -79,17 +82,18 @@ def enroll_person(binder: storage.Binder, name: str, role: str, passphrase: str,
 
 def make_binder(path: Path, *, org: str = "Acme Store", people: bool = True) -> Made:
     """A real binder on disk: keys, root, default plan, two enrolled signers (contacts
-    "alice" and "bob"); with ``people=False`` an empty roster and nobody enrolled."""
+    "Alice Martin", login ``alice``, and "Bob Okafor", login ``bob``); with
+    ``people=False`` an empty roster and nobody enrolled."""
     binder = storage.create_binder(path, org=org)
     code = vault.setup_keys(binder, PASSPHRASE, kdf=LIGHT_KDF_FOR_TESTS)
     signers.create_root(binder)
     plans.load_default_plan(binder)
     if not people:
         return Made(path, binder, code, None, None)  # type: ignore[arg-type]
-    # People who sign are roster contacts; these two keep their logins as names so the
-    # many tests that name "alice" and "bob" read as before (tests of names use real ones).
-    enroll_person(binder, LEAD, "lead", LEAD_PASS, login=LEAD)
-    enroll_person(binder, WITNESS, "it", WITNESS_PASS, login=WITNESS)
+    # People who sign are roster contacts with full names; `--as alice` still finds them by
+    # their short login, and anything shown to a person must show the name.
+    enroll_person(binder, LEAD_NAME, "lead", LEAD_PASS, login=LEAD)
+    enroll_person(binder, WITNESS_NAME, "it", WITNESS_PASS, login=WITNESS)
     return Made(
         path, binder, code,
         signers.open_session(binder, LEAD, LEAD_PASS),

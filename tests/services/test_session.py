@@ -9,7 +9,7 @@ from binder.services import settings as app_state
 from binder.services.applock import AppLock
 from binder.services.session import WindowSession
 from binder.services.settings import AppSettings
-from tests.helpers import LEAD, LEAD_PASS, PASSPHRASE
+from tests.helpers import LEAD, LEAD_NAME, LEAD_PASS, PASSPHRASE, WITNESS_NAME
 
 
 def _access(binder):
@@ -37,10 +37,10 @@ def test_sign_in_out_and_who_is_at_the_keyboard(made):
     assert not session.anyone_signed_in()
     session.sign_in(LEAD, LEAD_PASS)
     assert session.current_person() == LEAD and session.last_person == LEAD
-    assert session.signer_state_text() == "Signed in: alice (5 min left)"
+    assert session.signer_state_text() == f"Signed in: {LEAD_NAME} (5 min left)"
     assert ("signer", LEAD, "author (app)") in _access(made.binder)
     session.witness_keeper.put(made.witness)
-    assert session.signer_state_text().endswith(" · witness bob (5 min)")
+    assert session.signer_state_text().endswith(f" · witness {WITNESS_NAME} (5 min)")
     session.sign_out()
     assert not session.anyone_signed_in()
     assert session.current_person() != LEAD  # the computer account again

@@ -68,3 +68,65 @@ def test_plan_revisions_and_reviews_show_full_names(qtbot, made):
     pane = ReviewPane(made.binder, iid, lambda: lw)
     qtbot.addWidget(pane)
     assert NAME in pane.reviews.item(0).text()
+
+
+def _model_texts(model) -> list[str]:
+    return [str(model.data(model.index(r, c))) for r in range(model.rowCount())
+            for c in range(model.columnCount())]
+
+
+def test_every_screen_names_the_people_of_the_fixture_never_their_logins(qtbot, made, tmp_path):
+    """The fixture's people are "Alice Martin" (login alice) and "Bob Okafor" (login bob):
+    wherever a screen shows who did something, the name shows and the login does not."""
+    from PySide6.QtCore import Qt
+
+    from binder.core.checkpoint.store import list_checkpoints, make_checkpoint
+    from binder.core.incident import journal
+    from binder.ui.forms.signed import SignedDialog
+    from binder.ui.screens.checkpoint import CheckpointTextDialog
+    from binder.ui.screens.incidents import IncidentsScreen
+    from binder.ui.screens.search import SearchDialog
+    from tests.helpers import LEAD_NAME, WITNESS_NAME
+
+    b, lead, witness = made.binder, made.lead, made.witness
+    iid = open_incident(b, lead, title="Skimmer", plan_revision_id=plans.current_revision(b).id)
+    journal.append(b, iid, lead, journal.NewEntry(text="Card skimmer found"))
+    log = tmp_path / "access.log"
+    log.write_text("GET /checkout\n")
+    ev.register_evidence(b, iid, log, lead, description="web log", witness=witness)
+
+    pane = EvidencePane(b, iid, lambda: lead)
+    qtbot.addWidget(pane)
+    assert LEAD_NAME in _model_texts(pane.model) and "alice" not in _model_texts(pane.model)
+    details = {key: label.text() for key, label in pane._detail_labels.items()}
+    assert f"by {LEAD_NAME}" in details["collected"], details
+    assert details["witness"] == WITNESS_NAME, details
+
+    incidents = IncidentsScreen(b, lambda: lead)
+    qtbot.addWidget(incidents)
+    incidents.set_status("all")
+    tip = incidents.model.data(incidents.model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert f"opened by {LEAD_NAME}" in tip, tip
+
+    search = SearchDialog(b, iid)
+    qtbot.addWidget(search)
+    search.query.setText("skimmer")
+    assert search.run() >= 1
+    authors = [search.model.data(search.model.index(r, 4)) for r in range(search.model.rowCount())]
+    assert set(authors) == {LEAD_NAME}, authors
+
+    dialog = SignedDialog(incidents, b, lead, "A test form", "", lambda a, w: 0)
+    assert dialog.signed_as.text() == f"Signed by {LEAD_NAME}."
+    dialog.close()
+
+    make_checkpoint(b, lead, witness)
+    [checkpoint] = list_checkpoints(b)
+    text = CheckpointTextDialog(incidents, b, checkpoint)
+    shown = " ".join(label.text() for label in text.findChildren(type(search.status)))
+    assert f"signed by {LEAD_NAME}, witnessed by {WITNESS_NAME}" in shown, shown
+    text.close()
+
+    workflow.close_incident(b, iid, lead, summary="contained")
+    review = ReviewPane(b, iid, lambda: lead)
+    qtbot.addWidget(review)
+    assert review.status.text().endswith(f"by {LEAD_NAME}"), review.status.text()

@@ -585,7 +585,8 @@ def open_session(binder: Binder, person: str, passphrase: str) -> SigningSession
         der = crypto.open_with_passphrase(row[0], passphrase, _signer_context(binder, signer.person))
     except WrongPassphrase:
         raise WrongPassphrase(
-            f"wrong passphrase for {signer.person}; nothing was signed. Try again"
+            f"wrong passphrase for {signer.identity.name or signer.person}; nothing was signed. "
+            "Try again"
         ) from None
     key = serialization.load_der_private_key(der, password=None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)

@@ -22,7 +22,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from binder.core.checkpoint.anchor import checkpoint_status
 from binder.core.checkpoint.note import Checkpoint
 from binder.core.checkpoint.store import latest_checkpoint
-from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.signers import SigningSession, name_for_login, names_by_login
 from binder.core.output.pdf import FONT_MONO, RULE, esc, styles
 from binder.core.storage.database import Binder
 
@@ -128,7 +128,9 @@ def printed_checkpoint(binder: Binder, fresh: Checkpoint | None, maker: SigningS
     newest = latest_checkpoint(binder)
     if newest is None:
         return None
-    who = f"made by {newest.maker}" + (f", witnessed by {newest.witness}" if newest.witness else "")
+    names = names_by_login(binder)  # as their certificates name them
+    who = f"made by {name_for_login(names, newest.maker)}" + (
+        f", witnessed by {name_for_login(names, newest.witness)}" if newest.witness else "")
     return PrintedCheckpoint(newest.note, f"Newest checkpoint of the binder (checkpoint {newest.id})",
                              who, checkpoint_status(binder, newest))
 

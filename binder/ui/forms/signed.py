@@ -73,7 +73,7 @@ class SignedDialog(QDialog):
         self.witness, self.witness_pass = self.witness_box.combo, self.witness_box.passphrase
         self.witness_box.setVisible(witness)
 
-        self.signed_as = muted(f"Signed by {author.person}.")
+        self.signed_as = muted(f"Signed by {author.identity.name}.")
         self.message = message_label()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from binder.core.checkpoint.anchor import checkpoint_status
 from binder.core.checkpoint.store import OCCASIONS, StoredCheckpoint, make_checkpoint
-from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.signers import SigningSession, name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.storage.database import Binder
 from binder.core.storage.files import atomic_write_bytes
@@ -68,7 +68,10 @@ class CheckpointTextDialog(QDialog):
         self.setAccessibleName(f"Checkpoint {checkpoint.id}")
         self.setMinimumWidth(720)
         layout = QVBoxLayout(self)
-        who = checkpoint.maker + (f", witnessed by {checkpoint.witness}" if checkpoint.witness else "")
+        names = names_by_login(binder)  # as their certificates name them
+        who = name_for_login(names, checkpoint.maker) + (
+            f", witnessed by {name_for_login(names, checkpoint.witness)}" if checkpoint.witness
+            else "")
         noun = "record" if checkpoint.tree_size == 1 else "records"
         layout.addWidget(heading(f"Checkpoint {checkpoint.id}: {checkpoint.tree_size} {noun}", 2))
         layout.addWidget(muted(f"{checkpoint.occasion_label.capitalize()}, signed by {who}. "

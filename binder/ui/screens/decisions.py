@@ -430,7 +430,7 @@ class DecisionsPane(IncidentPane):
                 reference=reference.text(), delay_reason=delay.toPlainText())
 
         dialog = SignedDialog(self, self.binder, author, "Record a notification",
-                              f"Who was told, how and what. {author.person} is recorded as "
+                              f"Who was told, how and what. {author.identity.name} is recorded as "
                               "the one who told them. Choose the clock this meets, if any.",
                               save, witness=False)
         dialog.form.addRow("&Party:", party)

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto.signers import SigningSession, names_by_login
+from binder.core.crypto.signers import SigningSession, name_for_login, names_by_login
 from binder.core.errors import BinderError, Cancelled
 from binder.core.incident import evidence as ev
 from binder.core.incident import recheck
@@ -201,7 +201,7 @@ class EvidencePane(QWidget):
         """Reload the register from the binder, keeping (or moving) the selection."""
         current = select if select is not None else self.selected_id()
         items = ev.list_evidence(self.binder, self.incident_id)
-        self.model.set_items(items)
+        self.model.set_items(items, names_by_login(self.binder))
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self.lower.setVisible(bool(items))
         row = self.model.row_of(current) if current is not None else -1
@@ -240,6 +240,7 @@ class EvidencePane(QWidget):
             self.custody_model.set_events([])
             return
         d = item.data
+        names = names_by_login(self.binder)  # people as their certificates name them
         src = d.get("source_system") or {}
         source = ", ".join(v for v in (src.get("hostname"), src.get("ip"), src.get("make_model"),
                                        src.get("serial")) if v) or "not recorded"
@@ -254,18 +255,18 @@ class EvidencePane(QWidget):
         values = {
             "sha256": item.sha256,
             "file": file_text,
-            "collected": f"{zoned_text(item.collected_at)} by {item.collected_by}"
+            "collected": f"{zoned_text(item.collected_at)} by {name_for_login(names, item.collected_by)}"
                          + (f", {d['collected_where']}" if d.get("collected_where") else ""),
             "source": source,
             "reason": d.get("reason") or "not recorded",
             "covers": (f"{zoned_text(covers.get('from', ''))} to {zoned_text(covers.get('to', ''))}"
                        if covers else "not recorded"),
-            "witness": ", ".join(item.witnesses) or "none",
+            "witness": ", ".join(name_for_login(names, w) for w in item.witnesses) or "none",
         }
         for key, value in values.items():
             self._detail_labels[key].setText(value)
         self.sha_field.set_value(item.sha256)
-        self.custody_model.set_events(item.custody, names_by_login(self.binder))
+        self.custody_model.set_events(item.custody, names)
         _fit_columns(self.custody, cap=160)
 
     # ------------------------------------------------------------------ signing in

@@ -137,7 +137,7 @@ class TransferDialog(EvidenceForm):
     def __init__(self, pane: EvidencePane, item: EvidenceItem, author: SigningSession) -> None:
         super().__init__(
             pane, f"Transfer {item.label}",
-            f"{item.label} — {item.description}. Held by {item.custodian or 'nobody recorded'}. "
+            f"{item.label} — {item.description}. Held by {pane.model.custodian_name(item) or 'nobody recorded'}. "
             "The file is hashed again at hand-over when it can be reached; a different hash "
             "stops the transfer.",
             author,

@@ -39,9 +39,12 @@ class EvidenceTableModel(RecordModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._checks: dict[int, RecheckResult] = {}
+        self._names: dict = {}
 
-    def set_items(self, items: Sequence[EvidenceItem]) -> None:
-        """Replace every row (re-check results are kept per item)."""
+    def set_items(self, items: Sequence[EvidenceItem], names: dict | None = None) -> None:
+        """Replace every row (re-check results are kept per item); ``names``
+        (``signers.names_by_login``) shows custodians who sign by name."""
+        self._names = names or {}
         self.set_records(items)
 
     def set_checks(self, results: Sequence[RecheckResult]) -> None:
@@ -50,6 +53,10 @@ class EvidenceTableModel(RecordModel):
         if self.records:
             col = self.COLUMNS.index("Last check")
             self.dataChanged.emit(self.index(0, col), self.index(len(self.records) - 1, col))
+
+    def custodian_name(self, item: EvidenceItem) -> str:
+        """Who holds ``item``: a signer as their certificate names them, anyone else as typed."""
+        return name_for_login(self._names, item.custodian)
 
     def check_of(self, evidence_id: int) -> RecheckResult | None:
         """The last re-check of an item in this session, if any."""
@@ -71,7 +78,7 @@ class EvidenceTableModel(RecordModel):
             "Type": item.type,
             "Size": size_text(item.size),
             "SHA-256": item.sha256[:16] + "…",
-            "Custodian": item.custodian,
+            "Custodian": name_for_login(self._names, item.custodian),
             "Location": item.location,
             "State": item.disposition.capitalize() if item.disposition else "In custody",
             "Last check": STATUS_TEXT.get(check.status, check.status) if check else "",

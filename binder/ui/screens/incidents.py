@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.signers import SigningSession, name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.incident import journal as jr
 from binder.core.incident import record as incidents
@@ -49,11 +49,13 @@ class IncidentRow:
     closed: bool
     entries: int
     last_activity: str
+    opened_by: str = ""  # who opened it, as their certificate names them
 
 
 def load_rows(binder: Binder) -> list[IncidentRow]:
     """Every incident with its status, size and last activity (through the core)."""
     rows = []
+    names = names_by_login(binder)
     for inc in incidents.list_incidents(binder):
         closed = False
         # Closing and reopening are both "close" entries; the last one says where it stands.
@@ -61,7 +63,9 @@ def load_rows(binder: Binder) -> list[IncidentRow]:
             closed = (entry.data or {}).get("action") != "reopen"
         count = jr.count_entries(binder, inc.id)
         last = jr.page(binder, inc.id, count - 1, 1) if count else []
-        rows.append(IncidentRow(inc, closed, count, last[0].entry.recorded_at if last else inc.opened_at))
+        rows.append(IncidentRow(inc, closed, count,
+                                last[0].entry.recorded_at if last else inc.opened_at,
+                                name_for_login(names, inc.opened_by)))
     return rows
 
 
@@ -126,7 +130,7 @@ class IncidentTableModel(RecordModel):
             if col == 6:
                 return utc_text(r.last_activity)
             if col == 0:
-                return f"{inc.label}\nopened by {inc.opened_by} {local_text(inc.opened_at)}"
+                return f"{inc.label}\nopened by {r.opened_by} {local_text(inc.opened_at)}"
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return QBrush(QColor(CHIP_COLOURS.get(inc.severity, CHIP_COLOURS["grey"])[0]))
         if role == Qt.ItemDataRole.ForegroundRole and col == 0 and inc.drill:

@@ -240,7 +240,7 @@ class SubmissionDialog(SignedDialog):
                 delay_reason=delay)
 
         super().__init__(notice, notice.binder, author, f"Record submission: {form.title}",
-                         f"{author.person} is recorded as the one who submitted it. The "
+                         f"{author.identity.name} is recorded as the one who submitted it. The "
                          "submitted text is kept with the signed entry.", save, witness=False)
         self.form.addRow("&Channel:", self.channel)
         self.form.addRow("Submitted &at:", self.when)

@@ -236,7 +236,8 @@ class ReviewPane(IncidentPane):
         self.reviews.blockSignals(False)
         self._show_review()
         if state.closed:
-            self.status.setText(f"Closed {local_text(state.closed_at, seconds=False)} by {state.closed_by}")
+            self.status.setText(f"Closed {local_text(state.closed_at, seconds=False)} by "
+                                f"{name_for_login(names_by_login(self.binder), state.closed_by)}")
             self.close_button.setText("Re&open…")
             self.close_button.setAccessibleName("Reopen incident")
         else:

@@ -40,8 +40,12 @@ class HitsModel(RecordModel):
 
     COLUMNS = ("When", "Incident", "#", "Kind", "Author", "Match")
 
-    def set_hits(self, hits: list[searching.Hit]) -> None:
-        """Show these results."""
+    names: dict[str, signers.Identity] = {}
+
+    def set_hits(self, hits: list[searching.Hit],
+                 names: dict[str, signers.Identity] | None = None) -> None:
+        """Show these results; ``names`` (:func:`signers.names_by_login`) names the authors."""
+        self.names = names or {}
         self.set_records(hits)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -50,7 +54,8 @@ class HitsModel(RecordModel):
         h = self.records[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             values = (local_text(h.occurred_at or h.recorded_at, seconds=False),
-                      h.incident_title, str(h.seq), h.kind, h.author,
+                      h.incident_title, str(h.seq), h.kind,
+                      signers.name_for_login(self.names, h.author),
                       " ".join(h.snippet.split()))
             if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
                 return h.text + (f"\n\nWhy: {h.reason}" if h.reason else "")
@@ -147,7 +152,7 @@ class SearchDialog(QDialog):
             self.status.setText(str(exc))
             return 0
         ms = (time.perf_counter() - started) * 1000
-        self.model.set_hits(hits)
+        self.model.set_hits(hits, signers.names_by_login(self.binder))
         more = " (the newest shown; narrow the search for older ones)" \
             if len(hits) == RESULT_LIMIT else ""
         self.status.setText(f"{len(hits)} match{'es' if len(hits) != 1 else ''}, newest first "

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.signers import SigningSession, name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.formatting import count_text
 from binder.core.incident import journal as jr
@@ -294,7 +294,8 @@ class IncidentWorkspace(QWidget):
             f"{type_label} · detected {local_text(inc.detected_at, seconds=False)} "
             f"({span_text(since)} ago)"
         )
-        self.facts.setToolTip(f"Detected {utc_text(inc.detected_at)}; opened by {inc.opened_by}")
+        self.facts.setToolTip(f"Detected {utc_text(inc.detected_at)}; opened by "
+                                 f"{name_for_login(names_by_login(self.binder), inc.opened_by)}")
         self.focus_phase = self._read_focus_phase()
         if self.focus_phase:
             name = self.focus_phase[1]

@@ -17,7 +17,7 @@ from binder.core import roster
 from binder.core.crypto import signers
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.core.errors import BadInput, Locked, NotFound, WrongPassphrase
-from tests.helpers import LEAD, LEAD_PASS, PASSPHRASE, WITNESS, make_binder
+from tests.helpers import LEAD, LEAD_NAME, LEAD_PASS, PASSPHRASE, WITNESS, make_binder
 
 
 def _name(cert: x509.Certificate, oid) -> str:
@@ -44,7 +44,7 @@ def test_enrolled_certificate_is_issued_by_the_root(made):
     assert signers.issued_by(cert, root)
     cert.verify_directly_issued_by(root)
     assert cert.public_key().curve.name == "secp256r1"
-    assert _name(cert, NameOID.COMMON_NAME) == LEAD
+    assert _name(cert, NameOID.COMMON_NAME) == LEAD_NAME
     assert _name(cert, NameOID.ORGANIZATION_NAME) == "Acme Store"
     assert _name(cert, NameOID.ORGANIZATIONAL_UNIT_NAME) == "Incident Lead"
     assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
@@ -114,7 +114,7 @@ def test_signatures_verify_only_for_their_signer_and_data(made):
 
 
 def test_session_needs_the_persons_own_passphrase(made):
-    with pytest.raises(WrongPassphrase, match=f"wrong passphrase for {LEAD}"):
+    with pytest.raises(WrongPassphrase, match=f"wrong passphrase for {LEAD_NAME}"):
         signers.open_session(made.binder, LEAD, "bob-passphrase")
     session = signers.open_session(made.binder, "ALICE", LEAD_PASS)  # names are case-insensitive
     assert session.person == LEAD

@@ -19,7 +19,7 @@ from binder.core.incident import recheck
 from binder.core.incident.journal import cosigns_for, get_entry
 from binder.core.incident.record import open_incident
 from binder.core.verify.checks import verify_binder
-from tests.helpers import LEAD, WITNESS, make_binder, signer_env
+from tests.helpers import LEAD, LEAD_NAME, WITNESS, WITNESS_NAME, make_binder, signer_env
 
 MiB = 1024 * 1024
 
@@ -494,7 +494,7 @@ def test_cli_receiver_signs_and_acknowledges_refusals_write_nothing(run_cli, tmp
     receipts = [[a["signed_by"] for a in c["acknowledgements"]] for c in items[0]["custody"]]
     assert receipts == [[], [WITNESS], [LEAD]]
     listing = run_cli("evidence", "list", "1", *base).out
-    assert f"receipt signed by {WITNESS}" in listing and f"receipt signed by {LEAD}" in listing
+    assert f"receipt signed by {WITNESS_NAME}" in listing and f"receipt signed by {LEAD_NAME}" in listing
 
 
 def _cli_counts(path: Path) -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ from binder.core.incident.journal import NewEntry
 from binder.core.storage.database import open_binder
 from binder.core.verify.checks import verify_binder
 from tests.core.verify.test_checks import tamper
-from tests.helpers import WITNESS_PASS, signer_env
+from tests.helpers import LEAD_NAME, WITNESS_NAME, WITNESS_PASS, signer_env
 
 
 def test_a_cosignature_signs_its_meaning_and_the_author_signs_authorship(made, incident_id):
@@ -52,9 +52,9 @@ def test_journal_list_shows_name_role_meaning_and_time_of_each_signature(made, i
                    "--binder", str(made.path), env=signer_env(WITNESS_PASS))
     assert done.code == 0, done.err
     out = run_cli("journal", "list", str(incident_id), "--binder", str(made.path), env=env).out
-    assert "signed by alice (Incident Lead), as author," in out
-    assert "co-signed by bob (IT Contact), as approval," in out
+    assert f"signed by {LEAD_NAME} (Incident Lead), as author," in out
+    assert f"co-signed by {WITNESS_NAME} (IT Contact), as approval," in out
     listed = json.loads(run_cli("journal", "list", str(incident_id), "--json", "--binder",
                                 str(made.path), env=env).out)
     marks = [(s["name"], s["role"], s["meaning"]) for s in listed[-1]["signatures"]]
-    assert marks == [("alice", "Incident Lead", "author"), ("bob", "IT Contact", "approval")]
+    assert marks == [(LEAD_NAME, "Incident Lead", "author"), (WITNESS_NAME, "IT Contact", "approval")]

@@ -15,6 +15,7 @@ from binder.core.incident.record import open_incident
 from binder.core.plan import revisions as plans
 from binder.core.storage.database import open_binder
 from binder.core.verify.checks import verify_binder
+from tests.helpers import LEAD_NAME
 
 
 def entries(made, incident_id):
@@ -125,7 +126,7 @@ def test_notification_meets_its_clock(made):
     )
     state = workflow.incident_state(made.binder, iid, now="2026-03-10T00:00Z")
     gdpr = next(c for c in state.clocks if c.key == "gdpr_art33")
-    assert (gdpr.status, gdpr.met_by) == ("met", "alice")
+    assert (gdpr.status, gdpr.met_by) == ("met", LEAD_NAME)
     assert gdpr.deadline == "2026-03-05T09:00:00.000000Z"
     [told] = state.notifications
     assert (told.party, told.channel, told.told_by) == ("Data protection authority", "portal", "alice")

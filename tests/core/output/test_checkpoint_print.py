@@ -8,6 +8,7 @@ from binder.core.checkpoint.store import list_checkpoints, make_checkpoint
 from binder.core.output.paper import write_print_plan
 from binder.core.output.report.build import write_report
 from binder.core.verify.checks import verify_binder
+from tests.helpers import WITNESS_NAME
 
 
 def _text(path) -> str:
@@ -53,7 +54,7 @@ def test_paper_binder_prints_the_newest_checkpoint(made, incident_id, tmp_path):
     newest = make_checkpoint(made.binder, made.lead, made.witness, occasion="handover")
     write_print_plan(made.binder, tmp_path / "paper.pdf", include_roster=False)
     text = _text(tmp_path / "paper.pdf")
-    assert "Newest checkpoint of the binder (checkpoint 1)" in text and "witnessed by bob" in text
+    assert "Newest checkpoint of the binder (checkpoint 1)" in text and f"witnessed by {WITNESS_NAME}" in text
     pages = tmp_path / "pages"
     pages.mkdir()
     assert _qr_texts(tmp_path / "paper.pdf", pages) == [newest.note]

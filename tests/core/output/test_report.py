@@ -27,7 +27,15 @@ from binder.core.output.report.build import (
 )
 from binder.core.storage.database import open_binder
 from binder.core.verify.rollback import pdf_attachments
-from tests.helpers import LEAD, LEAD_PASS, WITNESS, run_binder_process, signer_env
+from tests.helpers import (
+    LEAD,
+    LEAD_NAME,
+    LEAD_PASS,
+    WITNESS,
+    WITNESS_NAME,
+    run_binder_process,
+    signer_env,
+)
 
 LEGAL, LEGAL_PASS = "carol", "carol-passphrase"
 
@@ -149,7 +157,7 @@ def test_journal_shows_both_times_signatures_and_corrections(made, incident_id, 
     assert "happened 2026-11-28 09:00 UTC" in text  # as stated: to the minute
     assert f"written {wrong.recorded_at[:10]}" in text
     assert "Source: support ticket 4411" in text
-    assert f"co-signed by {WITNESS} (IT Contact) as witness," in text
+    assert f"co-signed by {WITNESS_NAME} (IT Contact) as witness," in text
     # The original stays, marked as corrected; the correction names it and repeats it.
     assert "Skimmer found in design/footer/absolute_footer" in text
     assert f"corrected by #{fix.seq}" in text
@@ -220,11 +228,11 @@ def test_lead_and_witness_signatures_validate_and_one_byte_breaks_them(made, inc
     populate(made, incident_id, tmp_path)
     result = write_report(made.binder, incident_id, report_path, lead=made.lead,
                           witness=made.witness)
-    assert result.signed_by == (LEAD, WITNESS)
+    assert result.signed_by == (LEAD_NAME, WITNESS_NAME)
     out = pdfsig(report_path)
     assert out.count("Signature Validation: Signature is Valid.") == 2
     assert "Signature Field Name: Lead" in out and "Signature Field Name: Witness" in out
-    assert f"Signer Certificate Common Name: {LEAD}" in out
+    assert f"Signer Certificate Common Name: {LEAD_NAME}" in out
     # Our root is private to the binder: readers do not trust it, and that is expected.
     assert "Signature Type: ETSI.CAdES.detached" in out
     data = bytearray(report_path.read_bytes())
@@ -333,7 +341,7 @@ def test_cli_report_signed_by_lead_and_witness(made, incident_id, run_cli, tmp_p
     run = run_cli("report", str(incident_id), "-o", str(out), "--sign", "--as", LEAD,
                   "--witness", WITNESS, "--binder", str(made.path), env=signer_env())
     assert run.code == 0, run.err
-    assert "signed by alice, bob" in run.err
+    assert f"signed by {LEAD_NAME}, {WITNESS_NAME}" in run.err
     assert pdfsig(out).count("Signature is Valid.") == 2
 
 

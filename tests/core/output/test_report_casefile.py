@@ -14,7 +14,7 @@ from binder.core.errors import BadInput
 from binder.core.incident import assessment
 from binder.core.output.report.build import write_report
 from binder.core.output.report.casefile import PARTS
-from tests.helpers import LEAD
+from tests.helpers import LEAD, WITNESS_NAME
 from tests.helpers.case import LAB, skimmer_case
 
 
@@ -80,8 +80,8 @@ def test_every_custody_fact_is_printed_with_the_receipt(case):
     body = text_of(full, 2)
     custody = body[body.find("4 Evidence and chain of custody"):body.find("5 Decisions")]
     for fact in ("SHA-256", "Source system web-01, 10.0.0.11", "Method scp over the admin VPN",
-                 "Period covered", "witnessed by bob", "SEAL-0042", "SEAL-0043",
-                 "Re-hash at", "match", "Signed by the receiver, bob",
+                 "Period covered", f"witnessed by {WITNESS_NAME}", "SEAL-0042", "SEAL-0043",
+                 "Re-hash at", "match", f"Signed by the receiver, {WITNESS_NAME}",
                  "Not acknowledged", "Held by now"):
         assert fact in custody, fact
     assert LAB.split(" (")[0] in custody

@@ -51,3 +51,25 @@ def test_report_without_registers_says_so(made, incident_id, tmp_path):
     write_report(made.binder, incident_id, path)
     flat = " ".join(_text(path).split())
     assert "No attacker events were recorded." in flat and "No tasks were recorded." in flat
+
+
+def test_report_names_people_as_their_certificates_do_never_by_login(made, incident_id, tmp_path):
+    from binder.core.incident import evidence as ev
+    from tests.helpers import LEAD_NAME, WITNESS_NAME
+
+    b, lead, witness = made.binder, made.lead, made.witness
+    asset = reg.add_asset(b, incident_id, lead, name="web01", status="confirmed")
+    reg.set_asset_status(b, asset, witness, "contained", reason="firewalled")
+    task = reg.add_task(b, incident_id, lead, title="Rotate passwords", owner="bob")
+    reg.complete_task(b, task, witness)
+    log = tmp_path / "access.log"
+    log.write_text("GET /checkout\n")
+    ev.register_evidence(b, incident_id, log, lead, description="web log")
+    path = tmp_path / "report.pdf"
+    write_report(b, incident_id, path)
+    flat = " ".join(_text(path).split())
+    assert f"contained ({WITNESS_NAME})" in flat  # the asset's signed status history
+    assert flat.count(f"({WITNESS_NAME})") >= 2  # ... and who marked the task done
+    assert f"by {LEAD_NAME}" in flat  # opened, collected, registered
+    for login in ("(alice)", "(bob)", "by alice", "by bob", "Held by alice"):
+        assert login not in flat, login

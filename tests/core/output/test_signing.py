@@ -15,6 +15,7 @@ from binder.core.errors import BadInput
 from binder.core.output import signing as pdfsign
 from binder.core.output.pdf import PageDecor, render, styles
 from binder.core.verify.rollback import pdf_attachments
+from tests.helpers import LEAD_NAME, WITNESS_NAME
 
 
 def plain_pdf(pages: int = 2) -> bytes:
@@ -55,8 +56,8 @@ def test_two_signatures_in_order_both_valid_and_chained_to_the_root(made, tmp_pa
     data = pdfsign.sign_role(data, made.witness, root_der(made), "witness")
     out = pdfsig(data, tmp_path)
     assert out.count("Signature Validation: Signature is Valid.") == 2
-    assert "Signer Certificate Common Name: alice" in out
-    assert "Signer Certificate Common Name: bob" in out
+    assert f"Signer Certificate Common Name: {LEAD_NAME}" in out
+    assert f"Signer Certificate Common Name: {WITNESS_NAME}" in out
     # The root travels in the signature, so the reader finds the issuer; it only
     # lacks trust in it, as a private root must.
     assert "Certificate issuer is unknown" not in out

@@ -14,13 +14,13 @@ from binder.core.errors import AlreadyExists, BadInput, WrongPassphrase
 from binder.core.storage.backup import backup_binder
 from binder.core.storage.database import open_binder
 from binder.core.verify.checks import verify_binder
-from tests.helpers import PASSPHRASE
+from tests.helpers import LEAD_NAME, PASSPHRASE, WITNESS_NAME
 
 
 def _names(binder) -> list[str]:
     # The two signers are contacts too; these tests count the ones they add.
     return [c.name for c in roster.list_contacts(binder, include_removed=True)
-            if c.name not in ("alice", "bob")]
+            if c.name not in (LEAD_NAME, WITNESS_NAME)]
 
 
 def test_backup_opens_with_the_same_passphrase_and_holds_everything(made, incident_id, tmp_path):

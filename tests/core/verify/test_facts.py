@@ -25,7 +25,7 @@ from binder.core.plan import revisions as plans
 from binder.core.storage.database import open_binder
 from binder.core.verify.checks import verify_binder
 from tests.core.verify.test_tamper import tamper, verified
-from tests.helpers import PASSPHRASE
+from tests.helpers import LEAD_NAME, PASSPHRASE
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -237,7 +237,7 @@ def test_roster_edits_through_the_app_keep_verifying(ladder):
         roster.edit_contact(b, second, escalation=1)
         roster.remove_contact(b, first)
         assert [c.escalation for c in roster.list_contacts(b) if c.role == "lead"
-                and c.name != "alice"] == [1]
+                and c.name != LEAD_NAME] == [1]
         assert verify_binder(b).ok
 
 

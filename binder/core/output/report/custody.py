@@ -56,14 +56,14 @@ def item_facts(f: ReportFacts, item, width: float):
         ("Size", esc(size_text(item.size))),
         ("Original file", esc(d.get("original_path") or item.path)),
         ("Source system", _source(d)),
-        ("Collected", f"{esc(_zoned(item.collected_at))} by {esc(item.collected_by)}"
+        ("Collected", f"{esc(_zoned(item.collected_at))} by {esc(f.name(item.collected_by))}"
                       + (f", {esc(d['collected_where'])}" if d.get("collected_where") else "")),
         ("Method", esc(d.get("method")) or MISSING),
         ("Period covered", _covers(d)),
         ("Why obtained", esc(d.get("reason")) or MISSING),
         ("Registered", registered),
         ("Kept at", esc(item.location) or MISSING),
-        ("Held by now", esc(item.custodian) + (f" ({esc(item.disposition)})"
+        ("Held by now", esc(f.name(item.custodian)) + (f" ({esc(item.disposition)})"
                                               if item.disposition else "")),
     ]
     if copy:
