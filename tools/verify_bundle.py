@@ -30,7 +30,7 @@ import json
 import sys
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -175,7 +175,7 @@ def check(bundle: dict, pinned_root: str | None, held: str | None = None) -> tup
     root, root_fp = load_cert(bundle["root_certificate"]["pem"])
     try:
         root.verify_directly_issued_by(root)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         problems.append("root certificate is not self-signed")
     if pinned_root and pinned_root.replace(" ", "").replace(":", "").lower() != root_fp:
         problems.append(f"root fingerprint {root_fp} is not the one you expected")
@@ -187,7 +187,7 @@ def check(bundle: dict, pinned_root: str | None, held: str | None = None) -> tup
             continue
         try:
             cert.verify_directly_issued_by(root)
-        except (ValueError, TypeError, InvalidSignature):
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
             problems.append(f"certificate of {item['person']}: not issued by this bundle's root")
             continue
         certs[fp] = (item["person"], cert)

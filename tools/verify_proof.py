@@ -27,7 +27,7 @@ import json
 import sys
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -144,7 +144,7 @@ def check(raw: bytes, pinned_root: str | None, held_checkpoint: str | None) -> t
     root_fp = hashlib.sha256(root.public_bytes(Encoding.DER)).hexdigest()
     try:
         root.verify_directly_issued_by(root)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         problems.append("the root certificate is not self-signed")
     if pinned_root and pinned_root.replace(" ", "").replace(":", "").lower() != root_fp:
         problems.append(f"root fingerprint {root_fp} is not the one you expected")
@@ -154,7 +154,7 @@ def check(raw: bytes, pinned_root: str | None, held_checkpoint: str | None) -> t
         fp = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
         try:
             cert.verify_directly_issued_by(root)
-        except (ValueError, TypeError, InvalidSignature):
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
             problems.append(f"certificate {subject(cert)}: not issued by the binder's root")
             continue
         certs[fp] = cert

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -595,7 +595,10 @@ def open_session(binder: Binder, person: str, passphrase: str) -> SigningSession
 
 def verify_signature(cert: x509.Certificate, data: bytes, signature: bytes) -> bool:
     """True when ``signature`` is a valid ECDSA/SHA-256 signature by ``cert`` over ``data``."""
-    public = cert.public_key()
+    try:
+        public = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):  # a damaged certificate signs nothing
+        return False
     if not isinstance(public, ec.EllipticCurvePublicKey):
         return False
     try:
@@ -611,6 +614,8 @@ def issued_by(cert: x509.Certificate, root: x509.Certificate) -> bool:
         return False
     try:
         cert.verify_directly_issued_by(root)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        # A damaged certificate (one changed byte can turn its key's algorithm into an
+        # unknown one) was not issued by the root; it is no crash.
         return False
     return True
