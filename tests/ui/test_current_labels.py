@@ -17,7 +17,7 @@ from binder.core.storage.database import open_binder
 from binder.core.storage.marks import journal_head
 from binder.ui.screens.journal_model import JournalModel
 from binder.ui.screens.workspace import pane_index
-from tests.helpers import LEAD, WITNESS, WITNESS_PASS
+from tests.helpers import LEAD, LEAD_NAME, WITNESS, WITNESS_NAME, WITNESS_PASS
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -52,14 +52,14 @@ def test_after_each_signed_action_the_labels_state_the_present(
     window = signed_window
     ws = window.workspace
     journal = ws.journal
-    assert window.signer_label.text().startswith(f"Signed in: {LEAD}")
+    assert window.signer_label.text().startswith(f"Signed in: {LEAD_NAME}")
     assert window.sign_out_button.isVisible()
 
     # 1. An entry typed and signed from the keyboard.
     qtbot.keyClicks(ws.quick.text, "Took the store offline")
     qtbot.keyClick(ws.quick.text, Qt.Key.Key_Return, CTRL)
     head = journal_head(made.binder, incident_id)
-    assert ws.quick.draft_status.text() == f"Added #{head.seq} as {LEAD}"
+    assert ws.quick.draft_status.text() == f"Added #{head.seq} as {LEAD_NAME}"
     total = _count(made.binder, incident_id)
     assert journal.count.text() == f"{total:,} entr{'y' if total == 1 else 'ies'}"
     _no_stale_claims(window, made.binder, incident_id, signed_in=LEAD)
@@ -89,9 +89,9 @@ def test_after_each_signed_action_the_labels_state_the_present(
     qtbot.keyClick(window, Qt.Key.Key_S, CTRL_SHIFT)
     qtbot.waitUntil(lambda: bool(jr.cosigns_for(made.binder, entry_id)), timeout=20_000)
     row = journal.model.row_of(entry_id)
-    qtbot.waitUntil(lambda: f"witness: {WITNESS}" in str(
+    qtbot.waitUntil(lambda: f"witness: {WITNESS_NAME}" in str(
         journal.model.data(journal.model.index(row, JournalModel.BADGES))), timeout=5_000)
-    assert f"witness {WITNESS}" in window.signer_label.text()
+    assert f"witness {WITNESS_NAME}" in window.signer_label.text()
     _no_stale_claims(window, made.binder, incident_id, signed_in=LEAD)
 
     # 4. The report, signed by the lead then the witness: its file line follows each signature.
