@@ -14,7 +14,7 @@ from binder.core.verify.checks import verify_binder
 from binder.ui import dialogs
 from binder.ui.screens.evidence import EvidencePane
 from binder.ui.screens.evidence_forms import RegisterDialog
-from tests.helpers import LEAD, WITNESS, WITNESS_PASS
+from tests.helpers import LEAD_NAME, WITNESS, WITNESS_NAME, WITNESS_PASS
 
 MiB = 1024 * 1024
 # The offscreen platform cannot pass window size hints on; harmless for these tests.
@@ -77,11 +77,11 @@ def test_dropped_file_is_registered_through_the_form(qtbot, pane, made, log_file
     assert _cell(pane.model, 0, "Item") == "E1"
     assert _cell(pane.model, 0, "Description") == "nginx access log of web1"
     assert _cell(pane.model, 0, "Type") == "log"
-    assert _cell(pane.model, 0, "Custodian") == LEAD
+    assert _cell(pane.model, 0, "Custodian") == LEAD_NAME
     assert _cell(pane.model, 0, "State") == "In custody"
     digest = hashlib.sha256(log_file.read_bytes()).hexdigest()
     assert pane._detail_labels["sha256"].text() == digest
-    assert pane._detail_labels["witness"].text() == WITNESS
+    assert pane._detail_labels["witness"].text() == WITNESS_NAME
     assert pane.custody_model.rowCount() == 1
     assert pane.custody_model.index(0, 2).data() == "Registered"
     item = ev.list_evidence(made.binder, pane.incident_id)[0]
@@ -97,7 +97,7 @@ def test_form_needs_a_description_and_the_right_witness_passphrase(qtbot, pane, 
     dialog.description.setText("log")
     dialog.choose_witness(WITNESS, "not the passphrase")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert dialog.isVisible() and f"not {WITNESS}'s passphrase" in dialog.message.text()
+    assert dialog.isVisible() and f"not {WITNESS_NAME}'s passphrase" in dialog.message.text()
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel),
                      Qt.MouseButton.LeftButton)
     assert pane.dialog is None and not pane.busy
@@ -157,9 +157,9 @@ def test_transfer_dialog_records_custody_and_history_shows_it(qtbot, pane, made,
     row = {name: cm.index(1, c).data() for c, name in enumerate(cm.COLUMNS)}
     assert [row[c] for c in ("Action", "From", "To", "Purpose / note", "Location", "Seal",
                              "Re-hash", "Signed by")] == [
-        "Transfer", LEAD, "Dana (courier)", "imaging at the lab", "courier bag", "SEAL-0042",
-        "match", LEAD]
-    assert row["Witness"] == WITNESS
+        "Transfer", LEAD_NAME, "Dana (courier)", "imaging at the lab", "courier bag", "SEAL-0042",
+        "match", LEAD_NAME]
+    assert row["Witness"] == WITNESS_NAME
     assert _cell(pane.model, 0, "Custodian") == "Dana (courier)"
 
     dialog = pane.dispose_selected()

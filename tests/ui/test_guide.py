@@ -15,7 +15,7 @@ from binder.ui.screens.decisions import DecisionsPane
 from binder.ui.screens.guide import GuidePane
 from binder.ui.screens.impact import ImpactPane
 from binder.ui.screens.review import ReviewPane
-from tests.helpers import LEAD, WITNESS, WITNESS_PASS
+from tests.helpers import LEAD, LEAD_NAME, WITNESS, WITNESS_NAME, WITNESS_PASS
 
 
 def show(qtbot, widget):
@@ -148,7 +148,7 @@ def test_recording_a_decision_with_a_witness(qtbot, made, incident_id):
     dialog.fields["approved_by"].setText("Mona (CEO)")
     dialog.choose_witness(WITNESS, "wrong passphrase")
     assert not dialog.try_accept()
-    assert "not bob's passphrase" in dialog.message.text()
+    assert f"not {WITNESS_NAME}'s passphrase" in dialog.message.text()
     # No reasoning yet: the form stays open with the text.
     dialog.choose_witness(WITNESS, WITNESS_PASS)
     assert not dialog.try_accept()
@@ -162,7 +162,7 @@ def test_recording_a_decision_with_a_witness(qtbot, made, incident_id):
     assert decision.witnesses == (WITNESS,)
     assert added == [decision.entry_id]
     assert pane.decisions.item(0, 1).text().startswith("Take the store offline <now>")
-    assert "witness bob" in pane.decisions.item(0, 3).text()
+    assert f"witness {WITNESS_NAME}" in pane.decisions.item(0, 3).text()
 
 
 def test_a_notification_meets_its_clock(qtbot, made, late_incident):
@@ -176,7 +176,7 @@ def test_a_notification_meets_its_clock(qtbot, made, late_incident):
     assert pane.notifications.item(0, 1).text() == "Acquirer / payment provider"
     assert pane.notifications.item(0, 5).text() == "GDPR Art. 33: tell the supervisory authority: met"
     status = clock_row(pane, "gdpr_art33")[2]
-    assert status.text().startswith("met ") and status.text().endswith(f"by {LEAD}")
+    assert status.text().startswith("met ") and status.text().endswith(f"by {LEAD_NAME}")
 
 
 def test_a_decision_not_to_notify_is_documented(qtbot, made, incident_id):
