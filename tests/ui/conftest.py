@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from binder.core.crypto.envelope import LIGHT_KDF_FOR_TESTS
 from binder.ui import dialogs
@@ -68,7 +68,16 @@ def answer_modal(qtbot):
                     QTimer.singleShot(10, lambda: poll(left - 1))
                 return
             calls.append(type(dialog).__name__)
-            fn(dialog)
+            try:
+                fn(dialog)
+            except BaseException:
+                # A failed check inside the handler would leave the dialog's exec() waiting
+                # for ever; close it so the test fails with the assertion instead of hanging.
+                if isinstance(dialog, QDialog):
+                    dialog.reject()
+                else:
+                    dialog.close()
+                raise
 
         QTimer.singleShot(0, poll)
 

@@ -13,7 +13,7 @@ from binder.core.storage.database import open_binder
 from binder.services import drafts
 from binder.ui.screens.journal import CosignDialog, JournalPane
 from binder.ui.screens.journal_model import JournalModel
-from tests.helpers import LEAD, WITNESS, WITNESS_PASS
+from tests.helpers import LEAD, WITNESS, WITNESS_NAME, WITNESS_PASS
 
 
 def _type_entry(qtbot, window, text):
@@ -143,7 +143,7 @@ def test_cosign_dialog_and_kept_witness(qtbot, signed_window, made, incident_id,
         dialog.choose(WITNESS)
         qtbot.keyClicks(dialog.passphrase, "not bobs passphrase")
         dialog.ok_button.click()
-        assert "not bob's passphrase" in dialog.message.text()  # calm, stays open
+        assert f"not {WITNESS_NAME}'s passphrase" in dialog.message.text()  # calm, stays open
         dialog.passphrase.clear()
         qtbot.keyClicks(dialog.passphrase, WITNESS_PASS)
         dialog.ok_button.click()
@@ -152,9 +152,9 @@ def test_cosign_dialog_and_kept_witness(qtbot, signed_window, made, incident_id,
     qtbot.keyClick(signed_window, Qt.Key.Key_S,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     row = ws.journal.model.row_of(first)
-    assert "witness: bob" in ws.journal.model.data(ws.journal.model.index(row, JournalModel.BADGES))
+    assert f"witness: {WITNESS_NAME}" in ws.journal.model.data(ws.journal.model.index(row, JournalModel.BADGES))
     assert [c.witness for c in jr.cosigns_for(made.binder, first)] == [WITNESS]
-    assert "witness bob" in signed_window.signer_label.text()
+    assert f"witness {WITNESS_NAME}" in signed_window.signer_label.text()
 
     # Bob stays signed in as witness: the next co-sign needs no passphrase. This time he
     # signs as reviewer, and that meaning is what is signed.

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from binder.core.incident import journal as jr
 from binder.core.incident import workflow
 from binder.core.storage.marks import journal_head
-from tests.helpers import LEAD, WITNESS, WITNESS_PASS
+from tests.helpers import LEAD_NAME, WITNESS, WITNESS_PASS
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -52,7 +52,7 @@ def test_the_incident_flow_from_the_keyboard(qtbot, signed_window, made, inciden
     newest = made.binder.conn.execute("SELECT id FROM entry WHERE hash = ?", (head.hash,)
                                       ).fetchone()[0]
     assert jr.get_entry(made.binder, newest).text == "Store taken offline at the CDN"
-    assert ws.quick.draft_status.text() == f"Added #{head.seq} as {LEAD}"
+    assert ws.quick.draft_status.text() == f"Added #{head.seq} as {LEAD_NAME}"
 
     # Ctrl+2 to the journal, Ctrl+Shift+S: the witness types their passphrase and Enter.
     _key(Qt.Key.Key_2, CTRL)

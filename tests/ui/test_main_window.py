@@ -25,7 +25,7 @@ from binder.services.applock import AppLock
 from binder.services.settings import AppSettings
 from binder.ui.screens.unlock import SignInDialog
 from binder.ui.shell import NAV_INCIDENTS, NAV_PLAN, NAV_ROSTER, NAV_WORKSPACE
-from tests.helpers import LEAD, LEAD_PASS, PASSPHRASE
+from tests.helpers import LEAD, LEAD_NAME, LEAD_PASS, PASSPHRASE
 
 
 def test_opens_on_the_most_recently_active_incident(qtbot, window_for, made, incident_id):
@@ -52,7 +52,7 @@ def test_signer_signs_in_once_then_the_session_is_reused(qtbot, window_for, made
         dialog.choose(LEAD)
         qtbot.keyClicks(dialog.passphrase, "wrong")
         qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
-        assert "not alice's passphrase" in dialog.message.text()
+        assert f"not {LEAD_NAME}'s passphrase" in dialog.message.text()
         dialog.passphrase.clear()
         qtbot.keyClicks(dialog.passphrase, LEAD_PASS)
         qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
@@ -62,13 +62,13 @@ def test_signer_signs_in_once_then_the_session_is_reused(qtbot, window_for, made
     assert first is not None and first.person == LEAD
     assert window.signer_provider() is first  # no second prompt
     assert answer_modal.calls == ["SignInDialog"]
-    assert window.signer_label.text().startswith("Signed in: alice (5 min left)")
+    assert window.signer_label.text().startswith(f"Signed in: {LEAD_NAME} (5 min left)")
     assert window.sign_out_button.isVisible()
     window.sign_out_button.click()
     assert window.signer_label.text() == "Nobody signed in"
     rows = made.binder.conn.execute(
         "SELECT who, detail FROM access_log WHERE kind = 'signer'").fetchall()
-    assert ("alice", "author (app)") in rows
+    assert (LEAD, "author (app)") in rows
 
 
 def test_idle_lock_hides_everything_and_unlocks_again(qtbot, window_for, made, incident_id):

@@ -12,7 +12,7 @@ from binder.ui.app import utc_text
 from binder.ui.screens.access import AccessLogScreen
 from binder.ui.screens.readiness import COL_LAST, COL_STATUS, ReadinessScreen
 from binder.ui.style import CHIP_COLOURS
-from tests.helpers import PASSPHRASE
+from tests.helpers import LEAD, LEAD_NAME, PASSPHRASE, WITNESS, WITNESS_NAME
 
 
 def cell(screen, key: str, column: int, role=Qt.ItemDataRole.DisplayRole):
@@ -86,22 +86,23 @@ def test_restore_test_runs_off_the_ui_thread_and_refreshes(qtbot, made, tmp_path
 
 
 def test_access_screen_lists_who_when_and_where(qtbot, made, incident_id):
-    session.record_access(made.binder, "unlock", "alice", "passphrase (app)")
-    session.record_access(made.binder, "signer", "bob", "witness (app)")
+    session.record_access(made.binder, "unlock", LEAD, "passphrase (app)")
+    session.record_access(made.binder, "signer", WITNESS, "witness (app)")
     screen = AccessLogScreen(made.binder)
     qtbot.addWidget(screen)
     screen.resize(1100, 680)
     screen.show()
     log = screen.log_model
     assert log.rowCount() == 2
-    assert [log.text(0, c) for c in (1, 2, 4)] == ["bob", "Signer session", "witness (app)"]  # newest first
+    assert [log.text(0, c) for c in (1, 2, 4)] == [
+        f"{WITNESS_NAME} ({WITNESS})", "Signer session", "witness (app)"]  # newest first
     newest = screen.records()[-1]
     assert log.data(log.index(0, 0), Qt.ItemDataRole.ToolTipRole) == utc_text(newest.at)
     assert log.text(0, 3) == newest.host
     assert screen.people_model.rowCount() == 2
 
     screen.kind.setCurrentIndex(screen.kind.findData("unlock"))
-    assert log.rowCount() == 1 and log.text(0, 1) == "alice"
+    assert log.rowCount() == 1 and log.text(0, 1) == f"{LEAD_NAME} ({LEAD})"
     screen.show_incident(incident_id)
     assert screen.scope.currentData() == incident_id
     assert "1 access by 1 person on 1 computer" in screen.count_label.text()

@@ -12,7 +12,7 @@ from binder.core import roster
 from binder.core.incident import journal
 from binder.core.incident.journal import NewEntry
 from binder.ui.screens.report import ReportScreen
-from tests.helpers import WITNESS, WITNESS_PASS, enroll_person
+from tests.helpers import WITNESS, WITNESS_NAME, WITNESS_PASS, enroll_person
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -85,7 +85,7 @@ def test_lead_then_witness_sign_from_the_screen(qtbot, screen, tmp_path, answer_
     assert answer_modal.calls == ["SignInDialog"]
     assert pdfsig(path).count("Signature is Valid.") == 2
     assert "Witness: signed ✓" in screen.signature_state.text()
-    assert ("info", "Signed", f"{WITNESS} signed the report as witness.") in shown_messages
+    assert ("info", "Signed", f"{WITNESS_NAME} signed the report as witness.") in shown_messages
 
 
 def test_legal_signs_as_review_in_the_access_log_as_on_the_stamp(qtbot, made, screen, tmp_path,

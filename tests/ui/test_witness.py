@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from binder.ui.forms.feedback import message_label
 from binder.ui.forms.witness import WitnessPicker
-from tests.helpers import LEAD, WITNESS, WITNESS_PASS
+from tests.helpers import LEAD, WITNESS, WITNESS_NAME, WITNESS_PASS
 
 
 def test_offers_everyone_but_the_author_and_opens_the_witness_key(qtbot, made):
@@ -25,7 +25,7 @@ def test_offers_everyone_but_the_author_and_opens_the_witness_key(qtbot, made):
     assert picker.opening_label() == f"Opening {stated.name}'s signing key…"
     ok, session = picker.open_session(message)
     assert (ok, session) == (False, None)
-    assert "not bob's passphrase" in message.text()
+    assert f"not {WITNESS_NAME}'s passphrase" in message.text()
 
     picker.choose(WITNESS, WITNESS_PASS)
     ok, session = picker.open_session(message)

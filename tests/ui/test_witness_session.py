@@ -15,7 +15,7 @@ from binder.ui import dialogs
 from binder.ui.forms import witness as witness_forms
 from binder.ui.forms.confirm import confirm_signature
 from binder.ui.screens.unlock import SignInDialog
-from tests.helpers import WITNESS, WITNESS_PASS
+from tests.helpers import LEAD, LEAD_NAME, WITNESS, WITNESS_NAME, WITNESS_PASS
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_the_plan_can_ask_for_the_passphrase_at_every_signature(qtbot, made, kee
     revision = plans.current_revision(made.binder)
     strict = replace(revision.plan, regulatory=replace(revision.plan.regulatory,
                                                        passphrase_every_signature=True))
-    plans.save_revision(made.binder, strict, author="alice", note="21 CFR Part 11")
+    plans.save_revision(made.binder, strict, author=LEAD, note="21 CFR Part 11")
     keeper.put(made.witness)
     _refused_when_empty(_picker(qtbot, made))  # the kept session does not sign for them
 
@@ -68,7 +68,7 @@ def test_sign_in_lists_names_and_roles_and_says_an_empty_field_is_empty(qtbot, m
     dialog = SignInDialog(made.binder)
     qtbot.addWidget(dialog)
     items = [dialog.person.itemText(i) for i in range(dialog.person.count())]
-    assert items == ["alice — Incident Lead", "bob — IT Contact"]
+    assert items == [f"{LEAD_NAME} — Incident Lead", f"{WITNESS_NAME} — IT Contact"]
     assert not dialog.try_sign_in()
     assert "empty" in dialog.message.text()
 
@@ -77,7 +77,7 @@ def test_signing_asks_to_confirm_whose_certificate_which_role_what_meaning(made)
     assert confirm_signature(None, made.lead, "incident lead", "author")
     kind, title, text = dialogs.SHOWN[-1]
     assert (kind, title) == ("confirm", "Sign as incident lead?")
-    for part in ("Signer: alice", "Role on the certificate: Incident Lead",
+    for part in (f"Signer: {LEAD_NAME}", "Role on the certificate: Incident Lead",
                  "Meaning: author: wrote this and answers for it", "Certificate fingerprint:"):
         assert part in text
     # The whole fingerprint, to compare with the enrolment record: nothing cut with "…".
