@@ -215,6 +215,7 @@ def test_the_receiver_signs_the_receipt_in_the_pane(qtbot, pane, made, log_file)
     assert cm.index(1, receipt).data() == "not acknowledged"
     dialog = pane.acknowledge_selected()
     assert dialog.signer.currentData() == WITNESS  # the receiver named in the hand-over
+    assert f"{LEAD_NAME} gave E1 (log) to {WITNESS_NAME}." in dialog.intro.text()
     dialog.choose(WITNESS, "not-" + WITNESS_PASS)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and "passphrase" in dialog.message.text()
@@ -222,5 +223,5 @@ def test_the_receiver_signs_the_receipt_in_the_pane(qtbot, pane, made, log_file)
     dialog.note.setText("seal intact")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: cm.rowCount() == 2 and cm.index(1, receipt).data() != "not acknowledged")
-    assert cm.index(1, receipt).data() == f"signed by {WITNESS}"
+    assert cm.index(1, receipt).data() == f"signed by {WITNESS_NAME}"
     assert verify_binder(made.binder).ok

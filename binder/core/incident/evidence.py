@@ -30,7 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from binder.core import times
-from binder.core.crypto.signers import SigningSession, clean_person
+from binder.core.crypto.signers import (
+    SigningSession,
+    clean_person,
+    name_for_login,
+    names_by_login,
+)
 from binder.core.crypto.two_person import check_two_people, person_key
 from binder.core.errors import BadInput, Cancelled, IntegrityError, NotFound
 from binder.core.formatting import size_text
@@ -516,7 +521,11 @@ def transfer(
         "seal": seal,
         "rehash": check,
     }
-    text = f"Custody of {item.label} passed from {released_by} to {received_by}: {purpose}"
+    # The data keeps what was typed (a login, or a courier's name); the sentence people read
+    # names enrolled people as their certificates do.
+    names = names_by_login(binder)
+    text = (f"Custody of {item.label} passed from {name_for_login(names, released_by)} to "
+            f"{name_for_login(names, received_by)}: {purpose}")
     with binder.write():
         entry_id = journal.append(
             binder, item.incident_id, author,
@@ -601,10 +610,12 @@ def _append_acknowledgement(binder: Binder, item: EvidenceItem, transfer_entry: 
         "time_zone": _zone_name(when),
         "note": note,
     }
+    receiver_name = name_for_login(names_by_login(binder), received_by)
     if role == "receiver":
-        text = f"{received_by} acknowledged receipt of {item.label} (hand-over #{transfer_entry.seq})"
+        text = (f"{signer.identity.name} acknowledged receipt of {item.label} "
+                f"(hand-over #{transfer_entry.seq})")
     else:
-        text = (f"{signer.identity.name} witnessed {received_by} take receipt of {item.label} "
+        text = (f"{signer.identity.name} witnessed {receiver_name} take receipt of {item.label} "
                 f"(hand-over #{transfer_entry.seq})")
     if note:
         text += f": {note}"

@@ -113,16 +113,18 @@ class EvidenceTableModel(RecordModel):
         return None
 
 
-def receipt_text(event: CustodyEvent) -> str:
-    """Who signed the receipt of a hand-over (empty for other custody events)."""
+def receipt_text(event: CustodyEvent, names: dict | None = None) -> str:
+    """Who signed the receipt of a hand-over (empty for other custody events), by name when
+    ``names`` (``signers.names_by_login``) knows them."""
     if event.action != "transfer":
         return ""
     receipt = event.receipt
     if receipt is None:
         return "not acknowledged"
+    who = name_for_login(names or {}, receipt.signer)
     if receipt.role == "receiver":
-        return f"signed by {receipt.signer}"
-    return f"witnessed by {receipt.signer}"
+        return f"signed by {who}"
+    return f"witnessed by {who}"
 
 
 class CustodyTableModel(RecordModel):
@@ -171,6 +173,6 @@ class CustodyTableModel(RecordModel):
                 "Re-hash": e.rehash,
                 "Signed by": self._name(e.author),
                 "Witness": ", ".join(map(self._name, e.witnesses)),
-                "Receipt": receipt_text(e),
+                "Receipt": receipt_text(e, self._names),
             }[column]
         return None

@@ -56,12 +56,15 @@ class ReceiptDialog(QDialog):
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(title, 2))
-        intro = muted(f"Hand-over #{event.seq}: {event.released_by} gave {item.label} "
-                      f"({item.description}) to {event.received_by}. The receiver signs that "
-                      "it arrived; a receiver without a key (a courier, a lab) is vouched for "
-                      "by a witness who saw them take it.")
-        intro.setTextFormat(Qt.TextFormat.PlainText)  # names and descriptions are user text
-        layout.addWidget(intro)
+        names = signers.names_by_login(binder)
+        giver = signers.name_for_login(names, event.released_by)
+        taker = signers.name_for_login(names, event.received_by)
+        self.intro = muted(f"Hand-over #{event.seq}: {giver} gave {item.label} "
+                           f"({item.description}) to {taker}. The receiver signs that it "
+                           "arrived; a receiver without a key (a courier, a lab) is vouched "
+                           "for by a witness who saw them take it.")
+        self.intro.setTextFormat(Qt.TextFormat.PlainText)  # names and descriptions are user text
+        layout.addWidget(self.intro)
         form = QFormLayout()
         self.signer = QComboBox()
         self.signer.setAccessibleName("Signed by")

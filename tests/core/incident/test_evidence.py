@@ -347,6 +347,10 @@ def test_the_receiver_signs_the_receipt_now_or_later_or_a_witness_does(made, inc
     # The journal names the witness as their certificate does, not by their login.
     assert get_entry(made.binder, seen).text.startswith(
         f"{made.witness.identity.name} witnessed Courier Dana take receipt of ")
+    assert get_entry(made.binder, now).text == (
+        f"Custody of E1 passed from {LEAD_NAME} to {WITNESS_NAME}: analysis")
+    assert get_entry(made.binder, ack).text.startswith(
+        f"{LEAD_NAME} acknowledged receipt of E1 (hand-over #")
 
     item = ev.get_evidence(made.binder, eid)
     transfers = [c for c in item.custody if c.action == "transfer"]

@@ -14,7 +14,7 @@ from binder.core.errors import BadInput
 from binder.core.incident import assessment
 from binder.core.output.report.build import write_report
 from binder.core.output.report.casefile import PARTS
-from tests.helpers import LEAD, WITNESS_NAME
+from tests.helpers import LEAD, LEAD_NAME, WITNESS, WITNESS_NAME
 from tests.helpers.case import LAB, skimmer_case
 
 
@@ -95,6 +95,19 @@ def test_documents_for_legal_carry_no_command_lines_or_bare_ids(case):
                         "pdfsig report", "pdfdetach", "revision id"):
             assert command not in text, (path.name, command)
         assert "for legal review" not in text
+
+
+def test_people_are_named_never_shown_by_login(case):
+    # The test people's logins differ from their names, so a login printed where a person
+    # belongs (a hand-over, a journal line the core wrote, a signature) shows up here.
+    _, full, summary = case
+    for path in (full, summary):
+        text = text_of(path)
+        for login in (LEAD, WITNESS):
+            assert not re.search(rf"\b{login}\b", text), (path.name, login)
+    custody = text_of(full, 2)
+    assert f"{LEAD_NAME} → {WITNESS_NAME}" in custody
+    assert f"passed from {LEAD_NAME} to {WITNESS_NAME}" in custody
 
 
 def test_the_executive_summary_fits_two_pages_with_current_values_only(case):

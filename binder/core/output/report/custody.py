@@ -118,7 +118,8 @@ def custody_table(f: ReportFacts, item, width: float):
             signed += f"<br/>witness {esc(', '.join(f.name(w) for w in e.witnesses))} ✓"
         when = f"{esc(_zoned(e.time or e.recorded_at))}<br/><font size=\"6.5\">entry #{e.seq}</font>"
         if e.action == "transfer":
-            what = (f"<b>{esc(e.released_by)} → {esc(e.received_by)}</b><br/>{esc(e.purpose)}")
+            what = (f"<b>{esc(f.name(e.released_by))} → {esc(f.name(e.received_by))}</b><br/>"
+                    f"{esc(e.purpose)}")
             if e.location:
                 what += f"<br/>to be kept at {esc(e.location)}"
             what += f"<br/>seal: {esc(e.seal)}" if e.seal else "<br/>seal: none recorded"
