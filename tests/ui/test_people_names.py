@@ -130,3 +130,47 @@ def test_every_screen_names_the_people_of_the_fixture_never_their_logins(qtbot, 
     review = ReviewPane(b, iid, lambda: lead)
     qtbot.addWidget(review)
     assert review.status.text().endswith(f"by {LEAD_NAME}"), review.status.text()
+
+
+def _shown_texts(root) -> list[str]:
+    """Every text a person could read in ``root``: labels, buttons, lists and table cells
+    with their tooltips."""
+    from PySide6.QtCore import QModelIndex, Qt
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QLabel
+
+    shown = [w.text() for w in root.findChildren(QLabel) + root.findChildren(QAbstractButton)]
+    shown += [c.itemText(i) for c in root.findChildren(QComboBox) for i in range(c.count())]
+    for view in root.findChildren(QAbstractItemView):
+        model = view.model()
+        if model is None:
+            continue
+        try:
+            columns = model.columnCount(QModelIndex())
+        except TypeError:  # list models hide columnCount
+            columns = 1
+        for r in range(model.rowCount(QModelIndex())):
+            for c in range(columns):
+                for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                    value = model.data(model.index(r, c), role)
+                    if value:
+                        shown.append(str(value))
+    return shown
+
+
+def test_no_pane_of_a_worked_incident_shows_a_login(qtbot, window_for, made, tmp_path):
+    """A whole incident (journal, checklist, evidence with hand-overs, decisions,
+    notifications, registers, impact): every pane and screen, every cell and tooltip."""
+    import re
+
+    from tests.helpers.case import skimmer_case
+
+    ids = skimmer_case(made, tmp_path)
+    window = window_for(made.path, binder=made.binder)
+    window.open_incident(ids["incident"])
+    login = re.compile(r"\b(alice|bob)\b")
+    leaks = []
+    tabs = window.workspace.tabs
+    for i in range(tabs.count()):
+        tabs.setCurrentIndex(i)
+        leaks += [(tabs.tabText(i), t) for t in _shown_texts(window) if login.search(t)]
+    assert not leaks, leaks[:5]

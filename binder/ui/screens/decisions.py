@@ -261,7 +261,8 @@ class DecisionsPane(IncidentPane):
                 message += f"\nref. {n.reference}"
             rows.append([
                 cell(local_text(n.told_at, seconds=None), utc_text(n.told_at)), cell(n.party),
-                cell(n.channel), cell(message, n.message), cell(n.told_by), cell(verdict),
+                cell(n.channel), cell(message, n.message), cell(name_for_login(names, n.told_by)),
+                cell(verdict),
             ])
         fill_rows(self.notifications, rows)
         need = ", ".join(p.name for p in state.need_to_know)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from binder.core.crypto.signers import SigningSession
+from binder.core.crypto.signers import SigningSession, name_for_login, names_by_login
 from binder.core.errors import BinderError
 from binder.core.incident import drills, workflow
 from binder.core.storage.database import Binder
@@ -270,24 +270,26 @@ class GuidePane(QWidget):
         row = self.checklist.currentRow()
         self._filling = True
         self.checklist.clear()
+        names = names_by_login(self.binder)  # who ticked, as their certificate names them
         for item in phase.checklist:
-            self.checklist.addItem(self._checklist_item(item))
+            self.checklist.addItem(self._checklist_item(item, names))
         self._filling = False
         if 0 <= row < self.checklist.count():
             self.checklist.setCurrentRow(row)
 
     @staticmethod
-    def _checklist_item(item: workflow.ChecklistItem) -> QListWidgetItem:
+    def _checklist_item(item: workflow.ChecklistItem, names: dict) -> QListWidgetItem:
         text = f"{item.index + 1}. {item.text}"
+        done_by = name_for_login(names, item.done_by) if item.done else ""
         if item.done:
-            text += f"\n      ✓ {item.done_by}, {local_text(item.done_at, seconds=None)}"
+            text += f"\n      ✓ {done_by}, {local_text(item.done_at, seconds=None)}"
         widget_item = QListWidgetItem(text)
         widget_item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                              | Qt.ItemFlag.ItemIsUserCheckable)
         widget_item.setCheckState(Qt.CheckState.Checked if item.done else Qt.CheckState.Unchecked)
         widget_item.setData(Qt.ItemDataRole.UserRole, item.index)
         if item.done:
-            widget_item.setToolTip(f"Ticked by {item.done_by} at {utc_text(item.done_at)}")
+            widget_item.setToolTip(f"Ticked by {done_by} at {utc_text(item.done_at)}")
         return widget_item
 
     def _show_drill(self) -> None:
