@@ -9,7 +9,7 @@ import click
 from binder.cli.common import binder_option, emit_id, emit_json, get_secret, json_option, open_path
 from binder.cli.root import cli
 from binder.core import readiness
-from binder.core.crypto import session
+from binder.core.crypto import session, signers
 from binder.core.incident import access
 from binder.core.incident.journal import parse_time
 from binder.core.incident.record import get_incident
@@ -39,13 +39,15 @@ def readiness_cmd(ctx: click.Context, binder_path: Path | None, plan_name: str |
         return
     with open_path(binder_path) as binder:
         items = readiness.readiness_status(binder, plan_name=plan_name)
+        names = signers.names_by_login(binder)
     if as_json:
         emit_json({"items": [i.to_dict() for i in items], "summary": readiness.summary(items)})
         return
     width = max(len(i.name) for i in items)
     for item in items:
         done = f"; done {_when(item.last_done)}" if item.last_done else ""
-        by = f" by {item.done_by}" if item.last_done and item.done_by else ""
+        by = (f" by {signers.name_for_login(names, item.done_by)}"
+              if item.last_done and item.done_by else "")
         click.echo(f"{_LABELS[item.status]:<9} {item.name:<{width}}  [{item.key}]  "
                    f"{item.detail}{done}{by}")
     counts = readiness.summary(items)

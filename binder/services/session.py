@@ -145,9 +145,12 @@ class WindowSession:
         self.witness_keeper.clear()
 
     def current_person(self) -> str:
-        """Who is at the keyboard: the signed-in person, else the computer account."""
+        """Who is at the keyboard, as a form would name them: the signed-in person's
+        certificate name, else the computer account."""
         session = self.keeper.peek()
-        return session.person if session else core_session.local_user()
+        if session is None:
+            return core_session.local_user()
+        return session.identity.name or session.person
 
     # -- idle lock ----------------------------------------------------------------------
     def touch(self) -> None:

@@ -17,7 +17,7 @@ from binder.core.incident.drills import list_scenarios, start_drill
 from binder.core.incident.record import get_incident
 from binder.core.plan import revisions as plans
 from binder.core.storage.backup import backup_binder
-from tests.helpers import LEAD, PASSPHRASE, make_binder
+from tests.helpers import LEAD, LEAD_NAME, PASSPHRASE, make_binder
 
 DONE = "2025-03-01T12:00:00Z"
 DONE_AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -251,3 +251,6 @@ def test_cli_readiness_list_done_and_test_restore(made, run_cli, tmp_path):
     lines = text.out.splitlines()
     assert any(line.startswith("NEVER") and "Signers for every role" in line for line in lines)
     assert any(line.startswith("NEVER") and "[drill]" in line for line in lines)
+    # --json keeps what was typed; the listing people read names the enrolled signer.
+    [roster_line] = [line for line in lines if "[roster_review]" in line]
+    assert roster_line.endswith(f"by {LEAD_NAME}"), roster_line

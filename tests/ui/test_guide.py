@@ -241,6 +241,7 @@ def test_a_review_becomes_a_new_plan_revision(qtbot, made, incident_id, shown_me
     assert checklist[-1] == "Ask the CDN for logs on day one"
     assert not pane.accept_button.isEnabled()
     assert shown_messages[-1][1] == "New plan revision"
+    assert f"Accepted by {LEAD_NAME} as plan revision {revision}." in pane.review_text.toPlainText()
 
 
 def test_closing_and_reopening(qtbot, made, incident_id):

@@ -10,7 +10,7 @@ from binder.core.crypto import session
 from binder.core.storage.backup import backup_binder
 from binder.ui.app import utc_text
 from binder.ui.screens.access import AccessLogScreen
-from binder.ui.screens.readiness import COL_LAST, COL_STATUS, ReadinessScreen
+from binder.ui.screens.readiness import COL_BY, COL_LAST, COL_STATUS, ReadinessScreen
 from binder.ui.style import CHIP_COLOURS
 from tests.helpers import LEAD, LEAD_NAME, PASSPHRASE, WITNESS, WITNESS_NAME
 
@@ -21,7 +21,7 @@ def cell(screen, key: str, column: int, role=Qt.ItemDataRole.DisplayRole):
 
 
 def make_screen(qtbot, made) -> ReadinessScreen:
-    screen = ReadinessScreen(made.binder, who_provider=lambda: "alice")
+    screen = ReadinessScreen(made.binder, who_provider=lambda: LEAD_NAME)
     qtbot.addWidget(screen)
     screen.resize(1100, 680)
     screen.show()
@@ -29,8 +29,12 @@ def make_screen(qtbot, made) -> ReadinessScreen:
 
 
 def test_stale_items_say_so_in_words_and_colour(qtbot, made):
-    readiness.record_done(made.binder, "roster_review", "bob", done_at="2024-01-01T10:00Z")
+    readiness.record_done(made.binder, "roster_review", WITNESS, done_at="2024-01-01T10:00Z")
     screen = make_screen(qtbot, made)
+    # "Who did it" typed as an enrolled signer's login reads as their name.
+    assert cell(screen, "roster_review", COL_BY) == WITNESS_NAME
+    screen.select("roster_review")
+    assert f"by {WITNESS_NAME}" in screen.history_text.text()
     assert cell(screen, "roster_review", COL_STATUS) == "\u2716 Stale"
     assert "Stale" in cell(screen, "roster_review", COL_STATUS, Qt.ItemDataRole.AccessibleTextRole)
     background = cell(screen, "roster_review", COL_STATUS, Qt.ItemDataRole.BackgroundRole)

@@ -79,7 +79,7 @@ class ReceiptDialog(QDialog):
         self.passphrase = password_field("Passphrase", "The person who signs types their own")
         self.witnessing = QCheckBox("I witnessed the receipt (the receiver holds no key)")
         self.witnessing.setToolTip(f"Tick when you did not receive it yourself but saw "
-                                   f"{event.received_by} take it")
+                                   f"{taker} take it")
         self.note = line_field("Note", "e.g. seal intact, bag unopened")
         self.time = line_field("Time of receipt", "now (or e.g. 2026-11-29 14:05)")
         form.addRow("&Signed by:", self.signer)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from binder.core import readiness
+from binder.core.crypto import signers
 from binder.core.formatting import count_text
 from binder.core.readiness import ReadinessItem
 from binder.core.storage.database import Binder, open_binder
@@ -69,8 +70,11 @@ class ReadinessModel(RecordModel):
 
     COLUMNS = _COLUMNS
 
-    def set_items(self, items: list[ReadinessItem]) -> None:
-        """Replace every row."""
+    names: dict = {}
+
+    def set_items(self, items: list[ReadinessItem], names: dict | None = None) -> None:
+        """Replace every row; ``names`` (``signers.names_by_login``) shows who by name."""
+        self.names = names or {}
         self.set_records(items)
 
     def item_at(self, row: int) -> ReadinessItem | None:
@@ -89,7 +93,7 @@ class ReadinessModel(RecordModel):
         if column == COL_LAST:
             return local_text(item.last_done, seconds=False) if item.last_done else "never"
         if column == COL_BY:
-            return item.done_by or ""
+            return signers.name_for_login(self.names, item.done_by or "")
         return item.detail
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -273,7 +277,7 @@ class ReadinessScreen(QWidget):
         except Exception as exc:  # noqa: BLE001 - keep the screen up; say what went wrong
             items = []
             dialogs.show_exception(self, exc, title="Readiness could not be read")
-        self.model.set_items(items)
+        self.model.set_items(items, signers.names_by_login(self.binder))
         counts = readiness.summary(items)
         bad = counts[readiness.STALE] + counts[readiness.NEVER]
         stale, never = counts[readiness.STALE], counts[readiness.NEVER]
@@ -317,8 +321,10 @@ class ReadinessScreen(QWidget):
                                       "each missing role to make it OK.")
             return
         records = readiness.history(self.binder, item.key)[-3:]
+        names = signers.names_by_login(self.binder)  # a login typed as "who" reads as the name
         lines = [
-            f"{local_text(r.done_at, seconds=False)} by {r.done_by}" + (f": {r.note}" if r.note else "")
+            f"{local_text(r.done_at, seconds=False)} by {signers.name_for_login(names, r.done_by)}"
+            + (f": {r.note}" if r.note else "")
             for r in reversed(records)
         ]
         self.history_text.setText(

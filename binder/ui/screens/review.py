@@ -262,12 +262,14 @@ class ReviewPane(IncidentPane):
             self.review_text.setPlainText("No review recorded yet. Hold the lessons-learned "
                                           "review soon after closing, with everyone involved.")
             return
-        author = name_for_login(names_by_login(self.binder), review.author)
+        names = names_by_login(self.binder)
+        author = name_for_login(names, review.author)
         lines = [f"Lessons learned ({author}, {local_text(review.at, seconds=False)}):",
                  review.lessons, "", "Proposed plan changes:"]
         lines += [f"  • {c.describe(self.plan)}" for c in review.changes] or ["  (none)"]
         if review.accepted_revision:
-            lines += ["", f"Accepted by {review.accepted_by} as plan revision "
+            accepted_by = name_for_login(names, review.accepted_by or "")
+            lines += ["", f"Accepted by {accepted_by} as plan revision "
                           f"{review.accepted_revision}."]
         self.review_text.setPlainText("\n".join(lines))
 
