@@ -39,7 +39,7 @@ def readiness_cmd(ctx: click.Context, binder_path: Path | None, plan_name: str |
         return
     with open_path(binder_path) as binder:
         items = readiness.readiness_status(binder, plan_name=plan_name)
-        names = signers.names_by_login(binder)
+        names = {} if as_json else signers.names_by_login(binder)
     if as_json:
         emit_json({"items": [i.to_dict() for i in items], "summary": readiness.summary(items)})
         return

@@ -610,11 +610,11 @@ def _append_acknowledgement(binder: Binder, item: EvidenceItem, transfer_entry: 
         "time_zone": _zone_name(when),
         "note": note,
     }
-    receiver_name = name_for_login(names_by_login(binder), received_by)
     if role == "receiver":
         text = (f"{signer.identity.name} acknowledged receipt of {item.label} "
                 f"(hand-over #{transfer_entry.seq})")
     else:
+        receiver_name = name_for_login(names_by_login(binder), received_by)
         text = (f"{signer.identity.name} witnessed {receiver_name} take receipt of {item.label} "
                 f"(hand-over #{transfer_entry.seq})")
     if note:

@@ -78,7 +78,7 @@ class EvidenceTableModel(RecordModel):
             "Type": item.type,
             "Size": size_text(item.size),
             "SHA-256": item.sha256[:16] + "…",
-            "Custodian": name_for_login(self._names, item.custodian),
+            "Custodian": self.custodian_name(item),
             "Location": item.location,
             "State": item.disposition.capitalize() if item.disposition else "In custody",
             "Last check": STATUS_TEXT.get(check.status, check.status) if check else "",

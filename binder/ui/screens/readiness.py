@@ -70,7 +70,9 @@ class ReadinessModel(RecordModel):
 
     COLUMNS = _COLUMNS
 
-    names: dict = {}
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.names: dict = {}
 
     def set_items(self, items: list[ReadinessItem], names: dict | None = None) -> None:
         """Replace every row; ``names`` (``signers.names_by_login``) shows who by name."""

@@ -40,7 +40,9 @@ class HitsModel(RecordModel):
 
     COLUMNS = ("When", "Incident", "#", "Kind", "Author", "Match")
 
-    names: dict[str, signers.Identity] = {}
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.names: dict[str, signers.Identity] = {}
 
     def set_hits(self, hits: list[searching.Hit],
                  names: dict[str, signers.Identity] | None = None) -> None:
